@@ -1,0 +1,48 @@
+# Two commands matter: `make run` (everything up) and `make test` (everything checked).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+TTHC := $(VENV)/bin/tthc
+RASA_ARGS := --config bot/config.yml --domain bot/domain
+RASA_DATA := data/nlu data/stories data/rules
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help run test bench setup system-deps catalog train validate test-stories lint shell clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+run: setup catalog train  ## Set up, load the catalog, train if needed, start Rasa + actions + API
+	@scripts/run.sh
+
+test: setup system-deps train  ## Set up and run every test (unit, stories, end-to-end, browser, PostgreSQL)
+	@scripts/test.sh
+
+bench: setup train  ## Benchmarks: retrieval quality, search latency, NLU cross-validation, bot latency
+	@scripts/bench.sh
+
+setup:  ## Create .venv with the pinned dependencies (no-op when unchanged)
+	@scripts/bootstrap.sh
+
+system-deps:  ## Install Chromium and PostgreSQL from Debian's packages when missing
+	@scripts/system-deps.sh
+
+catalog: setup  ## Load the default catalog (../shared national export, else the sample)
+	@$(TTHC) catalog load-default
+
+train: setup  ## Train the Rasa model when data, domain or config changed (Rasa's fingerprint)
+	@$(RASA) train $(RASA_ARGS) --data $(RASA_DATA) --out models --fixed-model-name tthc --quiet
+
+validate: setup  ## Check the Rasa training data and domain
+	@$(RASA) data validate $(RASA_ARGS) --data $(RASA_DATA) --fail-on-warnings
+
+lint: setup  ## ruff
+	@$(VENV)/bin/ruff check knowledge actions bot tests bench
+
+shell: setup  ## A Python shell with the project importable
+	@$(PY)
+
+clean:  ## Remove build outputs (models, local database, benchmark results)
+	rm -rf models var bench/results/*.json

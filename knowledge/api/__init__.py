@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): catalog reads, dossier ingestion and agent lookups."""

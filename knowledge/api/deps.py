@@ -1,0 +1,53 @@
+"""Dependencies of the routes: database sessions and token checks."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+from fastapi import Depends, Header
+from sqlalchemy.orm import Session
+
+from knowledge.config import Settings, get_settings
+from knowledge.db import get_engine, session_factory
+from knowledge.errors import AuthenticationError
+
+
+def get_session() -> Iterator[Session]:
+    """A session per request, committed when the handler succeeds."""
+    session = session_factory(get_engine())()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _bearer(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise AuthenticationError("Thiếu mã truy cập (Authorization: Bearer …).")
+    return token.strip()
+
+
+def require_ingest_token(
+    authorization: str | None = Header(None), settings: Settings = Depends(get_settings)
+) -> str:
+    """Accept only the one-stop system's ingestion token; returns the caller's name."""
+    if not secrets.compare_digest(_bearer(authorization), settings.ingest_token):
+        raise AuthenticationError("Mã truy cập không hợp lệ.")
+    return "one-stop-system"
+
+
+def current_agent(
+    authorization: str | None = Header(None), settings: Settings = Depends(get_settings)
+) -> str:
+    """The call-center agent owning the bearer token; refuses unknown tokens."""
+    token = _bearer(authorization)
+    for known, name in settings.agent_token_map().items():
+        if secrets.compare_digest(token, known):
+            return name
+    raise AuthenticationError("Mã truy cập không hợp lệ.")

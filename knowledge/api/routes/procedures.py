@@ -1,0 +1,37 @@
+"""Procedure search and cards."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from knowledge.api.deps import get_session
+from knowledge.procedures import get_procedure
+from knowledge.schemas import ProcedureCard, SearchHit
+from knowledge.search import search_procedures
+
+router = APIRouter(prefix="/api/procedures", tags=["procedures"])
+
+
+class SearchResults(BaseModel):
+    """Ranked procedures for a question."""
+
+    query: str
+    results: list[SearchHit]
+
+
+@router.get("/search", response_model=SearchResults)
+def search_procedures_route(
+    q: str = Query(..., description="Câu hỏi của người dân, có dấu hoặc không dấu"),
+    limit: int = Query(5, description="Số kết quả (1–50)"),
+    session: Session = Depends(get_session),
+) -> SearchResults:
+    """Search the catalog for the procedures a question is about."""
+    return SearchResults(query=q, results=search_procedures(session, q, limit))
+
+
+@router.get("/{code}", response_model=ProcedureCard)
+def read_procedure(code: str, session: Session = Depends(get_session)) -> ProcedureCard:
+    """Read one procedure's full card: channels, papers, legal basis and status."""
+    return get_procedure(session, code)

@@ -1,0 +1,1 @@
+"""The procedure catalog: parsing the national export, importing it, measuring coverage."""

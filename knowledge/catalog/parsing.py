@@ -1,0 +1,733 @@
+"""Parse raw procedure records scraped from the National Public Service Portal.
+
+The scraper (see ``shared/datasets/dvc-national-catalog/SOURCE.md``) stored
+several HTML tables as flat strings with the header glued to the data, e.g.
+``"Hình thức nộpThời gianPhí, lệ phíMô tảTrực tiếp20 Ngày làm việcMiễn phí..."``.
+This module turns one raw JSON record into a typed :class:`ProcedureRecord`.
+Everything here is pure: no I/O, no database.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "CHANNELS",
+    "ChannelOption",
+    "LegalDocument",
+    "MismatchedRecordError",
+    "Paper",
+    "ProcedureRecord",
+    "RecordError",
+    "clean_text",
+    "parse_channels",
+    "parse_fee_amount",
+    "parse_legal_documents",
+    "parse_levels",
+    "parse_papers",
+    "parse_record",
+    "parse_results",
+]
+
+CHANNELS: dict[str, str] = {
+    "in_person": "Trực tiếp",
+    "online": "Trực tuyến",
+    "postal": "Dịch vụ bưu chính",
+}
+
+# The portal's placeholder for an empty cell.
+NO_INFO = "Không có thông tin"
+
+
+# --------------------------------------------------------------------------
+# Data types
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelOption:
+    """One row of the "Cách thức thực hiện" table (one submission channel)."""
+
+    channel: str
+    time_value: float | None
+    time_unit: str | None
+    time_text: str
+    fee_text: str
+    fee_amount: int | None
+    description: str
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One row of the "Thành phần hồ sơ" table."""
+
+    group: str
+    name: str
+    template: str
+    copies: str
+
+
+@dataclass(frozen=True)
+class LegalDocument:
+    """One row of the "Căn cứ pháp lý" table."""
+
+    number: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ProcedureRecord:
+    """A cleaned, structured administrative procedure."""
+
+    code: str
+    name: str
+    decision_number: str | None
+    levels: tuple[str, ...]
+    procedure_type: str | None
+    field: str | None
+    target_subjects: str | None
+    competent_agency: str | None
+    implementing_agency: str | None
+    receiving_address: str | None
+    authorised_agency: str | None
+    coordinating_agency: str | None
+    related_procedures: str | None
+    steps: str | None
+    conditions: str | None
+    results: tuple[str, ...]
+    detail_url: str | None
+    channels: tuple[ChannelOption, ...]
+    papers: tuple[Paper, ...]
+    legal_documents: tuple[LegalDocument, ...]
+
+
+class RecordError(ValueError):
+    """A raw record that cannot be imported (message says why, in English, naming the field)."""
+
+
+class MismatchedRecordError(RecordError):
+    """The body belongs to another procedure code (raw_text says Mã thủ tục X ≠ ma_thu_tuc)."""
+
+    def __init__(self, code: str, body_code: str) -> None:
+        super().__init__(
+            f"field 'raw_text' describes procedure {body_code!r}, "
+            f"not the record's ma_thu_tuc {code!r}"
+        )
+        self.code = code
+        self.body_code = body_code
+
+
+# --------------------------------------------------------------------------
+# Text cleaning
+# --------------------------------------------------------------------------
+
+# NBSP, narrow NBSP, figure space, thin spaces etc. all come from copy-pasted
+# Word documents on the portal; they must compare equal to a plain space.
+_SPACE_CHARS = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
+# Zero-width characters and BOMs are invisible noise that breaks matching.
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+_MULTI_SPACE = re.compile(r" {2,}")
+
+
+def _normalise(value: str) -> str:
+    """NFC-normalise and unify spaces / line breaks, without trimming semantics."""
+    text = unicodedata.normalize("NFC", value)
+    text = _ZERO_WIDTH.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _SPACE_CHARS.sub(" ", text)
+
+
+def clean_text(value: str | None) -> str | None:
+    """Normalise a portal string; return None when it carries no information.
+
+    NFC-normalises, turns NBSP/tabs into spaces, collapses runs of spaces,
+    trims every line and drops blank lines but keeps single ``\\n`` breaks
+    (steps and conditions are multi-line).
+
+    Example:
+        >>> clean_text("  Cấp\\xa0tỉnh ")
+        'Cấp tỉnh'
+        >>> clean_text("Không có thông tin") is None
+        True
+    """
+    if value is None:
+        return None
+    text = _normalise(value)
+    lines = (_MULTI_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    text = "\n".join(line for line in lines if line)
+    if not text or text.casefold() == NO_INFO.casefold():
+        return None
+    return text
+
+
+def _inline(value: str | None) -> str:
+    """Clean a table cell to one line ("" when empty)."""
+    if value is None:
+        return ""
+    text = _normalise(value).replace("\n", " ")
+    text = _MULTI_SPACE.sub(" ", text).strip()
+    return "" if text.casefold() == NO_INFO.casefold() else text
+
+
+def _block(value: str | None) -> str:
+    """Clean a free-text cell keeping line breaks ("" when empty)."""
+    return clean_text(value) or ""
+
+
+# --------------------------------------------------------------------------
+# Levels and results
+# --------------------------------------------------------------------------
+
+
+def parse_levels(text: str | None) -> tuple[str, ...]:
+    """Split "Cấp thực hiện" on commas.
+
+    Example:
+        >>> parse_levels("Cấp tỉnh, Cấp xã")
+        ('Cấp tỉnh', 'Cấp xã')
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return ()
+    parts = (part.strip() for part in re.split(r"[,;\n]", cleaned))
+    return tuple(part for part in parts if part)
+
+
+# Each result is followed by its catalogue code, e.g. "Mã: KQ.G15.000034".
+_RESULT_CODE = re.compile(r"\s*Mã\s*:\s*KQ[.\w-]*")
+# Everything from the "Từ khóa" label on is page chrome (keyword box,
+# description box, agency picker, "Nộp hồ sơ" button), not results.
+_RESULT_TAIL = re.compile(r"Từ khóa|Chọn cơ quan thực hiện|Nộp hồ sơ\s*$")
+
+
+def parse_results(text: str | None) -> list[str]:
+    """Extract result names from "Kết quả xử lý", dropping codes and UI text.
+
+    Example:
+        >>> parse_results("Trích lục khai tửMã: KQ.G15.000034Từ khóaKhông có thông tin")
+        ['Trích lục khai tử']
+    """
+    if text is None:
+        return []
+    body = _normalise(text)
+    tail = _RESULT_TAIL.search(body)
+    if tail:
+        body = body[: tail.start()]
+    results: list[str] = []
+    for chunk in _RESULT_CODE.split(body):
+        name = _block(chunk)
+        if name and name not in results:
+            results.append(name)
+    return results
+
+
+# --------------------------------------------------------------------------
+# Channels ("Cách thức thực hiện")
+# --------------------------------------------------------------------------
+
+_CHANNEL_HEADER = re.compile(r"^\s*Hình thức nộp\s*Thời gian\s*Phí, lệ phí\s*Mô tả")
+_CHANNEL_BY_LABEL = {label: key for key, label in CHANNELS.items()}
+_CHANNEL_ALT = "|".join(re.escape(label) for label in CHANNELS.values())
+
+_UNITS = {
+    "ngày làm việc": "ngày làm việc",
+    "ngày": "ngày",
+    "giờ": "giờ",
+    "tháng": "tháng",
+    "năm": "năm",
+    "phút": "phút",
+    "tuần": "tuần",
+}
+# Units are capitalised on the portal ("Ngày làm việc") but match any case.
+_UNIT_ALT = r"(?i:ngày\s+làm\s+việc|ngày|giờ|tháng|năm|phút|tuần)"
+_CURRENCY_ALT = r"Việt\s*Nam\s*Đồng|VNĐ|VND|USD|Đồng"
+# A fee cell starts with one of these; used both to find the end of the time
+# cell and to validate that a channel label really starts a row.
+_FEE_START = (
+    rf"(?:Miễn\s*phí|{NO_INFO}|\d[\d.,]*\s*(?:{_CURRENCY_ALT}))"
+)
+# The time cell: "20 Ngày làm việc"; a bare "5" (unit missing on the portal);
+# a bare digit glued to a numeric fee ("Trực tuyến120 VNĐ" is 1 + "20 VNĐ":
+# the explanation in such rows always says 20.000 đồng, and bare times are
+# almost always one digit); the placeholder; or a short capitalised phrase
+# such as "Không quy định" / "Không phải trả kết quả cho người nộp thuế".
+_TIME = (
+    rf"(?:\d+(?:[.,]\d+)?\s*(?:{_UNIT_ALT})"
+    rf"|\d+(?=Miễn\s*phí|{NO_INFO})"
+    rf"|\d(?=\d[\d.,]*\s*(?:{_CURRENCY_ALT}))"
+    rf"|{NO_INFO}(?={_FEE_START})"
+    rf"|[A-ZĐÀ-Ỹ][^\n]{{0,200}}?(?={_FEE_START}))"
+)
+# Case-sensitive on purpose: descriptions say "qua dịch vụ bưu chính" in
+# lower case, while a row always starts with the capitalised label.
+_ROW_START = re.compile(rf"(?P<channel>{_CHANNEL_ALT})(?P<time>{_TIME})(?={_FEE_START})")
+_TIME_VALUE = re.compile(
+    rf"^(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>{_UNIT_ALT})?$", re.IGNORECASE
+)
+_FEE_MAIN = re.compile(
+    rf"Miễn\s*phí|{NO_INFO}|\d[\d.,]*\s*(?:{_CURRENCY_ALT})", re.IGNORECASE
+)
+
+
+def _balanced_paren_end(text: str, start: int) -> int:
+    """Index just past the ")" closing the "(" at ``start`` (len(text) if unclosed)."""
+    depth = 0
+    for index in range(start, len(text)):
+        char = text[index]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(text)
+
+
+def _parse_time(time_text: str) -> tuple[float | None, str | None]:
+    """Split "20 Ngày làm việc" into (20.0, "ngày làm việc")."""
+    match = _TIME_VALUE.match(time_text)
+    if not match:
+        return None, None
+    value = float(match.group("num").replace(",", "."))
+    unit = match.group("unit")
+    if unit is None:
+        return value, None
+    return value, _UNITS[re.sub(r"\s+", " ", unit.lower())]
+
+
+def _split_fee(segment: str) -> tuple[str, str]:
+    """Split the text after the time cell into (fee_text, description)."""
+    match = _FEE_MAIN.match(segment)
+    if not match:
+        return "", segment
+    main = match.group(0)
+    end = match.end()
+    explanation = ""
+    if segment[end:end + 1] == "(":
+        close = _balanced_paren_end(segment, end)
+        explanation = segment[end:close]
+        end = close
+    main = "" if main.casefold() == NO_INFO.casefold() else _inline(main)
+    # The portal shows the explanation under the amount; the flattening lost
+    # that separator, so restore it as one space.
+    fee_text = " ".join(part for part in (main, _inline(explanation)) if part)
+    return fee_text, segment[end:]
+
+
+def parse_channels(text: str | None) -> list[ChannelOption]:
+    """Parse the flattened submission-channel table.
+
+    Example:
+        >>> rows = parse_channels("Hình thức nộpThời gianPhí, lệ phíMô tả"
+        ...                       "Trực tiếp20 Ngày làm việcMiễn phí")
+        >>> rows[0].channel, rows[0].time_value, rows[0].fee_amount
+        ('in_person', 20.0, 0)
+    """
+    if text is None:
+        return []
+    body = _normalise(text)
+    header = _CHANNEL_HEADER.match(body)
+    if header:
+        body = body[header.end():]
+    # A channel label can also occur inside a description ("Trực tuyến: nộp
+    # hồ sơ ..."), so a label only starts a row when a time cell and a fee
+    # cell follow it. The same channel may legitimately appear in several
+    # rows (e.g. one per card validity with a different fee).
+    starts = list(_ROW_START.finditer(body))
+    rows: list[ChannelOption] = []
+    for index, match in enumerate(starts):
+        stop = starts[index + 1].start() if index + 1 < len(starts) else len(body)
+        time_text = _inline(match.group("time"))
+        time_value, time_unit = _parse_time(time_text)
+        fee_text, rest = _split_fee(body[match.end():stop])
+        rows.append(
+            ChannelOption(
+                channel=_CHANNEL_BY_LABEL[match.group("channel")],
+                time_value=time_value,
+                time_unit=time_unit,
+                time_text=time_text,
+                fee_text=fee_text,
+                fee_amount=parse_fee_amount(fee_text),
+                description=_block(rest),
+            )
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------
+# Fees
+# --------------------------------------------------------------------------
+
+_FREE = re.compile(r"^\s*(?:\(?\s*)?(?:Miễn\s*(?:phí|lệ\s*phí)|Không\s*thu)", re.IGNORECASE)
+_AMOUNT = re.compile(
+    r"(?<![\d.,])(?P<num>\d{1,3}(?:[.,]\d{3})+|\d+)\s*"
+    r"(?P<cur>Việt\s*Nam\s*Đồng|VNĐ|VND|đồng|Đồng|USD|đ\b|Đ\b)",
+    re.IGNORECASE,
+)
+
+
+def _amount_value(number: str) -> int:
+    """Parse "2,000,000" / "2.000.000" / "15000000" (VND has no decimals)."""
+    return int(re.sub(r"[.,]", "", number))
+
+
+def parse_fee_amount(fee_text: str) -> int | None:
+    """Return the fee in đồng: 0 when free, the main stated amount, else None.
+
+    Amounts in USD are not converted and give None.
+
+    Example:
+        >>> parse_fee_amount("70,000 VNĐ (70.000 đồng/Giấy chứng nhận)")
+        70000
+        >>> parse_fee_amount("Miễn phí")
+        0
+    """
+    text = _inline(fee_text)
+    if not text:
+        return None
+    if _FREE.match(text):
+        return 0
+    # The main amount sits before the explanation in parentheses; only fall
+    # back to the explanation when the main cell states no amount at all
+    # ("Lệ phí : 50.000 Đồng" has no parentheses and is found either way).
+    paren = text.find("(")
+    main, explanation = (text, "") if paren < 0 else (text[:paren], text[paren:])
+    match = _AMOUNT.search(main) or _AMOUNT.search(explanation)
+    if not match:
+        return None
+    if match.group("cur").upper() == "USD":
+        return None
+    amount = _amount_value(match.group("num"))
+    # Several ministries typed fees in thousands ("20 VNĐ(20.000 đồng/tờ
+    # khai)"); trust the explanation when it states exactly 1000x the amount.
+    if 0 < amount < 1000 and match.string is main:
+        thousand = amount * 1000
+        for other in _AMOUNT.finditer(explanation):
+            if _amount_value(other.group("num")) == thousand:
+                return thousand
+        for other in re.finditer(r"\d{1,3}(?:[.,]\d{3})+", explanation):
+            if _amount_value(other.group(0)) == thousand:
+                return thousand
+    return amount
+
+
+# --------------------------------------------------------------------------
+# Papers ("Thành phần hồ sơ")
+# --------------------------------------------------------------------------
+
+_PAPER_HEADER = re.compile(r"Tên giấy tờ\s*Mẫu đơn, tờ khai\s*Số lượng")
+# The "Số lượng" cell: "1 bản chính" or "0 bản chính,1 bản sao". It is glued
+# to the next row, so it must not be followed by a space or punctuation
+# (names often say "01 bản chính hoặc ..."). Only one digit is taken because
+# names often end with digits ("... BM.NCC.20.03" + "1 bản chính").
+_COPIES = re.compile(
+    r"(?P<copies>\d\s*bản\s*chính(?:\s*,\s*\d\s*bản\s*sao)?"
+    r"|Bản\s*chính\s*:\s*\d+\s*-\s*Bản\s*sao\s*:\s*\d+)"
+    r"(?![ .;:),\d])"
+)
+_TEMPLATE_EXT = r"\.(?:docx|doc|pdf|xlsx|xls|odt|rtf|zip|rar)"
+_TEMPLATE_FILE = re.compile(rf".*?{_TEMPLATE_EXT}", re.IGNORECASE)
+# Where a template file name is glued to the paper name: after ";", ")" or
+# "." directly followed by a letter/digit, or a lower→upper case change.
+_GLUE_PUNCT = re.compile(r"(?<=[;)])(?=[^\s.;,)(])|(?<=[a-zà-ỹđ)]\.)(?=[A-Za-zĐÀ-Ỹà-ỹđ])")
+_GLUE_CASE = re.compile(r"(?<=[a-zà-ỹđ])(?=[A-ZĐÀ-Ỹ0-9])")
+
+
+def _split_template(chunk: str) -> tuple[str, str]:
+    """Split "Tờ khai theo MẫuMau 14.14.docx" into ("Tờ khai theo Mẫu", "Mau 14.14.docx")."""
+    match = re.search(rf"{_TEMPLATE_EXT}$", chunk, re.IGNORECASE)
+    if not match:
+        return chunk, ""
+    first_ext = re.search(_TEMPLATE_EXT, chunk, re.IGNORECASE)
+    assert first_ext is not None
+    head = chunk[: first_ext.start()]
+    # Prefer the last punctuation glue before the first extension (file
+    # names rarely contain ";" or ")X"); otherwise the first case glue that
+    # leaves a reasonably short file name.
+    cut: int | None = None
+    for glue in _GLUE_PUNCT.finditer(head):
+        cut = glue.start()
+    if cut is None or len(head) - cut > 120:
+        for glue in _GLUE_CASE.finditer(head):
+            if len(head) - glue.start() <= 120:
+                cut = glue.start()
+                break
+    if cut is None:
+        # No visible seam: keep the trailing space-free token as the file.
+        token = re.search(r"\S+$", head)
+        cut = token.start() if token else 0
+    name, templates = chunk[:cut], chunk[cut:]
+    files = [part.strip() for part in _TEMPLATE_FILE.findall(templates) if part.strip()]
+    return name, "; ".join(files)
+
+
+def _clean_group(text: str) -> str:
+    """Turn "* Giấy tờ phải nộp:" into "Giấy tờ phải nộp" ("--" means no group)."""
+    group = _inline(text)
+    group = re.sub(r"^[\s*\-+•]+", "", group)
+    group = re.sub(r"[\s:]+$", "", group)
+    return group
+
+
+def parse_papers(text: str | None) -> list[Paper]:
+    """Parse the flattened dossier table, one :class:`Paper` per row.
+
+    Example:
+        >>> parse_papers("* Giấy tờ phải nộp:Tên giấy tờMẫu đơn, tờ khaiSố lượng"
+        ...              "Tờ khai đăng ký khai tử1 bản chính")[0]
+        Paper(group='Giấy tờ phải nộp', name='Tờ khai đăng ký khai tử', template='', copies='1 bản chính')
+    """
+    if text is None:
+        return []
+    body = _normalise(text)
+    if _inline(body) == "":
+        return []
+    sections = _PAPER_HEADER.split(body)
+    papers: list[Paper] = []
+    group = _clean_group(sections[0])
+    if len(sections) == 1:
+        # No table at all: the portal shows free text (e.g. "Theo quy định
+        # tại Điều 33 Luật ..."); keep it as a single paper so nothing is lost.
+        name = _block(body)
+        if name and _clean_group(body):
+            papers.append(Paper(group="", name=name, template="", copies=""))
+        return papers
+    for index, section in enumerate(sections[1:], start=1):
+        position = 0
+        for match in _COPIES.finditer(section):
+            chunk = section[position: match.start()]
+            position = match.end()
+            name, template = _split_template(_inline(chunk))
+            papers.append(
+                Paper(
+                    group=group,
+                    name=_inline(name),
+                    template=template,
+                    copies=_inline(match.group("copies")),
+                )
+            )
+        rest = section[position:]
+        if index + 1 < len(sections):
+            # Text between the last row and the next header is the next
+            # table's case heading ("Trường hợp ...", "* Giấy tờ phải xuất trình:").
+            group = _clean_group(rest)
+        elif _inline(rest):
+            name, template = _split_template(_inline(rest))
+            papers.append(Paper(group=group, name=_inline(name), template=template, copies=""))
+    return papers
+
+
+# --------------------------------------------------------------------------
+# Legal basis ("Căn cứ pháp lý")
+# --------------------------------------------------------------------------
+
+_LEGAL_HEADER = re.compile(r"^\s*Tên văn bản pháp lý\s*Mã văn bản")
+# One agency segment of a document number: "NĐ", "CP", "BTC", "TTg",
+# "BNN&PTNT", or an assembly term "QH13" / "UBTVQH10" (always two digits, so
+# "QH1354/2014/QH13" can only be cut after "QH13").
+_AGENCY_PART = r"(?:TTg|(?:UBTV)?QH\d{2}|[A-ZĐ][A-ZĐ&]*)"
+_AGENCY = rf"{_AGENCY_PART}(?:\s?[-_/]\s?{_AGENCY_PART})*(?:\([A-Z0-9]+\))?"
+_DOC_NUMBER = r"\d{1,4}[a-z]?(?:\.[a-z0-9]{1,2})?"
+_YEAR = r"(?:19|20)\d{2}"
+_LEGAL_CODE = (
+    rf"(?:{_DOC_NUMBER}/(?:{_YEAR}/){{1,2}}{_AGENCY}"  # 04/2020/TT-BTP
+    rf"|{_DOC_NUMBER}/{_AGENCY}"  # 227/NĐ-CP, 4533/BHXH-CSXH
+    rf"|{_DOC_NUMBER}-{_AGENCY}"  # 73-CP, 13-TB/TW
+    rf"|\d{{1,2}}/\d{{1,2}}/{_YEAR}"  # a date typed as the number
+    rf"|{_DOC_NUMBER}/{_YEAR})"  # 24/2024
+)
+_CODE_AT_END = re.compile(rf"(?P<code>{_LEGAL_CODE})[.;,]?\s?$")
+_CODE_AT_START = re.compile(_LEGAL_CODE)
+# Longest number cell we expect; bounds the backward search for speed.
+_MAX_CODE_LEN = 90
+_DOC_WORDS = (
+    r"Luật|Bộ luật|Nghị định|Nghị quyết|Thông tư|Quyết định|Pháp lệnh|Lệnh|"
+    r"Chỉ thị|Hiến pháp|Văn bản|Công văn|Hướng dẫn|Quy định|Sửa đổi"
+)
+_CAPS_WORDS = r"LUẬT|BỘ|QUY|QUYẾT|SỬA|THÔNG|NGHỊ|HƯỚNG|VỀ|BAN|PHÁP|CHỈ|HIẾN|LỆNH|VĂN"
+# How a title can start right after the previous row's number (the HTML
+# cell boundary left no separator).
+_TITLE_START = re.compile(
+    rf"(?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]"  # Capitalised word: "Nghị định ..."
+    rf"|(?:{_CAPS_WORDS})(?![A-ZĐÀ-Ỹ])"  # ALL-CAPS title: "QUY ĐỊNH ..."
+    rf"|[a-zà-ỹđ]{{2,}}\s"  # lower-case title: "sửa đổi ..."
+    rf"|\s(?:{_DOC_WORDS})\b)"  # number cell with a trailing space
+)
+
+
+def _fix_glued_digits(segment: str, start: int, code: str) -> int:
+    """Move a code's start right when its number is glued to digits of the title.
+
+    "Luật số 43/2024/QH15 ngày 29/6/202443/2024/QH15" must yield "43/2024/QH15",
+    not "2443/2024/QH15".
+    """
+    run_start = start
+    while run_start > 0 and segment[run_start - 1].isdigit():
+        run_start -= 1
+    if run_start == start:
+        return start
+    leading = re.match(r"\d*", code)
+    digits_end = start + (leading.end() if leading else 0)
+    run = segment[run_start:digits_end]
+    tail = code[digits_end - start:]
+    # Prefer the split whose number also appears in the title itself.
+    for offset in range(1, len(run)):
+        if run[offset:] + tail in segment[: run_start + offset]:
+            return run_start + offset
+    # Otherwise the title usually ends with a year ("... năm 2011" + "02/2011/QH13").
+    year = re.match(_YEAR, run)
+    if year and year.end() < len(run):
+        return run_start + year.end()
+    return start
+
+
+def _code_before(body: str, start: int, end: int) -> re.Match[str] | None:
+    """The document number ending exactly at ``end`` (searching from ``start``)."""
+    return _CODE_AT_END.search(body[start:end], max(0, end - start - _MAX_CODE_LEN))
+
+
+def parse_legal_documents(text: str | None) -> list[LegalDocument]:
+    """Parse the flattened legal-basis table into (number, title) rows.
+
+    Example:
+        >>> docs = parse_legal_documents("Tên văn bản pháp lýMã văn bản"
+        ...     "Luật 60/2014/QH1360/2014/QH13Thông tư 04/2020/TT-BTP04/2020/TT-BTP")
+        >>> [(d.number, d.title) for d in docs]
+        [('60/2014/QH13', 'Luật 60/2014/QH13'), ('04/2020/TT-BTP', 'Thông tư 04/2020/TT-BTP')]
+    """
+    if text is None:
+        return []
+    body = _normalise(text)
+    header = _LEGAL_HEADER.match(body)
+    if not header:
+        # Without the table header the scraper captured some other block
+        # (seen: the tail of the fee column); there is nothing reliable here.
+        return []
+    body = body[header.end():]
+    # Scan for row boundaries: a position where a document number ends and
+    # the next title (or the end of the table) begins.
+    rows: list[tuple[str, str]] = []
+    position = 0
+    for index in range(1, len(body) + 1):
+        if index < len(body):
+            starts_title = _TITLE_START.match(body, index) is not None
+            starts_code = body[index].isdigit() and _CODE_AT_START.match(body, index) is not None
+            if not (starts_title or starts_code):
+                continue
+        else:
+            starts_title, starts_code = True, False
+        match = _code_before(body, position, index)
+        if match is None:
+            continue
+        code = match.group("code")
+        if starts_code and not starts_title:
+            # Before a number-only title the previous number must be a full
+            # one with an agency part; a bare "29/6/2024" or "01/2026" there
+            # is a date inside the title, and "...QH" before digits is "QH13".
+            if not re.search(r"[A-Za-zĐ]", code) or code.endswith("QH"):
+                continue
+        segment = body[position:index]
+        code_start = _fix_glued_digits(segment, match.start("code"), code)
+        rows.append((segment[:code_start], segment[code_start: match.end("code")]))
+        position = index
+    leftover = _inline(body[position:])
+    merged: list[tuple[str, str]] = []
+    for raw_title, raw_number in rows:
+        # "Luật 60/2014/QH13" + "60/2014/QH13" is first cut after the title's
+        # own number; the empty-titled row repeating that number is its other half.
+        if not _inline(raw_title) and merged and _inline(merged[-1][1]) == _inline(raw_number):
+            previous_title, previous_number = merged.pop()
+            raw_title = previous_title + previous_number
+        merged.append((raw_title, raw_number))
+    documents = [
+        LegalDocument(number=_inline(number), title=_inline(title) or _inline(number))
+        for title, number in merged
+    ]
+    if leftover:
+        documents.append(LegalDocument(number="", title=leftover))
+    return documents
+
+
+# --------------------------------------------------------------------------
+# Whole record
+# --------------------------------------------------------------------------
+
+_BODY_CODE = re.compile(r"Mã thủ tục\s*(?P<code>\d+\.\d+|[\w.\-]+?)(?=Số quyết định|\s|$)")
+
+
+def _field(raw: dict[str, Any], key: str) -> str | None:
+    """Return a string field, raising RecordError when it has the wrong type."""
+    value = raw.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise RecordError(f"field {key!r} must be a string, got {type(value).__name__}")
+
+
+def _join_split_fee_column(channels: str | None, legal: str | None) -> tuple[str | None, str | None]:
+    """Undo a scrape split where the fee explanation spilled into can_cu_phap_ly.
+
+    On some pages the scraper cut the fee cell at the words "Căn cứ pháp lý"
+    (which it took for the next section's label), leaving "...100 VNĐ(" in
+    cach_thuc_thuc_hien and ": Thông tư ...)Trực tiếp..." in can_cu_phap_ly.
+    """
+    if channels is None or legal is None:
+        return channels, legal
+    if channels.rstrip().endswith("(") and legal.lstrip().startswith(":") and not _LEGAL_HEADER.match(legal):
+        return channels + "Căn cứ pháp lý" + legal, None
+    return channels, legal
+
+
+def parse_record(raw: dict) -> ProcedureRecord:  # type: ignore[type-arg]
+    """Build a :class:`ProcedureRecord` from one raw JSON record.
+
+    Raises:
+        RecordError: ``raw`` is not a dict, a field has the wrong type, or
+            ``ma_thu_tuc`` / ``ten_thu_tuc`` is empty.
+        MismatchedRecordError: ``raw_text`` says "Mã thủ tục X" with X ≠ ``ma_thu_tuc``.
+
+    Example:
+        >>> parse_record({"ma_thu_tuc": "1.000656", "ten_thu_tuc": "Đăng ký khai tử"}).name
+        'Đăng ký khai tử'
+    """
+    if not isinstance(raw, dict):
+        raise RecordError(f"record must be a dict, got {type(raw).__name__}")
+    code = _inline(_field(raw, "ma_thu_tuc"))
+    if not code:
+        raise RecordError("field 'ma_thu_tuc' (procedure code) is missing or empty")
+    name = _inline(_field(raw, "ten_thu_tuc"))
+    if not name:
+        raise RecordError(f"field 'ten_thu_tuc' (procedure name) is missing or empty for {code}")
+    raw_text = _field(raw, "raw_text")
+    if raw_text:
+        body = _BODY_CODE.search(_normalise(raw_text))
+        if body and body.group("code") != code:
+            raise MismatchedRecordError(code, body.group("code"))
+    channels_text, legal_text = _join_split_fee_column(
+        _field(raw, "cach_thuc_thuc_hien"), _field(raw, "can_cu_phap_ly")
+    )
+    return ProcedureRecord(
+        code=code,
+        name=name,
+        decision_number=clean_text(_field(raw, "so_quyet_dinh")),
+        levels=parse_levels(_field(raw, "cap_thuc_hien")),
+        procedure_type=clean_text(_field(raw, "loai_thu_tuc")),
+        field=clean_text(_field(raw, "linh_vuc")),
+        target_subjects=clean_text(_field(raw, "doi_tuong_thuc_hien")),
+        competent_agency=clean_text(_field(raw, "co_quan_co_tham_quyen")),
+        implementing_agency=clean_text(_field(raw, "co_quan_thuc_hien")),
+        receiving_address=clean_text(_field(raw, "dia_chi_tiep_nhan")),
+        authorised_agency=clean_text(_field(raw, "co_quan_duoc_uy_quyen")),
+        coordinating_agency=clean_text(_field(raw, "co_quan_phoi_hop")),
+        related_procedures=clean_text(_field(raw, "thu_tuc_lien_quan")),
+        steps=clean_text(_field(raw, "trinh_tu_thuc_hien")),
+        conditions=clean_text(_field(raw, "yeu_cau_dieu_kien")),
+        results=tuple(parse_results(_field(raw, "ket_qua_xu_ly"))),
+        detail_url=clean_text(_field(raw, "detail_url")),
+        channels=tuple(parse_channels(channels_text)),
+        papers=tuple(parse_papers(_field(raw, "thanh_phan_ho_so"))),
+        legal_documents=tuple(parse_legal_documents(legal_text)),
+    )
+

@@ -1,0 +1,39 @@
+"""Helpers shared by the CLI commands: a migrated session, and errors printed plainly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from knowledge.db import get_engine, migrate, session_scope
+from knowledge.errors import ImportFailed, KnowledgeError
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@contextmanager
+def cli_session() -> Iterator[Session]:
+    """A committed-on-success session on the configured database, migrated first.
+
+    A knowledge error is printed (with per-record problems for a failed import) and the
+    command exits with status 1.
+    """
+    try:
+        migrate()
+        with session_scope(get_engine()) as session:
+            yield session
+    except ImportFailed as exc:
+        errors.print(f"[red]{exc.message}[/red]")
+        for where, reason in exc.problems[:200]:
+            errors.print(f"  {where}: {reason}", markup=False, highlight=False)
+        if len(exc.problems) > 200:
+            errors.print(f"  … và {len(exc.problems) - 200} lỗi khác")
+        raise typer.Exit(1) from exc
+    except KnowledgeError as exc:
+        errors.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc

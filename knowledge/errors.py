@@ -1,0 +1,58 @@
+"""Errors of the knowledge layer, all from one base.
+
+KnowledgeError
+├── NotFoundError          an unknown procedure or dossier code (API: 404)
+├── InvalidInputError      a question, code or file the layer refuses (API: 422)
+│   └── ImportFailed       an import that was rolled back, with its per-line problems
+├── AuthenticationError    a missing or wrong API token (API: 401)
+└── SourceUnavailableError an outside service (dossier status source) is down (API: 503)
+
+Every error carries a Vietnamese ``message`` fit to show a citizen.
+"""
+
+from __future__ import annotations
+
+
+class KnowledgeError(Exception):
+    """Base of all knowledge-layer errors; ``message`` is Vietnamese, for the user."""
+
+    status_code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(KnowledgeError):
+    """A code that names nothing we hold."""
+
+    status_code = 404
+
+
+class InvalidInputError(KnowledgeError):
+    """Input the layer refuses: empty or over-long questions, malformed codes or files."""
+
+    status_code = 422
+
+
+class ImportFailed(InvalidInputError):
+    """An import that changed nothing because some of its records are wrong.
+
+    ``problems`` lists ``(location, reason)`` pairs: a file name or ``file:line``, and why.
+    """
+
+    def __init__(self, message: str, problems: list[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class AuthenticationError(KnowledgeError):
+    """A request without a valid token."""
+
+    status_code = 401
+
+
+class SourceUnavailableError(KnowledgeError):
+    """An outside service the layer depends on did not answer."""
+
+    status_code = 503

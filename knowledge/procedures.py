@@ -1,0 +1,131 @@
+"""Catalog reads and admin changes: procedure cards, fields, and status changes."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from knowledge.catalog.parsing import CHANNELS
+from knowledge.errors import InvalidInputError, NotFoundError
+from knowledge.models import Decision, Field, Procedure, ProcedureStatus
+from knowledge.schemas import (
+    ChannelInfo,
+    FieldSummary,
+    LegalDocumentInfo,
+    PaperInfo,
+    ProcedureCard,
+)
+
+PROCEDURE_CODE_RE = re.compile(r"^\d{1,2}\.\d{6}$")
+
+
+def find_procedure(session: Session, code: str) -> Procedure:
+    """The procedure with ``code``, with its channels, papers and legal basis loaded.
+
+    Raises:
+        InvalidInputError: ``code`` is not shaped like a procedure code (e.g. "1.001193").
+        NotFoundError: no procedure has that code.
+    """
+    code = code.strip()
+    if not PROCEDURE_CODE_RE.match(code):
+        raise InvalidInputError(f"Mã thủ tục '{code[:40]}' không hợp lệ (ví dụ đúng: 1.001193).")
+    procedure = session.scalars(
+        select(Procedure)
+        .where(Procedure.code == code)
+        .options(
+            selectinload(Procedure.channels),
+            selectinload(Procedure.papers),
+            selectinload(Procedure.legal_documents),
+        )
+    ).first()
+    if procedure is None:
+        raise NotFoundError(f"Không tìm thấy thủ tục có mã {code}.")
+    return procedure
+
+
+def get_procedure(session: Session, code: str) -> ProcedureCard:
+    """The full card of one procedure: all channels, papers, legal basis and status."""
+    p = find_procedure(session, code)
+    return ProcedureCard(
+        code=p.code,
+        name=p.name,
+        levels=p.levels,
+        procedure_type=p.procedure_type,
+        ministry=p.ministry,
+        field=p.field.name if p.field else None,
+        decision_number=p.decision.number if p.decision else None,
+        target_subjects=p.target_subjects,
+        competent_agency=p.competent_agency,
+        implementing_agency=p.implementing_agency,
+        receiving_address=p.receiving_address,
+        steps=p.steps,
+        conditions=p.conditions,
+        results=(p.results or "").splitlines(),
+        detail_url=p.detail_url,
+        status=p.status.value,
+        status_decision=p.status_decision,
+        status_date=p.status_date,
+        replaced_by_code=p.replaced_by_code,
+        channels=[
+            ChannelInfo(
+                channel=c.channel.value,
+                channel_label=CHANNELS[c.channel.value],
+                time_value=c.time_value,
+                time_unit=c.time_unit,
+                time_text=c.time_text,
+                fee_text=c.fee_text,
+                fee_amount=c.fee_amount,
+                description=c.description,
+            )
+            for c in p.channels
+        ],
+        papers=[PaperInfo(group=x.group, name=x.name, template=x.template, copies=x.copies)
+                for x in p.papers],
+        legal_documents=[LegalDocumentInfo(number=d.number, title=d.title)
+                         for d in p.legal_documents],
+    )
+
+
+def list_fields(session: Session) -> list[FieldSummary]:
+    """Every field with its number of procedures, largest first."""
+    rows = session.execute(
+        select(Field.name, func.count(Procedure.id))
+        .join(Procedure, Procedure.field_id == Field.id)
+        .group_by(Field.name)
+        .order_by(func.count(Procedure.id).desc(), Field.name)
+    )
+    return [FieldSummary(name=name, procedures=count) for name, count in rows]
+
+
+def set_procedure_status(
+    session: Session,
+    code: str,
+    status: ProcedureStatus,
+    *,
+    decision_number: str,
+    on: date,
+    replaced_by: str | None = None,
+) -> Procedure:
+    """Record that a decision amended or abolished a procedure (or put it back in force).
+
+    Raises:
+        NotFoundError: ``code`` or ``replaced_by`` names no procedure.
+        InvalidInputError: the decision number is empty.
+    """
+    if not decision_number.strip():
+        raise InvalidInputError("Cần số quyết định (ví dụ 1234/QĐ-UBND).")
+    procedure = find_procedure(session, code)
+    if replaced_by:
+        find_procedure(session, replaced_by)
+    decision = session.scalars(select(Decision).where(Decision.number == decision_number)).first()
+    if decision is None:
+        session.add(Decision(number=decision_number.strip(), issued_on=on))
+    procedure.status = status
+    procedure.status_decision = decision_number.strip()
+    procedure.status_date = on
+    procedure.replaced_by_code = replaced_by
+    session.flush()
+    return procedure

@@ -1,0 +1,88 @@
+"""Plain schemas the knowledge layer returns to the API and the Rasa actions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+
+
+class SearchHit(BaseModel):
+    """One ranked procedure for a question."""
+
+    code: str
+    name: str
+    score: float
+    levels: str = ""
+    status: str = "in_force"
+
+
+class ChannelInfo(BaseModel):
+    """Time and fee of a procedure through one channel."""
+
+    channel: str  # in_person | online | postal
+    channel_label: str  # "Trực tiếp"
+    time_value: float | None
+    time_unit: str | None
+    time_text: str
+    fee_text: str
+    fee_amount: int | None
+    description: str
+
+
+class PaperInfo(BaseModel):
+    """One paper of the dossier."""
+
+    group: str
+    name: str
+    template: str
+    copies: str
+
+
+class LegalDocumentInfo(BaseModel):
+    """One legal document a procedure rests on."""
+
+    number: str
+    title: str
+
+
+class ProcedureCard(BaseModel):
+    """Everything the catalog holds about one procedure."""
+
+    code: str
+    name: str
+    levels: str
+    procedure_type: str | None
+    ministry: str | None
+    field: str | None
+    decision_number: str | None
+    target_subjects: str | None
+    competent_agency: str | None
+    implementing_agency: str | None
+    receiving_address: str | None
+    steps: str | None
+    conditions: str | None
+    results: list[str]
+    detail_url: str | None
+    status: str
+    status_decision: str | None
+    status_date: date | None
+    replaced_by_code: str | None
+    channels: list[ChannelInfo]
+    papers: list[PaperInfo]
+    legal_documents: list[LegalDocumentInfo]
+
+
+class FieldSummary(BaseModel):
+    """A field (lĩnh vực) and how many procedures it holds."""
+
+    name: str
+    procedures: int
+
+
+class ImportReport(BaseModel):
+    """What an import did: records written, records skipped with the reason for each."""
+
+    imported: int
+    skipped: list[tuple[str, str]] = []
+    seconds: float = 0.0

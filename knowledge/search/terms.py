@@ -1,0 +1,62 @@
+"""Search terms: accent-folded syllables and syllable bigrams, so accents never change a score."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from knowledge.config import PROJECT_ROOT
+from knowledge.text import fold_accents
+
+STOPWORDS_FILE = PROJECT_ROOT / "data" / "search_stopwords.txt"
+
+# The same syllable pattern as knowledge.text.normalize: letters and digits, punctuation dropped.
+_SYLLABLE_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Folded syllables that carry no meaning for search on their own ("toi", "khong")."""
+    if not STOPWORDS_FILE.exists():
+        return frozenset()
+    lines = STOPWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        fold_accents(line.strip().lower()) for line in lines if line.strip() and line[0] != "#"
+    )
+
+
+@lru_cache(maxsize=200_000)
+def _fold(syllable: str) -> str:
+    return fold_accents(syllable)
+
+
+def folded_syllables(text: str) -> list[str]:
+    """Lower-case syllables of ``text`` without diacritics.
+
+    Folding each distinct syllable once keeps indexing the whole catalog fast.
+
+    Example:
+        >>> folded_syllables("Đăng ký khai sinh, hoà giải")
+        ['dang', 'ky', 'khai', 'sinh', 'hoa', 'giai']
+    """
+    return [_fold(s) for s in _SYLLABLE_RE.findall(unicodedata.normalize("NFC", text).lower())]
+
+
+def terms(text: str) -> list[str]:
+    """Folded unigrams (stopwords left out) followed by folded bigrams of ``text``.
+
+    A bigram is kept unless both of its syllables are stopwords, so "co quan" survives
+    although "co" alone is dropped.
+
+    Example:
+        >>> terms("Tôi đăng ký kết hôn")
+        ['dang', 'ky', 'ket', 'hon', 'toi dang', 'dang ky', 'ky ket', 'ket hon']
+    """
+    folded = folded_syllables(text)
+    stop = stopwords()
+    unigrams = [s for s in folded if s not in stop]
+    bigrams = [
+        f"{a} {b}" for a, b in zip(folded, folded[1:]) if not (a in stop and b in stop)
+    ]
+    return unigrams + bigrams

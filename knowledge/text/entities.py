@@ -1,0 +1,139 @@
+"""Rule-based spans with spaCy: dossier codes, phone and ID numbers, catalog terms.
+
+The patterns are written once here and used for three things: the NLU entity extractor
+(dossier codes), the masking of personal data in logs, and catalog-term spans.
+
+Example:
+    >>> [(e.label, e.value) for e in find_entities("hồ sơ 000.00.12.h48 - 251120 - 0001 nhé")]
+    [('dossier_code', '000.00.12.H48-251120-0001')]
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import filter_spans
+
+from knowledge.text.lexicon import get_lexicon
+from knowledge.text.normalize import fold_accents
+
+DOSSIER_CODE = "dossier_code"
+PHONE = "phone"
+ID_NUMBER = "id_number"
+CATALOG_TERM = "catalog_term"
+
+_SEP = r"\s*[.\s]\s*"
+_DASH = r"\s*[-–\s]\s*"
+# iGate-style code: agency identifier (000.00.12.H48), received date (yymmdd), sequence.
+DOSSIER_CODE_RE = re.compile(
+    rf"(?<![\w.])(\d{{3}}){_SEP}(\d{{2}}){_SEP}(\d{{2}}){_SEP}([a-zA-Z]\d{{2}}){_DASH}(\d{{6}}){_DASH}(\d{{4}})(?![\w])"
+)
+# Vietnamese mobile and landline numbers: 0 or +84, then nine digits, spaces/dots allowed.
+PHONE_RE = re.compile(r"(?<![\w+])(?:\+84|84|0)(?:[\s.\-]?\d){9}(?!\d)")
+# Citizen ID (12 digits) or old identity card (9 digits).
+ID_NUMBER_RE = re.compile(r"(?<![\w.\-])(?:\d{12}|\d{9})(?![\w\-])")
+
+_PATTERNS = ((DOSSIER_CODE, DOSSIER_CODE_RE), (PHONE, PHONE_RE), (ID_NUMBER, ID_NUMBER_RE))
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A span found in a text: its label, the text as written, offsets, and a canonical value."""
+
+    label: str
+    text: str
+    start: int
+    end: int
+    value: str
+
+
+def canonical_dossier_code(text: str) -> str | None:
+    """The dossier code written in ``text`` in canonical form, or None.
+
+    Example:
+        >>> canonical_dossier_code("ma ho so 000 00 12 h48 251120 0001")
+        '000.00.12.H48-251120-0001'
+    """
+    match = DOSSIER_CODE_RE.search(text)
+    if not match:
+        return None
+    agency_a, agency_b, agency_c, province, day, sequence = match.groups()
+    return f"{agency_a}.{agency_b}.{agency_c}.{province.upper()}-{day}-{sequence}"
+
+
+@Language.component("tthc_regex_spans")
+def _regex_spans(doc: Doc) -> Doc:
+    """Mark codes, phones and ID numbers found by regex as entities of ``doc``."""
+    spans = []
+    for label, pattern in _PATTERNS:
+        for match in pattern.finditer(doc.text):
+            span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+    doc.ents = filter_spans(list(doc.ents) + spans)
+    return doc
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    """A blank multilingual spaCy pipeline: regex spans, then an EntityRuler of catalog terms."""
+    nlp = spacy.blank("xx")
+    nlp.add_pipe("tthc_regex_spans")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    patterns: list[dict[str, Any]] = []
+    for entry in get_lexicon().entries:
+        for term in {*entry.citizen, *entry.catalog}:
+            for form in {term.lower(), fold_accents(term.lower())}:
+                patterns.append({"label": CATALOG_TERM, "pattern": form, "id": entry.catalog[0]})
+    ruler.add_patterns(patterns)
+    return nlp
+
+
+def find_entities(text: str) -> list[Entity]:
+    """Every rule-based span in ``text``, in order."""
+    entities = []
+    for span in get_nlp()(text).ents:
+        if span.label_ == DOSSIER_CODE:
+            value = canonical_dossier_code(span.text) or span.text
+        elif span.label_ == CATALOG_TERM:
+            value = span.ent_id_ or span.text
+        else:
+            value = re.sub(r"\D", "", span.text)
+        entities.append(Entity(span.label_, span.text, span.start_char, span.end_char, value))
+    return entities
+
+
+def mask_pii(text: str) -> str:
+    """Hide phone and ID numbers, keeping their last two digits.
+
+    Example:
+        >>> mask_pii("SĐT 0912 345 678, CCCD 051234567890")
+        'SĐT **********78, CCCD **********90'
+    """
+    for label, pattern in _PATTERNS:
+        if label == DOSSIER_CODE:
+            continue
+        text = pattern.sub(lambda m: _mask_digits(m.group()), text)
+    return text
+
+
+def _mask_digits(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    return "*" * (len(digits) - 2) + digits[-2:]
+
+
+class PiiMaskingFilter(logging.Filter):
+    """A logging filter that masks phone and ID numbers in every record it passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message with personal numbers masked."""
+        record.msg = mask_pii(record.getMessage())
+        record.args = None
+        return True
