@@ -42,6 +42,36 @@ CHANNELS: dict[str, str] = {
 NO_INFO = "Không có thông tin"
 
 
+def _latin_letters(upper: bool) -> str:
+    """All Latin letters up to U+1EF9 (covers Vietnamese) of one case, for a regex class.
+
+    Ranges like ``À-Ỹ`` are wrong for Vietnamese: Unicode interleaves upper
+    and lower case there (Đ U+0110, đ U+0111; Ạ U+1EA0, ạ U+1EA1).
+    """
+    letters = (
+        char
+        for char in map(chr, range(0x41, 0x1EFA))
+        if char.isalpha() and unicodedata.name(char, "").startswith("LATIN")
+        and (char.isupper() if upper else char.islower())
+    )
+    return "".join(letters)
+
+
+_UP = _latin_letters(upper=True)  # use inside [...]
+_LO = _latin_letters(upper=False)
+_LO_VOWELS = "".join(
+    char for char in _LO if unicodedata.normalize("NFD", char)[0] in "aeiouy"
+)
+_UP_VOWELS = "".join(
+    char for char in _UP if unicodedata.normalize("NFD", char)[0] in "AEIOUY"
+)
+# Start of a capitalised Vietnamese word: a capital then a vowel, a capital
+# vowel, or one of the two-letter initials. Rules out "Psửa" (from "NĐ-CPsửa").
+_CAPITALISED_WORD = (
+    rf"(?:[{_UP}][{_LO_VOWELS}]|[{_UP_VOWELS}][{_LO}]|Ch|Gh|Gi|Kh|Ng|Nh|Ph|Qu|Th|Tr)"
+)
+
+
 # --------------------------------------------------------------------------
 # Data types
 # --------------------------------------------------------------------------
@@ -259,7 +289,7 @@ _TIME = (
     rf"|\d+(?=Miễn\s*phí|{NO_INFO})"
     rf"|\d(?=\d[\d.,]*\s*(?:{_CURRENCY_ALT}))"
     rf"|{NO_INFO}(?={_FEE_START})"
-    rf"|[A-ZĐÀ-Ỹ][^\n]{{0,200}}?(?={_FEE_START}))"
+    rf"|[{_UP}][^\n]{{0,200}}?(?={_FEE_START}))"
 )
 # Case-sensitive on purpose: descriptions say "qua dịch vụ bưu chính" in
 # lower case, while a row always starts with the capitalised label.
@@ -430,31 +460,40 @@ _COPIES = re.compile(
 )
 _TEMPLATE_EXT = r"\.(?:docx|doc|pdf|xlsx|xls|odt|rtf|zip|rar)"
 _TEMPLATE_FILE = re.compile(rf".*?{_TEMPLATE_EXT}", re.IGNORECASE)
-# Where a template file name is glued to the paper name: after ";", ")" or
-# "." directly followed by a letter/digit, or a lower→upper case change.
-_GLUE_PUNCT = re.compile(r"(?<=[;)])(?=[^\s.;,)(])|(?<=[a-zà-ỹđ)]\.)(?=[A-Za-zĐÀ-Ỹà-ỹđ])")
-_GLUE_CASE = re.compile(r"(?<=[a-zà-ỹđ])(?=[A-ZĐÀ-Ỹ0-9])")
+# Seams where a template file name can be glued to the paper name, strongest
+# first. File names rarely contain ";" or ")X", and a "." only after a word
+# of two or more letters ("NĐ-CP.Mẫu số 05.docx", not "Mẫu I.1.1.docx" or
+# "Mau so 01.TACN.docx"); "theo mẫu" is usually followed by the file.
+_SEAM_PUNCT = re.compile(rf"(?<=[;)])(?=[^\s.;,)(])")
+_SEAM_DOT = re.compile(rf"(?:(?<=\))|(?<![\d{_UP}{_LO}])[{_UP}{_LO}]{{2,}}|\d[{_UP}]{{2,}})\.(?=[{_UP}{_LO}\d])")
+_SEAM_AFTER_MAU = re.compile(rf"(?<=[mM]ẫu)(?=[^\s.;,:)(])")
+# Weakest: a case change without a space ("Nghị định số 33/2026/NĐ-CPMẫu số 25",
+# "theo quy địnhMauon.docx", "ngày 25/01/2026Mau don ...").
+_SEAM_CASE = re.compile(rf"(?<=[{_LO}])(?=[{_UP}])|(?<=[{_UP}\d])(?={_CAPITALISED_WORD})")
+# Longest plausible file name; bounds how far back a seam is looked for.
+_MAX_TEMPLATE_LEN = 150
 
 
 def _split_template(chunk: str) -> tuple[str, str]:
     """Split "Tờ khai theo MẫuMau 14.14.docx" into ("Tờ khai theo Mẫu", "Mau 14.14.docx")."""
-    match = re.search(rf"{_TEMPLATE_EXT}$", chunk, re.IGNORECASE)
-    if not match:
+    if not re.search(rf"{_TEMPLATE_EXT}$", chunk, re.IGNORECASE):
         return chunk, ""
     first_ext = re.search(_TEMPLATE_EXT, chunk, re.IGNORECASE)
     assert first_ext is not None
     head = chunk[: first_ext.start()]
-    # Prefer the last punctuation glue before the first extension (file
-    # names rarely contain ";" or ")X"); otherwise the first case glue that
-    # leaves a reasonably short file name.
+    window = max(0, len(head) - _MAX_TEMPLATE_LEN)
     cut: int | None = None
-    for glue in _GLUE_PUNCT.finditer(head):
-        cut = glue.start()
-    if cut is None or len(head) - cut > 120:
-        for glue in _GLUE_CASE.finditer(head):
-            if len(head) - glue.start() <= 120:
-                cut = glue.start()
-                break
+    # Punctuation seams: take the last one (the file name follows it).
+    for pattern in (_SEAM_PUNCT, _SEAM_DOT, _SEAM_AFTER_MAU):
+        seams = [m.end() if pattern is _SEAM_DOT else m.start() for m in pattern.finditer(head, window)]
+        if seams:
+            cut = seams[-1]
+            break
+    if cut is None:
+        # Case seams: take the first one, since file names are often
+        # CamelCase ("MauDanhsachhanhkhach.docx").
+        seam = _SEAM_CASE.search(head, window)
+        cut = seam.start() if seam else None
     if cut is None:
         # No visible seam: keep the trailing space-free token as the file.
         token = re.search(r"\S+$", head)
@@ -470,6 +509,15 @@ def _clean_group(text: str) -> str:
     group = re.sub(r"^[\s*\-+•]+", "", group)
     group = re.sub(r"[\s:]+$", "", group)
     return group
+
+
+def _looks_like_paper_text(text: str) -> bool:
+    """True unless the text is a mis-scraped fragment of another section."""
+    if not text[:1].isupper():
+        return False
+    if re.search(r"\bBước\s*\d", text) or re.fullmatch(r"KQ[.\w]*", text):
+        return False
+    return True
 
 
 def parse_papers(text: str | None) -> list[Paper]:
@@ -489,12 +537,14 @@ def parse_papers(text: str | None) -> list[Paper]:
     papers: list[Paper] = []
     group = _clean_group(sections[0])
     if len(sections) == 1:
-        # No table at all: the portal shows free text (e.g. "Theo quy định
-        # tại Điều 33 Luật ..."); keep it as a single paper so nothing is lost.
+        # No table at all. Either the portal shows free text ("Theo quy định
+        # tại Điều 33 Luật ..."), kept as one paper so nothing is lost, or the
+        # scraper captured a fragment of another section (it then starts
+        # mid-sentence, holds "Bước 2." steps or a result code): dropped.
         name = _block(body)
-        if name and _clean_group(body):
-            papers.append(Paper(group="", name=name, template="", copies=""))
-        return papers
+        if not name or not _clean_group(body) or not _looks_like_paper_text(name):
+            return []
+        return [Paper(group="", name=name, template="", copies="")]
     for index, section in enumerate(sections[1:], start=1):
         position = 0
         for match in _COPIES.finditer(section):
@@ -529,7 +579,10 @@ _LEGAL_HEADER = re.compile(r"^\s*Tên văn bản pháp lý\s*Mã văn bản")
 # "BNN&PTNT", or an assembly term "QH13" / "UBTVQH10" (always two digits, so
 # "QH1354/2014/QH13" can only be cut after "QH13").
 _AGENCY_PART = r"(?:TTg|(?:UBTV)?QH\d{2}|[A-ZĐ][A-ZĐ&]*)"
-_AGENCY = rf"{_AGENCY_PART}(?:\s?[-_/]\s?{_AGENCY_PART})*(?:\([A-Z0-9]+\))?"
+# Separators may be mistyped with a space ("TT- BTP") but then two capitals
+# must follow, so "05/2007/QH12- Luật ..." keeps "- Luật" in the next title.
+_AGENCY_SEPARATOR = r"(?:\s?[-_/](?!\s)|\s?[-_/]\s(?=[A-ZĐ]{2}))"
+_AGENCY = rf"{_AGENCY_PART}(?:{_AGENCY_SEPARATOR}{_AGENCY_PART})*(?:\([A-Z0-9]+\))?"
 _DOC_NUMBER = r"\d{1,4}[a-z]?(?:\.[a-z0-9]{1,2})?"
 _YEAR = r"(?:19|20)\d{2}"
 _LEGAL_CODE = (
@@ -539,23 +592,35 @@ _LEGAL_CODE = (
     rf"|\d{{1,2}}/\d{{1,2}}/{_YEAR}"  # a date typed as the number
     rf"|{_DOC_NUMBER}/{_YEAR})"  # 24/2024
 )
-_CODE_AT_END = re.compile(rf"(?P<code>{_LEGAL_CODE})[.;,]?\s?$")
+_CODE_AT_END = re.compile(rf"(?P<code>{_LEGAL_CODE})[.;,]?$")
 _CODE_AT_START = re.compile(_LEGAL_CODE)
 # Longest number cell we expect; bounds the backward search for speed.
-_MAX_CODE_LEN = 90
+_MAX_CODE_LEN = 60
+# Words that may start a title after a number cell with a trailing space.
 _DOC_WORDS = (
-    r"Luật|Bộ luật|Nghị định|Nghị quyết|Thông tư|Quyết định|Pháp lệnh|Lệnh|"
-    r"Chỉ thị|Hiến pháp|Văn bản|Công văn|Hướng dẫn|Quy định|Sửa đổi"
+    r"Luật|Bộ luật|Nghị định|Nghị quyết|Thông tư|Quyết định|Pháp lệnh|Chỉ thị|"
+    r"Hiến pháp|Văn bản|Công văn|Hướng dẫn|Quy định|Sửa đổi"
+)
+# "Thông tư 08/2025/TT-NHNN Sửa đổi ...": a number right after its document
+# type is the title's own number, so the space after it is not a cell boundary.
+_OWN_NUMBER_LEAD = re.compile(
+    r"(?:Luật|Bộ luật|Nghị định|Nghị quyết|Thông tư(?: liên tịch)?|Quyết định|Pháp lệnh|Chỉ thị)"
+    r"(?:\s+số)?\s*$",
+    re.IGNORECASE,
 )
 _CAPS_WORDS = r"LUẬT|BỘ|QUY|QUYẾT|SỬA|THÔNG|NGHỊ|HƯỚNG|VỀ|BAN|PHÁP|CHỈ|HIẾN|LỆNH|VĂN"
 # How a title can start right after the previous row's number (the HTML
 # cell boundary left no separator).
 _TITLE_START = re.compile(
-    rf"(?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]"  # Capitalised word: "Nghị định ..."
-    rf"|(?:{_CAPS_WORDS})(?![A-ZĐÀ-Ỹ])"  # ALL-CAPS title: "QUY ĐỊNH ..."
-    rf"|[a-zà-ỹđ]{{2,}}\s"  # lower-case title: "sửa đổi ..."
+    rf"(?:{_CAPITALISED_WORD}"  # "Nghị định ...", "Về ..."
+    rf"|(?:{_CAPS_WORDS})(?![{_UP}])"  # ALL-CAPS title: "QUY ĐỊNH ..."
+    rf"|[{_LO}]{{2,}}\s"  # lower-case title: "sửa đổi ..."
     rf"|\s(?:{_DOC_WORDS})\b)"  # number cell with a trailing space
 )
+
+
+_TITLE_START_ANYWHERE = re.compile(rf"(?={_TITLE_START.pattern})")
+_GLUED_DIGIT = re.compile(rf"(?<=[{_UP}0-9g)])(?=\d)")
 
 
 def _fix_glued_digits(segment: str, start: int, code: str) -> int:
@@ -584,9 +649,28 @@ def _fix_glued_digits(segment: str, start: int, code: str) -> int:
     return start
 
 
+_DIGIT_SEPARATOR = re.compile(r"\d[/-]")
+
+
 def _code_before(body: str, start: int, end: int) -> re.Match[str] | None:
     """The document number ending exactly at ``end`` (searching from ``start``)."""
-    return _CODE_AT_END.search(body[start:end], max(0, end - start - _MAX_CODE_LEN))
+    window_start = max(start, end - _MAX_CODE_LEN)
+    # Every number has "<digit>/" or "<digit>-"; skip the costly search otherwise.
+    if not _DIGIT_SEPARATOR.search(body, window_start, end):
+        return None
+    return _CODE_AT_END.search(body[start:end], window_start - start)
+
+
+# Some number cells carry a prefix ("Luật Thú y" + "Luật 79/2015/QH13"); the
+# prefix then sticks to the title's last word without a space.
+_GLUED_NUMBER_PREFIX = re.compile(
+    rf"(?<=[{_LO}])(?:Luật|Bộ luật|Nghị định|Nghị quyết|Thông tư|Quyết định|Số)(?: số)?$"
+)
+
+
+def _strip_number_prefix(title: str) -> str:
+    """Drop a number-cell prefix glued to the end of a title ("Luật Thú yLuật" → "Luật Thú y")."""
+    return _GLUED_NUMBER_PREFIX.sub("", title).rstrip()
 
 
 def parse_legal_documents(text: str | None) -> list[LegalDocument]:
@@ -611,10 +695,21 @@ def parse_legal_documents(text: str | None) -> list[LegalDocument]:
     # the next title (or the end of the table) begins.
     rows: list[tuple[str, str]] = []
     position = 0
-    for index in range(1, len(body) + 1):
+    title_starts = {m.start() for m in _TITLE_START_ANYWHERE.finditer(body)}
+    # A number-only title ("37/2025/TT-BNNMT") can start right after a number.
+    code_starts = {m.start() for m in _GLUED_DIGIT.finditer(body)}
+    for index in sorted(title_starts | code_starts | {len(body)}):
+        if index == 0:
+            continue
         if index < len(body):
-            starts_title = _TITLE_START.match(body, index) is not None
-            starts_code = body[index].isdigit() and _CODE_AT_START.match(body, index) is not None
+            # Cheap filter first: a number ends in a capital, a digit, "g"
+            # (QĐ-TTg) or ")", optionally followed by one of ".;,". A space
+            # is only allowed as part of the title start ("... Thông tư").
+            before = body[max(position, index - 2):index].rstrip(".;,")[-1:]
+            if not before or not (before.isupper() or before.isdigit() or before in "g)"):
+                continue
+            starts_title = index in title_starts
+            starts_code = index in code_starts and _CODE_AT_START.match(body, index) is not None
             if not (starts_title or starts_code):
                 continue
         else:
@@ -631,6 +726,15 @@ def parse_legal_documents(text: str | None) -> list[LegalDocument]:
                 continue
         segment = body[position:index]
         code_start = _fix_glued_digits(segment, match.start("code"), code)
+        if _OWN_NUMBER_LEAD.search(segment, 0, code_start):
+            if body[index:index + 1] == " ":
+                continue
+            if starts_code and not starts_title:
+                # "... Thông tư số 17/2015/TT-NHNN" + "11/2025/TT-NHNN": keep the
+                # title's own number in the title unless the cell repeats it.
+                following = _CODE_AT_START.match(body, index)
+                if following is None or following.group(0) != segment[code_start:match.end("code")]:
+                    continue
         rows.append((segment[:code_start], segment[code_start: match.end("code")]))
         position = index
     leftover = _inline(body[position:])
@@ -643,7 +747,7 @@ def parse_legal_documents(text: str | None) -> list[LegalDocument]:
             raw_title = previous_title + previous_number
         merged.append((raw_title, raw_number))
     documents = [
-        LegalDocument(number=_inline(number), title=_inline(title) or _inline(number))
+        LegalDocument(number=_inline(number), title=_strip_number_prefix(_inline(title)) or _inline(number))
         for title, number in merged
     ]
     if leftover:

@@ -1,0 +1,206 @@
+"""Search quality on real citizen questions: hit@1, hit@5 and MRR@10, with and without accents.
+
+The questions are the dichvucong.gov.vn FAQ (dvc-faq-questions-hust), each with the codes of
+its related procedures; a question counts when any of its codes is in the catalog, and a
+search hits when any of them is in the top k. Rows are split by their position in that
+filtered list: even rows are for tuning, odd rows are the reported result. The baseline is
+plain scikit-learn TF-IDF (cosine) over names, fields and steps.
+
+Usage (from the project root):
+    .venv/bin/python -m bench.search_eval [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import csv
+import json
+import logging
+import re
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from knowledge.config import FAQ_QUESTIONS_CSV, NATIONAL_CATALOG_DIR, PROJECT_ROOT, get_settings
+from knowledge.search import ProcedureIndex, SearchDocument, documents_from_session
+from knowledge.text import fold_accents
+
+logger = logging.getLogger(__name__)
+
+RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
+CODE_RE = re.compile(r"ma_thu_tuc=([\d.]+)")
+DEPTH = 10  # ranks looked at: MRR@10
+
+Ranker = Callable[[str], list[str]]  # question → codes, best first
+
+
+@dataclass(frozen=True)
+class Question:
+    """A citizen's question and the codes of the procedures it is about."""
+
+    text: str
+    codes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The search documents of a catalog, and each procedure's steps for the baseline."""
+
+    documents: list[SearchDocument]
+    steps: dict[str, str]
+
+
+def load_catalog(database_url: str | None = None) -> Catalog:
+    """The catalog from ``database_url``, or from a fresh import of the real data."""
+    from sqlalchemy import select
+
+    from knowledge.db import make_engine, migrate, session_scope
+    from knowledge.models import Procedure
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = database_url or f"sqlite:///{Path(folder) / 'catalog.db'}"
+        if database_url is None:
+            from knowledge.catalog.importer import import_json_catalog
+
+            migrate(url)
+            started = time.perf_counter()
+            with session_scope(make_engine(url)) as session:
+                report = import_json_catalog(session, NATIONAL_CATALOG_DIR)
+            logger.info(
+                "imported %d procedures in %.0f s", report.imported, time.perf_counter() - started
+            )
+        engine = make_engine(url)
+        with session_scope(engine) as session:
+            documents = documents_from_session(session)
+            steps = dict(session.execute(select(Procedure.code, Procedure.steps)).all())
+        engine.dispose()
+    return Catalog(documents, {code: text or "" for code, text in steps.items()})
+
+
+def load_questions(path: Path, known_codes: set[str]) -> list[Question]:
+    """FAQ rows with at least one related code in the catalog, in file order."""
+    questions = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            links = ast.literal_eval(row["related_links"] or "[]")
+            codes = {m.group(1) for link in links if (m := CODE_RE.search(link))}
+            if codes & known_codes:
+                questions.append(Question(row["question"].strip(), frozenset(codes)))
+    return questions
+
+
+def split(questions: Sequence[Question]) -> tuple[list[Question], list[Question]]:
+    """(tuning rows, report rows): even and odd positions of the filtered list."""
+    return list(questions[0::2]), list(questions[1::2])
+
+
+def evaluate(rank: Ranker, questions: Sequence[Question], *, fold: bool = False) -> dict[str, float]:
+    """hit@1, hit@5 and MRR@10 of ``rank`` over ``questions`` (accents stripped if ``fold``)."""
+    hits1 = hits5 = reciprocal = 0.0
+    for question in questions:
+        codes = rank(fold_accents(question.text) if fold else question.text)[:DEPTH]
+        first = next((i for i, code in enumerate(codes) if code in question.codes), None)
+        if first is not None:
+            hits1 += first == 0
+            hits5 += first < 5
+            reciprocal += 1 / (first + 1)
+    n = len(questions) or 1
+    return {"hit@1": hits1 / n, "hit@5": hits5 / n, "mrr@10": reciprocal / n}
+
+
+def search_ranker(index: ProcedureIndex) -> Ranker:
+    """Rank with the project's search."""
+    return lambda question: [hit.code for hit in index.search(question, DEPTH)]
+
+
+def tfidf_ranker(catalog: Catalog) -> Ranker:
+    """Baseline: scikit-learn TF-IDF with default settings over name, field and steps."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer()
+    matrix = vectorizer.fit_transform(
+        [f"{d.name}\n{d.field}\n{catalog.steps[d.code]}" for d in catalog.documents]
+    )
+    codes = [d.code for d in catalog.documents]
+
+    def rank(question: str) -> list[str]:
+        scores = (matrix @ vectorizer.transform([question]).T).toarray().ravel()
+        return [codes[i] for i in np.argsort(-scores, kind="stable")[:DEPTH] if scores[i] > 0]
+
+    return rank
+
+
+def run(database_url: str | None = None, questions_csv: Path = FAQ_QUESTIONS_CSV) -> dict:
+    """Run the whole evaluation and return its figures."""
+    catalog = load_catalog(database_url)
+    documents = catalog.documents
+    questions = load_questions(questions_csv, {d.code for d in documents})
+    tuning, report = split(questions)
+    settings = get_settings()
+    started = time.perf_counter()
+    index = ProcedureIndex.build(
+        documents,
+        preferred_levels=settings.deployment_levels,
+        level_preference=settings.level_preference,
+    )
+    build_seconds = time.perf_counter() - started
+    rankers = {"search": search_ranker(index), "tfidf baseline": tfidf_ranker(catalog)}
+    rows = []
+    for system, rank in rankers.items():
+        for rows_name, subset in (("odd (report)", report), ("even (tuning)", tuning)):
+            for typing, fold in (("accented", False), ("accentless", True)):
+                metrics = evaluate(rank, subset, fold=fold)
+                rows.append(
+                    {"system": system, "rows": rows_name, "typing": typing, "n": len(subset)}
+                    | {k: round(v, 4) for k, v in metrics.items()}
+                )
+    return {
+        "date": date.today().isoformat(),
+        "procedures": len(documents),
+        "questions": len(questions),
+        "index_build_seconds": round(build_seconds, 2),
+        "weights": vars(index.weights),
+        "preferred_levels": list(index.preferred_levels),
+        "level_preference": index.level_preference,
+        "results": rows,
+    }
+
+
+def print_table(figures: dict) -> None:
+    """Print the figures as a plain table."""
+    print(
+        f"{figures['procedures']} procedures, {figures['questions']} questions "
+        f"(index built in {figures['index_build_seconds']} s)"
+    )
+    header = f"{'system':<16}{'rows':<15}{'typing':<12}{'n':>5}{'hit@1':>8}{'hit@5':>8}{'mrr@10':>8}"
+    print(header)
+    print("-" * len(header))
+    for row in figures["results"]:
+        print(
+            f"{row['system']:<16}{row['rows']:<15}{row['typing']:<12}{row['n']:>5}"
+            f"{row['hit@1']:>8.3f}{row['hit@5']:>8.3f}{row['mrr@10']:>8.3f}"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="a catalog database (default: import the real data)")
+    parser.add_argument("--questions", type=Path, default=FAQ_QUESTIONS_CSV)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    figures = run(args.database_url, args.questions)
+    print_table(figures)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    output = RESULTS_DIR / f"search-eval-{figures['date']}.json"
+    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"written {output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Fixtures shared by every test package: temporary databases, with or without the sample catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from knowledge.catalog.importer import import_json_catalog
+from knowledge.config import NATIONAL_CATALOG_DIR, SAMPLE_CATALOG_DIR, get_settings
+from knowledge.db import get_engine, make_engine, migrate, session_scope
+
+
+@pytest.fixture()
+def database_url(tmp_path: Path) -> str:
+    """A fresh SQLite database at the newest schema."""
+    url = f"sqlite:///{tmp_path / 'test.db'}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture()
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the fresh database."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def sample_engine(engine: Engine) -> Engine:
+    """An engine on a database holding the sample catalog (20 procedures)."""
+    with session_scope(engine) as session:
+        import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
+    return engine
+
+
+@pytest.fixture()
+def configured_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the settings (TTHC_DATABASE_URL) at the fresh database for code that reads them."""
+    monkeypatch.setenv("TTHC_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield database_url
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def national_catalog_dir() -> Path:
+    """The real national export in ../shared, or skip the test when it is absent."""
+    if not NATIONAL_CATALOG_DIR.is_dir():
+        pytest.skip("../shared/datasets/dvc-national-catalog is absent")
+    return NATIONAL_CATALOG_DIR

@@ -1,0 +1,58 @@
+"""Rule-based spans: dossier codes, phone and ID numbers, and their masking."""
+
+import logging
+
+import pytest
+
+from knowledge.text.entities import (
+    DOSSIER_CODE,
+    PiiMaskingFilter,
+    canonical_dossier_code,
+    find_entities,
+    mask_pii,
+)
+
+CODE = "000.00.12.H48-251120-0001"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        CODE,
+        "000.00.12.h48-251120-0001",
+        "hồ sơ của tôi mã 000.00.12.H48 - 251120 - 0001 đến đâu rồi?",
+        "ma ho so 000 00 12 h48 251120 0001",
+    ],
+)
+def test_dossier_code_is_found_in_any_writing(text: str) -> None:
+    assert canonical_dossier_code(text) == CODE
+    entities = [e for e in find_entities(text) if e.label == DOSSIER_CODE]
+    assert [e.value for e in entities] == [CODE]
+
+
+@pytest.mark.parametrize("text", ["000.00.12.H48-2511-0001", "hồ sơ 12345", ""])
+def test_malformed_codes_are_not_found(text: str) -> None:
+    assert canonical_dossier_code(text) is None
+
+
+def test_phone_and_id_numbers_are_masked_but_codes_kept() -> None:
+    text = f"SĐT 0912 345 678, +84912345678, CCCD 051234567890, hồ sơ {CODE}"
+    masked = mask_pii(text)
+    assert "0912" not in masked and "345 678" not in masked and "051234567890" not in masked
+    assert "**********90" in masked
+    assert CODE in masked
+
+
+def test_entities_label_phones_and_ids() -> None:
+    labels = {(e.label, e.value) for e in find_entities("gọi 0987654321 hoặc cmnd 123456789")}
+    assert ("phone", "0987654321") in labels
+    assert ("id_number", "123456789") in labels
+
+
+def test_log_filter_masks_arguments_too(caplog) -> None:
+    logger = logging.getLogger("tests.pii")
+    logger.addFilter(PiiMaskingFilter())
+    with caplog.at_level(logging.INFO, logger="tests.pii"):
+        logger.info("lookup by %s", "0912345678")
+    assert "0912345678" not in caplog.text
+    assert "********78" in caplog.text
