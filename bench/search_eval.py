@@ -4,7 +4,7 @@ The questions are the dichvucong.gov.vn FAQ (dvc-faq-questions-hust), each with 
 its related procedures; a question counts when any of its codes is in the catalog, and a
 search hits when any of them is in the top k. Rows are split by their position in that
 filtered list: even rows are for tuning, odd rows are the reported result. The baseline is
-plain scikit-learn TF-IDF (cosine) over names, fields and steps.
+plain scikit-learn TF-IDF (cosine) over names, fields and steps, and the same over names only.
 
 Usage (from the project root):
     .venv/bin/python -m bench.search_eval [--database-url URL]
@@ -20,7 +20,8 @@ import logging
 import re
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -54,30 +55,41 @@ class Catalog:
     steps: dict[str, str]
 
 
-def load_catalog(database_url: str | None = None) -> Catalog:
-    """The catalog from ``database_url``, or from a fresh import of the real data."""
-    from sqlalchemy import select
-
+@contextmanager
+def catalog_database(database_url: str | None = None) -> Iterator[str]:
+    """A database URL holding the catalog: ``database_url``, or a temporary import of real data."""
+    if database_url:
+        yield database_url
+        return
+    from knowledge.catalog.importer import import_json_catalog
     from knowledge.db import make_engine, migrate, session_scope
-    from knowledge.models import Procedure
 
     with tempfile.TemporaryDirectory() as folder:
-        url = database_url or f"sqlite:///{Path(folder) / 'catalog.db'}"
-        if database_url is None:
-            from knowledge.catalog.importer import import_json_catalog
-
-            migrate(url)
-            started = time.perf_counter()
-            with session_scope(make_engine(url)) as session:
-                report = import_json_catalog(session, NATIONAL_CATALOG_DIR)
-            logger.info(
-                "imported %d procedures in %.0f s", report.imported, time.perf_counter() - started
-            )
+        url = f"sqlite:///{Path(folder) / 'catalog.db'}"
+        migrate(url)
         engine = make_engine(url)
+        started = time.perf_counter()
         with session_scope(engine) as session:
-            documents = documents_from_session(session)
-            steps = dict(session.execute(select(Procedure.code, Procedure.steps)).all())
+            report = import_json_catalog(session, NATIONAL_CATALOG_DIR)
         engine.dispose()
+        logger.info(
+            "imported %d procedures in %.0f s", report.imported, time.perf_counter() - started
+        )
+        yield url
+
+
+def load_catalog(database_url: str) -> Catalog:
+    """The search documents and steps of the catalog at ``database_url``."""
+    from sqlalchemy import select
+
+    from knowledge.db import make_engine, session_scope
+    from knowledge.models import Procedure
+
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        documents = documents_from_session(session)
+        steps = dict(session.execute(select(Procedure.code, Procedure.steps)).all())
+    engine.dispose()
     return Catalog(documents, {code: text or "" for code, text in steps.items()})
 
 
@@ -98,7 +110,9 @@ def split(questions: Sequence[Question]) -> tuple[list[Question], list[Question]
     return list(questions[0::2]), list(questions[1::2])
 
 
-def evaluate(rank: Ranker, questions: Sequence[Question], *, fold: bool = False) -> dict[str, float]:
+def evaluate(
+    rank: Ranker, questions: Sequence[Question], *, fold: bool = False
+) -> dict[str, float]:
     """hit@1, hit@5 and MRR@10 of ``rank`` over ``questions`` (accents stripped if ``fold``)."""
     hits1 = hits5 = reciprocal = 0.0
     for question in questions:
@@ -117,14 +131,17 @@ def search_ranker(index: ProcedureIndex) -> Ranker:
     return lambda question: [hit.code for hit in index.search(question, DEPTH)]
 
 
-def tfidf_ranker(catalog: Catalog) -> Ranker:
-    """Baseline: scikit-learn TF-IDF with default settings over name, field and steps."""
+def tfidf_ranker(catalog: Catalog, *, names_only: bool = False) -> Ranker:
+    """Baseline: scikit-learn TF-IDF, default settings, over names, fields and steps (or names)."""
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectorizer = TfidfVectorizer()
     matrix = vectorizer.fit_transform(
-        [f"{d.name}\n{d.field}\n{catalog.steps[d.code]}" for d in catalog.documents]
+        [
+            d.name if names_only else f"{d.name}\n{d.field}\n{catalog.steps[d.code]}"
+            for d in catalog.documents
+        ]
     )
     codes = [d.code for d in catalog.documents]
 
@@ -137,7 +154,8 @@ def tfidf_ranker(catalog: Catalog) -> Ranker:
 
 def run(database_url: str | None = None, questions_csv: Path = FAQ_QUESTIONS_CSV) -> dict:
     """Run the whole evaluation and return its figures."""
-    catalog = load_catalog(database_url)
+    with catalog_database(database_url) as url:
+        catalog = load_catalog(url)
     documents = catalog.documents
     questions = load_questions(questions_csv, {d.code for d in documents})
     tuning, report = split(questions)
@@ -149,7 +167,11 @@ def run(database_url: str | None = None, questions_csv: Path = FAQ_QUESTIONS_CSV
         level_preference=settings.level_preference,
     )
     build_seconds = time.perf_counter() - started
-    rankers = {"search": search_ranker(index), "tfidf baseline": tfidf_ranker(catalog)}
+    rankers = {
+        "search": search_ranker(index),
+        "tfidf n+f+steps": tfidf_ranker(catalog),
+        "tfidf names": tfidf_ranker(catalog, names_only=True),
+    }
     rows = []
     for system, rank in rankers.items():
         for rows_name, subset in (("odd (report)", report), ("even (tuning)", tuning)):
@@ -177,7 +199,9 @@ def print_table(figures: dict) -> None:
         f"{figures['procedures']} procedures, {figures['questions']} questions "
         f"(index built in {figures['index_build_seconds']} s)"
     )
-    header = f"{'system':<16}{'rows':<15}{'typing':<12}{'n':>5}{'hit@1':>8}{'hit@5':>8}{'mrr@10':>8}"
+    header = (
+        f"{'system':<16}{'rows':<15}{'typing':<12}{'n':>5}" f"{'hit@1':>8}{'hit@5':>8}{'mrr@10':>8}"
+    )
     print(header)
     print("-" * len(header))
     for row in figures["results"]:

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     hotline: str = "1900 1234"
     public_portal_url: str = "https://dichvucong.quangngai.gov.vn"
     max_question_chars: int = 2000
+    api_rate_limit: str = "300/minute"  # per client address, on the API routes
+    # Base of the Rasa REST channel the citizen chat page posts to (POST …/webhooks/rest/webhook).
+    rasa_url: str = "http://localhost:5005"
 
     # Tokens for the one-stop system pushing dossiers, and for call-center agents.
     ingest_token: str = "dev-ingest-token"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,20 +14,45 @@ from slowapi.errors import RateLimitExceeded
 from slowapi.middleware import SlowAPIMiddleware
 from slowapi.util import get_remote_address
 
-from knowledge.api.routes import fields, health, procedures
+from knowledge.api.routes import fields, health, pages, procedures
+from knowledge.config import get_settings
+from knowledge.db import get_engine, session_scope
 from knowledge.errors import KnowledgeError
+from knowledge.search import get_index
 
 logger = logging.getLogger(__name__)
 
 
-def create_app(rate_limit: str = "120/minute") -> FastAPI:
-    """Build the API with its routers, Vietnamese error bodies and a per-client rate limit."""
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Build the search index before the first request, so no agent waits for it."""
+    try:
+        with session_scope(get_engine()) as session:
+            get_index(session)
+    except Exception:  # an empty or unmigrated database must not stop the API from starting
+        logger.exception("search index not built at start-up; it will be built on first use")
+    yield
+
+
+def create_app(rate_limit: str | None = None) -> FastAPI:
+    """Build the API with its routers, Vietnamese error bodies and a per-client rate limit.
+
+    The limit (default: settings ``api_rate_limit``) applies to the API routes; pages, static
+    files and health checks are exempt.
+    """
     app = FastAPI(
         title="Trợ lý thủ tục hành chính — API",
         description="Tra cứu thủ tục hành chính và tình trạng hồ sơ.",
         version="0.1.0",
+        lifespan=_lifespan,
     )
-    app.state.limiter = Limiter(key_func=get_remote_address, default_limits=[rate_limit])
+    limiter = Limiter(
+        key_func=get_remote_address, default_limits=[rate_limit or get_settings().api_rate_limit]
+    )
+    for route in (health.read_health, pages.read_chat_page, pages.read_lookup_page,
+                  pages.read_lookup_page_for_code, pages.read_static):
+        limiter.exempt(route)
+    app.state.limiter = limiter
     app.add_middleware(SlowAPIMiddleware)
     app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)
 
@@ -41,6 +68,6 @@ def create_app(rate_limit: str = "120/minute") -> FastAPI:
             content={"detail": f"Yêu cầu không hợp lệ ({fields_}).", "errors": exc.errors()},
         )
 
-    for module in (health, procedures, fields):
+    for module in (health, procedures, fields, pages):
         app.include_router(module.router)
     return app

@@ -51,7 +51,8 @@ def _latin_letters(upper: bool) -> str:
     letters = (
         char
         for char in map(chr, range(0x41, 0x1EFA))
-        if char.isalpha() and unicodedata.name(char, "").startswith("LATIN")
+        if char.isalpha()
+        and unicodedata.name(char, "").startswith("LATIN")
         and (char.isupper() if upper else char.islower())
     )
     return "".join(letters)
@@ -59,12 +60,8 @@ def _latin_letters(upper: bool) -> str:
 
 _UP = _latin_letters(upper=True)  # use inside [...]
 _LO = _latin_letters(upper=False)
-_LO_VOWELS = "".join(
-    char for char in _LO if unicodedata.normalize("NFD", char)[0] in "aeiouy"
-)
-_UP_VOWELS = "".join(
-    char for char in _UP if unicodedata.normalize("NFD", char)[0] in "AEIOUY"
-)
+_LO_VOWELS = "".join(char for char in _LO if unicodedata.normalize("NFD", char)[0] in "aeiouy")
+_UP_VOWELS = "".join(char for char in _UP if unicodedata.normalize("NFD", char)[0] in "AEIOUY")
 # Start of a capitalised Vietnamese word: a capital then a vowel, a capital
 # vowel, or one of the two-letter initials. Rules out "Psửa" (from "NĐ-CPsửa").
 _CAPITALISED_WORD = (
@@ -226,8 +223,11 @@ def parse_levels(text: str | None) -> tuple[str, ...]:
     return tuple(part for part in parts if part)
 
 
-# Each result is followed by its catalogue code, e.g. "Mã: KQ.G15.000034".
-_RESULT_CODE = re.compile(r"\s*Mã\s*:\s*KQ[.\w-]*")
+# Each result is followed by its catalogue code, "Mã: KQ.G15.000034" or
+# "Mã: 000.00.00.G11-KQ1711", glued to the next result's name. Codes end in
+# a digit, so the greedy class backs off before "Giấy ..." / "Thông báo ...".
+_RESULT_CODE = re.compile(r"\s*Mã\s*:\s*[0-9A-Z.\-]*\d")
+_RESULT_BAD_CODE = re.compile(r"\s*Mã\s*:.*$", re.DOTALL)
 # Everything from the "Từ khóa" label on is page chrome (keyword box,
 # description box, agency picker, "Nộp hồ sơ" button), not results.
 _RESULT_TAIL = re.compile(r"Từ khóa|Chọn cơ quan thực hiện|Nộp hồ sơ\s*$")
@@ -248,7 +248,8 @@ def parse_results(text: str | None) -> list[str]:
         body = body[: tail.start()]
     results: list[str] = []
     for chunk in _RESULT_CODE.split(body):
-        name = _block(chunk)
+        # A few codes are placeholders ("Mã: Chưa xác định", "Mã: Test_P001").
+        name = _block(_RESULT_BAD_CODE.sub("", chunk))
         if name and name not in results:
             results.append(name)
     return results
@@ -276,13 +277,11 @@ _UNIT_ALT = r"(?i:ngày\s+làm\s+việc|ngày|giờ|tháng|năm|phút|tuần)"
 _CURRENCY_ALT = r"Việt\s*Nam\s*Đồng|VNĐ|VND|USD|Đồng"
 # A fee cell starts with one of these; used both to find the end of the time
 # cell and to validate that a channel label really starts a row.
-_FEE_START = (
-    rf"(?:Miễn\s*phí|{NO_INFO}|\d[\d.,]*\s*(?:{_CURRENCY_ALT}))"
-)
+_FEE_START = rf"(?:Miễn\s*phí|{NO_INFO}|\d[\d.,]*\s*(?:{_CURRENCY_ALT}))"
 # The time cell: "20 Ngày làm việc"; a bare "5" (unit missing on the portal);
 # a bare digit glued to a numeric fee ("Trực tuyến120 VNĐ" is 1 + "20 VNĐ":
-# the explanation in such rows always says 20.000 đồng, and bare times are
-# almost always one digit); the placeholder; or a short capitalised phrase
+# those rows explain "20.000 đồng/tờ khai", and bare times are almost always
+# one digit); the placeholder; or a short capitalised phrase
 # such as "Không quy định" / "Không phải trả kết quả cho người nộp thuế".
 _TIME = (
     rf"(?:\d+(?:[.,]\d+)?\s*(?:{_UNIT_ALT})"
@@ -294,12 +293,11 @@ _TIME = (
 # Case-sensitive on purpose: descriptions say "qua dịch vụ bưu chính" in
 # lower case, while a row always starts with the capitalised label.
 _ROW_START = re.compile(rf"(?P<channel>{_CHANNEL_ALT})(?P<time>{_TIME})(?={_FEE_START})")
-_TIME_VALUE = re.compile(
-    rf"^(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>{_UNIT_ALT})?$", re.IGNORECASE
-)
-_FEE_MAIN = re.compile(
-    rf"Miễn\s*phí|{NO_INFO}|\d[\d.,]*\s*(?:{_CURRENCY_ALT})", re.IGNORECASE
-)
+_TIME_VALUE = re.compile(rf"^(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>{_UNIT_ALT})?$", re.IGNORECASE)
+_FEE_MAIN = re.compile(rf"Miễn\s*phí|{NO_INFO}|\d[\d.,]*\s*(?:{_CURRENCY_ALT})", re.IGNORECASE)
+
+
+_LIST_MARKER = re.compile(r"\((?:\d{1,2}|[a-zđ]|[ivx]{1,4})\)")
 
 
 def _balanced_paren_end(text: str, start: int) -> int:
@@ -336,7 +334,9 @@ def _split_fee(segment: str) -> tuple[str, str]:
     main = match.group(0)
     end = match.end()
     explanation = ""
-    if segment[end:end + 1] == "(":
+    # "(1) Trường hợp ..." after the fee is a numbered description, not an
+    # explanation of the fee.
+    if segment[end : end + 1] == "(" and not _LIST_MARKER.match(segment, end):
         close = _balanced_paren_end(segment, end)
         explanation = segment[end:close]
         end = close
@@ -361,7 +361,7 @@ def parse_channels(text: str | None) -> list[ChannelOption]:
     body = _normalise(text)
     header = _CHANNEL_HEADER.match(body)
     if header:
-        body = body[header.end():]
+        body = body[header.end() :]
     # A channel label can also occur inside a description ("Trực tuyến: nộp
     # hồ sơ ..."), so a label only starts a row when a time cell and a fee
     # cell follow it. The same channel may legitimately appear in several
@@ -372,7 +372,7 @@ def parse_channels(text: str | None) -> list[ChannelOption]:
         stop = starts[index + 1].start() if index + 1 < len(starts) else len(body)
         time_text = _inline(match.group("time"))
         time_value, time_unit = _parse_time(time_text)
-        fee_text, rest = _split_fee(body[match.end():stop])
+        fee_text, rest = _split_fee(body[match.end() : stop])
         rows.append(
             ChannelOption(
                 channel=_CHANNEL_BY_LABEL[match.group("channel")],
@@ -431,16 +431,15 @@ def parse_fee_amount(fee_text: str) -> int | None:
     if match.group("cur").upper() == "USD":
         return None
     amount = _amount_value(match.group("num"))
+    # "155 VNĐ(Thẻ tạm trú ...: 155 USD/thẻ.)": the unit was mistyped; the
+    # explanation shows a USD fee, which has no amount in đồng.
+    if re.search(rf"(?<![\d.,]){amount}\s*USD", explanation):
+        return None
     # Several ministries typed fees in thousands ("20 VNĐ(20.000 đồng/tờ
-    # khai)"); trust the explanation when it states exactly 1000x the amount.
-    if 0 < amount < 1000 and match.string is main:
-        thousand = amount * 1000
-        for other in _AMOUNT.finditer(explanation):
-            if _amount_value(other.group("num")) == thousand:
-                return thousand
-        for other in re.finditer(r"\d{1,3}(?:[.,]\d{3})+", explanation):
-            if _amount_value(other.group(0)) == thousand:
-                return thousand
+    # khai)", "50 VNĐ((áp dụng mức phí 25.000 đồng/hồ sơ ...)"). No
+    # administrative fee is below 1,000 đồng, so such amounts are thousands.
+    if 0 < amount < 1000:
+        amount *= 1000
     return amount
 
 
@@ -464,9 +463,9 @@ _TEMPLATE_FILE = re.compile(rf".*?{_TEMPLATE_EXT}", re.IGNORECASE)
 # first. File names rarely contain ";" or ")X", and a "." only after a word
 # of two or more letters ("NĐ-CP.Mẫu số 05.docx", not "Mẫu I.1.1.docx" or
 # "Mau so 01.TACN.docx"); "theo mẫu" is usually followed by the file.
-_SEAM_PUNCT = re.compile(rf"(?<=[;)])(?=[^\s.;,)(])")
-_SEAM_DOT = re.compile(rf"(?:(?<=\))|(?<![\d{_UP}{_LO}])[{_UP}{_LO}]{{2,}}|\d[{_UP}]{{2,}})\.(?=[{_UP}{_LO}\d])")
-_SEAM_AFTER_MAU = re.compile(rf"(?<=[mM]ẫu)(?=[^\s.;,:)(])")
+_SEAM_PUNCT = re.compile(r"(?<=[;)])(?=[^\s.;,)(])")
+_SEAM_DOT = re.compile(rf"(?:(?<=\))|(?<![\d{_UP}{_LO}])[{_UP}{_LO}]{{2,}})\.(?=[{_UP}{_LO}\d])")
+_SEAM_AFTER_MAU = re.compile(r"(?<=[mM]ẫu)(?=[^\s.;,:)(])")
 # Weakest: a case change without a space ("Nghị định số 33/2026/NĐ-CPMẫu số 25",
 # "theo quy địnhMauon.docx", "ngày 25/01/2026Mau don ...").
 _SEAM_CASE = re.compile(rf"(?<=[{_LO}])(?=[{_UP}])|(?<=[{_UP}\d])(?={_CAPITALISED_WORD})")
@@ -476,16 +475,17 @@ _MAX_TEMPLATE_LEN = 150
 
 def _split_template(chunk: str) -> tuple[str, str]:
     """Split "Tờ khai theo MẫuMau 14.14.docx" into ("Tờ khai theo Mẫu", "Mau 14.14.docx")."""
-    if not re.search(rf"{_TEMPLATE_EXT}$", chunk, re.IGNORECASE):
-        return chunk, ""
     first_ext = re.search(_TEMPLATE_EXT, chunk, re.IGNORECASE)
-    assert first_ext is not None
+    if first_ext is None or not re.search(rf"{_TEMPLATE_EXT}$", chunk, re.IGNORECASE):
+        return chunk, ""
     head = chunk[: first_ext.start()]
     window = max(0, len(head) - _MAX_TEMPLATE_LEN)
     cut: int | None = None
     # Punctuation seams: take the last one (the file name follows it).
     for pattern in (_SEAM_PUNCT, _SEAM_DOT, _SEAM_AFTER_MAU):
-        seams = [m.end() if pattern is _SEAM_DOT else m.start() for m in pattern.finditer(head, window)]
+        seams = [
+            m.end() if pattern is _SEAM_DOT else m.start() for m in pattern.finditer(head, window)
+        ]
         if seams:
             cut = seams[-1]
             break
@@ -526,7 +526,8 @@ def parse_papers(text: str | None) -> list[Paper]:
     Example:
         >>> parse_papers("* Giấy tờ phải nộp:Tên giấy tờMẫu đơn, tờ khaiSố lượng"
         ...              "Tờ khai đăng ký khai tử1 bản chính")[0]
-        Paper(group='Giấy tờ phải nộp', name='Tờ khai đăng ký khai tử', template='', copies='1 bản chính')
+        Paper(group='Giấy tờ phải nộp', name='Tờ khai đăng ký khai tử', template='', \
+copies='1 bản chính')
     """
     if text is None:
         return []
@@ -548,13 +549,14 @@ def parse_papers(text: str | None) -> list[Paper]:
     for index, section in enumerate(sections[1:], start=1):
         position = 0
         for match in _COPIES.finditer(section):
-            chunk = section[position: match.start()]
+            chunk = section[position : match.start()]
             position = match.end()
             name, template = _split_template(_inline(chunk))
             papers.append(
                 Paper(
                     group=group,
-                    name=_inline(name),
+                    # A trailing ";" is the list separator of the source text.
+                    name=_inline(name).rstrip(";,").rstrip(),
                     template=template,
                     copies=_inline(match.group("copies")),
                 )
@@ -637,7 +639,7 @@ def _fix_glued_digits(segment: str, start: int, code: str) -> int:
     leading = re.match(r"\d*", code)
     digits_end = start + (leading.end() if leading else 0)
     run = segment[run_start:digits_end]
-    tail = code[digits_end - start:]
+    tail = code[digits_end - start :]
     # Prefer the split whose number also appears in the title itself.
     for offset in range(1, len(run)):
         if run[offset:] + tail in segment[: run_start + offset]:
@@ -668,9 +670,9 @@ _GLUED_NUMBER_PREFIX = re.compile(
 )
 
 
-def _strip_number_prefix(title: str) -> str:
-    """Drop a number-cell prefix glued to the end of a title ("Luật Thú yLuật" → "Luật Thú y")."""
-    return _GLUED_NUMBER_PREFIX.sub("", title).rstrip()
+def _clean_title(title: str) -> str:
+    """Drop a glued number-cell prefix and list punctuation ("Luật Thú yLuật" → "Luật Thú y")."""
+    return _GLUED_NUMBER_PREFIX.sub("", title).rstrip().rstrip(";,").rstrip()
 
 
 def parse_legal_documents(text: str | None) -> list[LegalDocument]:
@@ -690,7 +692,7 @@ def parse_legal_documents(text: str | None) -> list[LegalDocument]:
         # Without the table header the scraper captured some other block
         # (seen: the tail of the fee column); there is nothing reliable here.
         return []
-    body = body[header.end():]
+    body = body[header.end() :]
     # Scan for row boundaries: a position where a document number ends and
     # the next title (or the end of the table) begins.
     rows: list[tuple[str, str]] = []
@@ -705,7 +707,7 @@ def parse_legal_documents(text: str | None) -> list[LegalDocument]:
             # Cheap filter first: a number ends in a capital, a digit, "g"
             # (QĐ-TTg) or ")", optionally followed by one of ".;,". A space
             # is only allowed as part of the title start ("... Thông tư").
-            before = body[max(position, index - 2):index].rstrip(".;,")[-1:]
+            before = body[max(position, index - 2) : index].rstrip(".;,")[-1:]
             if not before or not (before.isupper() or before.isdigit() or before in "g)"):
                 continue
             starts_title = index in title_starts
@@ -727,15 +729,18 @@ def parse_legal_documents(text: str | None) -> list[LegalDocument]:
         segment = body[position:index]
         code_start = _fix_glued_digits(segment, match.start("code"), code)
         if _OWN_NUMBER_LEAD.search(segment, 0, code_start):
-            if body[index:index + 1] == " ":
+            if body[index : index + 1] == " ":
                 continue
             if starts_code and not starts_title:
                 # "... Thông tư số 17/2015/TT-NHNN" + "11/2025/TT-NHNN": keep the
                 # title's own number in the title unless the cell repeats it.
                 following = _CODE_AT_START.match(body, index)
-                if following is None or following.group(0) != segment[code_start:match.end("code")]:
+                if (
+                    following is None
+                    or following.group(0) != segment[code_start : match.end("code")]
+                ):
                     continue
-        rows.append((segment[:code_start], segment[code_start: match.end("code")]))
+        rows.append((segment[:code_start], segment[code_start : match.end("code")]))
         position = index
     leftover = _inline(body[position:])
     merged: list[tuple[str, str]] = []
@@ -747,7 +752,7 @@ def parse_legal_documents(text: str | None) -> list[LegalDocument]:
             raw_title = previous_title + previous_number
         merged.append((raw_title, raw_number))
     documents = [
-        LegalDocument(number=_inline(number), title=_strip_number_prefix(_inline(title)) or _inline(number))
+        LegalDocument(number=_inline(number), title=_clean_title(_inline(title)) or _inline(number))
         for title, number in merged
     ]
     if leftover:
@@ -770,7 +775,9 @@ def _field(raw: dict[str, Any], key: str) -> str | None:
     raise RecordError(f"field {key!r} must be a string, got {type(value).__name__}")
 
 
-def _join_split_fee_column(channels: str | None, legal: str | None) -> tuple[str | None, str | None]:
+def _join_split_fee_column(
+    channels: str | None, legal: str | None
+) -> tuple[str | None, str | None]:
     """Undo a scrape split where the fee explanation spilled into can_cu_phap_ly.
 
     On some pages the scraper cut the fee cell at the words "Căn cứ pháp lý"
@@ -779,12 +786,16 @@ def _join_split_fee_column(channels: str | None, legal: str | None) -> tuple[str
     """
     if channels is None or legal is None:
         return channels, legal
-    if channels.rstrip().endswith("(") and legal.lstrip().startswith(":") and not _LEGAL_HEADER.match(legal):
+    if (
+        channels.rstrip().endswith("(")
+        and legal.lstrip().startswith(":")
+        and not _LEGAL_HEADER.match(legal)
+    ):
         return channels + "Căn cứ pháp lý" + legal, None
     return channels, legal
 
 
-def parse_record(raw: dict) -> ProcedureRecord:  # type: ignore[type-arg]
+def parse_record(raw: dict[str, Any]) -> ProcedureRecord:
     """Build a :class:`ProcedureRecord` from one raw JSON record.
 
     Raises:
@@ -834,4 +845,3 @@ def parse_record(raw: dict) -> ProcedureRecord:  # type: ignore[type-arg]
         papers=tuple(parse_papers(_field(raw, "thanh_phan_ho_so"))),
         legal_documents=tuple(parse_legal_documents(legal_text)),
     )
-

@@ -31,8 +31,8 @@ def split_levels(levels: str) -> tuple[str, ...]:
 def documents_from_session(session: Session) -> list[SearchDocument]:
     """Every procedure of the catalog as a SearchDocument, in code order.
 
-    The body joins who may apply, the conditions, the result papers, the dossier papers
-    and the steps: what a citizen may describe without naming the procedure.
+    The body joins who may apply, the conditions, the result papers, the dossier papers,
+    the steps and the agencies: what a citizen may describe without naming the procedure.
     """
     papers: dict[int, list[str]] = defaultdict(list)
     for procedure_id, name in session.execute(
@@ -52,6 +52,8 @@ def documents_from_session(session: Session) -> list[SearchDocument]:
             Procedure.conditions,
             Procedure.results,
             Procedure.steps,
+            Procedure.competent_agency,
+            Procedure.implementing_agency,
             Field.name,
         )
         .outerjoin(Field, Procedure.field_id == Field.id)
@@ -59,7 +61,15 @@ def documents_from_session(session: Session) -> list[SearchDocument]:
     )
     documents = []
     for row in rows:
-        parts = [row.target_subjects, row.conditions, row.results, *papers[row.id], row.steps]
+        parts = [
+            row.target_subjects,
+            row.conditions,
+            row.results,
+            *papers[row.id],
+            row.steps,
+            row.competent_agency,
+            row.implementing_agency,
+        ]
         documents.append(
             SearchDocument(
                 code=row.code,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
@@ -18,33 +20,47 @@ from knowledge.search.index import ProcedureIndex
 logger = logging.getLogger(__name__)
 
 MAX_LIMIT = 50
+# Seconds between two fingerprint checks of one database. The fingerprint needs
+# max(updated_at), a full scan of the procedures table (about 10 ms on SQLite for the
+# national catalog), too slow to pay on every search; a catalog change shows within this.
+FINGERPRINT_INTERVAL = 5.0
+
+
+@dataclass
+class _Cached:
+    index: ProcedureIndex
+    fingerprint: tuple[object, ...]
+    checked_at: float
+
 
 _lock = threading.Lock()
-_cache: weakref.WeakKeyDictionary[Engine, tuple[tuple[object, ...], ProcedureIndex]] = (
-    weakref.WeakKeyDictionary()
-)
+_cache: weakref.WeakKeyDictionary[Engine, _Cached] = weakref.WeakKeyDictionary()
 
 
 def get_index(session: Session) -> ProcedureIndex:
     """The index of the catalog ``session`` reads, built on first use and cached.
 
-    A cheap fingerprint query (count, newest update, sum of ids) runs on every call; the
-    index is rebuilt when it differs from the one the cached index was built from.
+    The catalog's fingerprint (count of procedures, newest update, sum of ids) is checked at
+    most every ``FINGERPRINT_INTERVAL`` seconds; the index is rebuilt when it has changed.
     """
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
-    fingerprint = catalog_fingerprint(session)
     with _lock:
         cached = _cache.get(engine)
-        if cached is not None and cached[0] == fingerprint:
-            return cached[1]
+        now = time.monotonic()
+        if cached is not None and now - cached.checked_at < FINGERPRINT_INTERVAL:
+            return cached.index
+        fingerprint = catalog_fingerprint(session)
+        if cached is not None and cached.fingerprint == fingerprint:
+            cached.checked_at = now
+            return cached.index
         settings = get_settings()
         index = ProcedureIndex.build(
             documents_from_session(session),
             preferred_levels=settings.deployment_levels,
             level_preference=settings.level_preference,
         )
-        _cache[engine] = (fingerprint, index)
+        _cache[engine] = _Cached(index, fingerprint, time.monotonic())
         logger.info("search index (re)built for %d procedures", len(index.documents))
         return index
 

@@ -40,7 +40,7 @@ def folded_syllables(text: str) -> list[str]:
         >>> folded_syllables("Đăng ký khai sinh, hoà giải")
         ['dang', 'ky', 'khai', 'sinh', 'hoa', 'giai']
     """
-    return [_fold(s) for s in _SYLLABLE_RE.findall(unicodedata.normalize("NFC", text).lower())]
+    return list(map(_fold, _SYLLABLE_RE.findall(unicodedata.normalize("NFC", text).lower())))
 
 
 def terms(text: str) -> list[str]:
@@ -56,7 +56,6 @@ def terms(text: str) -> list[str]:
     folded = folded_syllables(text)
     stop = stopwords()
     unigrams = [s for s in folded if s not in stop]
-    bigrams = [
-        f"{a} {b}" for a, b in zip(folded, folded[1:]) if not (a in stop and b in stop)
-    ]
+    pairs = zip(folded, folded[1:])  # noqa: B905 (one shorter by design)
+    bigrams = [a + " " + b for a, b in pairs if a not in stop or b not in stop]
     return unigrams + bigrams

@@ -86,3 +86,13 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/procedures/search", "/api/procedures/{code}", "/api/fields", "/health"} <= set(paths)
+
+
+def test_api_routes_are_rate_limited_but_pages_are_not(configured_database: str) -> None:
+    from knowledge.api.app import create_app
+
+    with TestClient(create_app(rate_limit="3/minute")) as limited:
+        statuses = [limited.get("/api/fields").status_code for _ in range(4)]
+        pages = [limited.get("/health").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429]
+    assert pages == [200] * 5

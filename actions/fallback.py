@@ -1,0 +1,73 @@
+"""Out-of-scope messages and the two-stage fallback: clarify first, then offer a human.
+
+Both first check whether the message clearly names a procedure (NLU may miss the aspect of
+a long or unusual question): if so, the procedure's overview answers it, with buttons for
+the usual aspects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import ASK_REPHRASE, HUMAN_BUTTON, OFFER_HUMAN, OUT_OF_SCOPE
+from actions.procedures import reply_to_question
+from knowledge.config import get_settings
+
+
+class ActionOutOfScope(Action):
+    """Answer a procedure the message clearly names, else say politely what the bot does."""
+
+    def name(self) -> str:
+        """``action_out_of_scope``."""
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Overview of a clearly named procedure, or what the assistant can do."""
+        reply = await asyncio.to_thread(reply_to_question, tracker, "procedure", strict=True)
+        if reply.messages:
+            return reply.send(dispatcher)
+        dispatcher.utter_message(text=OUT_OF_SCOPE)
+        return []
+
+
+class ActionClarify(Action):
+    """The two-stage fallback: ask to rephrase, and if that fails too, offer a human."""
+
+    def name(self) -> str:
+        """``action_clarify``."""
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Overview of a clearly named procedure; else stage one, or stage two after it."""
+        reply = await asyncio.to_thread(reply_to_question, tracker, "procedure", strict=True)
+        if reply.messages:
+            return reply.send(dispatcher)
+        if asked_to_rephrase_last_turn(tracker):
+            dispatcher.utter_message(
+                text=OFFER_HUMAN.format(hotline=get_settings().hotline), buttons=[HUMAN_BUTTON]
+            )
+        else:
+            dispatcher.utter_message(text=ASK_REPHRASE)
+        return []
+
+
+def asked_to_rephrase_last_turn(tracker: Tracker) -> bool:
+    """Whether the bot answered the previous user message with the stage-one clarification."""
+    user_messages = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            user_messages += 1
+            if user_messages == 2:
+                return False
+        elif event.get("event") == "bot" and user_messages == 1 and event.get("text") == ASK_REPHRASE:
+            return True
+    return False

@@ -1,0 +1,110 @@
+"""Feedback about the service: collected by ``feedback_form``, logged with personal numbers masked.
+
+The feedback goes to the ``actions.feedback`` logger (one line per feedback, phone and ID
+numbers masked), where the deployment's log shipping picks it up.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.answers import ASK_FEEDBACK, FEEDBACK_SAVED
+from actions.procedures import PROCEDURE_CODE_SLOT
+from knowledge.config import get_settings
+from knowledge.text import fold_accents, normalize
+from knowledge.text.entities import mask_pii
+
+logger = logging.getLogger(__name__)
+
+FEEDBACK_SLOT = "feedback_text"
+MAX_FEEDBACK_CHARS = 2000
+# Words that only announce feedback ("tôi muốn góp ý"), folded; the feedback itself is
+# whatever else the message says.
+ANNOUNCING_WORDS = frozenset(
+    fold_accents(normalize(
+        "tôi mình em cho muốn xin gửi góp ý phản ánh kiến nghị khiếu nại ý kiến về"
+        " dịch vụ chút ạ nhé với một có cần"
+    )).split()
+)
+MIN_CONTENT_WORDS = 2
+
+
+def has_substance(text: str) -> bool:
+    """Whether ``text`` says something beyond announcing feedback.
+
+    Example:
+        >>> has_substance("tôi muốn góp ý"), has_substance("cán bộ hẹn đi hẹn lại nhiều lần")
+        (False, True)
+    """
+    words = fold_accents(normalize(text)).split()
+    return sum(1 for w in words if w not in ANNOUNCING_WORDS) >= MIN_CONTENT_WORDS
+
+
+class ValidateFeedbackForm(FormValidationAction):
+    """Keep the feedback text only when it has content; otherwise the form asks for it."""
+
+    def name(self) -> str:
+        """``validate_feedback_form``."""
+        return "validate_feedback_form"
+
+    def validate_feedback_text(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Accept a text with content, cut to a reasonable length; reject bare announcements."""
+        text = str(slot_value or "").strip()
+        if not text or text.startswith("/") or not has_substance(text):
+            return {FEEDBACK_SLOT: None}
+        return {FEEDBACK_SLOT: text[:MAX_FEEDBACK_CHARS]}
+
+
+class ActionAskFeedbackText(Action):
+    """The form's question for ``feedback_text``."""
+
+    def name(self) -> str:
+        """``action_ask_feedback_text``."""
+        return "action_ask_feedback_text"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask for the content of the feedback."""
+        dispatcher.utter_message(text=ASK_FEEDBACK)
+        return []
+
+
+class ActionStoreFeedback(Action):
+    """Record the feedback (masked) and thank the citizen."""
+
+    def name(self) -> str:
+        """``action_store_feedback``."""
+        return "action_store_feedback"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Log the feedback with phone and ID numbers masked, thank, and clear the slot."""
+        text = tracker.get_slot(FEEDBACK_SLOT) or ""
+        if text:
+            logger.info(
+                "feedback conversation=%s procedure=%s text=%s",
+                tracker.sender_id,
+                tracker.get_slot(PROCEDURE_CODE_SLOT) or "-",
+                mask_pii(text).replace("\n", " "),
+            )
+        settings = get_settings()
+        dispatcher.utter_message(
+            text=FEEDBACK_SAVED.format(
+                hotline=settings.hotline, portal_url=settings.public_portal_url
+            )
+        )
+        return [SlotSet(FEEDBACK_SLOT, None)]

@@ -1,0 +1,33 @@
+"""Hand-off to a human: the hotline and the public portal, with the procedure in context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import HANDOFF, HANDOFF_CONTEXT
+from actions.procedures import PROCEDURE_CODE_SLOT
+from knowledge.config import get_settings
+
+
+class ActionHandoff(Action):
+    """Tell the citizen how to reach a person; name the procedure under discussion if any."""
+
+    def name(self) -> str:
+        """``action_handoff``."""
+        return "action_handoff"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Give the configured hotline and portal, and the code of the current procedure."""
+        settings = get_settings()
+        text = HANDOFF.format(hotline=settings.hotline, portal_url=settings.public_portal_url)
+        code = tracker.get_slot(PROCEDURE_CODE_SLOT)
+        if code:
+            text += HANDOFF_CONTEXT.format(code=code)
+        dispatcher.utter_message(text=text)
+        return []

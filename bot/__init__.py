@@ -1,0 +1,1 @@
+"""The Rasa bot: configuration, domain, channels and the custom NLU components."""

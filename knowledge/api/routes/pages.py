@@ -1,0 +1,117 @@
+"""Web pages: the citizen chat (``/``) and the call-center agent's lookup (``/tra-cuu``).
+
+The pages are thin: Jinja2 renders a shell with the settings the scripts need, and vanilla
+JS in ``static/`` talks to the Rasa REST channel (chat) or to ``/api/procedures`` (lookup).
+Static files are served by a route rather than a mount because ``include_router`` does not
+carry mounts over to the app.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from knowledge.api.deps import get_session
+from knowledge.config import Settings, get_settings
+from knowledge.errors import InvalidInputError, NotFoundError
+from knowledge.procedures import get_procedure
+
+logger = logging.getLogger(__name__)
+
+_API_DIR = Path(__file__).resolve().parent.parent
+templates = Jinja2Templates(directory=str(_API_DIR / "templates"))
+_static = StaticFiles(directory=str(_API_DIR / "static"))
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+def _origin(url: str) -> str:
+    """The ``scheme://host:port`` of an absolute URL, or "" for a relative one."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _security_headers(connect_to: str = "") -> dict[str, str]:
+    """Headers that keep the pages from running anything but our own scripts."""
+    connect = f"'self' {connect_to}".strip()
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src {connect}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def read_chat_page(request: Request, settings: Settings = Depends(get_settings)) -> Response:
+    """The citizen chat page, which talks to the Rasa REST channel."""
+    rasa_url = settings.rasa_url.rstrip("/")
+    return templates.TemplateResponse(
+        request,
+        "chat.html",
+        {
+            "hotline": settings.hotline,
+            "portal_url": settings.public_portal_url,
+            "webhook_url": f"{rasa_url}/webhooks/rest/webhook",
+        },
+        headers=_security_headers(_origin(rasa_url)),
+    )
+
+
+@router.get("/tra-cuu", response_class=HTMLResponse)
+def read_lookup_page(request: Request, settings: Settings = Depends(get_settings)) -> Response:
+    """The call-center agent's procedure lookup."""
+    return _lookup_page(request, settings)
+
+
+@router.get("/tra-cuu/{code}", response_class=HTMLResponse)
+def read_lookup_page_for_code(
+    code: str,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    session: Session = Depends(get_session),
+) -> Response:
+    """The lookup page opened on one procedure's card (404 page for an unknown code)."""
+    try:
+        card = get_procedure(session, code)
+    except (NotFoundError, InvalidInputError) as exc:
+        return _lookup_page(request, settings, error=exc.message, status_code=exc.status_code)
+    # Round-trip through JSON so dates become strings the template's ``tojson`` accepts.
+    return _lookup_page(request, settings, card=json.loads(card.json()))
+
+
+def _lookup_page(
+    request: Request,
+    settings: Settings,
+    card: dict[str, object] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "lookup.html",
+        {"hotline": settings.hotline, "card": card, "error": error},
+        status_code=status_code,
+        headers=_security_headers(),
+    )
+
+
+@router.get("/static/{path:path}")
+async def read_static(path: str, request: Request) -> Response:
+    """A file of ``knowledge/api/static`` (StaticFiles refuses paths leaving the folder)."""
+    response = await _static.get_response(os.path.normpath(path), request.scope)
+    response.headers.setdefault("Cache-Control", "no-cache")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response

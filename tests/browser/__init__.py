@@ -1,0 +1,1 @@
+"""Browser tests: the web pages driven in headless Chromium."""

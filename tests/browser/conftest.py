@@ -1,0 +1,285 @@
+"""Real servers for the browser tests: the API on the sample catalog, a fake Rasa, Chromium.
+
+The API runs in a uvicorn subprocess on a free port, reading a temporary SQLite database into
+which the sample catalog is imported before it starts. The fake Rasa is a small threaded HTTP
+server in this process that answers ``POST /webhooks/rest/webhook`` like Rasa's REST channel
+(with the CORS headers ``rasa run --cors "*"`` sends); tests switch its mode and read what it
+received. Chromium is Debian's, driven by Playwright's sync API.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from knowledge.catalog.importer import import_json_catalog
+from knowledge.config import PROJECT_ROOT, SAMPLE_CATALOG_DIR
+from knowledge.db import make_engine, migrate, session_scope
+from knowledge.models import Procedure, ProcedureStatus
+
+CHROMIUM = os.environ.get("TTHC_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
+HOTLINE = "1900 1234"
+PHONE = {"width": 360, "height": 740}
+
+# A procedure the fixture marks abolished, so the card's status banner can be checked.
+ABOLISHED_CODE = "2.000806"
+ABOLISHED_DECISION = "1234/QĐ-BTP"
+REPLACEMENT_CODE = "1.000894"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class FakeRasa:
+    """A stand-in for Rasa's REST channel; ``mode`` is "ok", "slow" or "error"."""
+
+    url: str = ""
+    mode: str = "ok"
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    def reset(self) -> None:
+        """Back to answering normally, with nothing received."""
+        self.mode = "ok"
+        self.received.clear()
+
+    def answer(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
+        """What Rasa would answer: echo text with a link, then a question with two buttons."""
+        sender = str(payload.get("sender", ""))
+        message = str(payload.get("message", ""))
+        if "html" in message:
+            text = '<img src=x onerror="window.__xss=1"><b>đậm</b><script>window.__xss=2</script>'
+            return [{"recipient_id": sender, "text": text}]
+        return [
+            {
+                "recipient_id": sender,
+                "text": f"Bạn vừa hỏi: {message}\nXem thêm tại https://dichvucong.gov.vn/p/home.",
+            },
+            {
+                "recipient_id": sender,
+                "text": "Bạn muốn biết thêm gì?",
+                "buttons": [
+                    {"title": "Lệ phí", "payload": "/ask_fee"},
+                    {"title": "Giấy tờ cần nộp", "payload": "/ask_papers"},
+                ],
+            },
+        ]
+
+
+def _handler_for(fake: FakeRasa) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def _cors(self) -> None:
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
+            self.send_header("Access-Control-Allow-Headers", "Content-Type")
+
+        def do_OPTIONS(self) -> None:  # noqa: N802 (http.server's naming)
+            self.send_response(204)
+            self._cors()
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("Content-Length") or 0)
+            payload = json.loads(self.rfile.read(length) or b"{}")
+            if self.path != "/webhooks/rest/webhook":
+                status, body = 404, b"{}"
+            elif fake.mode == "error":
+                fake.received.append(payload)
+                status, body = 500, b'{"error": "boom"}'
+            else:
+                fake.received.append(payload)
+                if fake.mode == "slow":
+                    time.sleep(1.5)
+                status = 200
+                body = json.dumps(fake.answer(payload), ensure_ascii=False).encode()
+            self.send_response(status)
+            self._cors()
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture(scope="session")
+def fake_rasa_server() -> Iterator[FakeRasa]:
+    """The fake Rasa REST channel, up for the whole session."""
+    fake = FakeRasa()
+    server = ThreadingHTTPServer(("127.0.0.1", _free_port()), _handler_for(fake))
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture()
+def fake_rasa(fake_rasa_server: FakeRasa) -> FakeRasa:
+    """The fake Rasa, reset for one test."""
+    fake_rasa_server.reset()
+    return fake_rasa_server
+
+
+def _prepare_database(url: str) -> None:
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as session:
+            import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
+            session.execute(
+                update(Procedure)
+                .where(Procedure.code == ABOLISHED_CODE)
+                .values(
+                    status=ProcedureStatus.abolished,
+                    status_decision=ABOLISHED_DECISION,
+                    status_date=date(2025, 7, 1),
+                    replaced_by_code=REPLACEMENT_CODE,
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the API exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the API did not answer at {url} within {seconds:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory: pytest.TempPathFactory, fake_rasa_server: FakeRasa) -> Iterator[str]:
+    """The API's address: uvicorn in a subprocess on a temporary database of the sample catalog."""
+    folder = tmp_path_factory.mktemp("browser-api")
+    database_url = f"sqlite:///{folder / 'tthc.db'}"
+    _prepare_database(database_url)
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "TTHC_ENV": "local",
+        "TTHC_DATABASE_URL": database_url,
+        "TTHC_RASA_URL": fake_rasa_server.url,
+        "TTHC_HOTLINE": HOTLINE,
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
+    # A generous rate limit: the tests load pages, scripts and searches quickly from one address.
+    # ws="none": uvicorn's websockets protocol needs a newer websockets than Rasa pins.
+    code = (
+        "import uvicorn; from knowledge.api.app import create_app; "
+        "uvicorn.run(create_app(rate_limit='100000/minute'), "
+        f"host='127.0.0.1', port={port}, ws='none', log_level='warning')"
+    )
+    log = (folder / "api.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process)
+        # The search index is built on the first search (~4 s): build it before tests time one.
+        with urllib.request.urlopen(f"{url}/api/procedures/search?q=khai+sinh", timeout=60):
+            pass
+    except (RuntimeError, OSError):
+        process.kill()
+        process.wait()
+        log.close()
+        raise RuntimeError((folder / "api.log").read_text(errors="replace")[-3000:]) from None
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium (never a downloaded one)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium is absent at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A phone-sized page (360×740, Vietnamese locale) that fails the test on a script error."""
+    context = browser.new_context(
+        base_url=base_url, viewport=PHONE, locale="vi-VN", device_scale_factor=1, has_touch=True
+    )
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    context.set_default_timeout(8000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text)
+        if msg.type == "error" and "Content Security Policy" in msg.text
+        else None,
+    )
+    page.script_errors = errors
+    yield page
+    context.close()
+    assert not errors, f"script errors on the page: {errors}"
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """Where the tests save screenshots for a person to look at (gitignored ``var/``)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
