@@ -259,7 +259,7 @@ def _documents(card: ProcedureCard) -> str:
             lines.append(f"{shorten(group, 80)}:")
         copies = f" ({paper.copies})" if paper.copies and not paper.copies.startswith("0") else ""
         shown += 1
-        lines.append(f"{shown}. {shorten(paper.name.lstrip('-+• '))}{copies}")
+        lines.append(f"{shown}. {shorten(_item(paper.name))}{copies}")
     if len(card.papers) > shown:
         lines.append(f"… và {len(card.papers) - shown} mục khác (xem trang chi tiết).")
     return "\n".join(lines)
@@ -275,7 +275,7 @@ def _agency(card: ProcedureCard) -> str:
         lines.append(f"- Nơi tiếp nhận: {shorten(card.receiving_address)}")
     in_person = next((c for c in card.channels if c.channel == "in_person"), None)
     if in_person and in_person.description:
-        lines.append(f"- Nộp trực tiếp: {shorten(in_person.description)}")
+        lines.append(f"- Nộp trực tiếp: {shorten(_item(in_person.description))}")
     if len(lines) == 1:
         lines.append("Danh mục chưa ghi cơ quan thực hiện.")
     return "\n".join(lines)
@@ -294,7 +294,7 @@ def _channels(card: ProcedureCard) -> str:
     lines = [f"Cách nộp – {title_of(card)}:", f"Có thể nộp: {labels}."]
     for channel in card.channels:
         if channel.description:
-            lines.append(f"- {channel.channel_label}: {shorten(channel.description, 150)}")
+            lines.append(f"- {channel.channel_label}: {shorten(_item(channel.description), 150)}")
     if not any(c.channel == "online" for c in card.channels):
         lines.append("Thủ tục này chưa nhận hồ sơ trực tuyến.")
     return "\n".join(lines)
@@ -383,6 +383,11 @@ def _block(text: str, limit: int = MAX_BLOCK_CHARS) -> str:
         kept.append(line)
         used += len(line) + 1
     return "\n".join(kept)
+
+
+def _item(text: str) -> str:
+    """A catalog list item without its own bullet: "- Làm tại…" → "Làm tại…"."""
+    return text.strip().lstrip("-+•* ").strip()
 
 
 def _head(fee_text: str) -> str:

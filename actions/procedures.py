@@ -63,12 +63,15 @@ PROCEDURE_CODE_IN_TEXT = re.compile(r"(?<![\d.])\d{1,2}\.\d{6}(?![\d.])")
 
 MAX_BUTTONS = 4
 SEARCH_DEPTH = 8
-# A hit is a variant of the best one when it scores this close and covers the same words.
-VARIANT_SCORE_RATIO = 0.8
+# A hit is a variant of the best one when it covers the same words of the question and
+# scores at least this share of the best score (BM25 favours shorter names, so a longer
+# variant such as "… có yếu tố nước ngoài" scores lower although it fits as well).
+VARIANT_SCORE_RATIO = 0.6
 # Share of the question's procedure words the best hit must cover to be answered directly,
 # or merely offered for confirmation.
 STRONG_COVERAGE = 0.6
 WEAK_COVERAGE = 0.3
+MIN_COVERED_WORDS = 2
 
 # Words that say WHAT is asked, or nothing at all, never WHICH procedure: a message made of
 # only these ("còn lệ phí thì sao?", "nộp ở đâu?") is a follow-up on the current procedure.
@@ -136,16 +139,35 @@ class Reply:
 # --------------------------------------------------------------------------- words
 
 
+def same_word(typed: str, catalog: str) -> bool:
+    """Whether a typed syllable is the catalog's: exactly when typed with diacritics, else folded.
+
+    Citizens often type without accents, so "gia" matches "giá" and "gia"; but "giá" typed
+    with its accent is not "gia" (as in "hộ gia đình").
+
+    Example:
+        >>> same_word("gia", "giá"), same_word("giá", "gia"), same_word("giá", "giá")
+        (True, False, True)
+    """
+    if has_diacritics(typed):
+        return typed == catalog
+    return typed == fold_accents(catalog)
+
+
 @lru_cache(maxsize=1)
-def _phrases() -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]], int]:
-    """(accented phrases, folded phrases, longest length) of ASPECT_AND_FILLER_PHRASES."""
-    accented = set()
+def _phrases() -> tuple[dict[tuple[str, ...], list[tuple[str, ...]]], int]:
+    """ASPECT_AND_FILLER_PHRASES indexed by their folded form, and the longest length."""
+    by_folded: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
     for piece in re.split(r"[,\n]", ASPECT_AND_FILLER_PHRASES):
         words = tuple(normalize(piece).split())
         if words:
-            accented.add(words)
-    folded = {tuple(fold_accents(w) for w in phrase) for phrase in accented}
-    return frozenset(accented), frozenset(folded), max(len(p) for p in accented)
+            by_folded.setdefault(tuple(fold_accents(w) for w in words), []).append(words)
+    return by_folded, max(len(p) for p in by_folded)
+
+
+def _is_phrase(words: list[str]) -> bool:
+    candidates = _phrases()[0].get(tuple(fold_accents(w) for w in words), [])
+    return any(all(map(same_word, words, phrase)) for phrase in candidates)
 
 
 def procedure_words(text: str) -> list[str]:
@@ -161,8 +183,7 @@ def procedure_words(text: str) -> list[str]:
     """
     spans = [s.text for s in syllables(text)]
     folded = [fold_accents(s) for s in spans]
-    accented_phrases, folded_phrases, longest = _phrases()
-    phrases, keys = (accented_phrases, spans) if has_diacritics(text) else (folded_phrases, folded)
+    longest = _phrases()[1]
     citizen_terms = {tuple(term.split()) for term, _ in get_lexicon().matches(text)}
     citizen_longest = max((len(t) for t in citizen_terms), default=0)
     stop = stopwords()
@@ -179,8 +200,7 @@ def procedure_words(text: str) -> list[str]:
             i += term
             continue
         phrase = next(
-            (n for n in range(min(longest, len(spans) - i), 0, -1)
-             if tuple(keys[i : i + n]) in phrases),
+            (n for n in range(min(longest, len(spans) - i), 0, -1) if _is_phrase(spans[i : i + n])),
             0,
         )
         if phrase:
@@ -193,35 +213,35 @@ def procedure_words(text: str) -> list[str]:
 
 
 def coverage(words: list[str], hit: SearchHit) -> float:
-    """Share of ``words`` (a question's procedure words) that ``hit``'s name accounts for.
+    """How well ``hit``'s name accounts for ``words`` (a question's procedure words), 0–1.
 
-    A word counts when its folded form is in the folded name, or when it belongs to a
-    lexicon citizen term whose catalog wording is in the name ("sổ đỏ" → "giấy chứng nhận
-    quyền sử dụng đất"). Either the question's words are mostly in the name, or the name's
-    words mostly in the question (a long question quoting a short name): the larger share.
+    A word counts when the name has it (``same_word``), or when it belongs to a lexicon
+    citizen term whose catalog wording is in the name ("sổ đỏ" → "giấy chứng nhận quyền sử
+    dụng đất"). The share is the larger of: the question's words found in the name, and the
+    name's own words found in the question (a long question quoting a short name). A single
+    matching syllable proves nothing ("gia" is in "hộ gia đình"): less than two count as 0.
     """
     if not words:
         return 0.0
-    name = fold_accents(normalize(hit.name)).split()
-    name_set = set(name)
-    question = " ".join(words)
-    covered = {i for i, w in enumerate(words) if fold_accents(w) in name_set}
+    name = normalize(hit.name).split()
+    covered = {i for i, w in enumerate(words) if any(same_word(w, n) for n in name)}
+    weight = 0
     folded_words = [fold_accents(w) for w in words]
-    folded_name = f" {' '.join(name)} "
-    for term, entry in get_lexicon().matches(question):
+    folded_name = f" {fold_accents(' '.join(name))} "
+    for term, entry in get_lexicon().matches(" ".join(words)):
         if any(f" {fold_accents(normalize(w))} " in folded_name for w in entry.catalog):
             size = len(term.split())
             for start in range(len(folded_words) - size + 1):
                 if " ".join(folded_words[start : start + size]) == term:
                     covered.update(range(start, start + size))
+                    weight += 1  # a citizen term ("cccd") names a whole concept
+    if len(covered) + weight < MIN_COVERED_WORDS:
+        return 0.0
     question_share = len(covered) / len(words)
     name_words = procedure_words(hit.name)
-    name_folded = [fold_accents(w) for w in name_words]
-    present = set(folded_words)
-    name_share = (
-        sum(1 for w in name_folded if w in present) / len(name_folded) if name_folded else 0.0
-    )
-    return max(question_share, name_share if len(covered) >= 2 else 0.0)
+    in_question = sum(1 for n in name_words if any(same_word(w, n) for w in words))
+    name_share = in_question / len(name_words) if name_words else 0.0
+    return max(question_share, name_share)
 
 
 # --------------------------------------------------------------------------- resolving

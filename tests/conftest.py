@@ -54,3 +54,11 @@ def national_catalog_dir() -> Path:
     if not NATIONAL_CATALOG_DIR.is_dir():
         pytest.skip("../shared/datasets/dvc-national-catalog is absent")
     return NATIONAL_CATALOG_DIR
+
+
+@pytest.fixture()
+def sample_database(configured_database: str) -> str:
+    """The configured database (TTHC_DATABASE_URL) holding the sample catalog, for actions."""
+    with session_scope(get_engine()) as session:
+        import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
+    return configured_database

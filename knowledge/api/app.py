@@ -14,7 +14,7 @@ from slowapi.errors import RateLimitExceeded
 from slowapi.middleware import SlowAPIMiddleware
 from slowapi.util import get_remote_address
 
-from knowledge.api.routes import fields, health, pages, procedures
+from knowledge.api.routes import dossiers, fields, health, pages, procedures
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.errors import KnowledgeError
@@ -68,6 +68,6 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
             content={"detail": f"Yêu cầu không hợp lệ ({fields_}).", "errors": exc.errors()},
         )
 
-    for module in (health, procedures, fields, pages):
+    for module in (health, procedures, fields, pages, dossiers):
         app.include_router(module.router)
     return app

@@ -14,7 +14,7 @@ office day runs 08:00–12:00 and 13:00–17:00, so a working day is eight offic
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime, time, timedelta
 
 OFFICE_PERIODS: tuple[tuple[time, time], ...] = ((time(8), time(12)), (time(13), time(17)))
@@ -26,9 +26,9 @@ HOURS = "giờ"
 MONTHS = "tháng"
 
 
-def is_working_day(day: date, holidays: Iterable[date] = ()) -> bool:
+def is_working_day(day: date, holidays: Collection[date] = ()) -> bool:
     """Whether ``day`` is a working day: Monday to Friday and not one of ``holidays``."""
-    return day.weekday() < 5 and day not in set(holidays)
+    return day.weekday() < 5 and day not in holidays
 
 
 def add_office_hours(start: datetime, hours: float, holidays: Iterable[date] = ()) -> datetime:
@@ -54,6 +54,18 @@ def add_office_hours(start: datetime, hours: float, holidays: Iterable[date] = (
                 remaining -= available
         day += timedelta(days=1)
         start = datetime.combine(day, time.min)
+
+
+def last_office_moment(moment: datetime, holidays: Collection[date] = ()) -> datetime:
+    """``moment`` when it falls in office hours, else the latest office moment before it."""
+    day = moment.date()
+    while True:
+        if is_working_day(day, holidays):
+            for opens, closes in reversed(OFFICE_PERIODS):
+                if datetime.combine(day, opens) <= moment:
+                    return min(moment, datetime.combine(day, closes))
+        day -= timedelta(days=1)
+        moment = datetime.combine(day, time.max)
 
 
 def _next_working_day_end(moment: datetime, holidays: frozenset[date]) -> datetime:

@@ -21,7 +21,13 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from knowledge.config import get_settings
-from knowledge.dossiers.deadlines import add_office_hours, compute_due_at, is_working_day
+from knowledge.dossiers.deadlines import (
+    add_office_hours,
+    compute_due_at,
+    is_working_day,
+    last_office_moment,
+)
+from knowledge.dossiers.schemas import local_now
 from knowledge.errors import InvalidInputError
 from knowledge.models import (
     ChannelOption,
@@ -112,11 +118,11 @@ class DemoExample:
 
 @dataclass
 class DemoReport:
-    """What ``generate_demo_dossiers`` wrote, with one example per state."""
+    """What ``generate_demo_dossiers`` wrote, with one example per state (and an overdue one)."""
 
     created: int
     events: int
-    examples: dict[DossierState, DemoExample] = field(default_factory=dict)
+    examples: list[DemoExample] = field(default_factory=list)
 
 
 def _first_agency(text: str | None) -> str | None:
@@ -184,6 +190,7 @@ class _Generator:
     def __init__(self, rng: random.Random, now: datetime, taken: set[str]) -> None:
         self.rng = rng
         self.now = now
+        self.latest = last_office_moment(now)  # nothing happens outside office hours
         self.taken = taken
         self.sequence: dict[str, int] = defaultdict(int)
         self.agency_ids: dict[str, str] = {}
@@ -225,11 +232,12 @@ class _Generator:
                     return moment
 
     def _received_for(self, state: DossierState, procedure: _Procedure) -> datetime:
-        """A reception time; about one open dossier in five is received long enough ago to be late."""
+        """A reception time; about one open dossier in five is late by now."""
         span_days = self.span_days.get(procedure.code)
         if span_days is None:
             span = compute_due_at(self.now, procedure.time_value, procedure.time_unit)
-            span_days = self.span_days[procedure.code] = max((span - self.now).days, 0) if span else 5
+            span_days = max((span - self.now).days, 0) if span else 5
+            self.span_days[procedure.code] = span_days
         if state is DossierState.received:
             return self._received_at(0, min(2, span_days))
         if state in (DossierState.in_progress, DossierState.needs_supplement):
@@ -270,7 +278,7 @@ class _Generator:
         def event(new_state: DossierState, new_step: str, where: str, note: str | None = None,
                   ) -> None:
             nonlocal moment
-            moment = min(moment, self.now).replace(microsecond=0)
+            moment = min(moment, self.latest).replace(microsecond=0)
             events.append(dict(state=new_state, step=new_step, agency=where, note=note,
                                occurred_at=moment))
 
@@ -287,11 +295,11 @@ class _Generator:
         elif state in (DossierState.result_ready, DossierState.returned):
             span = ((due - received) if due else timedelta(days=5)) * rng.uniform(0.5, 1.1)
             moment = add_office_hours(received + span, 0.25)
-            moment = max(min(moment, self.now - timedelta(hours=1)), events[-1]["occurred_at"])
+            moment = max(min(moment, self.latest), events[-1]["occurred_at"])
             event(DossierState.result_ready, "Trả kết quả", receiving)
             step, agency, finished = "Chờ trả kết quả", receiving, events[-1]["occurred_at"]
             if state is DossierState.returned:
-                moment = min(add_office_hours(moment, rng.uniform(1, 24)), self.now)
+                moment = add_office_hours(moment, rng.uniform(1, 24))
                 event(state, "Đã trả kết quả", receiving)
                 step = "Đã trả kết quả"
         elif state is DossierState.rejected:
@@ -351,7 +359,7 @@ def generate_demo_dossiers(
             "(tthc catalog load-default)."
         )
     rng = random.Random(seed)
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or local_now()
     taken = set(session.scalars(select(Dossier.code)))
     generator = _Generator(rng, now, taken)
     weights = [3 if p.level == "commune" else 1 for p in procedures]
@@ -368,15 +376,17 @@ def generate_demo_dossiers(
         ids = {code: dossier_id for code, dossier_id in
                session.execute(select(Dossier.code, Dossier.id).where(Dossier.id > last_id))}
         event_rows = [dict(dossier_id=ids[row["code"]], **e)
-                      for row, events in zip(rows, histories) for e in events]
+                      for row, events in zip(rows, histories, strict=False) for e in events]
         session.execute(insert(DossierEvent), event_rows)
+        seen = {(e.state, e.overdue) for e in report.examples}
         for row in rows:
             state = row["state"]
-            if state not in report.examples:
-                overdue = row["due_at"] is not None and row["due_at"] < now and state in (
-                    DossierState.received, DossierState.in_progress)
-                report.examples[state] = DemoExample(row["code"], state,
-                                                     row["applicant_phone"][-4:], overdue)
+            overdue = row["due_at"] is not None and row["due_at"] < now and state in (
+                DossierState.received, DossierState.in_progress)
+            if (state, overdue) not in seen and (not overdue or state is DossierState.in_progress):
+                seen.add((state, overdue))
+                report.examples.append(DemoExample(row["code"], state,
+                                                   row["applicant_phone"][-4:], overdue))
         report.created += len(rows)
         report.events += len(event_rows)
         if progress:

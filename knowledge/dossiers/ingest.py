@@ -153,7 +153,7 @@ def check_file(session: Session, path: Path) -> tuple[list[DossierIn], list[tupl
         payloads.append(payload)
         locations.append(where)
     known = known_procedure_codes(session, {p.procedure_code for p in payloads})
-    for where, payload in zip(locations, payloads):
+    for where, payload in zip(locations, payloads, strict=False):
         if payload.procedure_code not in known:
             problems.append((where, f"procedure_code: thủ tục {payload.procedure_code} "
                                     "không có trong danh mục"))

@@ -33,6 +33,7 @@ from knowledge.dossiers.schemas import (
     DossierRecord,
     LookupOutcome,
     LookupResult,
+    local_now,
 )
 from knowledge.dossiers.sources import DossierSource, get_source
 from knowledge.dossiers.store import is_overdue
@@ -46,17 +47,17 @@ def not_verified_message() -> str:
     """The one answer for a wrong code, an unknown code or wrong phone digits."""
     return (
         "Thông tin chưa khớp: không xác minh được hồ sơ với mã hồ sơ và 4 số cuối điện thoại "
-        "anh/chị cung cấp. Anh/chị vui lòng kiểm tra lại mã trên Giấy tiếp nhận hồ sơ và hẹn "
-        "trả kết quả, và số điện thoại đã đăng ký khi nộp hồ sơ."
+        "bạn cung cấp. Bạn kiểm tra lại mã trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, và số "
+        "điện thoại đã đăng ký khi nộp hồ sơ, rồi thử lại nhé."
     )
 
 
 def locked_message(until: datetime, hotline: str) -> str:
     """The answer while a conversation is locked out."""
     return (
-        "Anh/chị đã nhập sai thông tin tra cứu nhiều lần. Để bảo vệ thông tin hồ sơ, chức năng "
-        f"tra cứu tạm khóa đến {until:%H:%M} ngày {until:%d/%m/%Y}. Anh/chị có thể gọi đường "
-        f"dây nóng {hotline} để được hỗ trợ."
+        "Bạn đã nhập sai thông tin tra cứu nhiều lần. Để bảo vệ thông tin hồ sơ, chức năng tra "
+        f"cứu hồ sơ tạm khóa đến {until:%H:%M} ngày {until:%d/%m/%Y}. Bạn có thể gọi tổng đài "
+        f"{hotline} để được hỗ trợ."
     )
 
 
@@ -150,7 +151,7 @@ def lookup_dossier(
     Raises:
         SourceUnavailableError: the status source did not answer (nothing is recorded).
     """
-    now = now or datetime.now()
+    now = now or local_now()
     hotline = get_settings().hotline
     until = locked_until(session, conversation_id, now)
     if until is not None:

@@ -80,6 +80,11 @@ def to_local_naive(moment: datetime) -> datetime:
     return moment.astimezone(VIETNAM_TZ).replace(tzinfo=None)
 
 
+def local_now() -> datetime:
+    """The current time in Vietnam, without tzinfo, whatever the server's time zone."""
+    return datetime.now(VIETNAM_TZ).replace(tzinfo=None, microsecond=0)
+
+
 def _text(value: Any, limit: int, what: str) -> str | None:
     if value is None:
         return None

@@ -32,8 +32,8 @@ logger = logging.getLogger(__name__)
 def unavailable_message(hotline: str) -> str:
     """What the citizen reads when the status service is down."""
     return (
-        "Hệ thống tra cứu tình trạng hồ sơ đang tạm thời gián đoạn. Anh/chị vui lòng thử lại "
-        f"sau ít phút hoặc gọi đường dây nóng {hotline} để được hỗ trợ."
+        "Xin lỗi, hệ thống tra cứu tình trạng hồ sơ đang tạm thời gián đoạn. Bạn thử lại sau ít "
+        f"phút hoặc gọi tổng đài {hotline} để được hỗ trợ nhé."
     )
 
 

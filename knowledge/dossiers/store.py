@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from knowledge.db import session_scope
 from knowledge.dossiers.deadlines import compute_due_at
@@ -19,6 +20,7 @@ from knowledge.dossiers.schemas import (
     DossierIn,
     DossierRecord,
     DossierWriteResult,
+    local_now,
 )
 from knowledge.errors import InvalidInputError, NotFoundError
 from knowledge.models import (
@@ -91,17 +93,20 @@ def upsert_dossier(
     Raises:
         InvalidInputError: the procedure code is not in the catalog.
     """
-    now = now or datetime.now()
+    now = now or local_now()
     if not known_procedure_codes(session, {payload.procedure_code}):
         raise InvalidInputError(
             f"Thủ tục mã {payload.procedure_code} không có trong danh mục thủ tục hành chính."
         )
+    due_at = payload.due_at or procedure_due_at(
+        session, payload.procedure_code, payload.received_at, payload.channel
+    )
     dossier = find_dossier(session, payload.code)
     created = dossier is None
     if dossier is None:
         dossier = Dossier(code=payload.code)
+        _apply(dossier, payload, due_at, now)
         session.add(dossier)
-        _apply(session, dossier, payload, now)
         dossier.events.append(
             DossierEvent(state=DossierState.received, step=RECEIVED_STEP,
                          agency=payload.receiving_agency, occurred_at=payload.received_at)
@@ -118,7 +123,7 @@ def upsert_dossier(
         else:
             previous = _event_key(dossier.state, dossier.current_step, dossier.handling_agency,
                                   dossier.state_reason)
-            _apply(session, dossier, payload, now)
+            _apply(dossier, payload, due_at, now)
             if _event_key(payload.state, payload.current_step, payload.handling_agency,
                           payload.state_reason) != previous:
                 dossier.events.append(_event(payload, payload.changed_at or now))
@@ -145,8 +150,8 @@ def _event_key(state: DossierState, step: str | None, agency: str | None,
     return (state, step or None, agency or None, reason or None)
 
 
-def _apply(session: Session, dossier: Dossier, payload: DossierIn, now: datetime) -> None:
-    """Copy the pushed fields onto ``dossier``, filling the due and finished times."""
+def _apply(dossier: Dossier, payload: DossierIn, due_at: datetime | None, now: datetime) -> None:
+    """Copy the pushed fields onto ``dossier``, with the due time and the finish time."""
     dossier.procedure_code = payload.procedure_code
     dossier.receiving_agency = payload.receiving_agency
     dossier.handling_agency = payload.handling_agency
@@ -154,9 +159,7 @@ def _apply(session: Session, dossier: Dossier, payload: DossierIn, now: datetime
     dossier.state = payload.state
     dossier.state_reason = payload.state_reason
     dossier.received_at = payload.received_at
-    dossier.due_at = payload.due_at or procedure_due_at(
-        session, payload.procedure_code, payload.received_at, payload.channel
-    )
+    dossier.due_at = due_at
     finished = payload.finished_at
     if finished is None and payload.state in FINISHED_STATES | {DossierState.result_ready}:
         finished = dossier.finished_at or payload.changed_at or now
@@ -167,6 +170,8 @@ def _apply(session: Session, dossier: Dossier, payload: DossierIn, now: datetime
     dossier.applicant_phone = payload.applicant_phone
     dossier.applicant_id_number = payload.applicant_id_number
     dossier.updated_at = now
+    if dossier.id is not None:
+        flag_modified(dossier, "updated_at")  # else the column's onupdate (UTC now) would win
 
 
 def find_dossier(session: Session, code: str) -> Dossier | None:
@@ -222,7 +227,7 @@ def get_dossier(session: Session, code: str, *, now: datetime | None = None) -> 
         **record.dict(),
         state_label=STATE_LABELS[dossier.state],
         overdue=is_overdue(dossier.state, dossier.due_at, dossier.finished_at,
-                           now or datetime.now()),
+                           now or local_now()),
         applicant_id_number=dossier.applicant_id_number,
         updated_at=dossier.updated_at,
         history=[
@@ -241,7 +246,7 @@ def read_dossier_audited(
     The entry goes through its own transaction, so a failed read (unknown code) still
     leaves its trace while the caller's session rolls back.
     """
-    now = now or datetime.now()
+    now = now or local_now()
     target = (canonical_dossier_code(code) or code.strip())[:200]
     try:
         view = get_dossier(session, code, now=now)

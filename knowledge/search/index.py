@@ -12,6 +12,7 @@ multiplicative bonus; abolished ones a penalty.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -31,13 +32,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Folded phrases by which a question names an administrative level.
-LEVEL_PHRASES = {
-    "cap tinh": "Cấp tỉnh",
-    "cap xa": "Cấp xã",
-    "cap phuong": "Cấp xã",
-    "cap bo": "Cấp bộ",
-    "trung uong": "Cấp bộ",
+# How a question names an administrative level, on folded text. Not "trợ cấp xã hội"
+# (a social allowance), "cấp bổ sung" (issue more) nor a bare "trung ương", which mostly
+# comes in "thành phố trực thuộc trung ương", a province.
+LEVEL_PATTERNS = {
+    "Cấp tỉnh": re.compile(r"\bcap tinh\b"),
+    "Cấp xã": re.compile(r"\bcap (?:xa|phuong)\b(?! hoi)"),
+    "Cấp bộ": re.compile(r"\bcap (?:bo|trung uong)\b(?! sung)"),
 }
 ABOLISHED = "abolished"
 PARTS = ("name", "field", "body")
@@ -50,7 +51,7 @@ class Weights:
     name: float = 1.0
     field: float = 0.6
     body: float = 1.5
-    expansion: float = 0.3  # lexicon wordings against names, relative to the question's words
+    expansion: float = 0.3  # least weight of lexicon wordings (against names only)
     coverage: float = 0.5  # share of a name the question covers, times the best BM25 score
     abolished: float = 0.5  # factor on the score of an abolished procedure
 
@@ -156,10 +157,14 @@ class ProcedureIndex:
             with np.errstate(invalid="ignore", divide="ignore"):
                 retriever.index(_term_ids(texts[part]), show_progress=False)
             retrievers[part] = retriever
+        try:
+            coverage: NameCoverage | None = NameCoverage(texts["name"])
+        except ValueError:  # not one name has a term ("Thủ tục" only): nothing to cover
+            coverage = None
         index = cls(
             documents,
             retrievers,
-            NameCoverage(texts["name"]),
+            coverage,
             preferred_levels=preferred_levels,
             level_preference=level_preference,
             weights=weights,
@@ -184,23 +189,33 @@ class ProcedureIndex:
         """The score of every indexed procedure for ``question`` (0 = no match)."""
         w = self.weights
         own = list(dict.fromkeys(terms(question)))
-        lexicon = self._lexicon if self._lexicon is not None else get_lexicon()
-        added = [term for wording in lexicon.expand(question) for term in terms(wording)]
+        added, share = self._expansion(question)
         total = w.name * self._bm25("name", own)
         total += w.field * self._bm25("field", own) + w.body * self._bm25("body", own)
         if added:
-            total += w.expansion * self._bm25("name", added)
+            # The lexicon's wordings count more the more of the question the citizen terms
+            # make up: fully for "visa", half for "xin visa", barely for a long story.
+            total += (w.expansion + (1 - w.expansion) * share) * self._bm25("name", added)
         best = float(total.max())
-        if best <= 0 or self._coverage is None:
-            return total
-        total += w.coverage * best * self._coverage(own + added)
+        if best > 0 and self._coverage is not None:
+            total += w.coverage * best * self._coverage(own + added)
         return total * self._level_factor(question) * self._status_factor
 
+    def _expansion(self, question: str) -> tuple[list[str], float]:
+        """The lexicon's catalog wordings as terms, and the share of the question they replace."""
+        lexicon = self._lexicon if self._lexicon is not None else get_lexicon()
+        matches = lexicon.matches(question)
+        if not matches:
+            return [], 0.0
+        wordings = dict.fromkeys(wording for _, entry in matches for wording in entry.catalog)
+        matched = sum(len(term.split()) for term, _ in matches)
+        share = min(1.0, matched / max(1, len(folded_syllables(question))))
+        return [term for wording in wordings for term in terms(wording)], share
+
     def named_levels(self, question: str) -> tuple[str, ...]:
-        """The levels ``question`` names ("ở cấp xã" → ("Cấp xã",)), in LEVEL_PHRASES order."""
-        folded = f" {' '.join(folded_syllables(question))} "
-        found = [level for phrase, level in LEVEL_PHRASES.items() if f" {phrase} " in folded]
-        return tuple(dict.fromkeys(found))
+        """The levels ``question`` names ("nộp ở cấp xã" → ("Cấp xã",))."""
+        folded = " ".join(folded_syllables(question))
+        return tuple(level for level, pattern in LEVEL_PATTERNS.items() if pattern.search(folded))
 
     def _bm25(self, part: str, query: list[str]) -> np.ndarray:
         """BM25 score of every document's ``part`` for ``query``.

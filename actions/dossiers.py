@@ -1,0 +1,342 @@
+"""Dossier status lookup: ``dossier_status_form`` asks for the code, then the last 4 phone digits.
+
+The verification, the one generic failure and the lockout live in
+``knowledge.dossiers.lookup``; here the form extracts what the citizen typed and the answer
+action words the citizen-safe view. Neither the phone number nor the ID number ever reaches
+a message; the applicant's name only masked. The digits are cleared from the slots after
+each lookup.
+
+A message with no digits at all while the form waits (a question, "thôi") fills nothing, so
+the form steps aside and the other rules answer it, then the form asks again; "thôi"/"không"
+stops the lookup (rule in ``data/rules/dossiers.yml``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+from rasa_sdk.types import DomainDict
+
+from knowledge.config import get_settings
+from knowledge.db import session_scope
+from knowledge.dossiers.deadlines import working_days_between
+from knowledge.dossiers.lookup import locked_until, lookup_dossier
+from knowledge.dossiers.schemas import DossierCitizenView, LookupOutcome, local_now
+from knowledge.errors import KnowledgeError
+from knowledge.models import DossierState, ResultDelivery
+from knowledge.text.entities import PHONE_RE, canonical_dossier_code
+
+logger = logging.getLogger(__name__)
+
+CODE_SLOT = "dossier_code"
+DIGITS_SLOT = "phone_last4"
+MAX_CODE_CHARS = 64
+# A mistyped code still has most of its 19 digits: looked up (and failed) like any other
+# code, so the answer never tells a malformed code from an unknown one.
+MIN_CODE_DIGITS = 8
+
+ASK_CODE = (
+    "Bạn cho mình mã hồ sơ in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả nhé "
+    "(ví dụ: 000.00.12.H48-251120-0001)."
+)
+CODE_HINT = (
+    "Mã hồ sơ gồm 4 phần, ví dụ 000.00.12.H48-251120-0001 (mã cơ quan, ngày nộp, số thứ tự), "
+    "in ở đầu Giấy tiếp nhận hồ sơ và hẹn trả kết quả hoặc trong tin nhắn/email xác nhận."
+)
+ASK_DIGITS = (
+    "Để bảo vệ thông tin hồ sơ, bạn nhập giúp mình 4 số cuối của số điện thoại đã đăng ký "
+    "khi nộp hồ sơ nhé."
+)
+DIGITS_HINT = "Bạn chỉ cần nhập đúng 4 chữ số cuối của số điện thoại, ví dụ: 5678."
+CANCELLED = "Dạ, mình dừng tra cứu hồ sơ. Bạn cần hỏi gì thêm cứ nhắn cho mình nhé."
+SERVICE_UNAVAILABLE = (
+    "Xin lỗi, hệ thống tra cứu hồ sơ đang gặp sự cố. Bạn thử lại sau ít phút hoặc gọi tổng đài "
+    "{hotline} nhé."
+)
+
+HEADER = "Hồ sơ {code} — {procedure}\nNgười nộp: {name}"
+RECEIVED_DUE = "Tiếp nhận: {received}. Hẹn trả kết quả: {due}."
+RECEIVED_ONLY = "Tiếp nhận: {received}."
+STATUS = {
+    DossierState.received: "Tình trạng: đã tiếp nhận, đang chuyển đến cơ quan giải quyết{where}.",
+    DossierState.in_progress: "Tình trạng: đang giải quyết{step}{where}.",
+    DossierState.needs_supplement: "Tình trạng: cần bổ sung hồ sơ{where}.",
+    DossierState.result_ready: "Tình trạng: đã có kết quả, đang chờ trả.",
+    DossierState.returned: "Tình trạng: đã trả kết quả{finished}.",
+    DossierState.rejected: "Tình trạng: không đủ điều kiện giải quyết{finished}.",
+    DossierState.withdrawn: "Tình trạng: hồ sơ đã được rút theo đề nghị của người nộp{finished}.",
+}
+SUPPLEMENT = (
+    "Cần bổ sung: {reason}\nBạn bổ sung tại {receiving_agency} hoặc trên Cổng dịch vụ công "
+    "{portal_url}. Thời hạn giải quyết được tính lại khi cơ quan nhận đủ hồ sơ."
+)
+REJECTED = (
+    "Lý do: {reason}\nBạn có thể liên hệ {receiving_agency} hoặc gọi tổng đài {hotline} để được "
+    "hướng dẫn."
+)
+OVERDUE = (
+    "Hồ sơ đã quá hạn hẹn trả {days}. Thành thật xin lỗi bạn về sự chậm trễ này; Trung tâm đang "
+    "đôn đốc cơ quan giải quyết. Bạn có thể gọi tổng đài {hotline} để được hỗ trợ."
+)
+LATE_RESULT = (
+    "Kết quả có muộn hơn ngày hẹn, thành thật xin lỗi bạn. Cần hỗ trợ, bạn gọi tổng đài {hotline}."
+)
+COLLECT_COUNTER = (
+    "Nhận kết quả: trực tiếp tại {receiving_agency}; bạn mang theo Giấy tiếp nhận hồ sơ và hẹn "
+    "trả kết quả cùng giấy tờ tùy thân (CCCD) nhé."
+)
+COLLECT_POSTAL = (
+    "Nhận kết quả: qua dịch vụ bưu chính công ích, gửi đến địa chỉ bạn đã đăng ký; nhân viên bưu "
+    "điện sẽ liên hệ trước khi giao."
+)
+WILL_COLLECT_COUNTER = "Khi có kết quả, bạn nhận trực tiếp tại {receiving_agency}."
+WILL_COLLECT_POSTAL = (
+    "Khi có kết quả, kết quả sẽ được gửi qua dịch vụ bưu chính công ích đến địa chỉ bạn đã "
+    "đăng ký."
+)
+RETURNED_POSTAL = "Kết quả đã được gửi qua dịch vụ bưu chính công ích."
+FEE_PAID = "Phí, lệ phí: đã thanh toán trực tuyến."
+
+
+def _moment(value: datetime) -> str:
+    return f"{value:%H:%M} ngày {value:%d/%m/%Y}"
+
+
+def status_message(view: DossierCitizenView, now: datetime, hotline: str,
+                   portal_url: str) -> str:
+    """The answer for a verified citizen: step, agency, dates, delay, what to supplement, result.
+
+    Example (in progress, on time):
+        Hồ sơ 000.00.12.H48-251120-0001 — Thủ tục đăng ký khai sinh
+        Người nộp: N*** V** A
+        Tình trạng: đang giải quyết (bước "Thẩm định hồ sơ") tại Ủy ban nhân dân xã Bình Sơn.
+        Tiếp nhận: 08:30 ngày 20/11/2025. Hẹn trả kết quả: 08:30 ngày 21/11/2025.
+        Khi có kết quả, bạn nhận trực tiếp tại Bộ phận Một cửa UBND xã Bình Sơn.
+    """
+    state = view.state
+    where = f" tại {view.handling_agency}" if view.handling_agency else ""
+    step = f" (bước \"{view.current_step}\")" if view.current_step else ""
+    finished = f" lúc {_moment(view.finished_at)}" if view.finished_at else ""
+    lines = [
+        HEADER.format(code=view.code, procedure=view.procedure_name,
+                      name=view.applicant_name_masked),
+        STATUS[state].format(where=where, step=step, finished=finished),
+        (RECEIVED_DUE.format(received=_moment(view.received_at), due=_moment(view.due_at))
+         if view.due_at else RECEIVED_ONLY.format(received=_moment(view.received_at))),
+    ]
+    if state is DossierState.needs_supplement:
+        lines.append(SUPPLEMENT.format(reason=view.state_reason or "(xem thông báo của cơ quan)",
+                                       receiving_agency=view.receiving_agency,
+                                       portal_url=portal_url))
+    if state is DossierState.rejected:
+        lines.append(REJECTED.format(reason=view.state_reason or "(xem văn bản trả lời)",
+                                     receiving_agency=view.receiving_agency, hotline=hotline))
+    if view.overdue and state is DossierState.result_ready:
+        lines.append(LATE_RESULT.format(hotline=hotline))
+    elif view.overdue and view.due_at is not None:
+        days = working_days_between(view.due_at.date(), now.date())
+        late = f"{days} ngày làm việc" if days else "(từ hôm nay)"
+        lines.append(OVERDUE.format(days=late, hotline=hotline))
+    if state is DossierState.result_ready:
+        lines.append(COLLECT_POSTAL if view.result_delivery is ResultDelivery.postal
+                     else COLLECT_COUNTER.format(receiving_agency=view.receiving_agency))
+    elif state in (DossierState.received, DossierState.in_progress,
+                   DossierState.needs_supplement):
+        lines.append(WILL_COLLECT_POSTAL if view.result_delivery is ResultDelivery.postal
+                     else WILL_COLLECT_COUNTER.format(receiving_agency=view.receiving_agency))
+    elif state is DossierState.returned and view.result_delivery is ResultDelivery.postal:
+        lines.append(RETURNED_POSTAL)
+    if view.fee_paid_online and state not in (DossierState.rejected, DossierState.withdrawn):
+        lines.append(FEE_PAID)
+    return "\n".join(lines)
+
+
+def _latest_text(tracker: Tracker) -> str:
+    return str(tracker.latest_message.get("text") or "")
+
+
+def _conversation_locked(conversation_id: str) -> bool:
+    """Whether the conversation is locked out of lookups (False if the check itself fails)."""
+    try:
+        with session_scope() as session:
+            return locked_until(session, conversation_id, local_now()) is not None
+    except Exception:  # noqa: BLE001 - the answer action reports problems; the form goes on
+        logger.exception("lockout check failed")
+        return False
+
+
+class ValidateDossierStatusForm(FormValidationAction):
+    """Extract the code and the 4 digits from what the citizen types; skip both when locked."""
+
+    def name(self) -> str:
+        """``validate_dossier_status_form``."""
+        return "validate_dossier_status_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Both slots, or none while the conversation is locked (the answer says why)."""
+        if await asyncio.to_thread(_conversation_locked, tracker.sender_id):
+            return []
+        return domain_slots
+
+    def extract_dossier_code(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The code in the reply to the code question (spaces, lower case, inside a sentence)."""
+        if tracker.get_slot(REQUESTED_SLOT) != CODE_SLOT:
+            return {}
+        text = _latest_text(tracker)
+        if text.startswith("/"):
+            return {}
+        code = canonical_dossier_code(text)
+        if code:
+            return {CODE_SLOT: code}
+        if re.search(r"\d", text):
+            return {CODE_SLOT: text.strip()[:MAX_CODE_CHARS]}
+        return {}
+
+    def validate_dossier_code(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Keep a code (canonical when recognised); a few stray digits get the hint instead."""
+        text = str(slot_value or "").strip()
+        code = canonical_dossier_code(text)
+        if code:
+            return {CODE_SLOT: code}
+        if len(re.sub(r"\D", "", text)) >= MIN_CODE_DIGITS:
+            return {CODE_SLOT: text[:MAX_CODE_CHARS]}
+        dispatcher.utter_message(text=CODE_HINT)
+        return {CODE_SLOT: None}
+
+    def extract_phone_last4(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The digits in the reply to the digits question; nothing when it has no digit."""
+        if tracker.get_slot(REQUESTED_SLOT) != DIGITS_SLOT:
+            return {}
+        text = _latest_text(tracker)
+        if text.startswith("/") or not re.search(r"\d", text):
+            return {}
+        phone = PHONE_RE.search(text)
+        digits = re.sub(r"\D", "", phone.group() if phone else text)
+        return {DIGITS_SLOT: digits[-4:] if phone else digits}
+
+    def validate_phone_last4(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Accept exactly four digits; otherwise explain and ask again."""
+        digits = re.sub(r"\D", "", str(slot_value or ""))
+        if len(digits) == 4:
+            return {DIGITS_SLOT: digits}
+        dispatcher.utter_message(text=DIGITS_HINT)
+        return {DIGITS_SLOT: None}
+
+
+class ActionAskDossierCode(Action):
+    """The form's question for the dossier code."""
+
+    def name(self) -> str:
+        """``action_ask_dossier_code``."""
+        return "action_ask_dossier_code"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask for the code, saying where it is printed."""
+        dispatcher.utter_message(text=ASK_CODE)
+        return []
+
+
+class ActionAskPhoneLast4(Action):
+    """The form's question for the second factor."""
+
+    def name(self) -> str:
+        """``action_ask_phone_last4``."""
+        return "action_ask_phone_last4"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask for the last four digits of the registered phone number."""
+        dispatcher.utter_message(text=ASK_DIGITS)
+        return []
+
+
+def answer_lookup(conversation_id: str, code: str | None, digits: str | None) -> str:
+    """The reply to a completed form: the status, the generic failure, the lockout, or an apology.
+
+    Never raises: a failing source or database becomes a polite message with the hotline.
+    """
+    settings = get_settings()
+    now = local_now()
+    try:
+        with session_scope() as session:
+            if not code or not digits:
+                until = locked_until(session, conversation_id, now)
+                if until is None:
+                    return CANCELLED
+            result = lookup_dossier(session, conversation_id, code or "", digits or "", now=now)
+    except KnowledgeError as exc:
+        logger.warning("dossier lookup unavailable: %s", type(exc).__name__)
+        return exc.message
+    except Exception:  # noqa: BLE001 - an action must answer, whatever went wrong
+        logger.exception("dossier lookup failed")
+        return SERVICE_UNAVAILABLE.format(hotline=settings.hotline)
+    if result.outcome is LookupOutcome.verified and result.dossier is not None:
+        return status_message(result.dossier, now, settings.hotline, settings.public_portal_url)
+    return result.message or SERVICE_UNAVAILABLE.format(hotline=settings.hotline)
+
+
+class ActionAnswerDossierStatus(Action):
+    """Look the dossier up once the form has the code and the digits, then clear both."""
+
+    def name(self) -> str:
+        """``action_answer_dossier_status``."""
+        return "action_answer_dossier_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Answer with the status (verified), the generic failure, or the lockout."""
+        text = await asyncio.to_thread(
+            answer_lookup, tracker.sender_id, tracker.get_slot(CODE_SLOT),
+            tracker.get_slot(DIGITS_SLOT),
+        )
+        dispatcher.utter_message(text=text)
+        return [SlotSet(CODE_SLOT, None), SlotSet(DIGITS_SLOT, None)]
+
+
+class ActionCancelDossierLookup(Action):
+    """Stop the lookup when the citizen declines, forgetting what was typed."""
+
+    def name(self) -> str:
+        """``action_cancel_dossier_lookup``."""
+        return "action_cancel_dossier_lookup"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Confirm the lookup stopped; clear the code and the digits."""
+        dispatcher.utter_message(text=CANCELLED)
+        return [SlotSet(CODE_SLOT, None), SlotSet(DIGITS_SLOT, None)]

@@ -1,0 +1,150 @@
+"""End-to-end answer accuracy: real FAQ questions through the REST channel of the running bot.
+
+The questions are the report rows (odd positions) of the dichvucong.gov.vn FAQ set, as in
+``bench.search_eval``. Each question opens a new conversation; it counts as answered when
+the bot's first reply cites one of its gold codes (``Mã thủ tục: X``) or offers one among
+its buttons. The servers (Rasa with ``models/tthc.tar.gz`` and the action server) run over
+the national catalog, asked once as written and once without diacritics.
+
+Usage (from the project root):
+    .venv/bin/python -m bench.bot_answers [--database-url URL] [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from actions.answers import ASK_PROCEDURE_NAME, CHOOSE_PROCEDURE, NO_MATCH, OUT_OF_SCOPE
+from bench.bot_servers import PROJECT_MODEL, catalog_database, running_bot
+from bench.search_eval import Question, load_questions, split
+from knowledge.config import FAQ_QUESTIONS_CSV, NATIONAL_CATALOG_DIR, PROJECT_ROOT
+from knowledge.text import fold_accents
+
+RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
+CITED = re.compile(r"Mã thủ tục: (\d{1,2}\.\d{6})")
+
+
+def known_codes(database_url: str) -> set[str]:
+    """Codes of the catalog in ``database_url``."""
+    from sqlalchemy import select
+
+    from knowledge.db import make_engine, session_scope
+    from knowledge.models import Procedure
+
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        codes = set(session.scalars(select(Procedure.code)))
+    engine.dispose()
+    return codes
+
+
+def outcome(messages: list[dict[str, Any]]) -> str:
+    """What kind of first reply the bot gave: answer, buttons, confirm, no_match, other."""
+    text = "\n".join(m.get("text") or "" for m in messages)
+    if text.startswith(CHOOSE_PROCEDURE):
+        return "buttons"
+    if text.startswith("Ý bạn là"):
+        return "confirm"
+    if CITED.search(text):
+        return "answer"
+    if text.startswith(NO_MATCH.split("{", 1)[0][:30]):
+        return "no_match"
+    if text.startswith(ASK_PROCEDURE_NAME[:30]):
+        return "ask_procedure_name"
+    if text.startswith(OUT_OF_SCOPE[:30]):
+        return "out_of_scope"
+    return "other"
+
+
+def offered_codes(messages: list[dict[str, Any]]) -> set[str]:
+    """Codes cited in the texts or carried by the buttons of one reply."""
+    codes = {code for m in messages for code in CITED.findall(m.get("text") or "")}
+    for message in messages:
+        for button in message.get("buttons") or []:
+            codes.update(re.findall(r'"procedure_code"\s*:\s*"([\d.]+)"', button.get("payload", "")))
+    return codes
+
+
+def evaluate(webhook: str, questions: Sequence[Question], *, fold: bool) -> dict[str, object]:
+    """Ask every question in a new conversation; score the first replies."""
+    correct = 0
+    outcomes: Counter[str] = Counter()
+    correct_by_outcome: Counter[str] = Counter()
+    seconds: list[float] = []
+    with httpx.Client(timeout=120.0) as client:
+        for question in questions:
+            text = fold_accents(question.text) if fold else question.text
+            started = time.perf_counter()
+            response = client.post(
+                webhook, json={"sender": f"bench-{uuid.uuid4().hex}", "message": text}
+            )
+            seconds.append(time.perf_counter() - started)
+            messages = response.json() if response.status_code == 200 else []
+            kind = outcome(messages)
+            hit = bool(offered_codes(messages) & question.codes)
+            outcomes[kind] += 1
+            correct_by_outcome[kind] += hit
+            correct += hit
+    n = len(questions) or 1
+    return {
+        "typing": "accentless" if fold else "accented",
+        "n": len(questions),
+        "accuracy": round(correct / n, 4),
+        "outcomes": dict(outcomes),
+        "correct_by_outcome": dict(correct_by_outcome),
+        "direct_answer_precision": round(
+            correct_by_outcome["answer"] / outcomes["answer"], 4) if outcomes["answer"] else None,
+        "seconds_p50": round(statistics.median(seconds), 3) if seconds else None,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the bot over the FAQ report rows; print and write bench/results/bot-answers-<date>.json."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="a database already holding the national catalog")
+    parser.add_argument("--limit", type=int, help="only the first N report rows")
+    parser.add_argument("--model", type=Path, default=PROJECT_MODEL)
+    args = parser.parse_args(argv)
+    if not FAQ_QUESTIONS_CSV.exists() or not NATIONAL_CATALOG_DIR.is_dir():
+        print("skipped: the FAQ questions and the national catalog in ../shared/datasets are absent")
+        return
+
+    with tempfile.TemporaryDirectory() as folder:
+        database_url = catalog_database(args.database_url, Path(folder))
+        questions = split(load_questions(FAQ_QUESTIONS_CSV, known_codes(database_url)))[1]
+        questions = questions[: args.limit] if args.limit else questions
+        with running_bot(args.model, with_actions=True, database_url=database_url) as bot:
+            httpx.post(bot.webhook, json={"sender": "warm-up", "message": "lệ phí khai sinh"},
+                       timeout=300.0)
+            rows = [evaluate(bot.webhook, questions, fold=fold) for fold in (False, True)]
+    figures = {
+        "date": date.today().isoformat(),
+        "questions": "dvc-faq-questions-hust, odd rows with a code in the catalog",
+        "rule": "first reply cites a gold code or offers it as a button",
+        "results": rows,
+    }
+    print(f"End-to-end answer accuracy on {rows[0]['n']} FAQ questions (odd rows)")
+    for row in rows:
+        print(f"  {row['typing']:<11} accuracy {row['accuracy']:.3f}  outcomes {row['outcomes']}"
+              f"  direct-answer precision {row['direct_answer_precision']}")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    output = RESULTS_DIR / f"bot-answers-{figures['date']}.json"
+    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"written {output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""NLU cross-validation: intent accuracy and macro-F1, as written and without diacritics.
+
+Five stratified folds over ``data/nlu``. For each fold the pipeline of ``bot/config.yml`` is
+trained on four fifths and tested on the rest three ways:
+
+* ``as written``: train and test on the examples as they are;
+* ``test accentless``: the same model, held-out examples stripped of diacritics (citizens
+  who type without accents, against a model trained as written);
+* ``accentless copy``: train and test on a copy of the data stripped of diacritics.
+
+An example predicted as ``nlu_fallback`` counts as wrong; the fallback rate is reported too.
+
+Usage (from the project root):
+    .venv/bin/python -m bench.bot_nlu_cv [--folds 5] [--epochs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from knowledge.config import PROJECT_ROOT
+from knowledge.text import fold_accents
+
+RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
+CONFIG = PROJECT_ROOT / "bot" / "config.yml"
+DOMAIN = PROJECT_ROOT / "bot" / "domain"
+NLU_DIR = PROJECT_ROOT / "data" / "nlu"
+FALLBACK = "nlu_fallback"
+
+Example = tuple[str, str]  # (text, intent)
+
+
+def load_examples(nlu_dir: Path = NLU_DIR) -> list[Example]:
+    """Every (text, intent) of the NLU training data."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(nlu_dir))
+    return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+
+
+def strip_accents(examples: Sequence[Example]) -> list[Example]:
+    """The examples with every diacritic removed ("lệ phí" → "le phi")."""
+    return [(fold_accents(text), intent) for text, intent in examples]
+
+
+def write_nlu(examples: Sequence[Example], path: Path) -> None:
+    """Write ``examples`` as a Rasa YAML NLU file."""
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    messages = [Message(data={"text": text, "intent": intent}) for text, intent in examples]
+    RasaYAMLWriter().dump(path, TrainingData(messages))
+
+
+def train(examples: Sequence[Example], folder: Path, config: Path) -> str:
+    """Train the NLU pipeline of ``config`` on ``examples``; return the model path."""
+    from rasa.model_training import train_nlu
+
+    nlu_file = folder / "nlu.yml"
+    write_nlu(examples, nlu_file)
+    model = train_nlu(
+        config=str(config),
+        nlu_data=str(nlu_file),
+        output=str(folder / "models"),
+        domain=str(DOMAIN),
+        fixed_model_name="nlu",
+    )
+    if not model:
+        raise RuntimeError("NLU training failed")
+    return model
+
+
+def predict(model_path: str, texts: Sequence[str]) -> list[str]:
+    """The intent the trained model gives each text (``nlu_fallback`` included)."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model_path)
+
+    async def parse_all() -> list[str]:
+        return [(await agent.parse_message(text))["intent"]["name"] for text in texts]
+
+    return asyncio.run(parse_all())
+
+
+def scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
+    """Accuracy, macro-F1 over the gold intents, and the share of fallbacks."""
+    from sklearn.metrics import f1_score
+
+    labels = sorted(set(gold))
+    n = len(gold) or 1
+    return {
+        "accuracy": round(sum(g == p for g, p in zip(gold, predicted)) / n, 4),
+        "macro_f1": round(float(f1_score(gold, predicted, labels=labels, average="macro")), 4),
+        "fallback_rate": round(sum(p == FALLBACK for p in predicted) / n, 4),
+    }
+
+
+def cross_validate(
+    examples: Sequence[Example], folds: int, config: Path, seed: int = 42
+) -> dict[str, object]:
+    """Run the k-fold cross-validation; return pooled scores per setting and timings."""
+    from sklearn.model_selection import StratifiedKFold
+
+    settings = ("as written", "test accentless", "accentless copy")
+    gold: dict[str, list[str]] = {s: [] for s in settings}
+    predicted: dict[str, list[str]] = {s: [] for s in settings}
+    confusions: dict[str, int] = {}
+    train_seconds: list[float] = []
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    intents = [intent for _, intent in examples]
+    for fold, (train_idx, test_idx) in enumerate(splitter.split(examples, intents), start=1):
+        train_set = [examples[i] for i in train_idx]
+        test_set = [examples[i] for i in test_idx]
+        for name, train_examples, test_sets in (
+            ("as written", train_set, {"as written": test_set,
+                                       "test accentless": strip_accents(test_set)}),
+            ("accentless copy", strip_accents(train_set),
+             {"accentless copy": strip_accents(test_set)}),
+        ):
+            with tempfile.TemporaryDirectory() as folder:
+                started = time.perf_counter()
+                model = train(train_examples, Path(folder), config)
+                train_seconds.append(time.perf_counter() - started)
+                for setting, tests in test_sets.items():
+                    guesses = predict(model, [text for text, _ in tests])
+                    gold[setting] += [intent for _, intent in tests]
+                    predicted[setting] += guesses
+                    for (text, intent), guess in zip(tests, guesses):
+                        if guess != intent:
+                            key = f"{intent} -> {guess}"
+                            confusions[key] = confusions.get(key, 0) + 1
+            print(f"fold {fold}/{folds} {name}: trained in {train_seconds[-1]:.0f} s", flush=True)
+    return {
+        "results": {s: scores(gold[s], predicted[s]) for s in settings},
+        "train_seconds_mean": round(sum(train_seconds) / len(train_seconds), 1),
+        "top_confusions": dict(sorted(confusions.items(), key=lambda kv: -kv[1])[:15]),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the cross-validation, print the figures, write bench/results/bot-nlu-cv-<date>.json."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--config", type=Path, default=CONFIG)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.basicConfig(level=logging.WARNING)
+    for noisy in ("rasa", "tensorflow", "absl"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+    examples = load_examples()
+    started = time.perf_counter()
+    figures = cross_validate(examples, args.folds, args.config)
+    figures = {
+        "date": date.today().isoformat(),
+        "examples": len(examples),
+        "intents": len({intent for _, intent in examples}),
+        "folds": args.folds,
+        "config": str(args.config.relative_to(PROJECT_ROOT)) if args.config.is_relative_to(PROJECT_ROOT) else str(args.config),
+        **figures,
+        "seconds": round(time.perf_counter() - started),
+    }
+    print(f"\nNLU {args.folds}-fold cross-validation, {len(examples)} examples")
+    print(f"{'setting':<18}{'accuracy':>10}{'macro-F1':>10}{'fallback':>10}")
+    for setting, row in figures["results"].items():  # type: ignore[union-attr]
+        print(f"{setting:<18}{row['accuracy']:>10.3f}{row['macro_f1']:>10.3f}{row['fallback_rate']:>10.3f}")
+    print(f"mean training time per fold: {figures['train_seconds_mean']} s")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    output = RESULTS_DIR / f"bot-nlu-cv-{figures['date']}.json"
+    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"written {output}")
+
+
+if __name__ == "__main__":
+    main()

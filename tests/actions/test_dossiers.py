@@ -1,0 +1,317 @@
+"""The dossier actions on built trackers: form extraction, the answers, privacy, lockout."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.dossiers import (
+    ASK_CODE,
+    ASK_DIGITS,
+    CANCELLED,
+    CODE_HINT,
+    DIGITS_HINT,
+    ActionAnswerDossierStatus,
+    ActionAskDossierCode,
+    ActionAskPhoneLast4,
+    ActionCancelDossierLookup,
+    ValidateDossierStatusForm,
+    status_message,
+)
+from knowledge.catalog.importer import import_json_catalog
+from knowledge.config import SAMPLE_CATALOG_DIR, get_settings
+from knowledge.db import get_engine, session_scope
+from knowledge.dossiers.ingest import parse_dossier
+from knowledge.dossiers.lookup import not_verified_message
+from knowledge.dossiers.schemas import DossierCitizenView
+from knowledge.dossiers.sources import _http_source
+from knowledge.dossiers.store import upsert_dossier
+from knowledge.models import DossierState, ResultDelivery
+
+CODE = "000.00.12.H48-251120-0001"
+NOW = datetime(2025, 11, 24, 10, 0)
+
+DOMAIN: dict[str, Any] = {
+    "forms": {"dossier_status_form": {"required_slots": ["dossier_code", "phone_last4"]}},
+    "slots": {
+        "dossier_code": {"type": "text", "mappings": [{"type": "from_entity",
+                                                        "entity": "dossier_code"},
+                                                       {"type": "custom"}]},
+        "phone_last4": {"type": "text", "mappings": [{"type": "custom"}]},
+        "requested_slot": {"type": "any", "mappings": [{"type": "custom"}]},
+    },
+}
+
+
+def _push(**overrides: Any) -> None:
+    data = {
+        "code": CODE, "procedure_code": "1.001193",
+        "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
+        "handling_agency": "Ủy ban nhân dân xã Bình Sơn", "current_step": "Thẩm định hồ sơ",
+        "state": "in_progress", "received_at": "2025-11-20T08:30:00",
+        "due_at": "2099-12-31T17:00:00",
+        "applicant_name": "Nguyễn Văn An", "applicant_phone": "0912345678",
+        "applicant_id_number": "051090001234",
+    }
+    data.update(overrides)
+    with session_scope(get_engine()) as session:
+        upsert_dossier(session, parse_dossier(data), now=NOW)
+
+
+@pytest.fixture()
+def database(configured_database: str) -> Iterator[None]:
+    """The sample catalog and one dossier, in a database the actions reach through settings."""
+    with session_scope(get_engine()) as session:
+        import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
+    _push()
+    yield
+
+
+def _tracker(text: str = "", slots: dict[str, Any] | None = None, sender: str = "chat-1",
+             intent: str = "check_dossier_status") -> Tracker:
+    return Tracker(
+        sender_id=sender,
+        slots={"dossier_code": None, "phone_last4": None, "requested_slot": None,
+               **(slots or {})},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9},
+                        "entities": []},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "dossier_status_form"},
+        latest_action_name="action_listen",
+    )
+
+
+def _run_form(tracker: Tracker) -> tuple[list[dict[str, Any]], list[str]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ValidateDossierStatusForm().run(dispatcher, tracker, DOMAIN))
+    return events, [m["text"] for m in dispatcher.messages]
+
+
+def _answer(slots: dict[str, Any], sender: str = "chat-1") -> tuple[list[dict[str, Any]], str]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionAnswerDossierStatus().run(dispatcher, _tracker(slots=slots,
+                                                                              sender=sender),
+                                                          DOMAIN))
+    assert len(dispatcher.messages) == 1
+    return events, dispatcher.messages[0]["text"]
+
+
+@pytest.mark.usefixtures("database")
+@pytest.mark.parametrize("typed", [
+    CODE,
+    "000 00 12 h48 251120 0001",
+    "mã của em là 000.00.12.h48-251120-0001 ạ",
+])
+def test_form_takes_the_code_as_typed(typed: str) -> None:
+    events, messages = _run_form(_tracker(typed, {"requested_slot": "dossier_code"}))
+    assert events == [SlotSet("dossier_code", CODE)]
+    assert messages == []
+
+
+@pytest.mark.usefixtures("database")
+def test_form_keeps_a_mistyped_code_for_the_generic_answer() -> None:
+    events, _ = _run_form(_tracker("000.00.12.H48-25112-0001", {"requested_slot": "dossier_code"}))
+    assert SlotSet("dossier_code", "000.00.12.H48-25112-0001") in events
+
+
+@pytest.mark.usefixtures("database")
+def test_form_hints_at_the_code_shape_for_stray_digits() -> None:
+    events, messages = _run_form(_tracker("nộp hôm 20/11", {"requested_slot": "dossier_code"}))
+    assert SlotSet("dossier_code", None) in events
+    assert messages == [CODE_HINT]
+
+
+@pytest.mark.usefixtures("database")
+def test_form_fills_nothing_from_a_message_without_digits() -> None:
+    events, messages = _run_form(_tracker("lệ phí làm hộ chiếu bao nhiêu",
+                                          {"requested_slot": "dossier_code"}, intent="ask_fee"))
+    assert events == []  # the form is rejected, so the other rules answer the question
+    assert messages == []
+
+
+@pytest.mark.usefixtures("database")
+@pytest.mark.parametrize(("typed", "digits"), [
+    ("5678", "5678"), ("5 6 7 8", "5678"), ("số cuối là 5678 nhé", "5678"),
+    ("0912 345 678", "5678"), ("+84912345678", "5678"),
+])
+def test_form_takes_the_last_four_digits(typed: str, digits: str) -> None:
+    events, messages = _run_form(_tracker(typed, {"requested_slot": "phone_last4",
+                                                  "dossier_code": CODE}))
+    assert events == [SlotSet("phone_last4", digits)]
+    assert messages == []
+
+
+@pytest.mark.usefixtures("database")
+@pytest.mark.parametrize("typed", ["567", "56789", "12 34 5"])
+def test_form_asks_again_for_exactly_four_digits(typed: str) -> None:
+    events, messages = _run_form(_tracker(typed, {"requested_slot": "phone_last4",
+                                                  "dossier_code": CODE}))
+    assert SlotSet("phone_last4", None) in events
+    assert messages == [DIGITS_HINT]
+
+
+@pytest.mark.usefixtures("database")
+def test_form_skips_its_questions_when_the_conversation_is_locked() -> None:
+    for _ in range(5):
+        _answer({"dossier_code": CODE, "phone_last4": "0000"}, sender="locked-chat")
+    events, _ = _run_form(_tracker("000.00.12.H48-251120-0001",
+                                   {"requested_slot": "dossier_code"}, sender="locked-chat"))
+    assert SlotSet("requested_slot", None) in events
+    assert not any(e.get("name") == "dossier_code" for e in events)
+
+
+def test_questions() -> None:
+    for action, text in ((ActionAskDossierCode(), ASK_CODE), (ActionAskPhoneLast4(), ASK_DIGITS)):
+        dispatcher = CollectingDispatcher()
+        assert action.run(dispatcher, _tracker(), DOMAIN) == []
+        assert dispatcher.messages[0]["text"] == text
+
+
+@pytest.mark.usefixtures("database")
+def test_verified_answer_shows_status_and_clears_the_slots() -> None:
+    events, text = _answer({"dossier_code": CODE, "phone_last4": "5678"})
+    assert events == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
+    assert text.splitlines()[:4] == [
+        f"Hồ sơ {CODE} — Thủ tục đăng ký khai sinh",
+        "Người nộp: N*** V** A",
+        "Tình trạng: đang giải quyết (bước \"Thẩm định hồ sơ\") tại Ủy ban nhân dân xã Bình Sơn.",
+        "Tiếp nhận: 08:30 ngày 20/11/2025. Hẹn trả kết quả: 17:00 ngày 31/12/2099.",
+    ]
+    assert "Khi có kết quả, bạn nhận trực tiếp tại Bộ phận Một cửa UBND xã Bình Sơn." in text
+    for secret in ("0912345678", "5678", "051090001234", "Nguyễn Văn An"):
+        assert secret not in text
+
+
+@pytest.mark.usefixtures("database")
+@pytest.mark.parametrize("slots", [
+    {"dossier_code": CODE, "phone_last4": "1234"},
+    {"dossier_code": "000.00.12.H48-251120-0999", "phone_last4": "5678"},
+    {"dossier_code": "000.00.12.H48-25112-0001", "phone_last4": "5678"},
+])
+def test_failures_share_one_answer(slots: dict[str, Any]) -> None:
+    events, text = _answer(slots)
+    assert text == not_verified_message()
+    assert events == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
+
+
+@pytest.mark.usefixtures("database")
+def test_fifth_failure_locks_with_the_hotline_and_refuses_the_right_digits() -> None:
+    texts = [_answer({"dossier_code": CODE, "phone_last4": "0000"})[1] for _ in range(5)]
+    assert texts[:4] == [not_verified_message()] * 4
+    hotline = get_settings().hotline
+    assert "tạm khóa" in texts[4] and hotline in texts[4]
+    refused = _answer({"dossier_code": CODE, "phone_last4": "5678"})[1]
+    assert "tạm khóa" in refused and "Thẩm định" not in refused
+    # Locked and the form skipped its questions: the answer still explains the lockout.
+    assert "tạm khóa" in _answer({})[1]
+
+
+@pytest.mark.usefixtures("database")
+def test_lock_is_released_after_the_lockout(monkeypatch: pytest.MonkeyPatch) -> None:
+    for _ in range(5):
+        _answer({"dossier_code": CODE, "phone_last4": "0000"})
+    later = datetime.now() + timedelta(minutes=16)
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+            return later
+
+    monkeypatch.setattr("actions.dossiers.datetime", Later)
+    assert "Thẩm định hồ sơ" in _answer({"dossier_code": CODE, "phone_last4": "5678"})[1]
+
+
+@pytest.mark.usefixtures("database")
+def test_source_down_gives_the_citizen_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TTHC_DOSSIER_SOURCE", "http")
+    monkeypatch.setenv("TTHC_DOSSIER_SOURCE_URL", "http://127.0.0.1:9/api/dossiers")
+    monkeypatch.setenv("TTHC_DOSSIER_SOURCE_RETRIES", "0")
+    get_settings.cache_clear()
+    _http_source.cache_clear()
+    try:
+        events, text = _answer({"dossier_code": CODE, "phone_last4": "5678"})
+    finally:
+        get_settings.cache_clear()
+        _http_source.cache_clear()
+    assert text.startswith("Xin lỗi, hệ thống tra cứu tình trạng hồ sơ đang tạm thời gián đoạn")
+    assert events == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
+
+
+@pytest.mark.usefixtures("database")
+def test_unexpected_errors_become_an_apology(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr("actions.dossiers.lookup_dossier", broken)
+    _, text = _answer({"dossier_code": CODE, "phone_last4": "5678"})
+    assert text.startswith("Xin lỗi, hệ thống tra cứu hồ sơ đang gặp sự cố")
+    assert "fire" not in text
+
+
+def test_cancel_clears_the_slots() -> None:
+    dispatcher = CollectingDispatcher()
+    events = ActionCancelDossierLookup().run(dispatcher, _tracker(), DOMAIN)
+    assert events == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
+    assert dispatcher.messages[0]["text"] == CANCELLED
+
+
+def _view(state: DossierState, **overrides: Any) -> DossierCitizenView:
+    data: dict[str, Any] = dict(
+        code=CODE, procedure_code="1.001193", procedure_name="Thủ tục đăng ký khai sinh",
+        state=state, state_label="", state_reason=None, current_step="Thẩm định hồ sơ",
+        handling_agency="Ủy ban nhân dân xã Bình Sơn",
+        receiving_agency="Bộ phận Một cửa UBND xã Bình Sơn",
+        received_at=datetime(2025, 11, 20, 8, 30), due_at=datetime(2025, 11, 21, 8, 30),
+        finished_at=None, overdue=False, result_delivery=ResultDelivery.counter,
+        result_delivery_label="", fee_paid_online=False, applicant_name_masked="N*** V** A")
+    data.update(overrides)
+    return DossierCitizenView(**data)
+
+
+def _say(view: DossierCitizenView) -> str:
+    return status_message(view, NOW, "1900 1234", "https://dichvucong.example")
+
+
+def test_overdue_answer_apologises_with_the_delay_and_hotline() -> None:
+    text = _say(_view(DossierState.in_progress, overdue=True))
+    assert ("Hồ sơ đã quá hạn hẹn trả 1 ngày làm việc. Thành thật xin lỗi bạn về sự chậm trễ "
+            "này") in text
+    assert "tổng đài 1900 1234" in text
+
+
+def test_supplement_answer_says_what_and_where() -> None:
+    text = _say(_view(DossierState.needs_supplement, state_reason="Bản sao giấy chứng sinh."))
+    assert "Tình trạng: cần bổ sung hồ sơ tại Ủy ban nhân dân xã Bình Sơn." in text
+    assert "Cần bổ sung: Bản sao giấy chứng sinh." in text
+    assert "Bộ phận Một cửa UBND xã Bình Sơn hoặc trên Cổng dịch vụ công" in text
+
+
+@pytest.mark.parametrize(("delivery", "expected"), [
+    (ResultDelivery.counter, "Nhận kết quả: trực tiếp tại Bộ phận Một cửa UBND xã Bình Sơn"),
+    (ResultDelivery.postal, "Nhận kết quả: qua dịch vụ bưu chính công ích"),
+])
+def test_result_ready_answer_says_how_to_collect(delivery: ResultDelivery, expected: str) -> None:
+    text = _say(_view(DossierState.result_ready, result_delivery=delivery,
+                      finished_at=datetime(2025, 11, 21, 8, 0), fee_paid_online=True))
+    assert "Tình trạng: đã có kết quả, đang chờ trả." in text
+    assert expected in text
+    assert "Phí, lệ phí: đã thanh toán trực tuyến." in text
+
+
+def test_finished_answers() -> None:
+    done = datetime(2025, 11, 21, 15, 0)
+    assert "đã trả kết quả lúc 15:00 ngày 21/11/2025" in _say(
+        _view(DossierState.returned, finished_at=done))
+    rejected = _say(_view(DossierState.rejected, finished_at=done, state_reason="Sai thẩm quyền."))
+    assert "Lý do: Sai thẩm quyền." in rejected and "tổng đài 1900 1234" in rejected
+    assert "đã được rút" in _say(_view(DossierState.withdrawn, finished_at=done))
+    assert "Hẹn trả" not in _say(_view(DossierState.received, due_at=None))

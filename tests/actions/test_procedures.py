@@ -1,0 +1,419 @@
+"""The procedure actions on the sample catalog: run ``action.run()``, assert messages and events."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+from typing import Any
+
+import pytest
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import (
+    ASK_FEEDBACK,
+    ASK_PROCEDURE_NAME,
+    ASK_REPHRASE,
+    CHOOSE_PROCEDURE,
+    OUT_OF_SCOPE,
+    SERVICE_UNAVAILABLE,
+    shorten,
+)
+from actions.feedback import (
+    ActionAskFeedbackText,
+    ActionStoreFeedback,
+    ValidateFeedbackForm,
+    has_substance,
+)
+from actions.fallback import ActionClarify, ActionOutOfScope
+from actions.handoff import ActionHandoff
+from actions.procedures import (
+    ActionAffirmCandidate,
+    ActionAnswerAgency,
+    ActionAnswerChannels,
+    ActionAnswerConditions,
+    ActionAnswerDocuments,
+    ActionAnswerFee,
+    ActionAnswerLegalBasis,
+    ActionAnswerProcedure,
+    ActionAnswerProcessingTime,
+    ActionAnswerResult,
+    ActionAnswerSteps,
+    ActionDenyCandidate,
+    procedure_words,
+)
+from knowledge.config import get_settings
+from knowledge.db import get_engine, session_scope
+from knowledge.models import ProcedureStatus
+from knowledge.procedures import set_procedure_status
+
+CCCD_COMMUNE = "1.014063"  # Cấp đổi thẻ căn cước (Cấp xã)
+CCCD_PROVINCE = "2.001195"  # … (thực hiện tại cấp tỉnh)
+BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh
+MARRIAGE = "1.000894"  # Thủ tục đăng ký kết hôn
+MARRIAGE_FOREIGN = "2.000806"  # … có yếu tố nước ngoài
+RESIDENCE = "1.004222"  # Đăng ký thường trú
+TEMPORARY_RESIDENCE = "1.004194"  # Đăng ký tạm trú
+
+pytestmark = pytest.mark.usefixtures("sample_database")
+
+
+def tracker(
+    text: str,
+    intent: str = "ask_procedure",
+    *,
+    slots: dict[str, Any] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
+) -> Tracker:
+    """A tracker whose latest user message is ``text`` classified as ``intent``."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []}
+    user_event = {"event": "user", "text": text, "parse_data": latest}
+    return Tracker(
+        "test-conversation", slots or {}, latest, [*(events or []), user_event],
+        False, None, {}, "action_listen",
+    )
+
+
+def button(code: str) -> list[dict[str, Any]]:
+    """The entities a button payload ``/ask_x{"procedure_code": code}`` carries."""
+    return [{"entity": "procedure_code", "value": code}]
+
+
+def run(action: Action, current: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run ``action`` as the action server does; return (messages, events)."""
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(_call(action, dispatcher, current))
+    return dispatcher.messages, events
+
+
+async def _call(action: Action, dispatcher: CollectingDispatcher, current: Tracker) -> Any:
+    result = action.run(dispatcher, current, {})
+    return (await result if asyncio.iscoroutine(result) else result) or []
+
+
+def slot(events: list[dict[str, Any]], name: str) -> Any:
+    """The last value ``events`` set ``name`` to (KeyError when never set)."""
+    values = [e["value"] for e in events if e.get("event") == "slot" and e["name"] == name]
+    if not values:
+        raise KeyError(name)
+    return values[-1]
+
+
+# --------------------------------------------------------------------------- aspects
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        (ActionAnswerFee(), ["Lệ phí", "- Trực tiếp, Trực tuyến: 50.000 đồng",
+                             "- Dịch vụ bưu chính: miễn phí"]),
+        (ActionAnswerDocuments(), ["Hồ sơ", "1. Phiếu đề nghị giải quyết thủ tục về căn cước"]),
+        (ActionAnswerProcessingTime(), ["Thời hạn giải quyết",
+                                        "- Trực tiếp, Trực tuyến, Dịch vụ bưu chính: 7 ngày làm việc"]),
+        (ActionAnswerAgency(), ["Nơi giải quyết", "Cơ quan thực hiện: Công an cấp Xã"]),
+        (ActionAnswerSteps(), ["Các bước", "Bước 1:", "Bước 4:"]),
+        (ActionAnswerChannels(), ["Có thể nộp: Trực tiếp, Trực tuyến, Dịch vụ bưu chính."]),
+        (ActionAnswerConditions(), ["Điều kiện", "Đối tượng thực hiện: Công dân Việt Nam"]),
+        (ActionAnswerResult(), ["Kết quả", "- Thẻ căn cước"]),
+        (ActionAnswerLegalBasis(), ["Căn cứ pháp lý", "- 26/2023/QH15: Luật Căn cước"]),
+        (ActionAnswerProcedure(), ["Lĩnh vực: Cấp, quản lý căn cước",
+                                   "- Trực tiếp, Trực tuyến: 7 ngày làm việc, 50.000 đồng"]),
+    ],
+)
+def test_each_aspect_is_answered_from_the_catalog(action: Action, expected: list[str]) -> None:
+    """A button's code gets the asked aspect, named, with the code cited and the link."""
+    messages, events = run(action, tracker(f"/{action.name()}", entities=button(CCCD_COMMUNE)))
+    [message] = messages
+    text = message["text"]
+    assert "Cấp đổi thẻ căn cước (Cấp xã)" in text
+    for line in expected:
+        assert line in text
+    assert f"Mã thủ tục: {CCCD_COMMUNE}" in text
+    assert "Chi tiết: https://dichvucong.gov.vn/thu-tuc-hanh-chinh/" in text
+    assert len(text) < 1500  # readable on a phone
+    assert slot(events, "procedure_code") == CCCD_COMMUNE
+
+
+def test_overview_offers_the_usual_follow_ups_as_buttons() -> None:
+    """ask_procedure ends with buttons that ask about papers, fee, time and agency."""
+    [message], _ = run(ActionAnswerProcedure(), tracker("thủ tục đăng ký khai sinh"))
+    assert f"Mã thủ tục: {BIRTH}" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == [
+        f'/ask_{aspect}{{"procedure_code":"{BIRTH}"}}'
+        for aspect in ("documents", "fee", "processing_time", "agency")
+    ]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["lệ phí đăng ký thường trú là bao nhiêu", "le phi dang ky thuong tru la bao nhieu",
+     "LỆ PHÍ ĐĂNG KÝ THƯỜNG TRÚ?"],
+)
+def test_the_procedure_comes_from_the_question(question: str) -> None:
+    """Search resolves the procedure with or without diacritics, in any case."""
+    [message], events = run(ActionAnswerFee(), tracker(question, "ask_fee"))
+    assert message["text"].startswith("Lệ phí – Đăng ký thường trú (Cấp xã):")
+    assert f"Mã thủ tục: {RESIDENCE}" in message["text"]
+    assert slot(events, "procedure_code") == RESIDENCE
+
+
+# --------------------------------------------------------------------------- context
+
+
+@pytest.mark.parametrize(
+    ("action", "question", "heading"),
+    [
+        (ActionAnswerFee(), "còn lệ phí thì sao?", "Lệ phí – Thủ tục đăng ký khai sinh"),
+        (ActionAnswerAgency(), "nộp ở đâu?", "Nơi giải quyết – Thủ tục đăng ký khai sinh"),
+        (ActionAnswerProcessingTime(), "mất bao lâu?", "Thời hạn giải quyết – Thủ tục đăng ký khai sinh"),
+        (ActionAnswerDocuments(), "can giay to gi", "Hồ sơ – Thủ tục đăng ký khai sinh"),
+    ],
+)
+def test_follow_up_reuses_the_last_procedure(action: Action, question: str, heading: str) -> None:
+    """A follow-up that names no procedure answers about the one in the slot."""
+    [message], events = run(action, tracker(question, slots={"procedure_code": BIRTH}))
+    assert message["text"].startswith(heading)
+    assert f"Mã thủ tục: {BIRTH}" in message["text"]
+    assert slot(events, "procedure_code") == BIRTH
+
+
+def test_naming_another_procedure_switches_context() -> None:
+    """A question that names a procedure wins over the slot, and replaces it."""
+    current = tracker("thủ tục đăng ký tạm trú nộp ở đâu", "ask_agency", slots={"procedure_code": BIRTH})
+    [message], events = run(ActionAnswerAgency(), current)
+    assert f"Mã thủ tục: {TEMPORARY_RESIDENCE}" in message["text"]
+    assert slot(events, "procedure_code") == TEMPORARY_RESIDENCE
+
+
+def test_a_follow_up_without_context_asks_which_procedure() -> None:
+    """"mất bao lâu?" as the first question: ask for the procedure, remember the aspect."""
+    [message], events = run(ActionAnswerProcessingTime(), tracker("mất bao lâu?"))
+    assert message["text"] == ASK_PROCEDURE_NAME
+    assert slot(events, "pending_aspect") == "processing_time"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Còn lệ phí thì sao?", []),
+        ("thế còn giấy tờ thì sao", []),
+        ("nop o dau a", []),
+        ("lệ phí làm sổ đỏ mất bao lâu", ["sổ", "đỏ"]),
+        ("đăng ký kết hôn cần giấy tờ gì", ["đăng", "ký", "kết", "hôn"]),
+        ("mất căn cước thì làm sao", ["mất", "căn", "cước"]),
+    ],
+)
+def test_procedure_words_drop_aspect_and_filler_words(text: str, expected: list[str]) -> None:
+    """Only words that may name a procedure remain ("mất" in "mất căn cước" stays)."""
+    assert [w for w in procedure_words(text) if w != "làm"] == expected
+
+
+# --------------------------------------------------------------------------- ambiguity
+
+
+@pytest.mark.parametrize(
+    ("question", "codes"),
+    [
+        ("đăng ký kết hôn cần giấy tờ gì", [MARRIAGE, MARRIAGE_FOREIGN]),
+        ("dang ky ket hon can giay to gi", [MARRIAGE, MARRIAGE_FOREIGN]),
+        ("cấp đổi thẻ căn cước cần giấy tờ gì", [CCCD_COMMUNE, CCCD_PROVINCE]),
+    ],
+)
+def test_near_identical_variants_are_offered_as_buttons(question: str, codes: list[str]) -> None:
+    """Variants that fit equally well (foreign element, provincial level) are not guessed."""
+    [message], events = run(ActionAnswerDocuments(), tracker(question, "ask_documents"))
+    assert message["text"] == CHOOSE_PROCEDURE
+    assert [b["payload"] for b in message["buttons"]] == [
+        f'/ask_documents{{"procedure_code":"{code}"}}' for code in codes
+    ]
+    assert 2 <= len(message["buttons"]) <= 4
+    assert slot(events, "candidate_codes") == codes
+    assert slot(events, "pending_aspect") == "documents"
+
+
+def test_a_chosen_button_answers_that_variant() -> None:
+    """The button's code is answered even though its text would be ambiguous."""
+    chosen = tracker(f'/ask_documents{{"procedure_code":"{MARRIAGE_FOREIGN}"}}', "ask_documents",
+                     entities=button(MARRIAGE_FOREIGN), slots={"candidate_codes": [MARRIAGE, MARRIAGE_FOREIGN]})
+    [message], events = run(ActionAnswerDocuments(), chosen)
+    assert "Thủ tục đăng ký kết hôn có yếu tố nước ngoài" in message["text"]
+    assert f"Mã thủ tục: {MARRIAGE_FOREIGN}" in message["text"]
+    assert slot(events, "candidate_codes") is None
+
+
+def test_a_weak_match_is_confirmed_first() -> None:
+    """A partial match gets "Ý bạn là …?" with yes, alternatives and no buttons."""
+    [message], events = run(ActionAnswerConditions(), tracker("giấy phép cho con vật nuôi", "ask_conditions"))
+    assert message["text"].startswith("Ý bạn là thủ tục «")
+    assert "(Mã thủ tục: " in message["text"]
+    titles = [b["title"] for b in message["buttons"]]
+    assert titles[0] == "Đúng vậy" and titles[-1] == "Không phải"
+    assert len(titles) <= 4
+    [candidate] = slot(events, "candidate_codes")
+    assert message["buttons"][0]["payload"] == f'/ask_conditions{{"procedure_code":"{candidate}"}}'
+
+
+def test_yes_answers_the_pending_aspect_of_the_candidate() -> None:
+    """"đúng rồi" after the confirmation answers the aspect first asked."""
+    current = tracker("đúng rồi", "affirm", slots={"candidate_codes": [BIRTH], "pending_aspect": "fee"})
+    [message], events = run(ActionAffirmCandidate(), current)
+    assert message["text"].startswith("Lệ phí – Thủ tục đăng ký khai sinh")
+    assert slot(events, "procedure_code") == BIRTH
+
+
+def test_no_drops_the_candidate_and_offers_a_human() -> None:
+    """"không phải" asks for a clearer name and offers the hotline."""
+    current = tracker("không phải", "deny", slots={"candidate_codes": [BIRTH], "pending_aspect": "fee"})
+    [message], events = run(ActionDenyCandidate(), current)
+    assert get_settings().hotline in message["text"]
+    assert message["buttons"] == [{"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"}]
+    assert slot(events, "candidate_codes") is None
+
+
+# --------------------------------------------------------------------------- no answer
+
+
+def test_unknown_procedure_gives_the_hotline_and_a_human() -> None:
+    """No match: say so, give the hotline, offer a human; the context is left alone."""
+    [message], events = run(ActionAnswerFee(), tracker("thủ tục nuôi khủng long", "ask_fee"))
+    assert message["text"].startswith("Mình chưa tìm thấy thủ tục nào")
+    assert get_settings().hotline in message["text"]
+    assert message["buttons"][0]["payload"] == "/request_human"
+    assert events == []
+
+
+@pytest.mark.parametrize("text", ["", "   ", "?!", "🙂"])
+def test_empty_messages_ask_for_the_procedure(text: str) -> None:
+    """Nothing to search: ask which procedure, never crash."""
+    [message], _ = run(ActionAnswerFee(), tracker(text, "ask_fee"))
+    assert message["text"] == ASK_PROCEDURE_NAME
+
+
+def test_a_10000_character_message_is_answered_politely() -> None:
+    """An over-long message gets a polite request to shorten it."""
+    [message], events = run(ActionAnswerFee(), tracker("đăng ký khai sinh " * 560, "ask_fee"))
+    assert message["text"].startswith("Câu hỏi dài quá")
+    assert events == []
+
+
+def test_a_typed_procedure_code_is_answered() -> None:
+    """"1.001193" in the text is taken as the code itself."""
+    [message], _ = run(ActionAnswerResult(), tracker("kết quả của thủ tục 1.001193 là gì", "ask_result"))
+    assert f"Mã thủ tục: {BIRTH}" in message["text"]
+
+
+def test_an_unknown_code_is_a_polite_no_match() -> None:
+    """A button or text code that the catalog lacks ends in the no-match reply."""
+    [message], _ = run(ActionAnswerFee(), tracker("/ask_fee", "ask_fee", entities=button("9.999999")))
+    assert message["text"].startswith("Mình chưa tìm thấy thủ tục nào")
+
+
+def test_abolished_procedure_names_the_decision_and_the_replacement() -> None:
+    """An abolished procedure is not answered as if in force: decision and replacement instead."""
+    with session_scope(get_engine()) as session:
+        set_procedure_status(
+            session, MARRIAGE, ProcedureStatus.abolished,
+            decision_number="123/QĐ-UBND", on=date(2026, 11, 1), replaced_by=MARRIAGE_FOREIGN,
+        )
+    [message], events = run(ActionAnswerFee(), tracker("/ask_fee", "ask_fee", entities=button(MARRIAGE)))
+    text = message["text"]
+    assert "đã bị bãi bỏ theo Quyết định 123/QĐ-UBND ngày 01/11/2026" in text
+    assert f"(Mã thủ tục: {MARRIAGE_FOREIGN})" in text
+    assert f"Mã thủ tục: {MARRIAGE}" in text
+    assert "Miễn" not in text  # no fee of a procedure that no longer exists
+    assert message["buttons"] == [{
+        "title": f"Xem thủ tục thay thế ({MARRIAGE_FOREIGN})",
+        "payload": f'/ask_fee{{"procedure_code":"{MARRIAGE_FOREIGN}"}}',
+    }]
+    assert slot(events, "procedure_code") == MARRIAGE
+
+
+def test_a_database_failure_is_answered_politely(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """A broken database never escapes the action: the citizen gets an apology and the hotline."""
+    monkeypatch.setenv("TTHC_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    [message], events = run(ActionAnswerFee(), tracker("lệ phí đăng ký khai sinh", "ask_fee"))
+    assert message["text"] == SERVICE_UNAVAILABLE.format(hotline=get_settings().hotline)
+    assert events == []
+
+
+# --------------------------------------------------------------------------- fallback, hand-off
+
+
+def test_out_of_scope_is_declined_politely() -> None:
+    """Small talk outside administration: what the assistant can do."""
+    [message], _ = run(ActionOutOfScope(), tracker("hôm nay giá vàng bao nhiêu", "out_of_scope"))
+    assert message["text"] == OUT_OF_SCOPE
+
+
+def test_out_of_scope_that_clearly_names_a_procedure_is_answered() -> None:
+    """NLU said out of scope, but the text names a procedure: give its overview."""
+    [message], _ = run(ActionOutOfScope(), tracker("thủ tục đăng ký khai sinh", "out_of_scope"))
+    assert f"Mã thủ tục: {BIRTH}" in message["text"]
+
+
+def test_two_stage_fallback_clarifies_then_offers_a_human() -> None:
+    """First a request to rephrase; if the next message is not understood either, a human."""
+    [first], _ = run(ActionClarify(), tracker("abc xyz", "nlu_fallback"))
+    assert first["text"] == ASK_REPHRASE
+    history = [
+        {"event": "user", "text": "abc xyz", "parse_data": {}},
+        {"event": "action", "name": "action_clarify"},
+        {"event": "bot", "text": ASK_REPHRASE, "data": {}, "metadata": {}},
+        {"event": "action", "name": "action_listen"},
+    ]
+    [second], _ = run(ActionClarify(), tracker("qwe rty", "nlu_fallback", events=history))
+    assert get_settings().hotline in second["text"]
+    assert second["buttons"] == [{"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"}]
+
+
+def test_handoff_gives_the_hotline_and_the_procedure_code() -> None:
+    """request_human: the configured hotline and portal, and the code under discussion."""
+    [message], _ = run(ActionHandoff(), tracker("cho gặp nhân viên", "request_human",
+                                                slots={"procedure_code": BIRTH}))
+    settings = get_settings()
+    assert settings.hotline in message["text"]
+    assert settings.public_portal_url in message["text"]
+    assert BIRTH in message["text"]
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("tôi muốn góp ý", None),
+        ("cho mình góp ý chút", None),
+        ("cán bộ hẹn đi hẹn lại nhiều lần", "cán bộ hẹn đi hẹn lại nhiều lần"),
+        ("bot trả lời sai rồi", "bot trả lời sai rồi"),
+    ],
+)
+def test_feedback_form_keeps_only_feedback_with_content(text: str, kept: str | None) -> None:
+    """A bare announcement leaves the slot empty so the form asks for the content."""
+    result = ValidateFeedbackForm().validate_feedback_text(text, CollectingDispatcher(), tracker(text), {})
+    assert result == {"feedback_text": kept}
+    assert has_substance(text) is (kept is not None)
+
+
+def test_feedback_is_asked_for_and_stored_masked(caplog: pytest.LogCaptureFixture) -> None:
+    """The form asks; the stored feedback hides phone numbers; the slot is cleared."""
+    [asked], _ = run(ActionAskFeedbackText(), tracker("tôi muốn góp ý", "give_feedback"))
+    assert asked["text"] == ASK_FEEDBACK
+    feedback = "cán bộ không nghe máy, số của tôi là 0912345678"
+    with caplog.at_level(logging.INFO, logger="actions.feedback"):
+        [thanks], events = run(ActionStoreFeedback(), tracker(feedback, slots={"feedback_text": feedback}))
+    assert thanks["text"].startswith("Cảm ơn bạn đã góp ý!")
+    [record] = [r for r in caplog.records if r.name == "actions.feedback"]
+    assert "********78" in record.getMessage() and "0912345678" not in record.getMessage()
+    assert events == [SlotSet("feedback_text", None)]
+
+
+def test_shorten_cuts_at_a_word_boundary() -> None:
+    """Long catalog texts end with an ellipsis at a word boundary."""
+    assert shorten("Bản sao   Giấy khai sinh của người được cấp", 20) == "Bản sao Giấy khai…"
+    assert shorten("ngắn", 20) == "ngắn"
