@@ -81,6 +81,7 @@ class Procedure(Base):
     steps = Column(Text)
     conditions = Column(Text)
     results = Column(Text)  # result papers, one per line
+    papers_text = Column(Text)  # the dossier-papers section as published, kept whole
     detail_url = Column(Text)
     source = Column(String(40), nullable=False, default="national")  # national | excel | sample
 

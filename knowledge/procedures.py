@@ -84,6 +84,7 @@ def get_procedure(session: Session, code: str) -> ProcedureCard:
         ],
         papers=[PaperInfo(group=x.group, name=x.name, template=x.template, copies=x.copies)
                 for x in p.papers],
+        papers_text=p.papers_text,
         legal_documents=[LegalDocumentInfo(number=d.number, title=d.title)
                          for d in p.legal_documents],
     )

@@ -70,6 +70,7 @@ class ProcedureCard(BaseModel):
     replaced_by_code: str | None
     channels: list[ChannelInfo]
     papers: list[PaperInfo]
+    papers_text: str | None  # the papers section as published, for records with no table
     legal_documents: list[LegalDocumentInfo]
 
 

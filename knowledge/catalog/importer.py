@@ -255,6 +255,7 @@ class _CatalogWriter:
             "steps": record.steps,
             "conditions": record.conditions,
             "results": "\n".join(record.results) or None,
+            "papers_text": record.papers_text,
             "detail_url": record.detail_url,
             "source": source,
         }

@@ -129,6 +129,9 @@ class ProcedureRecord:
     channels: tuple[ChannelOption, ...]
     papers: tuple[Paper, ...]
     legal_documents: tuple[LegalDocument, ...]
+    # The dossier-papers section as the portal shows it: kept whole, because some records
+    # hold prose there that is no papers table, and search and agents still need it.
+    papers_text: str | None = None
 
 
 class RecordError(ValueError):
@@ -843,5 +846,6 @@ def parse_record(raw: dict[str, Any]) -> ProcedureRecord:
         detail_url=clean_text(_field(raw, "detail_url")),
         channels=tuple(parse_channels(channels_text)),
         papers=tuple(parse_papers(_field(raw, "thanh_phan_ho_so"))),
+        papers_text=clean_text(_field(raw, "thanh_phan_ho_so")),
         legal_documents=tuple(parse_legal_documents(legal_text)),
     )

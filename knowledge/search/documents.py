@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from knowledge.models import Field, Procedure, RequiredPaper
+from knowledge.models import Field, Procedure
 
 
 @dataclass(frozen=True)
@@ -34,13 +33,6 @@ def documents_from_session(session: Session) -> list[SearchDocument]:
     The body joins who may apply, the conditions, the result papers, the dossier papers,
     the steps and the agencies: what a citizen may describe without naming the procedure.
     """
-    papers: dict[int, list[str]] = defaultdict(list)
-    for procedure_id, name in session.execute(
-        select(RequiredPaper.procedure_id, RequiredPaper.name).order_by(
-            RequiredPaper.procedure_id, RequiredPaper.position
-        )
-    ):
-        papers[procedure_id].append(name)
     rows = session.execute(
         select(
             Procedure.id,
@@ -51,6 +43,7 @@ def documents_from_session(session: Session) -> list[SearchDocument]:
             Procedure.target_subjects,
             Procedure.conditions,
             Procedure.results,
+            Procedure.papers_text,
             Procedure.steps,
             Procedure.competent_agency,
             Procedure.implementing_agency,
@@ -65,7 +58,7 @@ def documents_from_session(session: Session) -> list[SearchDocument]:
             row.target_subjects,
             row.conditions,
             row.results,
-            *papers[row.id],
+            row.papers_text,
             row.steps,
             row.competent_agency,
             row.implementing_agency,

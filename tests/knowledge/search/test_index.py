@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from knowledge.config import FAQ_QUESTIONS_CSV, NATIONAL_CATALOG_DIR, get_settings
 from knowledge.db import make_engine, migrate, session_scope
 from knowledge.errors import InvalidInputError
-from knowledge.models import Field, Procedure, ProcedureStatus, RequiredPaper
+from knowledge.models import Field, Procedure, ProcedureStatus
 from knowledge.search import (
     ProcedureIndex,
     SearchDocument,
@@ -272,7 +272,7 @@ def session(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sess
                     levels="Cấp xã",
                     field=civil_status,
                     steps="Nộp tờ khai đăng ký khai sinh.",
-                    papers=[RequiredPaper(position=0, name="Giấy chứng sinh")],
+                    papers_text="Giấy chứng sinh: 1 bản chính",
                 ),
                 Procedure(
                     code="1.000894",
