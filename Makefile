@@ -9,12 +9,12 @@ RASA_DATA := data/nlu data/stories data/rules
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help run test bench setup system-deps catalog train validate test-stories lint shell clean
+.PHONY: help run test bench setup system-deps catalog demo-data train validate test-stories lint shell clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-run: setup catalog train  ## Set up, load the catalog, train if needed, start Rasa + actions + API
+run: setup catalog demo-data train  ## Set up, load the catalog, train if needed, start Rasa + actions + API
 	@scripts/run.sh
 
 test: setup system-deps train  ## Set up and run every test (unit, stories, end-to-end, browser, PostgreSQL)
@@ -31,6 +31,9 @@ system-deps:  ## Install Chromium and PostgreSQL from Debian's packages when mis
 
 catalog: setup  ## Load the default catalog (../shared national export, else the sample)
 	@$(TTHC) catalog load-default
+
+demo-data: setup  ## Generate demo dossiers (fake applicants) when the store is empty
+	@$(TTHC) dossier demo --count 300 --seed 7 --if-empty
 
 train: setup  ## Train the Rasa model when data, domain or config changed (Rasa's fingerprint)
 	@$(RASA) train $(RASA_ARGS) --data $(RASA_DATA) --out models --fixed-model-name tthc --quiet

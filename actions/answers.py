@@ -91,9 +91,7 @@ def abolished_notice(card: ProcedureCard, replacement: ProcedureCard | None) -> 
     """Say that ``card`` was abolished, by which decision, and what replaces it if known."""
     lines = [f"Thủ tục «{card.name}» đã bị bãi bỏ{_decision_phrase(card)}."]
     if replacement is not None:
-        lines.append(
-            f"Thủ tục thay thế: {title_of(replacement)} (Mã thủ tục: {replacement.code})."
-        )
+        lines.append(f"Thủ tục thay thế: {title_of(replacement)} (Mã thủ tục: {replacement.code}).")
     elif card.replaced_by_code:
         lines.append(f"Thủ tục thay thế có mã {card.replaced_by_code}.")
     else:
@@ -109,9 +107,7 @@ def is_abolished(card: ProcedureCard) -> bool:
 
 def aspect_buttons(code: str, aspects: Iterable[str] = FOLLOW_UP_ASPECTS) -> list[dict[str, str]]:
     """Buttons asking about other aspects of the procedure ``code``."""
-    return [
-        {"title": ASPECTS[key].title, "payload": button_payload(key, code)} for key in aspects
-    ]
+    return [{"title": ASPECTS[key].title, "payload": button_payload(key, code)} for key in aspects]
 
 
 def button_payload(aspect: str, code: str) -> str:
@@ -145,14 +141,16 @@ ASK_PROCEDURE_NAME = (
     "cấp phiếu lý lịch tư pháp…"
 )
 REPHRASE_PROCEDURE = (
-    "Xin lỗi bạn. Bạn nói rõ hơn tên thủ tục giúp mình (ví dụ: \"cấp lại giấy phép lái xe\"), "
+    'Xin lỗi bạn. Bạn nói rõ hơn tên thủ tục giúp mình (ví dụ: "cấp lại giấy phép lái xe"), '
     "hoặc gọi tổng đài {hotline} để được cán bộ hỗ trợ."
 )
 NO_MATCH = (
     "Mình chưa tìm thấy thủ tục nào khớp với câu hỏi. Bạn thử gọi đúng tên thủ tục "
-    "(ví dụ: \"đăng ký thường trú\"), hoặc gọi tổng đài {hotline} để được cán bộ hỗ trợ."
+    '(ví dụ: "đăng ký thường trú"), hoặc gọi tổng đài {hotline} để được cán bộ hỗ trợ.'
 )
-QUESTION_TOO_LONG = "Câu hỏi dài quá (tối đa {max_chars} ký tự). Bạn hỏi ngắn gọn lại giúp mình nhé."
+QUESTION_TOO_LONG = (
+    "Câu hỏi dài quá (tối đa {max_chars} ký tự). Bạn hỏi ngắn gọn lại giúp mình nhé."
+)
 SERVICE_UNAVAILABLE = (
     "Xin lỗi, hệ thống tra cứu đang gặp sự cố. Bạn thử lại sau ít phút hoặc gọi tổng đài "
     "{hotline} nhé."
@@ -160,7 +158,7 @@ SERVICE_UNAVAILABLE = (
 ANYTHING_ELSE = "Dạ. Bạn cần hỏi gì thêm về thủ tục hành chính không ạ?"
 OUT_OF_SCOPE = (
     "Xin lỗi, mình chỉ hỗ trợ về thủ tục hành chính công: giấy tờ cần nộp, lệ phí, thời hạn, "
-    "nơi nộp, các bước thực hiện, và tra cứu hồ sơ. Ví dụ: \"đổi căn cước mất bao nhiêu tiền?\""
+    'nơi nộp, các bước thực hiện, và tra cứu hồ sơ. Ví dụ: "đổi căn cước mất bao nhiêu tiền?"'
 )
 ASK_REPHRASE = (
     "Xin lỗi, mình chưa hiểu rõ ý bạn. Bạn nói rõ hơn giúp mình tên thủ tục và điều bạn muốn "
@@ -244,7 +242,9 @@ def _time(channel: ChannelInfo) -> str:
 def _time_answer(card: ProcedureCard) -> str:
     if not card.channels:
         return f"Thời hạn giải quyết – {title_of(card)}: danh mục chưa có thông tin."
-    return "\n".join([f"Thời hạn giải quyết – {title_of(card)}:", *_per_channel(card.channels, _time)])
+    return "\n".join(
+        [f"Thời hạn giải quyết – {title_of(card)}:", *_per_channel(card.channels, _time)]
+    )
 
 
 def _documents(card: ProcedureCard) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -159,6 +160,12 @@ def status_message(view: DossierCitizenView, now: datetime, hotline: str,
     return "\n".join(lines)
 
 
+# Whether the conversation of the form run in progress is locked out, checked once per run
+# (required_slots is consulted three times per run); a context variable, so concurrent
+# conversations never see each other's value.
+_LOCKED: ContextVar[bool | None] = ContextVar("dossier_lookup_locked", default=None)
+
+
 def _latest_text(tracker: Tracker) -> str:
     return str(tracker.latest_message.get("text") or "")
 
@@ -180,6 +187,16 @@ class ValidateDossierStatusForm(FormValidationAction):
         """``validate_dossier_status_form``."""
         return "validate_dossier_status_form"
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Check the lockout once, then extract and validate as usual."""
+        token = _LOCKED.set(await asyncio.to_thread(_conversation_locked, tracker.sender_id))
+        try:
+            return await super().run(dispatcher, tracker, domain)
+        finally:
+            _LOCKED.reset(token)
+
     async def required_slots(
         self,
         domain_slots: list[str],
@@ -188,9 +205,10 @@ class ValidateDossierStatusForm(FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         """Both slots, or none while the conversation is locked (the answer says why)."""
-        if await asyncio.to_thread(_conversation_locked, tracker.sender_id):
-            return []
-        return domain_slots
+        locked = _LOCKED.get()
+        if locked is None:
+            locked = await asyncio.to_thread(_conversation_locked, tracker.sender_id)
+        return [] if locked else domain_slots
 
     def extract_dossier_code(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -68,6 +68,8 @@ def asked_to_rephrase_last_turn(tracker: Tracker) -> bool:
             user_messages += 1
             if user_messages == 2:
                 return False
-        elif event.get("event") == "bot" and user_messages == 1 and event.get("text") == ASK_REPHRASE:
+        elif (
+            event.get("event") == "bot" and user_messages == 1 and event.get("text") == ASK_REPHRASE
+        ):
             return True
     return False

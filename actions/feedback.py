@@ -27,10 +27,12 @@ MAX_FEEDBACK_CHARS = 2000
 # Words that only announce feedback ("tôi muốn góp ý"), folded; the feedback itself is
 # whatever else the message says.
 ANNOUNCING_WORDS = frozenset(
-    fold_accents(normalize(
-        "tôi mình em cho muốn xin gửi góp ý phản ánh kiến nghị khiếu nại ý kiến về"
-        " dịch vụ chút ạ nhé với một có cần"
-    )).split()
+    fold_accents(
+        normalize(
+            "tôi mình em cho muốn xin gửi góp ý phản ánh kiến nghị khiếu nại ý kiến về"
+            " dịch vụ chút ạ nhé với một có cần"
+        )
+    ).split()
 )
 MIN_CONTENT_WORDS = 2
 

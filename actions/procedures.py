@@ -191,8 +191,11 @@ def procedure_words(text: str) -> list[str]:
     i = 0
     while i < len(spans):
         term = next(
-            (n for n in range(min(citizen_longest, len(spans) - i), 0, -1)
-             if tuple(folded[i : i + n]) in citizen_terms),
+            (
+                n
+                for n in range(min(citizen_longest, len(spans) - i), 0, -1)
+                if tuple(folded[i : i + n]) in citizen_terms
+            ),
             0,
         )
         if term:
@@ -290,7 +293,7 @@ def resolve(
     if best >= STRONG_COVERAGE:
         variants = [
             hit
-            for hit, share in zip(hits, shares)
+            for hit, share in zip(hits, shares, strict=True)
             if hit.score >= VARIANT_SCORE_RATIO * hits[0].score and share >= best - 1e-9
         ]
         if len(variants) > 1:
@@ -413,7 +416,10 @@ def reply_to_question(tracker: Tracker, aspect: str, *, strict: bool = False) ->
             )
             logger.info(
                 "aspect=%s outcome=%s code=%s question=%r",
-                aspect, resolution.outcome, resolution.code, mask_pii(text[:200]),
+                aspect,
+                resolution.outcome,
+                resolution.code,
+                mask_pii(text[:200]),
             )
             if strict and resolution.outcome not in ("answer", "choose"):
                 return Reply()
@@ -503,7 +509,7 @@ class ActionAnswerLegalBasis(ActionAnswerAspect):
 
 
 class ActionAffirmCandidate(Action):
-    """"Đúng rồi" after "Ý bạn là …?": answer the pending aspect of the proposed procedure."""
+    """ "Đúng rồi" after "Ý bạn là …?": answer the pending aspect of the proposed procedure."""
 
     def name(self) -> str:
         """``action_affirm_candidate``."""
@@ -534,7 +540,7 @@ class ActionAffirmCandidate(Action):
 
 
 class ActionDenyCandidate(Action):
-    """"Không phải" after "Ý bạn là …?": drop the proposal, ask for the name or offer a human."""
+    """ "Không phải" after "Ý bạn là …?": drop the proposal, ask for the name or offer a human."""
 
     def name(self) -> str:
         """``action_deny_candidate``."""

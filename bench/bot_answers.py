@@ -74,7 +74,9 @@ def offered_codes(messages: list[dict[str, Any]]) -> set[str]:
     codes = {code for m in messages for code in CITED.findall(m.get("text") or "")}
     for message in messages:
         for button in message.get("buttons") or []:
-            codes.update(re.findall(r'"procedure_code"\s*:\s*"([\d.]+)"', button.get("payload", "")))
+            codes.update(
+                re.findall(r'"procedure_code"\s*:\s*"([\d.]+)"', button.get("payload", ""))
+            )
     return codes
 
 
@@ -105,21 +107,24 @@ def evaluate(webhook: str, questions: Sequence[Question], *, fold: bool) -> dict
         "accuracy": round(correct / n, 4),
         "outcomes": dict(outcomes),
         "correct_by_outcome": dict(correct_by_outcome),
-        "direct_answer_precision": round(
-            correct_by_outcome["answer"] / outcomes["answer"], 4) if outcomes["answer"] else None,
+        "direct_answer_precision": round(correct_by_outcome["answer"] / outcomes["answer"], 4)
+        if outcomes["answer"]
+        else None,
         "seconds_p50": round(statistics.median(seconds), 3) if seconds else None,
     }
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run the bot over the FAQ report rows; print and write bench/results/bot-answers-<date>.json."""
+    """Ask the FAQ report rows; print, and write bench/results/bot-answers-<date>.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="a database already holding the national catalog")
     parser.add_argument("--limit", type=int, help="only the first N report rows")
     parser.add_argument("--model", type=Path, default=PROJECT_MODEL)
     args = parser.parse_args(argv)
     if not FAQ_QUESTIONS_CSV.exists() or not NATIONAL_CATALOG_DIR.is_dir():
-        print("skipped: the FAQ questions and the national catalog in ../shared/datasets are absent")
+        print(
+            "skipped: the FAQ questions and the national catalog in ../shared/datasets are absent"
+        )
         return
 
     with tempfile.TemporaryDirectory() as folder:
@@ -127,8 +132,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         questions = split(load_questions(FAQ_QUESTIONS_CSV, known_codes(database_url)))[1]
         questions = questions[: args.limit] if args.limit else questions
         with running_bot(args.model, with_actions=True, database_url=database_url) as bot:
-            httpx.post(bot.webhook, json={"sender": "warm-up", "message": "lệ phí khai sinh"},
-                       timeout=300.0)
+            httpx.post(
+                bot.webhook,
+                json={"sender": "warm-up", "message": "lệ phí khai sinh"},
+                timeout=300.0,
+            )
             rows = [evaluate(bot.webhook, questions, fold=fold) for fold in (False, True)]
     figures = {
         "date": date.today().isoformat(),
@@ -138,8 +146,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     print(f"End-to-end answer accuracy on {rows[0]['n']} FAQ questions (odd rows)")
     for row in rows:
-        print(f"  {row['typing']:<11} accuracy {row['accuracy']:.3f}  outcomes {row['outcomes']}"
-              f"  direct-answer precision {row['direct_answer_precision']}")
+        print(
+            f"  {row['typing']:<11} accuracy {row['accuracy']:.3f}  outcomes {row['outcomes']}"
+            f"  direct-answer precision {row['direct_answer_precision']}"
+        )
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     output = RESULTS_DIR / f"bot-answers-{figures['date']}.json"
     output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -106,11 +106,13 @@ def benchmark(bot: Bot, turns: Sequence[str], conversations: int) -> dict:
 
 
 def plain_rasa_model(folder: Path) -> tuple[Path, float]:
-    """Create the ``rasa init`` bot in ``folder`` (it trains on creation); its model and training time."""
+    """Create the ``rasa init`` bot in ``folder`` (trained on creation): model, training time."""
     started = time.perf_counter()
     subprocess.run(
         [str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(folder)],
-        check=True, capture_output=True, cwd=folder.parent,
+        check=True,
+        capture_output=True,
+        cwd=folder.parent,
     )
     models = sorted((folder / "models").glob("*.tar.gz"))
     if not models:
@@ -127,8 +129,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Benchmark both bots; print and write bench/results/bot-latency-<date>.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="a database already holding the national catalog")
-    parser.add_argument("--conversations", type=int, default=20,
-                        help="conversations per sequential run (x3 for the concurrent run)")
+    parser.add_argument(
+        "--conversations",
+        type=int,
+        default=20,
+        help="conversations per sequential run (x3 for the concurrent run)",
+    )
     parser.add_argument("--model", type=Path, default=PROJECT_MODEL)
     args = parser.parse_args(argv)
 
@@ -163,9 +169,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     for mode in ("sequential", "concurrent"):
         for key in ("p50_ms", "p95_ms", "throughput_turns_per_s"):
             label = f"{mode} {key}" if mode == "sequential" else f"{CONCURRENCY}x {key}"
-            print(f"{label:<26}{ours[mode][key]:>10}{plain[mode][key]:>10}{ratios[f'{mode}_{key}']:>8}")
-    print(f"{'rasa server RSS':<26}{ours['rasa_rss_mb']:>10}{plain['rasa_rss_mb']:>10}"
-          f"{ratios['rasa_rss_mb']:>8}")
+            print(
+                f"{label:<26}{ours[mode][key]:>10}{plain[mode][key]:>10}{ratios[f'{mode}_{key}']:>8}"
+            )
+    print(
+        f"{'rasa server RSS':<26}{ours['rasa_rss_mb']:>10}{plain['rasa_rss_mb']:>10}"
+        f"{ratios['rasa_rss_mb']:>8}"
+    )
     print(f"{'action server RSS':<26}{ours['action_server_rss_mb']:>10}")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     output = RESULTS_DIR / f"bot-latency-{figures['date']}.json"

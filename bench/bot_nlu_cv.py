@@ -99,7 +99,7 @@ def scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
     labels = sorted(set(gold))
     n = len(gold) or 1
     return {
-        "accuracy": round(sum(g == p for g, p in zip(gold, predicted)) / n, 4),
+        "accuracy": round(sum(g == p for g, p in zip(gold, predicted, strict=True)) / n, 4),
         "macro_f1": round(float(f1_score(gold, predicted, labels=labels, average="macro")), 4),
         "fallback_rate": round(sum(p == FALLBACK for p in predicted) / n, 4),
     }
@@ -122,10 +122,16 @@ def cross_validate(
         train_set = [examples[i] for i in train_idx]
         test_set = [examples[i] for i in test_idx]
         for name, train_examples, test_sets in (
-            ("as written", train_set, {"as written": test_set,
-                                       "test accentless": strip_accents(test_set)}),
-            ("accentless copy", strip_accents(train_set),
-             {"accentless copy": strip_accents(test_set)}),
+            (
+                "as written",
+                train_set,
+                {"as written": test_set, "test accentless": strip_accents(test_set)},
+            ),
+            (
+                "accentless copy",
+                strip_accents(train_set),
+                {"accentless copy": strip_accents(test_set)},
+            ),
         ):
             with tempfile.TemporaryDirectory() as folder:
                 started = time.perf_counter()
@@ -135,7 +141,7 @@ def cross_validate(
                     guesses = predict(model, [text for text, _ in tests])
                     gold[setting] += [intent for _, intent in tests]
                     predicted[setting] += guesses
-                    for (text, intent), guess in zip(tests, guesses):
+                    for (_, intent), guess in zip(tests, guesses, strict=True):
                         if guess != intent:
                             key = f"{intent} -> {guess}"
                             confusions[key] = confusions.get(key, 0) + 1
@@ -166,14 +172,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         "examples": len(examples),
         "intents": len({intent for _, intent in examples}),
         "folds": args.folds,
-        "config": str(args.config.relative_to(PROJECT_ROOT)) if args.config.is_relative_to(PROJECT_ROOT) else str(args.config),
+        "config": str(args.config.relative_to(PROJECT_ROOT))
+        if args.config.is_relative_to(PROJECT_ROOT)
+        else str(args.config),
         **figures,
         "seconds": round(time.perf_counter() - started),
     }
     print(f"\nNLU {args.folds}-fold cross-validation, {len(examples)} examples")
     print(f"{'setting':<18}{'accuracy':>10}{'macro-F1':>10}{'fallback':>10}")
     for setting, row in figures["results"].items():  # type: ignore[union-attr]
-        print(f"{setting:<18}{row['accuracy']:>10.3f}{row['macro_f1']:>10.3f}{row['fallback_rate']:>10.3f}")
+        print(
+            f"{setting:<18}{row['accuracy']:>10.3f}{row['macro_f1']:>10.3f}{row['fallback_rate']:>10.3f}"
+        )
     print(f"mean training time per fold: {figures['train_seconds_mean']} s")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     output = RESULTS_DIR / f"bot-nlu-cv-{figures['date']}.json"

@@ -104,8 +104,17 @@ def running_bot(
     if database_url:
         env["TTHC_DATABASE_URL"] = database_url
     rasa_port = free_port()
-    command = [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
-               "--enable-api", "--auth-token", TOKEN]
+    command = [
+        str(VENV_BIN / "rasa"),
+        "run",
+        "--model",
+        str(model),
+        "--port",
+        str(rasa_port),
+        "--enable-api",
+        "--auth-token",
+        TOKEN,
+    ]
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         if with_actions:
@@ -115,15 +124,32 @@ def running_bot(
                 f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n',
                 encoding="utf-8",
             )
-            command += ["--endpoints", str(endpoints),
-                        "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml")]
+            command += [
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(PROJECT_ROOT / "bot" / "credentials.yml"),
+            ]
             processes["actions"] = _start(
                 "actions",
-                [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                 "--port", str(actions_port)],
-                env, folder, PROJECT_ROOT,
+                [
+                    str(VENV_BIN / "rasa"),
+                    "run",
+                    "actions",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(actions_port),
+                ],
+                env,
+                folder,
+                PROJECT_ROOT,
             )
-            _wait(f"http://127.0.0.1:{actions_port}/health", processes["actions"], folder / "actions.log")
+            _wait(
+                f"http://127.0.0.1:{actions_port}/health",
+                processes["actions"],
+                folder / "actions.log",
+            )
         processes["rasa"] = _start("rasa", command, env, folder, cwd)
         url = f"http://127.0.0.1:{rasa_port}"
         _wait(f"{url}/status?token={TOKEN}", processes["rasa"], folder / "rasa.log")
@@ -138,8 +164,9 @@ def _start(
     name: str, command: list[str], env: dict[str, str], logs: Path, cwd: Path
 ) -> subprocess.Popen[bytes]:
     log = (logs / f"{name}.log").open("wb")
-    return subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def _wait(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

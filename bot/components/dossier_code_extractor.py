@@ -7,7 +7,7 @@ the chat is looked up as ``000.00.12.H48-251120-0001``.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -28,21 +28,19 @@ from rasa.shared.nlu.training_data.message import Message
 from knowledge.text.entities import DOSSIER_CODE, DOSSIER_CODE_RE, canonical_dossier_code
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class DossierCodeExtractor(GraphComponent, EntityExtractorMixin):
     """Adds a ``dossier_code`` entity, with its canonical value, for each code in a message."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """No options."""
         return {}
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -50,7 +48,7 @@ class DossierCodeExtractor(GraphComponent, EntityExtractorMixin):
         """A new extractor (it has nothing to train)."""
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Append the dossier codes found in each message's text to its entities."""
         for message in messages:
             found = self.extract(message.get(TEXT) or "")
@@ -63,7 +61,7 @@ class DossierCodeExtractor(GraphComponent, EntityExtractorMixin):
         return messages
 
     @staticmethod
-    def extract(text: str) -> List[Dict[Text, Any]]:
+    def extract(text: str) -> list[dict[str, Any]]:
         """Dossier-code entities of ``text`` with offsets and canonical values."""
         entities = []
         for match in DOSSIER_CODE_RE.finditer(text):

@@ -7,7 +7,7 @@ Token texts and offsets point into the message text exactly as the user typed it
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -19,14 +19,12 @@ from rasa.shared.nlu.training_data.message import Message
 from knowledge.text import segment
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class VietnameseTokenizer(Tokenizer):
     """Vietnamese word tokens (underthesea, or the folded word list for accentless text)."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """The base tokenizer keys; nothing of its own to configure."""
         return {
             "intent_tokenization_flag": False,
@@ -36,19 +34,19 @@ class VietnameseTokenizer(Tokenizer):
         }
 
     @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
+    def supported_languages() -> list[str] | None:
         """Vietnamese only."""
         return ["vi"]
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         """Python packages the component imports."""
         return ["underthesea"]
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -56,7 +54,7 @@ class VietnameseTokenizer(Tokenizer):
         """A tokenizer with ``config`` merged over the defaults."""
         return cls({**cls.get_default_config(), **config})
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         """Word tokens of ``attribute``: the text as typed, the folded key as lemma.
 
         Punctuation is dropped; a text with no word at all (" ?! ") keeps one token so

@@ -38,7 +38,7 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
     """Build the API with its routers, Vietnamese error bodies and a per-client rate limit.
 
     The limit (default: settings ``api_rate_limit``) applies to the API routes; pages, static
-    files and health checks are exempt.
+    files, health checks and token-authenticated dossier ingestion are exempt.
     """
     app = FastAPI(
         title="Trợ lý thủ tục hành chính — API",
@@ -49,7 +49,9 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
     limiter = Limiter(
         key_func=get_remote_address, default_limits=[rate_limit or get_settings().api_rate_limit]
     )
-    for route in (health.read_health, pages.read_chat_page, pages.read_lookup_page,
+    # Ingestion is authenticated by the one-stop system's token and comes in bursts.
+    for route in (dossiers.create_or_update_dossier, health.read_health, pages.read_chat_page,
+                  pages.read_lookup_page,
                   pages.read_lookup_page_for_code, pages.read_static):
         limiter.exempt(route)
     app.state.limiter = limiter

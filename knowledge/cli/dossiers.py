@@ -7,11 +7,13 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import func, select
 
 from knowledge.cli.common import cli_session, console
 from knowledge.dossiers.demo import generate_demo_dossiers
 from knowledge.dossiers.ingest import import_dossiers
 from knowledge.dossiers.schemas import STATE_LABELS
+from knowledge.models import Dossier
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -33,8 +35,15 @@ def import_file(
 def demo(
     count: int = typer.Option(500, "--count", "-n", min=1, help="Số hồ sơ mẫu cần tạo"),
     seed: int = typer.Option(None, help="Hạt giống ngẫu nhiên (để tạo lại đúng dữ liệu)"),
+    if_empty: bool = typer.Option(False, "--if-empty", help="Chỉ tạo khi chưa có hồ sơ nào"),
 ) -> None:
     """Tạo hồ sơ mẫu trên các thủ tục thật của danh mục (tên, điện thoại, cơ quan, trạng thái)."""
+    if if_empty:
+        with cli_session() as session:
+            existing = session.scalar(select(func.count(Dossier.id))) or 0
+        if existing:
+            console.print(f"Đã có {existing} hồ sơ; bỏ qua tạo hồ sơ mẫu.")
+            return
     with cli_session() as session, Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=console,

@@ -197,11 +197,12 @@ class _Generator:
         self.span_days: dict[str, int] = {}
 
     def _agency_id(self, agency: str, commune: str | None) -> str:
+        """An iGate-style agency identifier: 000.00.NN for departments, 000.NN.NN for communes."""
         key = commune or agency
         if key not in self.agency_ids:
-            n = len(self.agency_ids) + 1
-            self.agency_ids[key] = (f"000.{n:02d}.{10 + n % 80:02d}.{PROVINCE_CODE}" if commune
-                                    else f"000.00.{n:02d}.{PROVINCE_CODE}")
+            n = len(self.agency_ids)
+            self.agency_ids[key] = (f"000.{n % 89 + 10:02d}.{n * 7 % 90 + 10:02d}.{PROVINCE_CODE}"
+                                    if commune else f"000.00.{n % 99 + 1:02d}.{PROVINCE_CODE}")
         return self.agency_ids[key]
 
     def _code(self, agency_id: str, day: datetime) -> str:

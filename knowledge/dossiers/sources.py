@@ -61,7 +61,7 @@ class LocalSource:
 
     def fetch(self, code: str) -> DossierRecord | None:
         """The stored dossier ``code`` with its procedure's name, or None."""
-        dossier = find_dossier(self.session, code)
+        dossier = find_dossier(self.session, code, with_history=False)
         if dossier is None:
             return None
         return to_record(dossier, procedure_name(self.session, dossier.procedure_code))

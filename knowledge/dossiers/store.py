@@ -174,11 +174,12 @@ def _apply(dossier: Dossier, payload: DossierIn, due_at: datetime | None, now: d
         flag_modified(dossier, "updated_at")  # else the column's onupdate (UTC now) would win
 
 
-def find_dossier(session: Session, code: str) -> Dossier | None:
-    """The dossier with the canonical ``code``, history loaded, or None."""
-    return session.scalars(
-        select(Dossier).where(Dossier.code == code).options(selectinload(Dossier.events))
-    ).first()
+def find_dossier(session: Session, code: str, *, with_history: bool = True) -> Dossier | None:
+    """The dossier with the canonical ``code`` (its history loaded if asked), or None."""
+    query = select(Dossier).where(Dossier.code == code)
+    if with_history:
+        query = query.options(selectinload(Dossier.events))
+    return session.scalars(query).first()
 
 
 def procedure_name(session: Session, procedure_code: str) -> str | None:

@@ -30,7 +30,7 @@ from knowledge.config import SAMPLE_CATALOG_DIR, get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.dossiers.ingest import parse_dossier
 from knowledge.dossiers.lookup import not_verified_message
-from knowledge.dossiers.schemas import DossierCitizenView
+from knowledge.dossiers.schemas import DossierCitizenView, local_now
 from knowledge.dossiers.sources import _http_source
 from knowledge.dossiers.store import upsert_dossier
 from knowledge.models import DossierState, ResultDelivery
@@ -219,14 +219,8 @@ def test_fifth_failure_locks_with_the_hotline_and_refuses_the_right_digits() -> 
 def test_lock_is_released_after_the_lockout(monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(5):
         _answer({"dossier_code": CODE, "phone_last4": "0000"})
-    later = datetime.now() + timedelta(minutes=16)
-
-    class Later(datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
-            return later
-
-    monkeypatch.setattr("actions.dossiers.datetime", Later)
+    later = local_now() + timedelta(minutes=16)
+    monkeypatch.setattr("actions.dossiers.local_now", lambda: later)
     assert "Thẩm định hồ sơ" in _answer({"dossier_code": CODE, "phone_last4": "5678"})[1]
 
 

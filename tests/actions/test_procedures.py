@@ -21,13 +21,13 @@ from actions.answers import (
     SERVICE_UNAVAILABLE,
     shorten,
 )
+from actions.fallback import ActionClarify, ActionOutOfScope
 from actions.feedback import (
     ActionAskFeedbackText,
     ActionStoreFeedback,
     ValidateFeedbackForm,
     has_substance,
 )
-from actions.fallback import ActionClarify, ActionOutOfScope
 from actions.handoff import ActionHandoff
 from actions.procedures import (
     ActionAffirmCandidate,
@@ -69,11 +69,21 @@ def tracker(
     events: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     """A tracker whose latest user message is ``text`` classified as ``intent``."""
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []}
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": entities or [],
+    }
     user_event = {"event": "user", "text": text, "parse_data": latest}
     return Tracker(
-        "test-conversation", slots or {}, latest, [*(events or []), user_event],
-        False, None, {}, "action_listen",
+        "test-conversation",
+        slots or {},
+        latest,
+        [*(events or []), user_event],
+        False,
+        None,
+        {},
+        "action_listen",
     )
 
 
@@ -108,19 +118,28 @@ def slot(events: list[dict[str, Any]], name: str) -> Any:
 @pytest.mark.parametrize(
     ("action", "expected"),
     [
-        (ActionAnswerFee(), ["Lệ phí", "- Trực tiếp, Trực tuyến: 50.000 đồng",
-                             "- Dịch vụ bưu chính: miễn phí"]),
+        (
+            ActionAnswerFee(),
+            ["Lệ phí", "- Trực tiếp, Trực tuyến: 50.000 đồng", "- Dịch vụ bưu chính: miễn phí"],
+        ),
         (ActionAnswerDocuments(), ["Hồ sơ", "1. Phiếu đề nghị giải quyết thủ tục về căn cước"]),
-        (ActionAnswerProcessingTime(), ["Thời hạn giải quyết",
-                                        "- Trực tiếp, Trực tuyến, Dịch vụ bưu chính: 7 ngày làm việc"]),
+        (
+            ActionAnswerProcessingTime(),
+            ["Thời hạn giải quyết", "- Trực tiếp, Trực tuyến, Dịch vụ bưu chính: 7 ngày làm việc"],
+        ),
         (ActionAnswerAgency(), ["Nơi giải quyết", "Cơ quan thực hiện: Công an cấp Xã"]),
         (ActionAnswerSteps(), ["Các bước", "Bước 1:", "Bước 4:"]),
         (ActionAnswerChannels(), ["Có thể nộp: Trực tiếp, Trực tuyến, Dịch vụ bưu chính."]),
         (ActionAnswerConditions(), ["Điều kiện", "Đối tượng thực hiện: Công dân Việt Nam"]),
         (ActionAnswerResult(), ["Kết quả", "- Thẻ căn cước"]),
         (ActionAnswerLegalBasis(), ["Căn cứ pháp lý", "- 26/2023/QH15: Luật Căn cước"]),
-        (ActionAnswerProcedure(), ["Lĩnh vực: Cấp, quản lý căn cước",
-                                   "- Trực tiếp, Trực tuyến: 7 ngày làm việc, 50.000 đồng"]),
+        (
+            ActionAnswerProcedure(),
+            [
+                "Lĩnh vực: Cấp, quản lý căn cước",
+                "- Trực tiếp, Trực tuyến: 7 ngày làm việc, 50.000 đồng",
+            ],
+        ),
     ],
 )
 def test_each_aspect_is_answered_from_the_catalog(action: Action, expected: list[str]) -> None:
@@ -149,8 +168,11 @@ def test_overview_offers_the_usual_follow_ups_as_buttons() -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["lệ phí đăng ký thường trú là bao nhiêu", "le phi dang ky thuong tru la bao nhieu",
-     "LỆ PHÍ ĐĂNG KÝ THƯỜNG TRÚ?"],
+    [
+        "lệ phí đăng ký thường trú là bao nhiêu",
+        "le phi dang ky thuong tru la bao nhieu",
+        "LỆ PHÍ ĐĂNG KÝ THƯỜNG TRÚ?",
+    ],
 )
 def test_the_procedure_comes_from_the_question(question: str) -> None:
     """Search resolves the procedure with or without diacritics, in any case."""
@@ -168,7 +190,11 @@ def test_the_procedure_comes_from_the_question(question: str) -> None:
     [
         (ActionAnswerFee(), "còn lệ phí thì sao?", "Lệ phí – Thủ tục đăng ký khai sinh"),
         (ActionAnswerAgency(), "nộp ở đâu?", "Nơi giải quyết – Thủ tục đăng ký khai sinh"),
-        (ActionAnswerProcessingTime(), "mất bao lâu?", "Thời hạn giải quyết – Thủ tục đăng ký khai sinh"),
+        (
+            ActionAnswerProcessingTime(),
+            "mất bao lâu?",
+            "Thời hạn giải quyết – Thủ tục đăng ký khai sinh",
+        ),
         (ActionAnswerDocuments(), "can giay to gi", "Hồ sơ – Thủ tục đăng ký khai sinh"),
     ],
 )
@@ -182,14 +208,16 @@ def test_follow_up_reuses_the_last_procedure(action: Action, question: str, head
 
 def test_naming_another_procedure_switches_context() -> None:
     """A question that names a procedure wins over the slot, and replaces it."""
-    current = tracker("thủ tục đăng ký tạm trú nộp ở đâu", "ask_agency", slots={"procedure_code": BIRTH})
+    current = tracker(
+        "thủ tục đăng ký tạm trú nộp ở đâu", "ask_agency", slots={"procedure_code": BIRTH}
+    )
     [message], events = run(ActionAnswerAgency(), current)
     assert f"Mã thủ tục: {TEMPORARY_RESIDENCE}" in message["text"]
     assert slot(events, "procedure_code") == TEMPORARY_RESIDENCE
 
 
 def test_a_follow_up_without_context_asks_which_procedure() -> None:
-    """"mất bao lâu?" as the first question: ask for the procedure, remember the aspect."""
+    """ "mất bao lâu?" as the first question: ask for the procedure, remember the aspect."""
     [message], events = run(ActionAnswerProcessingTime(), tracker("mất bao lâu?"))
     assert message["text"] == ASK_PROCEDURE_NAME
     assert slot(events, "pending_aspect") == "processing_time"
@@ -236,8 +264,12 @@ def test_near_identical_variants_are_offered_as_buttons(question: str, codes: li
 
 def test_a_chosen_button_answers_that_variant() -> None:
     """The button's code is answered even though its text would be ambiguous."""
-    chosen = tracker(f'/ask_documents{{"procedure_code":"{MARRIAGE_FOREIGN}"}}', "ask_documents",
-                     entities=button(MARRIAGE_FOREIGN), slots={"candidate_codes": [MARRIAGE, MARRIAGE_FOREIGN]})
+    chosen = tracker(
+        f'/ask_documents{{"procedure_code":"{MARRIAGE_FOREIGN}"}}',
+        "ask_documents",
+        entities=button(MARRIAGE_FOREIGN),
+        slots={"candidate_codes": [MARRIAGE, MARRIAGE_FOREIGN]},
+    )
     [message], events = run(ActionAnswerDocuments(), chosen)
     assert "Thủ tục đăng ký kết hôn có yếu tố nước ngoài" in message["text"]
     assert f"Mã thủ tục: {MARRIAGE_FOREIGN}" in message["text"]
@@ -246,7 +278,9 @@ def test_a_chosen_button_answers_that_variant() -> None:
 
 def test_a_weak_match_is_confirmed_first() -> None:
     """A partial match gets "Ý bạn là …?" with yes, alternatives and no buttons."""
-    [message], events = run(ActionAnswerConditions(), tracker("giấy phép cho con vật nuôi", "ask_conditions"))
+    [message], events = run(
+        ActionAnswerConditions(), tracker("giấy phép cho con vật nuôi", "ask_conditions")
+    )
     assert message["text"].startswith("Ý bạn là thủ tục «")
     assert "(Mã thủ tục: " in message["text"]
     titles = [b["title"] for b in message["buttons"]]
@@ -257,16 +291,20 @@ def test_a_weak_match_is_confirmed_first() -> None:
 
 
 def test_yes_answers_the_pending_aspect_of_the_candidate() -> None:
-    """"đúng rồi" after the confirmation answers the aspect first asked."""
-    current = tracker("đúng rồi", "affirm", slots={"candidate_codes": [BIRTH], "pending_aspect": "fee"})
+    """ "đúng rồi" after the confirmation answers the aspect first asked."""
+    current = tracker(
+        "đúng rồi", "affirm", slots={"candidate_codes": [BIRTH], "pending_aspect": "fee"}
+    )
     [message], events = run(ActionAffirmCandidate(), current)
     assert message["text"].startswith("Lệ phí – Thủ tục đăng ký khai sinh")
     assert slot(events, "procedure_code") == BIRTH
 
 
 def test_no_drops_the_candidate_and_offers_a_human() -> None:
-    """"không phải" asks for a clearer name and offers the hotline."""
-    current = tracker("không phải", "deny", slots={"candidate_codes": [BIRTH], "pending_aspect": "fee"})
+    """ "không phải" asks for a clearer name and offers the hotline."""
+    current = tracker(
+        "không phải", "deny", slots={"candidate_codes": [BIRTH], "pending_aspect": "fee"}
+    )
     [message], events = run(ActionDenyCandidate(), current)
     assert get_settings().hotline in message["text"]
     assert message["buttons"] == [{"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"}]
@@ -300,14 +338,18 @@ def test_a_10000_character_message_is_answered_politely() -> None:
 
 
 def test_a_typed_procedure_code_is_answered() -> None:
-    """"1.001193" in the text is taken as the code itself."""
-    [message], _ = run(ActionAnswerResult(), tracker("kết quả của thủ tục 1.001193 là gì", "ask_result"))
+    """ "1.001193" in the text is taken as the code itself."""
+    [message], _ = run(
+        ActionAnswerResult(), tracker("kết quả của thủ tục 1.001193 là gì", "ask_result")
+    )
     assert f"Mã thủ tục: {BIRTH}" in message["text"]
 
 
 def test_an_unknown_code_is_a_polite_no_match() -> None:
     """A button or text code that the catalog lacks ends in the no-match reply."""
-    [message], _ = run(ActionAnswerFee(), tracker("/ask_fee", "ask_fee", entities=button("9.999999")))
+    [message], _ = run(
+        ActionAnswerFee(), tracker("/ask_fee", "ask_fee", entities=button("9.999999"))
+    )
     assert message["text"].startswith("Mình chưa tìm thấy thủ tục nào")
 
 
@@ -315,23 +357,33 @@ def test_abolished_procedure_names_the_decision_and_the_replacement() -> None:
     """An abolished procedure is not answered as if in force: decision and replacement instead."""
     with session_scope(get_engine()) as session:
         set_procedure_status(
-            session, MARRIAGE, ProcedureStatus.abolished,
-            decision_number="123/QĐ-UBND", on=date(2026, 11, 1), replaced_by=MARRIAGE_FOREIGN,
+            session,
+            MARRIAGE,
+            ProcedureStatus.abolished,
+            decision_number="123/QĐ-UBND",
+            on=date(2026, 11, 1),
+            replaced_by=MARRIAGE_FOREIGN,
         )
-    [message], events = run(ActionAnswerFee(), tracker("/ask_fee", "ask_fee", entities=button(MARRIAGE)))
+    [message], events = run(
+        ActionAnswerFee(), tracker("/ask_fee", "ask_fee", entities=button(MARRIAGE))
+    )
     text = message["text"]
     assert "đã bị bãi bỏ theo Quyết định 123/QĐ-UBND ngày 01/11/2026" in text
     assert f"(Mã thủ tục: {MARRIAGE_FOREIGN})" in text
     assert f"Mã thủ tục: {MARRIAGE}" in text
     assert "Miễn" not in text  # no fee of a procedure that no longer exists
-    assert message["buttons"] == [{
-        "title": f"Xem thủ tục thay thế ({MARRIAGE_FOREIGN})",
-        "payload": f'/ask_fee{{"procedure_code":"{MARRIAGE_FOREIGN}"}}',
-    }]
+    assert message["buttons"] == [
+        {
+            "title": f"Xem thủ tục thay thế ({MARRIAGE_FOREIGN})",
+            "payload": f'/ask_fee{{"procedure_code":"{MARRIAGE_FOREIGN}"}}',
+        }
+    ]
     assert slot(events, "procedure_code") == MARRIAGE
 
 
-def test_a_database_failure_is_answered_politely(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+def test_a_database_failure_is_answered_politely(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
     """A broken database never escapes the action: the citizen gets an apology and the hotline."""
     monkeypatch.setenv("TTHC_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     get_settings.cache_clear()
@@ -373,8 +425,10 @@ def test_two_stage_fallback_clarifies_then_offers_a_human() -> None:
 
 def test_handoff_gives_the_hotline_and_the_procedure_code() -> None:
     """request_human: the configured hotline and portal, and the code under discussion."""
-    [message], _ = run(ActionHandoff(), tracker("cho gặp nhân viên", "request_human",
-                                                slots={"procedure_code": BIRTH}))
+    [message], _ = run(
+        ActionHandoff(),
+        tracker("cho gặp nhân viên", "request_human", slots={"procedure_code": BIRTH}),
+    )
     settings = get_settings()
     assert settings.hotline in message["text"]
     assert settings.public_portal_url in message["text"]
@@ -395,7 +449,9 @@ def test_handoff_gives_the_hotline_and_the_procedure_code() -> None:
 )
 def test_feedback_form_keeps_only_feedback_with_content(text: str, kept: str | None) -> None:
     """A bare announcement leaves the slot empty so the form asks for the content."""
-    result = ValidateFeedbackForm().validate_feedback_text(text, CollectingDispatcher(), tracker(text), {})
+    result = ValidateFeedbackForm().validate_feedback_text(
+        text, CollectingDispatcher(), tracker(text), {}
+    )
     assert result == {"feedback_text": kept}
     assert has_substance(text) is (kept is not None)
 
@@ -406,7 +462,9 @@ def test_feedback_is_asked_for_and_stored_masked(caplog: pytest.LogCaptureFixtur
     assert asked["text"] == ASK_FEEDBACK
     feedback = "cán bộ không nghe máy, số của tôi là 0912345678"
     with caplog.at_level(logging.INFO, logger="actions.feedback"):
-        [thanks], events = run(ActionStoreFeedback(), tracker(feedback, slots={"feedback_text": feedback}))
+        [thanks], events = run(
+            ActionStoreFeedback(), tracker(feedback, slots={"feedback_text": feedback})
+        )
     assert thanks["text"].startswith("Cảm ơn bạn đã góp ý!")
     [record] = [r for r in caplog.records if r.name == "actions.feedback"]
     assert "********78" in record.getMessage() and "0912345678" not in record.getMessage()

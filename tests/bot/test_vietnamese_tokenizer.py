@@ -21,7 +21,10 @@ def tokenizer() -> VietnameseTokenizer:
 
 def tokens_of(tokenizer: VietnameseTokenizer, text: str) -> list[tuple[str, str, int, int]]:
     """(text, lemma, start, end) of each token of ``text``."""
-    return [(t.text, t.lemma, t.start, t.end) for t in tokenizer.tokenize(Message(data={TEXT: text}), TEXT)]
+    return [
+        (t.text, t.lemma, t.start, t.end)
+        for t in tokenizer.tokenize(Message(data={TEXT: text}), TEXT)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -29,28 +32,48 @@ def tokens_of(tokenizer: VietnameseTokenizer, text: str) -> list[tuple[str, str,
     [
         (
             "Thủ tục đăng ký khai sinh?",
-            [("Thủ tục", "thu_tuc", 0, 7), ("đăng ký", "dang_ky", 8, 15),
-             ("khai sinh", "khai_sinh", 16, 25)],
+            [
+                ("Thủ tục", "thu_tuc", 0, 7),
+                ("đăng ký", "dang_ky", 8, 15),
+                ("khai sinh", "khai_sinh", 16, 25),
+            ],
         ),
         (
             "thu tuc dang ky khai sinh",
-            [("thu tuc", "thu_tuc", 0, 7), ("dang ky", "dang_ky", 8, 15),
-             ("khai sinh", "khai_sinh", 16, 25)],
+            [
+                ("thu tuc", "thu_tuc", 0, 7),
+                ("dang ky", "dang_ky", 8, 15),
+                ("khai sinh", "khai_sinh", 16, 25),
+            ],
         ),
         (
             "Lệ phí làm Căn Cước là bao nhiêu?",
-            [("Lệ phí", "le_phi", 0, 6), ("làm", "lam", 7, 10), ("Căn Cước", "can_cuoc", 11, 19),
-             ("là", "la", 20, 22), ("bao nhiêu", "bao_nhieu", 23, 32)],
+            [
+                ("Lệ phí", "le_phi", 0, 6),
+                ("làm", "lam", 7, 10),
+                ("Căn Cước", "can_cuoc", 11, 19),
+                ("là", "la", 20, 22),
+                ("bao nhiêu", "bao_nhieu", 23, 32),
+            ],
         ),
         (
             "le phi lam can cuoc la bao nhieu",
-            [("le phi", "le_phi", 0, 6), ("lam", "lam", 7, 10), ("can cuoc", "can_cuoc", 11, 19),
-             ("la", "la", 20, 22), ("bao nhieu", "bao_nhieu", 23, 32)],
+            [
+                ("le phi", "le_phi", 0, 6),
+                ("lam", "lam", 7, 10),
+                ("can cuoc", "can_cuoc", 11, 19),
+                ("la", "la", 20, 22),
+                ("bao nhieu", "bao_nhieu", 23, 32),
+            ],
         ),
         (
             "còn lệ phí thì sao?",
-            [("còn", "con", 0, 3), ("lệ phí", "le_phi", 4, 10), ("thì", "thi", 11, 14),
-             ("sao", "sao", 15, 18)],
+            [
+                ("còn", "con", 0, 3),
+                ("lệ phí", "le_phi", 4, 10),
+                ("thì", "thi", 11, 14),
+                ("sao", "sao", 15, 18),
+            ],
         ),
         (
             "  ĐĂNG KÝ   kết hôn!! ",
@@ -101,7 +124,9 @@ def test_message_text_is_never_rewritten(tokenizer: VietnameseTokenizer) -> None
     assert [t.lemma for t in message.get(TOKENS_NAMES[TEXT])] == ["ho_so", "gom", "nhung", "gi"]
 
 
-@pytest.mark.parametrize(("text", "expected"), [("", []), ("?!", [("?!", "?!", 0, 2)]), ("🙂", [("🙂", "🙂", 0, 1)])])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("", []), ("?!", [("?!", "?!", 0, 2)]), ("🙂", [("🙂", "🙂", 0, 1)])]
+)
 def test_texts_without_words(
     tokenizer: VietnameseTokenizer, text: str, expected: list[tuple[str, str, int, int]]
 ) -> None:

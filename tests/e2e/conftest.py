@@ -75,11 +75,17 @@ def load_default_catalog(database_url: str) -> str:
     return source
 
 
-def start(name: str, command: list[str], env: dict[str, str], logs: Path) -> subprocess.Popen[bytes]:
+def start(
+    name: str, command: list[str], env: dict[str, str], logs: Path
+) -> subprocess.Popen[bytes]:
     """Start ``command`` in its own process group, output to ``logs/name.log``."""
     log = (logs / f"{name}.log").open("wb")
     return subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        command,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
 
@@ -142,16 +148,54 @@ def servers() -> Iterator[Servers]:
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     }
     processes = {
-        "actions": start("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions",
-                                     "actions", "--port", str(actions_port)], env, folder),
-        "rasa": start("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL),
-                               "--endpoints", str(endpoints),
-                               "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml"),
-                               "--enable-api", "--auth-token", RASA_TOKEN,
-                               "--port", str(rasa_port)], env, folder),
-        "api": start("api", [str(VENV_BIN / "uvicorn"), "knowledge.api.app:create_app",
-                             "--factory", "--host", "127.0.0.1", "--port", str(api_port)],
-                     env, folder),
+        "actions": start(
+            "actions",
+            [
+                str(VENV_BIN / "rasa"),
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "--port",
+                str(actions_port),
+            ],
+            env,
+            folder,
+        ),
+        "rasa": start(
+            "rasa",
+            [
+                str(VENV_BIN / "rasa"),
+                "run",
+                "--model",
+                str(MODEL),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(PROJECT_ROOT / "bot" / "credentials.yml"),
+                "--enable-api",
+                "--auth-token",
+                RASA_TOKEN,
+                "--port",
+                str(rasa_port),
+            ],
+            env,
+            folder,
+        ),
+        "api": start(
+            "api",
+            [
+                str(VENV_BIN / "uvicorn"),
+                "knowledge.api.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(api_port),
+            ],
+            env,
+            folder,
+        ),
     }
     try:
         urls = {
@@ -169,7 +213,9 @@ def servers() -> Iterator[Servers]:
             database_url=database_url,
         )
         # The first question builds the search index; later ones must be fast.
-        running.send(f"warm-up-{uuid.uuid4().hex}", "lệ phí đăng ký khai sinh", FIRST_ANSWER_TIMEOUT)
+        running.send(
+            f"warm-up-{uuid.uuid4().hex}", "lệ phí đăng ký khai sinh", FIRST_ANSWER_TIMEOUT
+        )
         yield running
         running.client.close()
     finally:

@@ -37,9 +37,13 @@ def answer_about(servers: Servers, sender: str, question: str, code: str) -> str
     return texts(servers.send(sender, chosen[0]))
 
 
-def test_fee_question_cites_the_code_and_gives_fees_per_channel(servers: Servers, sender: str) -> None:
+def test_fee_question_cites_the_code_and_gives_fees_per_channel(
+    servers: Servers, sender: str
+) -> None:
     """An accented fee question: the procedure named, fees per channel, code and link."""
-    answer = answer_about(servers, sender, "Lệ phí cấp đổi thẻ căn cước là bao nhiêu?", CCCD_COMMUNE)
+    answer = answer_about(
+        servers, sender, "Lệ phí cấp đổi thẻ căn cước là bao nhiêu?", CCCD_COMMUNE
+    )
     assert answer.startswith("Lệ phí – Cấp đổi thẻ căn cước (Cấp xã):")
     assert "Trực tiếp" in answer and "50.000 đồng" in answer
     assert f"Mã thủ tục: {CCCD_COMMUNE}" in answer
@@ -58,8 +62,10 @@ def test_accentless_question_and_follow_ups_keep_the_context(servers: Servers, s
     assert "7 ngày làm việc" in how_long
 
 
-def test_ambiguous_question_offers_buttons_then_answers_the_choice(servers: Servers, sender: str) -> None:
-    """"đăng ký kết hôn" fits several variants: up to four buttons, then the chosen one's papers."""
+def test_ambiguous_question_offers_buttons_then_answers_the_choice(
+    servers: Servers, sender: str
+) -> None:
+    """One question fitting several variants: up to four buttons, then the chosen one's papers."""
     messages = servers.send(sender, "đăng ký kết hôn cần những giấy tờ gì")
     offered = payloads(messages)
     assert 2 <= len(offered) <= 4
@@ -91,7 +97,9 @@ def test_unknown_procedure_gives_the_hotline(servers: Servers, sender: str) -> N
 def test_small_talk_and_hand_off(servers: Servers, sender: str) -> None:
     """Greeting, out-of-scope and a request for a human are answered politely."""
     assert "trợ lý ảo" in texts(servers.send(sender, "xin chào"))
-    assert "mình chỉ hỗ trợ về thủ tục hành chính" in texts(servers.send(sender, "kể chuyện cười đi"))
+    assert "mình chỉ hỗ trợ về thủ tục hành chính" in texts(
+        servers.send(sender, "kể chuyện cười đi")
+    )
     assert "tổng đài" in texts(servers.send(sender, "cho tôi gặp nhân viên tư vấn"))
 
 

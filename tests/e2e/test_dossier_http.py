@@ -37,22 +37,34 @@ PREFIX = f"000.{int(RUN, 16) % 90 + 10:02d}.99.H48-251120"
 STATES: dict[str, dict[str, Any]] = {
     "received": {"current_step": "Tiếp nhận hồ sơ"},
     "in_progress": {"current_step": "Thẩm định hồ sơ"},
-    "needs_supplement": {"current_step": "Yêu cầu bổ sung",
-                         "state_reason": "Bản sao giấy chứng sinh có chứng thực."},
-    "result_ready": {"current_step": "Trả kết quả", "result_delivery": "postal",
-                     "fee_paid_online": True},
+    "needs_supplement": {
+        "current_step": "Yêu cầu bổ sung",
+        "state_reason": "Bản sao giấy chứng sinh có chứng thực.",
+    },
+    "result_ready": {
+        "current_step": "Trả kết quả",
+        "result_delivery": "postal",
+        "fee_paid_online": True,
+    },
     "returned": {"current_step": "Đã trả kết quả", "finished_at": "2025-11-21T15:00:00"},
     "rejected": {"current_step": "Từ chối", "state_reason": "Không thuộc thẩm quyền của xã."},
     "withdrawn": {"current_step": "Công dân rút hồ sơ", "finished_at": "2025-11-21T09:00:00"},
 }
 EXPECTED = {
     "received": ["Tình trạng: đã tiếp nhận", "bạn nhận trực tiếp tại Bộ phận Một cửa"],
-    "in_progress": ['đang giải quyết (bước "Thẩm định hồ sơ") tại Ủy ban nhân dân xã Bình Sơn',
-                    "Hẹn trả kết quả: 17:00 ngày 31/12/2099"],
-    "needs_supplement": ["cần bổ sung hồ sơ",
-                         "Cần bổ sung: Bản sao giấy chứng sinh có chứng thực."],
-    "result_ready": ["đã có kết quả, đang chờ trả", "bưu chính công ích",
-                     "đã thanh toán trực tuyến"],
+    "in_progress": [
+        'đang giải quyết (bước "Thẩm định hồ sơ") tại Ủy ban nhân dân xã Bình Sơn',
+        "Hẹn trả kết quả: 17:00 ngày 31/12/2099",
+    ],
+    "needs_supplement": [
+        "cần bổ sung hồ sơ",
+        "Cần bổ sung: Bản sao giấy chứng sinh có chứng thực.",
+    ],
+    "result_ready": [
+        "đã có kết quả, đang chờ trả",
+        "bưu chính công ích",
+        "đã thanh toán trực tuyến",
+    ],
     "returned": ["đã trả kết quả lúc 15:00 ngày 21/11/2025"],
     "rejected": ["không đủ điều kiện giải quyết", "Lý do: Không thuộc thẩm quyền của xã."],
     "withdrawn": ["đã được rút theo đề nghị của người nộp"],
@@ -66,12 +78,17 @@ def _code(n: int) -> str:
 def push(database_url: str, code: str, **fields: Any) -> None:
     """Store a dossier in the servers' database, as a push from the one-stop system would."""
     data = {
-        "code": code, "procedure_code": PROCEDURE,
+        "code": code,
+        "procedure_code": PROCEDURE,
         "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
         "handling_agency": "Ủy ban nhân dân xã Bình Sơn",
-        "state": "in_progress", "received_at": "2025-11-20T08:30:00",
-        "due_at": "2099-12-31T17:00:00", "applicant_name": "Trần Thị Mỹ Linh",
-        "applicant_phone": PHONE, "applicant_id_number": ID_NUMBER, **fields,
+        "state": "in_progress",
+        "received_at": "2025-11-20T08:30:00",
+        "due_at": "2099-12-31T17:00:00",
+        "applicant_name": "Trần Thị Mỹ Linh",
+        "applicant_phone": PHONE,
+        "applicant_id_number": ID_NUMBER,
+        **fields,
     }
     engine = make_engine(database_url)
     with session_scope(engine) as session:
@@ -107,8 +124,9 @@ def assert_private(replies: list[str]) -> None:
 
 
 @pytest.mark.parametrize("state", list(STATES))
-def test_each_status_is_answered_after_verification(servers: Servers, codes: dict[str, str],
-                                                    sender: str, state: str) -> None:
+def test_each_status_is_answered_after_verification(
+    servers: Servers, codes: dict[str, str], sender: str, state: str
+) -> None:
     asked, answer = converse(servers, sender, f"tra cứu hồ sơ {codes[state]}", DIGITS)
     assert ASK_DIGITS in asked
     assert answer.startswith(f"Hồ sơ {codes[state]} — ")
@@ -121,30 +139,37 @@ def test_each_status_is_answered_after_verification(servers: Servers, codes: dic
     assert_private([asked, answer])
 
 
-def test_code_asked_for_and_typed_loosely(servers: Servers, codes: dict[str, str],
-                                          sender: str) -> None:
+def test_code_asked_for_and_typed_loosely(
+    servers: Servers, codes: dict[str, str], sender: str
+) -> None:
     loose = codes["in_progress"].lower().replace(".", " ").replace("-", " ")
-    first, second, third = converse(servers, sender, "hồ sơ của tôi đến đâu rồi",
-                                    f"mã của em là {loose} ạ", f"số cuối {DIGITS}")
+    first, second, third = converse(
+        servers, sender, "hồ sơ của tôi đến đâu rồi", f"mã của em là {loose} ạ", f"số cuối {DIGITS}"
+    )
     assert "mã hồ sơ" in first and "000.00.12.H48-251120-0001" in first
     assert ASK_DIGITS in second
     assert "đang giải quyết" in third
     assert_private([first, second, third])
 
 
-def test_wrong_factor_and_unknown_code_get_the_same_answer(servers: Servers,
-                                                          codes: dict[str, str]) -> None:
-    wrong_digits = converse(servers, f"e2e-{uuid.uuid4().hex[:8]}",
-                            f"tra cứu hồ sơ {codes['in_progress']}", "1111")[-1]
-    unknown = converse(servers, f"e2e-{uuid.uuid4().hex[:8]}",
-                       f"tra cứu hồ sơ {_code(9999)}", DIGITS)[-1]
-    malformed = converse(servers, f"e2e-{uuid.uuid4().hex[:8]}", "tra cứu hồ sơ",
-                         "000.00.12.H48-25112-0001", DIGITS)[-1]
+def test_wrong_factor_and_unknown_code_get_the_same_answer(
+    servers: Servers, codes: dict[str, str]
+) -> None:
+    wrong_digits = converse(
+        servers, f"e2e-{uuid.uuid4().hex[:8]}", f"tra cứu hồ sơ {codes['in_progress']}", "1111"
+    )[-1]
+    unknown = converse(
+        servers, f"e2e-{uuid.uuid4().hex[:8]}", f"tra cứu hồ sơ {_code(9999)}", DIGITS
+    )[-1]
+    malformed = converse(
+        servers, f"e2e-{uuid.uuid4().hex[:8]}", "tra cứu hồ sơ", "000.00.12.H48-25112-0001", DIGITS
+    )[-1]
     assert wrong_digits == unknown == malformed == not_verified_message()
 
 
 def test_lockout_after_five_failures_then_refusal_with_the_hotline(
-        servers: Servers, codes: dict[str, str], sender: str) -> None:
+    servers: Servers, codes: dict[str, str], sender: str
+) -> None:
     hotline = get_settings().hotline
     replies = []
     for _ in range(5):
@@ -155,8 +180,9 @@ def test_lockout_after_five_failures_then_refusal_with_the_hotline(
     again = converse(servers, sender, f"tra cứu hồ sơ {codes['in_progress']}")[0]
     assert "tạm khóa" in again and ASK_DIGITS not in again
     # Another conversation is not locked.
-    other = converse(servers, f"e2e-{uuid.uuid4().hex[:8]}",
-                     f"tra cứu hồ sơ {codes['in_progress']}", DIGITS)[-1]
+    other = converse(
+        servers, f"e2e-{uuid.uuid4().hex[:8]}", f"tra cứu hồ sơ {codes['in_progress']}", DIGITS
+    )[-1]
     assert "đang giải quyết" in other
 
 
@@ -169,10 +195,16 @@ def test_overdue_dossier_gets_an_apology_and_the_hotline(servers: Servers, sende
 
 
 def test_a_question_in_the_middle_is_answered_then_the_form_goes_on(
-        servers: Servers, codes: dict[str, str], sender: str) -> None:
+    servers: Servers, codes: dict[str, str], sender: str
+) -> None:
     asked, fee, code_reply, answer = converse(
-        servers, sender, "tra cứu hồ sơ", "lệ phí đăng ký khai sinh là bao nhiêu",
-        codes["received"], DIGITS)
+        servers,
+        sender,
+        "tra cứu hồ sơ",
+        "lệ phí đăng ký khai sinh là bao nhiêu",
+        codes["received"],
+        DIGITS,
+    )
     assert "mã hồ sơ" in asked
     # Answered by the procedure actions (whatever they say), then the code is asked again.
     answered, asked_again = fee.rsplit("\n", 1)
@@ -188,23 +220,37 @@ def test_thoi_stops_the_lookup(servers: Servers, sender: str) -> None:
 
 
 def test_pushed_through_the_api_then_found_by_the_bot_and_read_by_an_agent(
-        servers: Servers, sender: str) -> None:
+    servers: Servers, sender: str
+) -> None:
     code = _code(30)
-    body = {"code": code, "procedure_code": PROCEDURE, "state": "received",
-            "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
-            "received_at": "2025-11-20T08:30:00+07:00", "applicant_name": "Lê Văn Tám",
-            "applicant_phone": "0905111222"}
-    pushed = httpx.post(f"{servers.api_url}/api/dossiers", json=body,
-                        headers={"Authorization": "Bearer dev-ingest-token"}, timeout=30)
+    body = {
+        "code": code,
+        "procedure_code": PROCEDURE,
+        "state": "received",
+        "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
+        "received_at": "2025-11-20T08:30:00+07:00",
+        "applicant_name": "Lê Văn Tám",
+        "applicant_phone": "0905111222",
+    }
+    pushed = httpx.post(
+        f"{servers.api_url}/api/dossiers",
+        json=body,
+        headers={"Authorization": "Bearer dev-ingest-token"},
+        timeout=30,
+    )
     assert pushed.status_code == 201, pushed.text
     answer = converse(servers, sender, f"tra cứu hồ sơ {code}", "1222")[-1]
     assert "Người nộp: L* V** T" in answer and "0905111222" not in answer
-    read = httpx.get(f"{servers.api_url}/api/dossiers/{code}",
-                     headers={"Authorization": "Bearer dev-agent-token"}, timeout=30)
+    read = httpx.get(
+        f"{servers.api_url}/api/dossiers/{code}",
+        headers={"Authorization": "Bearer dev-agent-token"},
+        timeout=30,
+    )
     assert read.status_code == 200 and read.json()["applicant_phone"] == "0905111222"
     with session_scope(make_engine(servers.database_url)) as session:
         assert [(e.actor, e.action) for e in list_audit(session, code)] == [
-            ("agent-demo", "read_dossier")]
+            ("agent-demo", "read_dossier")
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -228,22 +274,48 @@ def source_down(servers: Servers) -> Iterator[Servers]:
     }
     rasa = str(e2e.VENV_BIN / "rasa")
     processes = {
-        "actions": e2e.start("actions", [rasa, "run", "actions", "--actions", "actions",
-                                         "--port", str(actions_port)], env, folder),
-        "rasa": e2e.start("rasa", [rasa, "run", "--model", str(e2e.MODEL), "--endpoints",
-                                   str(endpoints), "--credentials",
-                                   str(PROJECT_ROOT / "bot" / "credentials.yml"),
-                                   "--port", str(rasa_port)], env, folder),
+        "actions": e2e.start(
+            "actions",
+            [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+            env,
+            folder,
+        ),
+        "rasa": e2e.start(
+            "rasa",
+            [
+                rasa,
+                "run",
+                "--model",
+                str(e2e.MODEL),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(PROJECT_ROOT / "bot" / "credentials.yml"),
+                "--port",
+                str(rasa_port),
+            ],
+            env,
+            folder,
+        ),
     }
     try:
-        e2e.wait_until_ready("actions", f"http://127.0.0.1:{actions_port}/health",
-                             processes["actions"], folder, e2e.START_TIMEOUT)
-        e2e.wait_until_ready("rasa", f"http://127.0.0.1:{rasa_port}/",
-                             processes["rasa"], folder, e2e.START_TIMEOUT)
-        down = Servers(rasa_url=f"http://127.0.0.1:{rasa_port}",
-                       actions_url=f"http://127.0.0.1:{actions_port}", api_url=servers.api_url,
-                       logs={name: folder / f"{name}.log" for name in processes},
-                       database_url=servers.database_url)
+        e2e.wait_until_ready(
+            "actions",
+            f"http://127.0.0.1:{actions_port}/health",
+            processes["actions"],
+            folder,
+            e2e.START_TIMEOUT,
+        )
+        e2e.wait_until_ready(
+            "rasa", f"http://127.0.0.1:{rasa_port}/", processes["rasa"], folder, e2e.START_TIMEOUT
+        )
+        down = Servers(
+            rasa_url=f"http://127.0.0.1:{rasa_port}",
+            actions_url=f"http://127.0.0.1:{actions_port}",
+            api_url=servers.api_url,
+            logs={name: folder / f"{name}.log" for name in processes},
+            database_url=servers.database_url,
+        )
         yield down
         down.client.close()
     finally:
@@ -253,13 +325,14 @@ def source_down(servers: Servers) -> Iterator[Servers]:
 
 
 def test_source_down_tells_the_citizen_and_does_not_count_a_failure(
-        source_down: Servers, codes: dict[str, str], sender: str) -> None:
+    source_down: Servers, codes: dict[str, str], sender: str
+) -> None:
     replies = []
     for _ in range(6):
-        replies += converse(source_down, sender, f"tra cứu hồ sơ {codes['in_progress']}",
-                            DIGITS)
+        replies += converse(source_down, sender, f"tra cứu hồ sơ {codes['in_progress']}", DIGITS)
     for answer in replies[1::2]:
-        assert answer.startswith("Xin lỗi, hệ thống tra cứu tình trạng hồ sơ đang tạm thời "
-                                 "gián đoạn")
+        assert answer.startswith(
+            "Xin lỗi, hệ thống tra cứu tình trạng hồ sơ đang tạm thời " "gián đoạn"
+        )
         assert get_settings().hotline in answer
     assert "tạm khóa" not in "\n".join(replies)
