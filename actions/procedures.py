@@ -444,8 +444,16 @@ class ActionAnswerAspect(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Answer off the event loop (search and database are blocking)."""
-        reply = await asyncio.to_thread(reply_to_question, tracker, self.aspect)
+        reply = await asyncio.to_thread(reply_to_question, tracker, self.aspect_asked(tracker))
         return reply.send(dispatcher)
+
+    def aspect_asked(self, tracker: Tracker) -> str:
+        """This action's aspect; but a bare procedure name ("đăng ký khai sinh") given after
+        "Bạn đang hỏi về thủ tục nào?" answers the aspect that was pending."""
+        pending = tracker.get_slot(PENDING_ASPECT_SLOT)
+        if self.aspect == "procedure" and pending in ASPECTS:
+            return str(pending)
+        return self.aspect
 
 
 class ActionAnswerProcedure(ActionAnswerAspect):

@@ -223,6 +223,14 @@ def test_a_follow_up_without_context_asks_which_procedure() -> None:
     assert slot(events, "pending_aspect") == "processing_time"
 
 
+def test_the_name_given_after_the_question_answers_the_pending_aspect() -> None:
+    """ "mất bao lâu?" → "which procedure?" → "đăng ký khai sinh": the time, not an overview."""
+    current = tracker("đăng ký khai sinh", slots={"pending_aspect": "processing_time"})
+    [message], events = run(ActionAnswerProcedure(), current)
+    assert message["text"].startswith("Thời hạn giải quyết – Thủ tục đăng ký khai sinh")
+    assert slot(events, "pending_aspect") is None
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
