@@ -188,6 +188,8 @@ def servers() -> Iterator[Servers]:
                 str(VENV_BIN / "uvicorn"),
                 "knowledge.api.app:create_app",
                 "--factory",
+                "--ws",
+                "none",  # Rasa pins websockets 10, which uvicorn's auto-detection cannot use
                 "--host",
                 "127.0.0.1",
                 "--port",
