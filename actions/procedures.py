@@ -448,8 +448,8 @@ class ActionAnswerAspect(Action):
         return reply.send(dispatcher)
 
     def aspect_asked(self, tracker: Tracker) -> str:
-        """This action's aspect; but a bare procedure name ("đăng ký khai sinh") given after
-        "Bạn đang hỏi về thủ tục nào?" answers the aspect that was pending."""
+        """This action's aspect, or the pending one when the message only names the procedure."""
+        # "mất bao lâu?" → "Bạn đang hỏi về thủ tục nào?" → "đăng ký khai sinh" (ask_procedure)
         pending = tracker.get_slot(PENDING_ASPECT_SLOT)
         if self.aspect == "procedure" and pending in ASPECTS:
             return str(pending)

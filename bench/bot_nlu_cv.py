@@ -92,16 +92,26 @@ def predict(model_path: str, texts: Sequence[str]) -> list[str]:
     return asyncio.run(parse_all())
 
 
-def scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
-    """Accuracy, macro-F1 over the gold intents, and the share of fallbacks."""
+def scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, object]:
+    """Accuracy, macro-F1 over the gold intents, the share of fallbacks, F1 per intent.
+
+    ``aspect_accuracy`` is the accuracy on the questions about a procedure (``ask_*``).
+    """
     from sklearn.metrics import f1_score
 
     labels = sorted(set(gold))
     n = len(gold) or 1
+    pairs = list(zip(gold, predicted, strict=True))
+    aspects = [(g, p) for g, p in pairs if g.startswith("ask_")]
+    per_intent = f1_score(gold, predicted, labels=labels, average=None)
     return {
-        "accuracy": round(sum(g == p for g, p in zip(gold, predicted, strict=True)) / n, 4),
+        "accuracy": round(sum(g == p for g, p in pairs) / n, 4),
         "macro_f1": round(float(f1_score(gold, predicted, labels=labels, average="macro")), 4),
         "fallback_rate": round(sum(p == FALLBACK for p in predicted) / n, 4),
+        "aspect_accuracy": round(sum(g == p for g, p in aspects) / (len(aspects) or 1), 4),
+        "f1_per_intent": {
+            label: round(float(f), 3) for label, f in zip(labels, per_intent, strict=True)
+        },
     }
 
 
@@ -160,7 +170,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--config", type=Path, default=CONFIG)
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TQDM_DISABLE", "1")  # no progress bar per epoch and fold
+    from rasa.utils.log_utils import configure_structlog
+
     logging.basicConfig(level=logging.WARNING)
+    configure_structlog(logging.WARNING)  # Rasa logs every parsed message at debug level
     for noisy in ("rasa", "tensorflow", "absl"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 

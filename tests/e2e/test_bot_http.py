@@ -89,7 +89,7 @@ def test_naming_a_new_procedure_switches_context(servers: Servers, sender: str) 
 
 def test_unknown_procedure_gives_the_hotline(servers: Servers, sender: str) -> None:
     """No match: said plainly, with the hotline and a button to reach a person."""
-    messages = servers.send(sender, "thủ tục cấp giấy phép nuôi khủng long mất bao lâu")
+    messages = servers.send(sender, "thủ tục xin phép du hành lên sao hỏa mất bao lâu")
     assert "Mình chưa tìm thấy thủ tục nào" in texts(messages)
     assert "/request_human" in payloads(messages)
 
