@@ -14,6 +14,10 @@ DB="sqlite:///$scratch/catalog.db"
 echo "== Loading the default catalog into $DB"
 TTHC_DATABASE_URL="$DB" .venv/bin/tthc catalog load-default --no-with-lists
 
+if [ -d ../shared/datasets/dvc-national-catalog/raw ]; then
+  echo "== Catalog import time and coverage (national export, 3 fresh databases)"
+  $PY -m bench.catalog_import
+fi
 echo "== Search quality (FAQ questions)"
 $PY -m bench.search_eval --database-url "$DB"
 echo "== Search latency"
