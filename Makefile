@@ -35,8 +35,8 @@ catalog: setup  ## Load the default catalog (../shared national export, else the
 demo-data: setup  ## Generate demo dossiers (fake applicants) when the store is empty
 	@$(TTHC) dossier demo --count 300 --seed 7 --if-empty
 
-train: setup  ## Train the Rasa model when data, domain or config changed (Rasa's fingerprint)
-	@$(RASA) train $(RASA_ARGS) --data $(RASA_DATA) --out models --fixed-model-name tthc --quiet
+train: setup  ## Train the Rasa model only when its inputs changed (data, domain, config, tokenizer code)
+	@scripts/train.sh
 
 validate: setup  ## Check the Rasa training data and domain
 	@$(RASA) data validate $(RASA_ARGS) --data $(RASA_DATA) --fail-on-warnings

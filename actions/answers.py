@@ -19,6 +19,7 @@ MAX_BLOCK_CHARS = 800  # steps, conditions
 MAX_ITEMS = 8
 ABOLISHED = "abolished"
 AMENDED = "amended"
+CHANNEL_ORDER = {"in_person": 0, "online": 1, "postal": 2}
 
 
 @dataclass(frozen=True)
@@ -250,18 +251,21 @@ def _time_answer(card: ProcedureCard) -> str:
 def _documents(card: ProcedureCard) -> str:
     if not card.papers:
         return f"Hồ sơ – {title_of(card)}: danh mục chưa liệt kê thành phần hồ sơ."
+    # Catalog rows with "0 bản" are notes under a paper ("Trường hợp…"), not papers to bring.
+    papers = [p for p in card.papers if not p.copies.strip().startswith("0")] or card.papers
     lines = [f"Hồ sơ – {title_of(card)} gồm:"]
     group = ""
-    shown = 0
-    for paper in card.papers[:MAX_ITEMS]:
+    for number, paper in enumerate(papers[:MAX_ITEMS], start=1):
         if paper.group and paper.group != group:
             group = paper.group
             lines.append(f"{shorten(group, 80)}:")
-        copies = f" ({paper.copies})" if paper.copies and not paper.copies.startswith("0") else ""
-        shown += 1
-        lines.append(f"{shown}. {shorten(_item(paper.name))}{copies}")
-    if len(card.papers) > shown:
-        lines.append(f"… và {len(card.papers) - shown} mục khác (xem trang chi tiết).")
+        copies = f" ({paper.copies})" if paper.copies else ""
+        lines.append(f"{number}. {shorten(_item(paper.name))}{copies}")
+    hidden = len(papers) - min(len(papers), MAX_ITEMS)
+    if hidden:
+        lines.append(f"… và {hidden} giấy tờ khác (xem trang chi tiết).")
+    if len(papers) < len(card.papers):
+        lines.append("Các trường hợp cụ thể và lưu ý: xem trang chi tiết.")
     return "\n".join(lines)
 
 
@@ -290,9 +294,10 @@ def _steps(card: ProcedureCard) -> str:
 def _channels(card: ProcedureCard) -> str:
     if not card.channels:
         return f"Cách nộp – {title_of(card)}: danh mục chưa ghi cách thức nộp hồ sơ."
-    labels = ", ".join(c.channel_label for c in card.channels)
+    channels = sorted(card.channels, key=lambda c: CHANNEL_ORDER.get(c.channel, 9))
+    labels = ", ".join(c.channel_label for c in channels)
     lines = [f"Cách nộp – {title_of(card)}:", f"Có thể nộp: {labels}."]
-    for channel in card.channels:
+    for channel in channels:
         if channel.description:
             lines.append(f"- {channel.channel_label}: {shorten(_item(channel.description), 150)}")
     if not any(c.channel == "online" for c in card.channels):
@@ -348,9 +353,8 @@ _FORMATTERS: dict[str, Callable[[ProcedureCard], str]] = {
 
 def _per_channel(channels: list[ChannelInfo], render: Callable[[ChannelInfo], str]) -> list[str]:
     """One line per distinct value, channels sharing it grouped: "- Trực tiếp, Trực tuyến: …"."""
-    order = {"in_person": 0, "online": 1, "postal": 2}
     grouped: dict[str, list[str]] = {}
-    for channel in sorted(channels, key=lambda c: order.get(c.channel, 9)):
+    for channel in sorted(channels, key=lambda c: CHANNEL_ORDER.get(c.channel, 9)):
         grouped.setdefault(render(channel), []).append(channel.channel_label)
     return [f"- {', '.join(dict.fromkeys(labels))}: {value}" for value, labels in grouped.items()]
 

@@ -71,7 +71,8 @@ VARIANT_SCORE_RATIO = 0.6
 # or merely offered for confirmation.
 STRONG_COVERAGE = 0.6
 WEAK_COVERAGE = 0.3
-MIN_COVERED_WORDS = 2
+# A message of at most this many unmatched syllables is a fragment, not an unknown name.
+SHORT_FRAGMENT = 2
 
 # Words that say WHAT is asked, or nothing at all, never WHICH procedure: a message made of
 # only these ("còn lệ phí thì sao?", "nộp ở đâu?") is a follow-up on the current procedure.
@@ -102,7 +103,12 @@ giùm, biết, cho biết, thông tin, xem, để, việc,
 tôi, mình, em, anh, chị, ad, admin, bạn, bot, ạ, à, nhé, nha, vậy, thế, thì, sao, còn, nữa,
 với, ơi, ok, dạ, vâng, thôi, luôn, phải, là, có, không, ko, k, khong, hả, chứ, mà, đi, cho,
 gì, j, nào, được, dc, đc, rồi, như vậy, kia, đó, ấy, đây, này, nhỉ, hay, hoặc, và, của, mấy,
-chưa, bằng, hôm, hôm nay, ý, gấp, tại, ở, cấp tỉnh, cấp xã, cấp huyện, cấp bộ, trung ương
+chưa, bằng, hôm, hôm nay, ý, gấp, tại, ở, cấp tỉnh, cấp xã, cấp huyện, cấp bộ, trung ương,
+có thể, lấy, lấy được, đến, gửi, gửi qua, qua đường, miễn, giảm, khoản, khoản phí, nhiều,
+cơ quan, người nào, nơi, tiếp nhận, ở đây, lên phường, ra phường, lên xã, ra xã, lên tỉnh,
+lên huyện, ủy ban, bộ phận một cửa, một cửa, bộ hồ sơ, mấy bộ, bao nhiêu bộ, ảnh, cỡ, chi tiết,
+diễn ra, thứ tự, hẹn, giấy hẹn, duyệt, được duyệt, tận nhà, ngồi nhà, nhờ, công ích, một phần,
+bắt buộc, đóng dấu, bản vẽ, bản scan, scan, điền, mẫu tờ khai, biểu mẫu
 """
 
 Message = dict[str, Any]
@@ -218,32 +224,35 @@ def procedure_words(text: str) -> list[str]:
 def coverage(words: list[str], hit: SearchHit) -> float:
     """How well ``hit``'s name accounts for ``words`` (a question's procedure words), 0–1.
 
-    A word counts when the name has it (``same_word``), or when it belongs to a lexicon
-    citizen term whose catalog wording is in the name ("sổ đỏ" → "giấy chứng nhận quyền sử
-    dụng đất"). The share is the larger of: the question's words found in the name, and the
-    name's own words found in the question (a long question quoting a short name). A single
-    matching syllable proves nothing ("gia" is in "hộ gia đình"): less than two count as 0.
+    Words are matched in adjacent pairs, since Vietnamese words are mostly two syllables:
+    "du hành" must appear as such in the name, not "du" in one word and "hành" in another.
+    A lexicon citizen term counts when its catalog wording is in the name ("sổ đỏ" →
+    "giấy chứng nhận quyền sử dụng đất"). The share is the larger of: the question's words
+    found in the name, and the name's own words found in the question (a long question
+    quoting a short name).
     """
     if not words:
         return 0.0
-    name = normalize(hit.name).split()
-    covered = {i for i, w in enumerate(words) if any(same_word(w, n) for n in name)}
-    weight = 0
+    name = procedure_words(hit.name)
+    covered: set[int] = set()
+    matched: set[int] = set()
+    for i in range(len(words) - 1):
+        for j in range(len(name) - 1):
+            if same_word(words[i], name[j]) and same_word(words[i + 1], name[j + 1]):
+                covered.update((i, i + 1))
+                matched.update((j, j + 1))
     folded_words = [fold_accents(w) for w in words]
-    folded_name = f" {fold_accents(' '.join(name))} "
+    folded_name = f" {fold_accents(normalize(hit.name))} "
     for term, entry in get_lexicon().matches(" ".join(words)):
         if any(f" {fold_accents(normalize(w))} " in folded_name for w in entry.catalog):
             size = len(term.split())
             for start in range(len(folded_words) - size + 1):
                 if " ".join(folded_words[start : start + size]) == term:
                     covered.update(range(start, start + size))
-                    weight += 1  # a citizen term ("cccd") names a whole concept
-    if len(covered) + weight < MIN_COVERED_WORDS:
+    if not covered:
         return 0.0
     question_share = len(covered) / len(words)
-    name_words = procedure_words(hit.name)
-    in_question = sum(1 for n in name_words if any(same_word(w, n) for w in words))
-    name_share = in_question / len(name_words) if name_words else 0.0
+    name_share = len(matched) / len(name) if name else 0.0
     return max(question_share, name_share)
 
 
@@ -290,6 +299,8 @@ def resolve(
         return _follow_up(current_code, strict) if current_code else Resolution("no_match")
     shares = [coverage(words, hit) for hit in hits]
     best = shares[0]
+    if not best and not current_code and len(words) <= SHORT_FRAGMENT:
+        return Resolution("need_procedure")  # "cần ảnh cỡ nào?": a fragment, not a name
     if best >= STRONG_COVERAGE:
         variants = [
             hit

@@ -42,12 +42,14 @@ from actions.procedures import (
     ActionAnswerResult,
     ActionAnswerSteps,
     ActionDenyCandidate,
+    coverage,
     procedure_words,
 )
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.models import ProcedureStatus
 from knowledge.procedures import set_procedure_status
+from knowledge.schemas import SearchHit
 
 CCCD_COMMUNE = "1.014063"  # Cấp đổi thẻ căn cước (Cấp xã)
 CCCD_PROVINCE = "2.001195"  # … (thực hiện tại cấp tỉnh)
@@ -245,6 +247,24 @@ def test_the_name_given_after_the_question_answers_the_pending_aspect() -> None:
 def test_procedure_words_drop_aspect_and_filler_words(text: str, expected: list[str]) -> None:
     """Only words that may name a procedure remain ("mất" in "mất căn cước" stays)."""
     assert [w for w in procedure_words(text) if w != "làm"] == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "expected"),
+    [
+        ("đăng ký kết hôn", "Thủ tục đăng ký kết hôn", 1.0),
+        ("dang ky ket hon", "Thủ tục đăng ký kết hôn", 1.0),
+        ("sổ đỏ", "Cấp đổi Giấy chứng nhận quyền sử dụng đất", 1.0),  # via the lexicon
+        ("du hành sao hỏa", "Cấp giấy phép hoạt động phát hành xuất bản phẩm", 0.0),
+        ("giá vàng", "Đăng ký đất đai cho hộ gia đình", 0.0),  # "giá" typed is not "gia"
+    ],
+)
+def test_coverage_matches_adjacent_words_not_scattered_syllables(
+    question: str, name: str, expected: float
+) -> None:
+    """A name covers a question through adjacent word pairs or lexicon terms only."""
+    hit = SearchHit(code="1.000001", name=name, score=10.0)
+    assert coverage(procedure_words(question), hit) == pytest.approx(expected)
 
 
 # --------------------------------------------------------------------------- ambiguity
