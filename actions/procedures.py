@@ -52,6 +52,7 @@ from knowledge.schemas import ProcedureCard, SearchHit
 from knowledge.search import search_procedures
 from knowledge.search.terms import stopwords
 from knowledge.text import fold_accents, get_lexicon, has_diacritics, normalize, syllables
+from knowledge.text.abbreviations import get_abbreviations
 from knowledge.text.entities import mask_pii
 
 logger = logging.getLogger(__name__)
@@ -233,7 +234,8 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     """
     if not words:
         return 0.0
-    name = procedure_words(hit.name)
+    spelt_name = get_abbreviations().spell_out(hit.name)
+    name = procedure_words(spelt_name)
     covered: set[int] = set()
     matched: set[int] = set()
     for i in range(len(words) - 1):
@@ -242,9 +244,10 @@ def coverage(words: list[str], hit: SearchHit) -> float:
                 covered.update((i, i + 1))
                 matched.update((j, j + 1))
     folded_words = [fold_accents(w) for w in words]
-    folded_name = f" {fold_accents(normalize(hit.name))} "
+    folded_name = f" {fold_accents(normalize(spelt_name))} "
+    spell_out = get_abbreviations().spell_out
     for term, entry in get_lexicon().matches(" ".join(words)):
-        if any(f" {fold_accents(normalize(w))} " in folded_name for w in entry.catalog):
+        if any(f" {fold_accents(normalize(spell_out(w)))} " in folded_name for w in entry.catalog):
             size = len(term.split())
             for start in range(len(folded_words) - size + 1):
                 if " ".join(folded_words[start : start + size]) == term:
@@ -288,7 +291,7 @@ def resolve(
     max_chars = get_settings().max_question_chars
     if len(text) > max_chars:
         return Resolution("invalid", message=QUESTION_TOO_LONG.format(max_chars=max_chars))
-    words = procedure_words(text)
+    words = procedure_words(get_abbreviations().spell_out(text))
     if not words:
         return _follow_up(current_code, strict)
     try:

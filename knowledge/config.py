@@ -14,6 +14,7 @@ NATIONAL_LISTS_DIR = SHARED_DATASETS / "dvc-national-catalog" / "lists"
 FAQ_QUESTIONS_CSV = SHARED_DATASETS / "dvc-faq-questions-hust" / "question_data.csv"
 SAMPLE_CATALOG_DIR = PROJECT_ROOT / "data" / "sample_catalog"
 LEXICON_FILE = PROJECT_ROOT / "data" / "lexicon.yml"
+ABBREVIATIONS_FILE = PROJECT_ROOT / "data" / "abbreviations.yml"
 
 _DEV_TOKENS = {"dev-ingest-token", "dev-agent-token", "dev-rasa-token"}
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from knowledge.config import PROJECT_ROOT
 from knowledge.text import fold_accents
+from knowledge.text.abbreviations import get_abbreviations
 
 STOPWORDS_FILE = PROJECT_ROOT / "data" / "search_stopwords.txt"
 
@@ -46,14 +47,16 @@ def folded_syllables(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Folded unigrams (stopwords left out) followed by folded bigrams of ``text``.
 
-    A bigram is kept unless both of its syllables are stopwords, so "co quan" survives
-    although "co" alone is dropped.
+    Abbreviations are spelt out first ("BHYT" → "bao hiem y te"), so that an abbreviated
+    name and a question in full words (or the reverse) share their terms. A bigram is kept
+    unless both of its syllables are stopwords, so "co quan" survives although "co" alone
+    is dropped.
 
     Example:
         >>> terms("Tôi đăng ký kết hôn")
         ['dang', 'ky', 'ket', 'hon', 'toi dang', 'dang ky', 'ky ket', 'ket hon']
     """
-    folded = folded_syllables(text)
+    folded = get_abbreviations().expand(folded_syllables(text))
     stop = stopwords()
     unigrams = [s for s in folded if s not in stop]
     pairs = zip(folded, folded[1:])  # noqa: B905 (one shorter by design)

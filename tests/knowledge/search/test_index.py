@@ -182,6 +182,25 @@ def test_slang_only_question_trusts_the_lexicon_over_a_literal_body_match(
     assert codes(index, "visa")[0] == "1.002757"
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("mất thẻ bảo hiểm y tế thì làm lại thế nào", "1.002759"),  # the name says "BHYT"
+        ("thanh toán trực tiếp chi phí KCB", "1.001656"),  # the name says "khám, chữa bệnh"
+    ],
+)
+def test_abbreviations_meet_full_words_both_ways(question: str, expected: str) -> None:
+    index = ProcedureIndex.build(
+        [
+            document("1.002759", "Cấp lại, đổi, điều chỉnh thông tin trên sổ BHXH, thẻ BHYT"),
+            document("1.001656", "Thanh toán trực tiếp chi phí khám, chữa bệnh bảo hiểm y tế"),
+            document("1.001193", "Thủ tục đăng ký khai sinh"),
+        ],
+        lexicon=Lexicon([]),
+    )
+    assert codes(index, question)[0] == expected
+
+
 def test_local_variant_preferred_when_question_names_no_level(index: ProcedureIndex) -> None:
     hits = index.search("cấp lại thẻ căn cước")
     assert [h.code for h in hits[:2]] == ["1.014064", "1.000757"]
