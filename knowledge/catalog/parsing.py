@@ -453,12 +453,13 @@ def parse_fee_amount(fee_text: str) -> int | None:
 _PAPER_HEADER = re.compile(r"Tên giấy tờ\s*Mẫu đơn, tờ khai\s*Số lượng")
 # The "Số lượng" cell: "1 bản chính" or "0 bản chính,1 bản sao". It is glued
 # to the next row, so it must not be followed by a space or punctuation
-# (names often say "01 bản chính hoặc ..."). Only one digit is taken because
-# names often end with digits ("... BM.NCC.20.03" + "1 bản chính").
+# (names often say "01 bản chính hoặc ..."), nor by a digit unless that digit
+# numbers the next row ("1 bản sao2. Bản sao ..."). Only one digit is taken
+# because names often end with digits ("... BM.NCC.20.03" + "1 bản chính").
 _COPIES = re.compile(
     r"(?P<copies>\d\s*bản\s*chính(?:\s*,\s*\d\s*bản\s*sao)?"
     r"|Bản\s*chính\s*:\s*\d+\s*-\s*Bản\s*sao\s*:\s*\d+)"
-    r"(?![ .;:),\d])"
+    r"(?![ .;:),]|\d(?!\d?\.\s))"
 )
 _TEMPLATE_EXT = r"\.(?:docx|doc|pdf|xlsx|xls|odt|rtf|zip|rar)"
 _TEMPLATE_FILE = re.compile(rf".*?{_TEMPLATE_EXT}", re.IGNORECASE)

@@ -481,6 +481,26 @@ def test_papers_copies_glued_to_digits_of_the_name() -> None:
     assert papers[1].name == "Giấy chứng nhận hộ nghèo"
 
 
+def test_papers_copies_glued_to_the_number_of_the_next_row() -> None:
+    # bo-xay-dung/1.002674.json (cut): "... 1 bản sao" + "2. Bản sao ..."
+    text = (
+        "--"
+        + PAPER_HEADER
+        + "1. Tờ khai đăng ký tàu biển1 bản chính"
+        "5. Bản chính: Giấy chứng nhận tạm ngừng đăng ký;1 bản chính,1 bản sao"
+        "8. Bản sao có chứng thực giấy phép thành lập chi nhánh.0 bản chính,1 bản sao"
+        "2. Bản sao Giấy chứng nhận dung tích tàu biển;0 bản chính,1 bản sao"
+    )
+    papers = parse_papers(text)
+    assert [p.name[:2] for p in papers] == ["1.", "5.", "8.", "2."]
+    assert [p.copies for p in papers] == [
+        "1 bản chính",
+        "1 bản chính,1 bản sao",
+        "0 bản chính,1 bản sao",
+        "0 bản chính,1 bản sao",
+    ]
+
+
 def test_papers_heading_before_the_table() -> None:
     # bo-cong-an/1.013428.json
     text = (
