@@ -174,9 +174,6 @@ HANDOFF = (
     "trên Cổng dịch vụ công {portal_url}."
 )
 HANDOFF_CONTEXT = " Khi gọi, bạn đọc mã thủ tục {code} để được hỗ trợ nhanh hơn."
-ASK_FEEDBACK = (
-    "Bạn cứ nhập nội dung góp ý hoặc phản ánh, mình sẽ ghi nhận và chuyển tới bộ phận phụ trách."
-)
 FEEDBACK_SAVED = (
     "Cảm ơn bạn đã góp ý! Nội dung đã được ghi nhận. Nếu cần phản ánh chính thức, bạn gửi qua "
     "Cổng dịch vụ công {portal_url} hoặc gọi tổng đài {hotline}."

@@ -1,5 +1,9 @@
 """Dossier status lookup: ``dossier_status_form`` asks for the code, then the last 4 phone digits.
 
+The two questions are the domain's ``utter_ask_dossier_code`` and ``utter_ask_phone_last4``
+(bot/domain/dossiers.yml); a reply that does not fit gets a hint from the validation below
+before the form asks again.
+
 The verification, the one generic failure and the lockout live in
 ``knowledge.dossiers.lookup``; here the form extracts what the citizen typed and the answer
 action words the citizen-safe view. Neither the phone number nor the ID number ever reaches
@@ -44,17 +48,9 @@ MAX_CODE_CHARS = 64
 # code, so the answer never tells a malformed code from an unknown one.
 MIN_CODE_DIGITS = 8
 
-ASK_CODE = (
-    "Bạn cho mình mã hồ sơ in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả nhé "
-    "(ví dụ: 000.00.12.H48-251120-0001)."
-)
 CODE_HINT = (
     "Mã hồ sơ gồm 4 phần, ví dụ 000.00.12.H48-251120-0001 (mã cơ quan, ngày nộp, số thứ tự), "
     "in ở đầu Giấy tiếp nhận hồ sơ và hẹn trả kết quả hoặc trong tin nhắn/email xác nhận."
-)
-ASK_DIGITS = (
-    "Để bảo vệ thông tin hồ sơ, bạn nhập giúp mình 4 số cuối của số điện thoại đã đăng ký "
-    "khi nộp hồ sơ nhé."
 )
 DIGITS_HINT = "Bạn chỉ cần nhập đúng 4 chữ số cuối của số điện thoại, ví dụ: 5678."
 CANCELLED = "Dạ, mình dừng tra cứu hồ sơ. Bạn cần hỏi gì thêm cứ nhắn cho mình nhé."
@@ -269,36 +265,6 @@ class ValidateDossierStatusForm(FormValidationAction):
             return {DIGITS_SLOT: digits}
         dispatcher.utter_message(text=DIGITS_HINT)
         return {DIGITS_SLOT: None}
-
-
-class ActionAskDossierCode(Action):
-    """The form's question for the dossier code."""
-
-    def name(self) -> str:
-        """``action_ask_dossier_code``."""
-        return "action_ask_dossier_code"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Ask for the code, saying where it is printed."""
-        dispatcher.utter_message(text=ASK_CODE)
-        return []
-
-
-class ActionAskPhoneLast4(Action):
-    """The form's question for the second factor."""
-
-    def name(self) -> str:
-        """``action_ask_phone_last4``."""
-        return "action_ask_phone_last4"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Ask for the last four digits of the registered phone number."""
-        dispatcher.utter_message(text=ASK_DIGITS)
-        return []
 
 
 def answer_lookup(conversation_id: str, code: str | None, digits: str | None) -> str:

@@ -1,5 +1,7 @@
 """Feedback about the service: collected by ``feedback_form``, logged with personal numbers masked.
 
+The form's question is the domain's ``utter_ask_feedback_text`` (bot/domain/feedback.yml).
+
 The feedback goes to the ``actions.feedback`` logger (one line per feedback, phone and ID
 numbers masked), where the deployment's log shipping picks it up.
 """
@@ -14,7 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answers import ASK_FEEDBACK, FEEDBACK_SAVED
+from actions.answers import FEEDBACK_SAVED
 from actions.procedures import PROCEDURE_CODE_SLOT
 from knowledge.config import get_settings
 from knowledge.text import fold_accents, normalize
@@ -67,21 +69,6 @@ class ValidateFeedbackForm(FormValidationAction):
         if not text or text.startswith("/") or not has_substance(text):
             return {FEEDBACK_SLOT: None}
         return {FEEDBACK_SLOT: text[:MAX_FEEDBACK_CHARS]}
-
-
-class ActionAskFeedbackText(Action):
-    """The form's question for ``feedback_text``."""
-
-    def name(self) -> str:
-        """``action_ask_feedback_text``."""
-        return "action_ask_feedback_text"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        """Ask for the content of the feedback."""
-        dispatcher.utter_message(text=ASK_FEEDBACK)
-        return []
 
 
 class ActionStoreFeedback(Action):

@@ -3,17 +3,19 @@
 The questions are the report rows (odd positions) of the dichvucong.gov.vn FAQ set, as in
 ``bench.search_eval``. Each question opens a new conversation; it counts as answered when
 the bot's first reply cites one of its gold codes (``Mã thủ tục: X``) or offers one among
-its buttons. The servers (Rasa with ``models/tthc.tar.gz`` and the action server) run over
-the national catalog, asked once as written and once without diacritics.
+its buttons. The servers (Rasa with ``models/tthc.tar.gz`` and the action server, started by
+``bench.bot_servers``) run over the national catalog; every question is asked once as
+written and once without diacritics.
 
 Usage (from the project root):
-    .venv/bin/python -m bench.bot_answers [--database-url URL] [--limit N]
+    .venv/bin/python -m bench.bot_answers [--database-url URL] [--limit N] [--model PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import tempfile
@@ -27,8 +29,16 @@ from typing import Any
 
 import httpx
 
-from actions.answers import ASK_PROCEDURE_NAME, CHOOSE_PROCEDURE, NO_MATCH, OUT_OF_SCOPE
-from bench.bot_servers import PROJECT_MODEL, catalog_database, running_bot
+from actions.answers import (
+    ASK_PROCEDURE_NAME,
+    ASK_REPHRASE,
+    CHOOSE_PROCEDURE,
+    FEEDBACK_SAVED,
+    HANDOFF,
+    NO_MATCH,
+    OUT_OF_SCOPE,
+)
+from bench.bot_servers import PROJECT_MODEL, catalog_database, running_servers
 from bench.search_eval import Question, load_questions, split
 from knowledge.config import FAQ_QUESTIONS_CSV, NATIONAL_CATALOG_DIR, PROJECT_ROOT
 from knowledge.text import fold_accents
@@ -52,7 +62,7 @@ def known_codes(database_url: str) -> set[str]:
 
 
 def outcome(messages: list[dict[str, Any]]) -> str:
-    """What kind of first reply the bot gave: answer, buttons, confirm, no_match, other."""
+    """What kind of first reply the bot gave: answer, buttons, confirm, no_match, other…"""
     text = "\n".join(m.get("text") or "" for m in messages)
     if text.startswith(CHOOSE_PROCEDURE):
         return "buttons"
@@ -66,6 +76,15 @@ def outcome(messages: list[dict[str, Any]]) -> str:
         return "ask_procedure_name"
     if text.startswith(OUT_OF_SCOPE[:30]):
         return "out_of_scope"
+    # Questions the NLU took for another intent: feedback, a dossier lookup, unclear, a human.
+    if text.startswith(FEEDBACK_SAVED[:30]):
+        return "feedback"
+    if text.startswith("Bạn cho mình mã hồ sơ"):  # utter_ask_dossier_code
+        return "dossier_lookup"
+    if text.startswith(ASK_REPHRASE[:30]):
+        return "clarify"
+    if text.startswith(HANDOFF.split("{", 1)[0]):
+        return "handoff"
     return "other"
 
 
@@ -95,7 +114,7 @@ def evaluate(webhook: str, questions: Sequence[Question], *, fold: bool) -> dict
             )
             seconds.append(time.perf_counter() - started)
             messages = response.json() if response.status_code == 200 else []
-            kind = outcome(messages)
+            kind = outcome(messages) if response.status_code == 200 else "http_error"
             hit = bool(offered_codes(messages) & question.codes)
             outcomes[kind] += 1
             correct_by_outcome[kind] += hit
@@ -104,6 +123,7 @@ def evaluate(webhook: str, questions: Sequence[Question], *, fold: bool) -> dict
     return {
         "typing": "accentless" if fold else "accented",
         "n": len(questions),
+        "correct": correct,
         "accuracy": round(correct / n, 4),
         "outcomes": dict(outcomes),
         "correct_by_outcome": dict(correct_by_outcome),
@@ -131,24 +151,29 @@ def main(argv: Sequence[str] | None = None) -> None:
         database_url = catalog_database(args.database_url, Path(folder))
         questions = split(load_questions(FAQ_QUESTIONS_CSV, known_codes(database_url)))[1]
         questions = questions[: args.limit] if args.limit else questions
-        with running_bot(args.model, with_actions=True, database_url=database_url) as bot:
-            httpx.post(
-                bot.webhook,
-                json={"sender": "warm-up", "message": "lệ phí khai sinh"},
-                timeout=300.0,
-            )
-            rows = [evaluate(bot.webhook, questions, fold=fold) for fold in (False, True)]
+        with running_servers(args.model, database_url=database_url) as servers:
+            # The first question builds the search index of the catalog.
+            servers.send("warm-up", "lệ phí khai sinh", timeout=300.0)
+            started = time.perf_counter()
+            rows = [evaluate(servers.webhook, questions, fold=fold) for fold in (False, True)]
+            seconds = round(time.perf_counter() - started, 1)
     figures = {
         "date": date.today().isoformat(),
         "questions": "dvc-faq-questions-hust, odd rows with a code in the catalog",
         "rule": "first reply cites a gold code or offers it as a button",
+        "model": str(args.model),
+        "machine_cpus": os.cpu_count(),
+        "seconds": seconds,
         "results": rows,
     }
-    print(f"End-to-end answer accuracy on {rows[0]['n']} FAQ questions (odd rows)")
+    print(f"End-to-end answer accuracy on {rows[0]['n']} FAQ questions (odd rows), {seconds} s")
     for row in rows:
         print(
-            f"  {row['typing']:<11} accuracy {row['accuracy']:.3f}  outcomes {row['outcomes']}"
-            f"  direct-answer precision {row['direct_answer_precision']}"
+            f"  {row['typing']:<11} {row['correct']}/{row['n']} = {row['accuracy']:.3f}"
+            f"  p50 {row['seconds_p50']} s  direct-answer precision"
+            f" {row['direct_answer_precision']}\n"
+            f"  {'':<11} outcomes {row['outcomes']}\n"
+            f"  {'':<11} correct by outcome {row['correct_by_outcome']}"
         )
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     output = RESULTS_DIR / f"bot-answers-{figures['date']}.json"

@@ -4,12 +4,16 @@ Two bots run one after the other on this machine, each alone:
 
 * this project's bot (``models/tthc.tar.gz``, its action server, the national catalog),
   with a five-turn conversation: a procedure question, a button, two follow-ups, thanks;
-* the bot ``rasa init --no-prompt`` creates (trained in a temporary folder), with a
-  four-turn conversation of its own domain (greet, mood, affirm, goodbye).
+* the plain bot of ``rasa init``: Rasa's own starter project (``rasa/cli/initial_project`` in
+  the installed package) copied to a temporary folder and trained there at bench time, with
+  a four-turn conversation of its own domain (greet, mood, affirm, goodbye).
 
-For each: p50/p95 per-turn latency with conversations run one by one, then with 20
-conversations at once, the throughput (turns per second) of both, and the Rasa server's
-resident memory (RSS) after the run. Ratios are ours / plain.
+Both are served the same way by ``bench.bot_servers`` (REST channel; ours with its action
+server). For each: p50/p95 per-turn latency with conversations run one by one, then with 20
+conversations at once, the throughput (turns per second) of both runs, and the Rasa server's
+resident memory (RSS) after the runs and at its peak. Ratios are ours / plain. The figures
+depend on the machine and on whatever else runs on it: the JSON records the CPU count and
+the load average.
 
 Usage (from the project root):
     .venv/bin/python -m bench.bot_latency [--database-url URL] [--conversations 20]
@@ -19,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -29,10 +35,19 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from bench.bot_servers import PROJECT_MODEL, VENV_BIN, Bot, catalog_database, rss_mb, running_bot
+from bench.bot_servers import (
+    PROJECT_MODEL,
+    QUIET,
+    VENV_BIN,
+    Servers,
+    catalog_database,
+    rss_mb,
+    running_servers,
+)
 from knowledge.config import PROJECT_ROOT
 
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
@@ -68,7 +83,9 @@ async def converse(client: httpx.AsyncClient, webhook: str, turns: Sequence[str]
     return seconds
 
 
-async def measure(bot: Bot, turns: Sequence[str], conversations: int, concurrency: int) -> dict:
+async def measure(
+    servers: Servers, turns: Sequence[str], conversations: int, concurrency: int
+) -> dict[str, Any]:
     """Run ``conversations`` conversations, ``concurrency`` at a time; latency and throughput."""
     limits = httpx.Limits(max_connections=concurrency + 5)
     async with httpx.AsyncClient(timeout=300.0, limits=limits) as client:
@@ -76,7 +93,7 @@ async def measure(bot: Bot, turns: Sequence[str], conversations: int, concurrenc
 
         async def one() -> list[float]:
             async with semaphore:
-                return await converse(client, bot.webhook, turns)
+                return await converse(client, servers.webhook, turns)
 
         started = time.perf_counter()
         results = await asyncio.gather(*(one() for _ in range(conversations)))
@@ -92,32 +109,49 @@ async def measure(bot: Bot, turns: Sequence[str], conversations: int, concurrenc
     }
 
 
-def benchmark(bot: Bot, turns: Sequence[str], conversations: int) -> dict:
-    """Warm up, then sequential and concurrent runs, then memory."""
-    asyncio.run(measure(bot, turns, 2, 1))  # first turns load models and build indexes
-    sequential = asyncio.run(measure(bot, turns, conversations, 1))
-    concurrent = asyncio.run(measure(bot, turns, conversations * 3, CONCURRENCY))
+def benchmark(servers: Servers, turns: Sequence[str], conversations: int) -> dict[str, Any]:
+    """Warm up, then a sequential and a concurrent run, then memory."""
+    asyncio.run(measure(servers, turns, 2, 1))  # first turns load models and build indexes
+    sequential = asyncio.run(measure(servers, turns, conversations, 1))
+    concurrent = asyncio.run(measure(servers, turns, conversations * 3, CONCURRENCY))
+    actions = servers.pids.get("actions")
     return {
         "sequential": sequential,
         "concurrent": concurrent,
-        "rasa_rss_mb": rss_mb(bot.rasa_pid),
-        "action_server_rss_mb": rss_mb(bot.actions_pid) if bot.actions_pid else None,
+        "rasa_rss_mb": rss_mb(servers.pids["rasa"]),
+        "rasa_peak_rss_mb": rss_mb(servers.pids["rasa"], peak=True),
+        "action_server_rss_mb": rss_mb(actions) if actions else None,
+        "action_server_peak_rss_mb": rss_mb(actions, peak=True) if actions else None,
     }
 
 
+def initial_project() -> Path:
+    """The starter project ``rasa init`` copies, inside the installed rasa package."""
+    spec = importlib.util.find_spec("rasa")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("rasa is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "cli" / "initial_project"
+
+
 def plain_rasa_model(folder: Path) -> tuple[Path, float]:
-    """Create the ``rasa init`` bot in ``folder`` (trained on creation): model, training time."""
+    """Copy ``rasa init``'s project into ``folder`` and train it: the model, training seconds."""
+    shutil.copytree(initial_project(), folder, ignore=shutil.ignore_patterns("__pycache__"))
     started = time.perf_counter()
-    subprocess.run(
-        [str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(folder)],
-        check=True,
+    trained = subprocess.run(
+        [
+            str(VENV_BIN / "rasa"), "train",
+            "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+            "--out", "models", "--fixed-model-name", "plain",
+        ],
         capture_output=True,
-        cwd=folder.parent,
-    )
-    models = sorted((folder / "models").glob("*.tar.gz"))
-    if not models:
-        raise RuntimeError("rasa init produced no model")
-    return models[-1], round(time.perf_counter() - started, 1)
+        text=True,
+        cwd=folder,
+        env={**os.environ, **QUIET},
+    )  # fmt: skip
+    model = folder / "models" / "plain.tar.gz"
+    if trained.returncode or not model.exists():
+        raise RuntimeError(f"training the rasa init project failed:\n{trained.stderr[-3000:]}")
+    return model, round(time.perf_counter() - started, 1)
 
 
 def ratio(ours: float, plain: float) -> float | None:
@@ -138,55 +172,59 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--model", type=Path, default=PROJECT_MODEL)
     args = parser.parse_args(argv)
 
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as scratch:
         scratch_dir = Path(scratch)
         plain_dir = scratch_dir / "plain-bot"
-        plain_dir.mkdir()
         plain_model, plain_training = plain_rasa_model(plain_dir)
-        with running_bot(plain_model, with_actions=False, cwd=plain_dir) as bot:
-            plain = benchmark(bot, PLAIN_CONVERSATION, args.conversations)
-        shutil.rmtree(plain_dir, ignore_errors=True)
+        with running_servers(plain_model, actions=False, cwd=plain_dir) as servers:
+            plain = benchmark(servers, PLAIN_CONVERSATION, args.conversations)
         database_url = catalog_database(args.database_url, scratch_dir)
-        with running_bot(args.model, with_actions=True, database_url=database_url) as bot:
-            ours = benchmark(bot, OUR_CONVERSATION, args.conversations)
+        with running_servers(args.model, database_url=database_url) as servers:
+            ours = benchmark(servers, OUR_CONVERSATION, args.conversations)
+    load_after = os.getloadavg()
 
     ratios = {
         f"{mode}_{key}": ratio(ours[mode][key], plain[mode][key])
         for mode in ("sequential", "concurrent")
         for key in ("p50_ms", "p95_ms", "throughput_turns_per_s")
     }
-    ratios["rasa_rss_mb"] = ratio(ours["rasa_rss_mb"], plain["rasa_rss_mb"])
+    for key in ("rasa_rss_mb", "rasa_peak_rss_mb"):
+        ratios[key] = ratio(ours[key], plain[key])
     figures = {
         "date": date.today().isoformat(),
-        "machine_cpus": _cpus(),
+        "model": str(args.model),
+        "machine_cpus": os.cpu_count(),
+        "load_average_1_5_15_before": [round(x, 2) for x in load_before],
+        "load_average_1_5_15_after": [round(x, 2) for x in load_after],
         "conversation_turns": {"ours": list(OUR_CONVERSATION), "plain": list(PLAIN_CONVERSATION)},
         "ours": ours,
         "plain_rasa_init": {**plain, "training_seconds": plain_training},
         "ratios_ours_over_plain": ratios,
     }
-    print("Per-turn latency through the REST channel (ms), throughput (turns/s), RSS (MiB)")
-    print(f"{'':<26}{'ours':>10}{'plain':>10}{'ratio':>8}")
+    print(
+        f"Per-turn latency through the REST channel (ms), throughput (turns/s), RSS (MiB);"
+        f" {os.cpu_count()} CPUs, load average before {figures['load_average_1_5_15_before']}"
+    )
+    print(f"{'':<34}{'ours':>10}{'plain':>10}{'ratio':>8}")
     for mode in ("sequential", "concurrent"):
         for key in ("p50_ms", "p95_ms", "throughput_turns_per_s"):
             label = f"{mode} {key}" if mode == "sequential" else f"{CONCURRENCY}x {key}"
             print(
-                f"{label:<26}{ours[mode][key]:>10}{plain[mode][key]:>10}{ratios[f'{mode}_{key}']:>8}"
+                f"{label:<34}{ours[mode][key]:>10}{plain[mode][key]:>10}"
+                f"{ratios[f'{mode}_{key}']:>8}"
             )
+    for key, label in (("rasa_rss_mb", "rasa server RSS"), ("rasa_peak_rss_mb", "rasa peak RSS")):
+        print(f"{label:<34}{ours[key]:>10}{plain[key]:>10}{ratios[key]:>8}")
     print(
-        f"{'rasa server RSS':<26}{ours['rasa_rss_mb']:>10}{plain['rasa_rss_mb']:>10}"
-        f"{ratios['rasa_rss_mb']:>8}"
+        f"{'action server RSS (peak)':<34}{ours['action_server_rss_mb']:>10}"
+        f"  ({ours['action_server_peak_rss_mb']})"
     )
-    print(f"{'action server RSS':<26}{ours['action_server_rss_mb']:>10}")
+    print(f"plain bot trained in {plain_training} s")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     output = RESULTS_DIR / f"bot-latency-{figures['date']}.json"
     output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"written {output}")
-
-
-def _cpus() -> int:
-    import os
-
-    return os.cpu_count() or 0
 
 
 if __name__ == "__main__":

@@ -1,21 +1,29 @@
-"""Start and stop real bot servers for the benchmarks: Rasa, optionally the action server.
+"""Start and stop the project's real servers: Rasa, the action server and the API.
 
-Shared by ``bench.bot_answers`` and ``bench.bot_latency``. Servers run as subprocesses on
-free ports (their output in a log file), and are stopped with their process group.
+The one place that knows how to run them, for the end-to-end tests (``tests/e2e``) and the
+bot benchmarks (``bench.bot_answers``, ``bench.bot_latency``). Each server is a subprocess in
+its own process group on a free port, its output in ``<logs>/<name>.log``; they start
+together, are polled until they answer, and stop together, politely then firmly.
+
+Example:
+    with running_servers(PROJECT_MODEL, database_url=url) as servers:
+        servers.send("chat-1", "lệ phí đăng ký khai sinh")
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -23,23 +31,44 @@ from knowledge.config import PROJECT_ROOT
 
 VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
 PROJECT_MODEL = PROJECT_ROOT / "models" / "tthc.tar.gz"
-START_TIMEOUT = 600.0
-TOKEN = "bench-rasa-token"
+CREDENTIALS = PROJECT_ROOT / "bot" / "credentials.yml"  # the REST channel
+RASA_TOKEN = "local-rasa-token"
+START_TIMEOUT = 600.0  # seconds: Rasa loads TensorFlow and the model on a busy 2-core machine
+# Fewer log lines, and no usage reports from Rasa's telemetry while measuring.
+QUIET = {
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "RASA_TELEMETRY_ENABLED": "false",
+}
+
+
+class ServerError(RuntimeError):
+    """A server exited before it answered, or did not answer in time (with its log's tail)."""
 
 
 @dataclass(frozen=True)
-class Bot:
-    """A running bot: its REST webhook, and the process ids of Rasa and the action server."""
+class Servers:
+    """Running servers: base URLs (None when not started), process ids and log files."""
 
-    url: str
-    rasa_pid: int
-    actions_pid: int | None
-    logs: Path
+    rasa_url: str
+    actions_url: str | None
+    api_url: str | None
+    database_url: str | None
+    pids: dict[str, int]
+    logs: dict[str, Path]
 
     @property
     def webhook(self) -> str:
-        """The REST channel's URL."""
-        return f"{self.url}/webhooks/rest/webhook"
+        """The URL of Rasa's REST channel."""
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    def send(self, sender: str, text: str, timeout: float = 60.0) -> list[dict[str, Any]]:
+        """Post ``text`` to the REST channel as ``sender``; return the bot's messages."""
+        response = httpx.post(
+            self.webhook, json={"sender": sender, "message": text}, timeout=timeout
+        )
+        response.raise_for_status()
+        return response.json()
 
 
 def free_port() -> int:
@@ -49,13 +78,40 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process (and its children) in MiB, from /proc."""
+def load_default_catalog(database_url: str) -> str:
+    """Migrate ``database_url`` and import the default catalog into it; return its source.
+
+    The default catalog is the national export when ../shared has it, else the sample.
+    """
+    from knowledge.catalog.importer import default_catalog_dir, import_json_catalog
+    from knowledge.db import make_engine, migrate, session_scope
+
+    migrate(database_url)
+    path, source = default_catalog_dir()
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        import_json_catalog(session, path, source=source)
+    engine.dispose()
+    return source
+
+
+def catalog_database(database_url: str | None, folder: Path) -> str:
+    """``database_url``, or a new SQLite database in ``folder`` holding the default catalog."""
+    if database_url:
+        return database_url
+    url = f"sqlite:///{folder / 'catalog.db'}"
+    load_default_catalog(url)
+    return url
+
+
+def rss_mb(pid: int, *, peak: bool = False) -> float:
+    """Resident memory of a process and its children in MiB, from /proc (peak: ``VmHWM``)."""
+    field = "VmHWM:" if peak else "VmRSS:"
     total = 0
     for candidate in [pid, *_children(pid)]:
         try:
             for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     total += int(line.split()[1])
         except OSError:
             continue
@@ -70,120 +126,49 @@ def _children(pid: int) -> list[int]:
     return [int(c) for c in found] + [g for c in found for g in _children(int(c))]
 
 
-def catalog_database(database_url: str | None, folder: Path) -> str:
-    """``database_url``, or a fresh SQLite database in ``folder`` with the default catalog.
-
-    The default catalog is the national export when ../shared has it, else the sample.
-    """
-    if database_url:
-        return database_url
-    from knowledge.catalog.importer import default_catalog_dir, import_json_catalog
-    from knowledge.db import make_engine, migrate, session_scope
-
-    url = f"sqlite:///{folder / 'catalog.db'}"
-    migrate(url)
-    engine = make_engine(url)
-    path, source = default_catalog_dir()
-    with session_scope(engine) as session:
-        import_json_catalog(session, path, source=source)
-    engine.dispose()
-    return url
+def tail(path: Path, lines: int = 40) -> str:
+    """The last ``lines`` lines of a log file."""
+    if not path.exists():
+        return "(no log)"
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
-@contextmanager
-def running_bot(
-    model: Path,
-    *,
-    with_actions: bool,
-    database_url: str | None = None,
-    cwd: Path = PROJECT_ROOT,
-) -> Iterator[Bot]:
-    """Run Rasa with ``model`` (and this project's action server when ``with_actions``)."""
-    folder = Path(tempfile.mkdtemp(prefix="tthc-bench-"))
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-    if database_url:
-        env["TTHC_DATABASE_URL"] = database_url
-    rasa_port = free_port()
-    command = [
-        str(VENV_BIN / "rasa"),
-        "run",
-        "--model",
-        str(model),
-        "--port",
-        str(rasa_port),
-        "--enable-api",
-        "--auth-token",
-        TOKEN,
-    ]
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    try:
-        if with_actions:
-            actions_port = free_port()
-            endpoints = folder / "endpoints.yml"
-            endpoints.write_text(
-                f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n',
-                encoding="utf-8",
-            )
-            command += [
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                str(PROJECT_ROOT / "bot" / "credentials.yml"),
-            ]
-            processes["actions"] = _start(
-                "actions",
-                [
-                    str(VENV_BIN / "rasa"),
-                    "run",
-                    "actions",
-                    "--actions",
-                    "actions",
-                    "--port",
-                    str(actions_port),
-                ],
-                env,
-                folder,
-                PROJECT_ROOT,
-            )
-            _wait(
-                f"http://127.0.0.1:{actions_port}/health",
-                processes["actions"],
-                folder / "actions.log",
-            )
-        processes["rasa"] = _start("rasa", command, env, folder, cwd)
-        url = f"http://127.0.0.1:{rasa_port}"
-        _wait(f"{url}/status?token={TOKEN}", processes["rasa"], folder / "rasa.log")
-        actions = processes.get("actions")
-        yield Bot(url, processes["rasa"].pid, actions.pid if actions else None, folder)
-    finally:
-        for process in processes.values():
-            _stop(process)
-
-
-def _start(
-    name: str, command: list[str], env: dict[str, str], logs: Path, cwd: Path
+def start(
+    name: str, command: list[str], env: Mapping[str, str], logs: Path, cwd: Path = PROJECT_ROOT
 ) -> subprocess.Popen[bytes]:
-    log = (logs / f"{name}.log").open("wb")
-    return subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    """Start ``command`` in its own process group, output to ``logs/name.log``."""
+    with (logs / f"{name}.log").open("wb") as log:
+        return subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=dict(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
-def _wait(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
+def wait_until_ready(
+    name: str, url: str, process: subprocess.Popen[bytes], logs: Path, timeout: float
+) -> None:
+    """Poll ``url`` until it answers 200; raise ``ServerError`` if the server dies or is late."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{url} exited:\n{log.read_text(errors='replace')[-3000:]}")
+            raise ServerError(
+                f"{name} exited with {process.returncode}:\n{tail(logs / f'{name}.log')}"
+            )
         try:
             if httpx.get(url, timeout=5.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(1.0)
-    raise RuntimeError(f"{url} not ready after {START_TIMEOUT:.0f} s")
+    raise ServerError(f"{name} not ready after {timeout:.0f} s:\n{tail(logs / f'{name}.log')}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by ``start`` (its whole process group), politely then firmly."""
     if process.poll() is not None:
         return
     os.killpg(process.pid, signal.SIGTERM)
@@ -192,3 +177,82 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+@contextmanager
+def running_servers(
+    model: Path,
+    *,
+    actions: bool = True,
+    api: bool = False,
+    database_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    token: str = RASA_TOKEN,
+    cwd: Path = PROJECT_ROOT,
+    timeout: float = START_TIMEOUT,
+) -> Iterator[Servers]:
+    """Run Rasa with ``model`` and the REST channel; with this project's action server and API.
+
+    Args:
+        model: the trained model Rasa serves.
+        actions: also run ``rasa run actions`` (this project's ``actions`` package).
+        api: also run the FastAPI app (it reaches Rasa through ``TTHC_RASA_URL``).
+        database_url: ``TTHC_DATABASE_URL`` of every server (else the settings' default).
+        env: more environment variables for every server.
+        token: the token of Rasa's HTTP API (``--enable-api``).
+        cwd: where Rasa runs.
+        timeout: seconds each server gets to answer its health check.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="tthc-servers-"))
+    ports = {name: free_port() for name in ("rasa", "actions", "api")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    variables = {**os.environ, **QUIET, "TTHC_RASA_URL": urls["rasa"], **(env or {})}
+    if database_url:
+        variables["TTHC_DATABASE_URL"] = database_url
+    rasa = [
+        str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(ports["rasa"]),
+        "--credentials", str(CREDENTIALS), "--enable-api", "--auth-token", token,
+    ]  # fmt: skip
+    commands: dict[str, tuple[list[str], Path]] = {}
+    if actions:
+        endpoints = folder / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "{urls["actions"]}/webhook"\n', encoding="utf-8"
+        )
+        rasa += ["--endpoints", str(endpoints)]
+        commands["actions"] = (
+            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+             "--port", str(ports["actions"])],
+            PROJECT_ROOT,
+        )  # fmt: skip
+    if api:
+        commands["api"] = (
+            [str(VENV_BIN / "uvicorn"), "knowledge.api.app:create_app", "--factory",
+             "--ws", "none",  # Rasa pins websockets 10, which uvicorn's auto-detection cannot use
+             "--host", "127.0.0.1", "--port", str(ports["api"])],
+            PROJECT_ROOT,
+        )  # fmt: skip
+    commands["rasa"] = (rasa, cwd)
+    health = {
+        "actions": f"{urls['actions']}/health",
+        "api": f"{urls['api']}/health",
+        "rasa": f"{urls['rasa']}/status?token={token}",
+    }
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name, (command, directory) in commands.items():
+            processes[name] = start(name, command, variables, folder, directory)
+        for name, process in processes.items():
+            wait_until_ready(name, health[name], process, folder, timeout)
+        yield Servers(
+            rasa_url=urls["rasa"],
+            actions_url=urls["actions"] if actions else None,
+            api_url=urls["api"] if api else None,
+            database_url=database_url,
+            pids={name: process.pid for name, process in processes.items()},
+            logs={name: folder / f"{name}.log" for name in processes},
+        )
+    finally:
+        for process in processes.values():
+            stop(process)
+        shutil.rmtree(folder, ignore_errors=True)

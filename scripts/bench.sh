@@ -2,10 +2,26 @@
 # Every benchmark `make bench` runs, in order; each prints its figures and writes
 # bench/results/<name>-<date>.json. The catalog is imported once into a temporary database
 # that the benchmarks share (the national export when ../shared has it, else the sample).
+#
+#   scripts/bench.sh                          every benchmark
+#   scripts/bench.sh bot_answers bot_latency  only these (names of the bench/ modules)
+#
+# The bot benchmarks serve models/tthc.tar.gz (what `make train` builds), or TTHC_BENCH_MODEL.
+# Latency figures depend on the machine and its load: bot_latency records both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 PY=.venv/bin/python
+MODEL=${TTHC_BENCH_MODEL:-models/tthc.tar.gz}
+SELECTED=("$@")
+
+# Whether the benchmark named $1 runs: all when none were named on the command line.
+wanted() {
+  [ ${#SELECTED[@]} -eq 0 ] && return 0
+  local name
+  for name in "${SELECTED[@]}"; do [ "$name" = "$1" ] && return 0; done
+  return 1
+}
 
 scratch=$(mktemp -d /tmp/tthc-bench.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
@@ -14,21 +30,31 @@ DB="sqlite:///$scratch/catalog.db"
 echo "== Loading the default catalog into $DB"
 TTHC_DATABASE_URL="$DB" .venv/bin/tthc catalog load-default --no-with-lists
 
-if [ -d ../shared/datasets/dvc-national-catalog/raw ]; then
+if wanted catalog_import && [ -d ../shared/datasets/dvc-national-catalog/raw ]; then
   echo "== Catalog import time and coverage (national export, 3 fresh databases)"
   $PY -m bench.catalog_import
 fi
-echo "== Search quality (FAQ questions)"
-$PY -m bench.search_eval --database-url "$DB"
-echo "== Search latency"
-$PY -m bench.search_latency --database-url "$DB"
-echo "== NLU cross-validation (5 folds, as written and without diacritics)"
-$PY -m bench.bot_nlu_cv --folds 5
-echo "== Bot answer accuracy end to end (FAQ questions through the REST channel)"
-$PY -m bench.bot_answers --database-url "$DB"
-echo "== Bot latency and memory, side by side with a plain \`rasa init\` bot"
-$PY -m bench.bot_latency --database-url "$DB"
-if [ -f bench/dossier_latency.py ]; then
+if wanted search_eval; then
+  echo "== Search quality (FAQ questions)"
+  $PY -m bench.search_eval --database-url "$DB"
+fi
+if wanted search_latency; then
+  echo "== Search latency"
+  $PY -m bench.search_latency --database-url "$DB"
+fi
+if wanted bot_nlu_cv; then
+  echo "== NLU cross-validation (5 folds, as written and without diacritics)"
+  $PY -m bench.bot_nlu_cv --folds 5
+fi
+if wanted bot_answers; then
+  echo "== Bot answer accuracy end to end (FAQ questions through the REST channel)"
+  $PY -m bench.bot_answers --database-url "$DB" --model "$MODEL"
+fi
+if wanted bot_latency; then
+  echo "== Bot latency and memory, side by side with a plain \`rasa init\` bot"
+  $PY -m bench.bot_latency --database-url "$DB" --model "$MODEL"
+fi
+if wanted dossier_latency && [ -f bench/dossier_latency.py ]; then
   echo "== Dossier lookup latency"
   $PY -m bench.dossier_latency
 fi

@@ -1,11 +1,17 @@
-"""Fixtures shared by every test package: temporary databases, with or without the sample catalog."""
+"""Fixtures shared by every test package: temporary databases, with or without the sample catalog.
+
+SQLite by default; the ``pg_*`` fixtures give the same on the PostgreSQL server named by
+``TTHC_TEST_POSTGRES_URL`` (``make test`` starts one), and skip when it is not set.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from knowledge.catalog.importer import import_json_catalog
@@ -62,3 +68,26 @@ def sample_database(configured_database: str) -> str:
     with session_scope(get_engine()) as session:
         import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
     return configured_database
+
+
+@pytest.fixture()
+def pg_engine() -> Iterator[Engine]:
+    """A PostgreSQL database emptied, then migrated to the newest schema."""
+    url = os.environ.get("TTHC_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("TTHC_TEST_POSTGRES_URL is not set (make test starts a server and sets it)")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    migrate(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def pg_sample_engine(pg_engine: Engine) -> Engine:
+    """``pg_engine`` holding the sample catalog (20 procedures)."""
+    with session_scope(pg_engine) as session:
+        import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
+    return pg_engine

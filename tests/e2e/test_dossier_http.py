@@ -7,24 +7,20 @@ server whose status source is an HTTP service on a closed port.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-import tests.e2e.conftest as e2e
-from knowledge.config import PROJECT_ROOT, get_settings
+from bench.bot_servers import free_port
+from knowledge.config import get_settings
 from knowledge.db import make_engine, session_scope
 from knowledge.dossiers.ingest import parse_dossier
 from knowledge.dossiers.lookup import not_verified_message
 from knowledge.dossiers.store import list_audit, procedure_name, upsert_dossier
-from tests.e2e.conftest import Servers
+from tests.e2e.conftest import Servers, start_servers
 
 pytestmark = pytest.mark.e2e
 
@@ -256,72 +252,17 @@ def test_pushed_through_the_api_then_found_by_the_bot_and_read_by_an_agent(
 @pytest.fixture(scope="module")
 def source_down(servers: Servers) -> Iterator[Servers]:
     """A second Rasa and action server whose status source is HTTP on a closed port."""
-    folder = Path(tempfile.mkdtemp(prefix="tthc-e2e-down-"))
-    rasa_port, actions_port = e2e.free_port(), e2e.free_port()
-    endpoints = folder / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n', encoding="utf-8"
-    )
-    env = {
-        **os.environ,
-        "TTHC_DATABASE_URL": servers.database_url,
-        "TTHC_DOSSIER_SOURCE": "http",
-        "TTHC_DOSSIER_SOURCE_URL": f"http://127.0.0.1:{e2e.free_port()}/api/dossiers",
-        "TTHC_DOSSIER_SOURCE_TIMEOUT": "1",
-        "TTHC_DOSSIER_SOURCE_RETRIES": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-    }
-    rasa = str(e2e.VENV_BIN / "rasa")
-    processes = {
-        "actions": e2e.start(
-            "actions",
-            [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-            env,
-            folder,
-        ),
-        "rasa": e2e.start(
-            "rasa",
-            [
-                rasa,
-                "run",
-                "--model",
-                str(e2e.MODEL),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                str(PROJECT_ROOT / "bot" / "credentials.yml"),
-                "--port",
-                str(rasa_port),
-            ],
-            env,
-            folder,
-        ),
-    }
-    try:
-        e2e.wait_until_ready(
-            "actions",
-            f"http://127.0.0.1:{actions_port}/health",
-            processes["actions"],
-            folder,
-            e2e.START_TIMEOUT,
-        )
-        e2e.wait_until_ready(
-            "rasa", f"http://127.0.0.1:{rasa_port}/", processes["rasa"], folder, e2e.START_TIMEOUT
-        )
-        down = Servers(
-            rasa_url=f"http://127.0.0.1:{rasa_port}",
-            actions_url=f"http://127.0.0.1:{actions_port}",
-            api_url=servers.api_url,
-            logs={name: folder / f"{name}.log" for name in processes},
-            database_url=servers.database_url,
-        )
+    closed = f"http://127.0.0.1:{free_port()}/api/dossiers"
+    with start_servers(
+        database_url=servers.database_url,
+        env={
+            "TTHC_DOSSIER_SOURCE": "http",
+            "TTHC_DOSSIER_SOURCE_URL": closed,
+            "TTHC_DOSSIER_SOURCE_TIMEOUT": "1",
+            "TTHC_DOSSIER_SOURCE_RETRIES": "1",
+        },
+    ) as down:
         yield down
-        down.client.close()
-    finally:
-        for process in processes.values():
-            e2e.stop(process)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_source_down_tells_the_citizen_and_does_not_count_a_failure(

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from knowledge.catalog.importer import import_json_catalog
 from knowledge.config import SAMPLE_CATALOG_DIR
-from knowledge.db import make_engine, migrate, session_scope
+from knowledge.db import session_scope
 from knowledge.errors import ImportFailed
 from knowledge.models import ProcedureStatus
 from knowledge.procedures import get_procedure, list_fields, set_procedure_status
 from knowledge.search import search_procedures
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture()
-def pg_engine() -> Iterator[Engine]:
-    """A PostgreSQL database emptied, then migrated to the newest schema."""
-    url = os.environ.get("TTHC_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("TTHC_TEST_POSTGRES_URL is not set (make test starts a server and sets it)")
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    migrate(url)
-    yield engine
-    engine.dispose()
 
 
 def test_catalog_round_trip_on_postgresql(pg_engine: Engine) -> None:
@@ -49,17 +31,18 @@ def test_catalog_round_trip_on_postgresql(pg_engine: Engine) -> None:
     assert hits[0].code == "2.000806"
 
 
-def test_status_change_on_postgresql(pg_engine: Engine) -> None:
+def test_status_change_on_postgresql(pg_sample_engine: Engine) -> None:
     from datetime import date
 
-    with session_scope(pg_engine) as session:
-        import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
+    with session_scope(pg_sample_engine) as session:
         set_procedure_status(session, "1.014063", ProcedureStatus.abolished,
                              decision_number="123/QĐ-UBND", on=date(2026, 7, 1),
                              replaced_by="2.001195")
-    with session_scope(pg_engine) as session:
+    with session_scope(pg_sample_engine) as session:
         card = get_procedure(session, "1.014063")
-    assert (card.status, card.status_decision, card.replaced_by_code) == ("abolished", "123/QĐ-UBND", "2.001195")
+    assert (card.status, card.status_decision, card.replaced_by_code) == (
+        "abolished", "123/QĐ-UBND", "2.001195"
+    )
 
 
 def test_failed_import_leaves_postgresql_untouched(pg_engine: Engine, tmp_path) -> None:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from knowledge.catalog.importer import import_json_catalog
-from knowledge.config import SAMPLE_CATALOG_DIR
-from knowledge.db import make_engine, migrate, session_scope
+from knowledge.db import session_scope
 from knowledge.dossiers.demo import generate_demo_dossiers
 from knowledge.dossiers.ingest import import_dossiers, parse_dossier
 from knowledge.dossiers.lookup import lookup_dossier
@@ -27,30 +23,13 @@ from tests.knowledge.dossiers.conftest import CODE, NOW, payload
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture()
-def pg_engine() -> Iterator[Engine]:
-    """An emptied, migrated PostgreSQL database holding the sample catalog."""
-    url = os.environ.get("TTHC_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("TTHC_TEST_POSTGRES_URL is not set (make test starts a server and sets it)")
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    migrate(url)
-    with session_scope(engine) as session:
-        import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
-    yield engine
-    engine.dispose()
-
-
-def test_store_history_and_audit_on_postgresql(pg_engine: Engine) -> None:
-    with session_scope(pg_engine) as session:
+def test_store_history_and_audit_on_postgresql(pg_sample_engine: Engine) -> None:
+    with session_scope(pg_sample_engine) as session:
         upsert_dossier(session, parse_dossier(payload()), now=NOW)
-    with session_scope(pg_engine) as session:
+    with session_scope(pg_sample_engine) as session:
         upsert_dossier(session, parse_dossier(payload(state="result_ready",
                                                       changed_at="2025-11-28T10:00:00")), now=NOW)
-    with session_scope(pg_engine) as session:
+    with session_scope(pg_sample_engine) as session:
         view = read_dossier_audited(session, CODE, "agent-lan", now=NOW)
         with pytest.raises(NotFoundError):
             read_dossier_audited(session, "000.00.12.H48-251120-0999", "agent-lan", now=NOW)
@@ -60,19 +39,21 @@ def test_store_history_and_audit_on_postgresql(pg_engine: Engine) -> None:
     assert [h.state.value for h in view.history] == ["received", "in_progress", "result_ready"]
 
 
-def test_failed_import_leaves_postgresql_untouched(pg_engine: Engine, tmp_path: Path) -> None:
+def test_failed_import_leaves_postgresql_untouched(
+    pg_sample_engine: Engine, tmp_path: Path
+) -> None:
     path = tmp_path / "push.json"
     path.write_text(json.dumps([payload(), payload(code="bad")]), encoding="utf-8")
-    with pytest.raises(ImportFailed), session_scope(pg_engine) as session:
+    with pytest.raises(ImportFailed), session_scope(pg_sample_engine) as session:
         import_dossiers(session, path, now=NOW)
-    with session_scope(pg_engine) as session:
+    with session_scope(pg_sample_engine) as session:
         assert session.scalar(select(func.count(Dossier.id))) == 0
 
 
-def test_demo_bulk_insert_then_lookup_and_lockout_on_postgresql(pg_engine: Engine) -> None:
-    with session_scope(pg_engine) as session:
+def test_demo_bulk_insert_then_lookup_and_lockout_on_postgresql(pg_sample_engine: Engine) -> None:
+    with session_scope(pg_sample_engine) as session:
         report = generate_demo_dossiers(session, 300, seed=4, now=NOW, chunk_size=120)
-    with session_scope(pg_engine) as session:
+    with session_scope(pg_sample_engine) as session:
         upsert_dossier(session, parse_dossier(payload()), now=NOW)  # ids keep working after bulk
         example = report.examples[0]
         assert lookup_dossier(session, "pg-1", example.code, example.phone_last4,
