@@ -20,6 +20,7 @@ from knowledge.search import (
     search_procedures,
     service,
 )
+from knowledge.search.index import Weights
 from knowledge.text import Lexicon, fold_accents
 from knowledge.text.lexicon import LexiconEntry
 
@@ -57,7 +58,9 @@ DOCUMENTS = [
     document(
         "1.000656",
         "Thủ tục đăng ký khai tử",
-        body="Người thân của người chết nộp tờ khai và giấy báo tử.",
+        # As long as the body of the next one: the ranking compares names, not lengths.
+        body="Người thân của người chết nộp tờ khai đăng ký khai tử và giấy báo tử hoặc giấy "
+        "tờ thay thế giấy báo tử; công chức tư pháp ghi vào Sổ hộ tịch và cấp trích lục.",
     ),
     document(
         "2.000635",
@@ -239,6 +242,20 @@ def test_name_match_beats_body_only_match(index: ProcedureIndex) -> None:
     assert "2.000635" in ranked  # found through its body, but below the named procedure
 
 
+def test_fuller_record_ranks_above_a_bare_twin_that_stays_findable() -> None:
+    steps = "Người đề nghị nộp tờ khai, bản sao giấy tờ tùy thân và ảnh; cơ quan kiểm tra, "
+    twins = [
+        document("9.000001", "Cấp giấy xác nhận cư trú", body="Nộp tờ khai."),
+        document("9.000002", "Cấp giấy xác nhận cư trú", body=steps * 6 + "trả kết quả."),
+        document("9.000003", "Cấp giấy xác nhận độc thân", body=""),
+    ]
+    index = ProcedureIndex.build(twins, lexicon=LEXICON)
+    assert codes(index, "xác nhận cư trú")[:2] == ["9.000002", "9.000001"]
+    neutral = ProcedureIndex.build(twins, weights=Weights(body_length=0), lexicon=LEXICON)
+    assert codes(neutral, "xác nhận cư trú")[:2] == ["9.000001", "9.000002"]  # code order
+    assert codes(index, "xác nhận độc thân")[0] == "9.000003"
+
+
 def test_abolished_procedure_ranks_below_in_force_twin(index: ProcedureIndex) -> None:
     hits = index.search("đăng ký khai sinh lưu động")
     ranked = [h.code for h in hits]
@@ -298,6 +315,7 @@ def session(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sess
                     name="Thủ tục đăng ký kết hôn",
                     levels="Cấp tỉnh, Cấp xã",
                     field=civil_status,
+                    steps="Hai bên nam, nữ nộp tờ khai đăng ký kết hôn và cùng có mặt.",
                     competent_agency="Ủy ban nhân dân cấp xã",
                 ),
             ]
