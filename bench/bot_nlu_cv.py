@@ -11,7 +11,12 @@ trained on four fifths and tested on the rest three ways:
 An example predicted as ``nlu_fallback`` counts as wrong; the fallback rate is reported too.
 
 Usage (from the project root):
-    .venv/bin/python -m bench.bot_nlu_cv [--folds 5] [--epochs N]
+    .venv/bin/python -m bench.bot_nlu_cv [--folds 5] [--epochs N] [--only-folds K]
+        [--as-written-only]
+
+``--epochs`` overrides the DIET epochs of the config, ``--only-folds`` runs the first K folds
+of the split and ``--as-written-only`` skips the accentless copy: quick checks while tuning,
+never the reported figures.
 """
 
 from __future__ import annotations
@@ -80,14 +85,30 @@ def train(examples: Sequence[Example], folder: Path, config: Path) -> str:
     return model
 
 
-def predict(model_path: str, texts: Sequence[str]) -> list[str]:
-    """The intent the trained model gives each text (``nlu_fallback`` included)."""
+Ranking = list[tuple[str, float]]
+
+
+def predict(model_path: str, texts: Sequence[str]) -> list[tuple[str, Ranking]]:
+    """The intent given to each text (``nlu_fallback`` included) and the two best intents.
+
+    The two best intents and their confidences come from the classifier's ranking, before
+    the fallback: what the fallback decided on.
+    """
     from rasa.core.agent import Agent
 
     agent = Agent.load(model_path)
 
-    async def parse_all() -> list[str]:
-        return [(await agent.parse_message(text))["intent"]["name"] for text in texts]
+    async def parse_all() -> list[tuple[str, Ranking]]:
+        results = []
+        for text in texts:
+            parsed = await agent.parse_message(text)
+            ranking = [
+                (item["name"], round(float(item["confidence"]), 3))
+                for item in parsed.get("intent_ranking", [])
+                if item["name"] != FALLBACK
+            ][:2]
+            results.append((parsed["intent"]["name"], ranking))
+        return results
 
     return asyncio.run(parse_all())
 
@@ -115,20 +136,48 @@ def scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, object]:
     }
 
 
+def config_with_epochs(config: Path, epochs: int, folder: Path) -> Path:
+    """A copy of ``config`` in ``folder`` whose DIETClassifier trains for ``epochs``."""
+    import yaml
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    for component in data["pipeline"]:
+        if component["name"] == "DIETClassifier":
+            component["epochs"] = epochs
+    copy = folder / "config.yml"
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return copy
+
+
 def cross_validate(
-    examples: Sequence[Example], folds: int, config: Path, seed: int = 42
+    examples: Sequence[Example],
+    folds: int,
+    config: Path,
+    seed: int = 42,
+    only_folds: int | None = None,
+    accentless_copy: bool = True,
 ) -> dict[str, object]:
-    """Run the k-fold cross-validation; return pooled scores per setting and timings."""
+    """Run the k-fold cross-validation; return pooled scores per setting and timings.
+
+    ``only_folds`` stops after that many folds; ``accentless_copy=False`` skips the model
+    trained on the stripped copy (both for quick checks only).
+    """
     from sklearn.model_selection import StratifiedKFold
 
-    settings = ("as written", "test accentless", "accentless copy")
+    settings: tuple[str, ...] = ("as written", "test accentless", "accentless copy")
+    if not accentless_copy:
+        settings = settings[:2]
     gold: dict[str, list[str]] = {s: [] for s in settings}
     predicted: dict[str, list[str]] = {s: [] for s in settings}
+    rankings: dict[str, list[Ranking]] = {s: [] for s in settings}
     confusions: dict[str, int] = {}
+    errors: list[dict[str, object]] = []
     train_seconds: list[float] = []
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     intents = [intent for _, intent in examples]
     for fold, (train_idx, test_idx) in enumerate(splitter.split(examples, intents), start=1):
+        if only_folds is not None and fold > only_folds:
+            break
         train_set = [examples[i] for i in train_idx]
         test_set = [examples[i] for i in test_idx]
         for name, train_examples, test_sets in (
@@ -143,23 +192,41 @@ def cross_validate(
                 {"accentless copy": strip_accents(test_set)},
             ),
         ):
+            if name not in settings:
+                continue
             with tempfile.TemporaryDirectory() as folder:
                 started = time.perf_counter()
                 model = train(train_examples, Path(folder), config)
                 train_seconds.append(time.perf_counter() - started)
                 for setting, tests in test_sets.items():
-                    guesses = predict(model, [text for text, _ in tests])
+                    parsed = predict(model, [text for text, _ in tests])
+                    guesses = [guess for guess, _ in parsed]
                     gold[setting] += [intent for _, intent in tests]
                     predicted[setting] += guesses
-                    for (_, intent), guess in zip(tests, guesses, strict=True):
+                    rankings[setting] += [ranking for _, ranking in parsed]
+                    for (text, intent), (guess, ranking) in zip(tests, parsed, strict=True):
                         if guess != intent:
                             key = f"{intent} -> {guess}"
                             confusions[key] = confusions.get(key, 0) + 1
+                            errors.append(
+                                {
+                                    "setting": setting,
+                                    "text": text,
+                                    "gold": intent,
+                                    "predicted": guess,
+                                    "ranking": ranking,
+                                }
+                            )
             print(f"fold {fold}/{folds} {name}: trained in {train_seconds[-1]:.0f} s", flush=True)
     return {
         "results": {s: scores(gold[s], predicted[s]) for s in settings},
         "train_seconds_mean": round(sum(train_seconds) / len(train_seconds), 1),
         "top_confusions": dict(sorted(confusions.items(), key=lambda kv: -kv[1])[:15]),
+        "errors": errors,
+        # per setting, in test order: gold intent and the classifier's two best intents
+        "rankings": {
+            s: [[g, *r] for g, r in zip(gold[s], rankings[s], strict=True)] for s in settings
+        },
     }
 
 
@@ -168,9 +235,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--config", type=Path, default=CONFIG)
+    parser.add_argument("--data", type=Path, default=NLU_DIR, help="the NLU training data")
+    parser.add_argument("--epochs", type=int, help="override the DIET epochs (quick checks)")
+    parser.add_argument("--only-folds", type=int, help="run only the first K folds (quick checks)")
+    parser.add_argument(
+        "--as-written-only", action="store_true", help="skip the accentless copy (quick checks)"
+    )
+    parser.add_argument("--output", type=Path, help="the JSON file to write (default: dated)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TQDM_DISABLE", "1")  # no progress bar per epoch and fold
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # Rasa: no progress bar per epoch and fold
     from rasa.utils.log_utils import configure_structlog
 
     logging.basicConfig(level=logging.WARNING)
@@ -178,14 +252,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     for noisy in ("rasa", "tensorflow", "absl"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
-    examples = load_examples()
+    examples = load_examples(args.data)
     started = time.perf_counter()
-    figures = cross_validate(examples, args.folds, args.config)
+    with tempfile.TemporaryDirectory() as scratch:
+        config = args.config
+        if args.epochs:
+            config = config_with_epochs(args.config, args.epochs, Path(scratch))
+        figures = cross_validate(
+            examples,
+            args.folds,
+            config,
+            only_folds=args.only_folds,
+            accentless_copy=not args.as_written_only,
+        )
+    quick = bool(args.epochs or args.only_folds or args.as_written_only)
     figures = {
         "date": date.today().isoformat(),
         "examples": len(examples),
         "intents": len({intent for _, intent in examples}),
         "folds": args.folds,
+        "only_folds": args.only_folds,
+        "epochs_override": args.epochs,
         "config": str(args.config.relative_to(PROJECT_ROOT))
         if args.config.is_relative_to(PROJECT_ROOT)
         else str(args.config),
@@ -199,8 +286,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"{setting:<18}{row['accuracy']:>10.3f}{row['macro_f1']:>10.3f}{row['fallback_rate']:>10.3f}"
         )
     print(f"mean training time per fold: {figures['train_seconds_mean']} s")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    output = RESULTS_DIR / f"bot-nlu-cv-{figures['date']}.json"
+    print("most frequent confusions:")
+    for pair, count in list(figures["top_confusions"].items())[:10]:  # type: ignore[union-attr]
+        print(f"  {count:>4}  {pair}")
+    suffix = "-quick" if quick else ""
+    output = args.output or RESULTS_DIR / f"bot-nlu-cv-{figures['date']}{suffix}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"written {output}")
 
