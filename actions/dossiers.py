@@ -107,8 +107,7 @@ def _moment(value: datetime) -> str:
     return f"{value:%H:%M} ngày {value:%d/%m/%Y}"
 
 
-def status_message(view: DossierCitizenView, now: datetime, hotline: str,
-                   portal_url: str) -> str:
+def status_message(view: DossierCitizenView, now: datetime, hotline: str, portal_url: str) -> str:
     """The answer for a verified citizen: step, agency, dates, delay, what to supplement, result.
 
     Example (in progress, on time):
@@ -120,22 +119,35 @@ def status_message(view: DossierCitizenView, now: datetime, hotline: str,
     """
     state = view.state
     where = f" tại {view.handling_agency}" if view.handling_agency else ""
-    step = f" (bước \"{view.current_step}\")" if view.current_step else ""
+    step = f' (bước "{view.current_step}")' if view.current_step else ""
     finished = f" lúc {_moment(view.finished_at)}" if view.finished_at else ""
     lines = [
-        HEADER.format(code=view.code, procedure=view.procedure_name,
-                      name=view.applicant_name_masked),
+        HEADER.format(
+            code=view.code, procedure=view.procedure_name, name=view.applicant_name_masked
+        ),
         STATUS[state].format(where=where, step=step, finished=finished),
-        (RECEIVED_DUE.format(received=_moment(view.received_at), due=_moment(view.due_at))
-         if view.due_at else RECEIVED_ONLY.format(received=_moment(view.received_at))),
+        (
+            RECEIVED_DUE.format(received=_moment(view.received_at), due=_moment(view.due_at))
+            if view.due_at
+            else RECEIVED_ONLY.format(received=_moment(view.received_at))
+        ),
     ]
     if state is DossierState.needs_supplement:
-        lines.append(SUPPLEMENT.format(reason=view.state_reason or "(xem thông báo của cơ quan)",
-                                       receiving_agency=view.receiving_agency,
-                                       portal_url=portal_url))
+        lines.append(
+            SUPPLEMENT.format(
+                reason=view.state_reason or "(xem thông báo của cơ quan)",
+                receiving_agency=view.receiving_agency,
+                portal_url=portal_url,
+            )
+        )
     if state is DossierState.rejected:
-        lines.append(REJECTED.format(reason=view.state_reason or "(xem văn bản trả lời)",
-                                     receiving_agency=view.receiving_agency, hotline=hotline))
+        lines.append(
+            REJECTED.format(
+                reason=view.state_reason or "(xem văn bản trả lời)",
+                receiving_agency=view.receiving_agency,
+                hotline=hotline,
+            )
+        )
     if view.overdue and state is DossierState.result_ready:
         lines.append(LATE_RESULT.format(hotline=hotline))
     elif view.overdue and view.due_at is not None:
@@ -143,12 +155,17 @@ def status_message(view: DossierCitizenView, now: datetime, hotline: str,
         late = f"{days} ngày làm việc" if days else "(từ hôm nay)"
         lines.append(OVERDUE.format(days=late, hotline=hotline))
     if state is DossierState.result_ready:
-        lines.append(COLLECT_POSTAL if view.result_delivery is ResultDelivery.postal
-                     else COLLECT_COUNTER.format(receiving_agency=view.receiving_agency))
-    elif state in (DossierState.received, DossierState.in_progress,
-                   DossierState.needs_supplement):
-        lines.append(WILL_COLLECT_POSTAL if view.result_delivery is ResultDelivery.postal
-                     else WILL_COLLECT_COUNTER.format(receiving_agency=view.receiving_agency))
+        lines.append(
+            COLLECT_POSTAL
+            if view.result_delivery is ResultDelivery.postal
+            else COLLECT_COUNTER.format(receiving_agency=view.receiving_agency)
+        )
+    elif state in (DossierState.received, DossierState.in_progress, DossierState.needs_supplement):
+        lines.append(
+            WILL_COLLECT_POSTAL
+            if view.result_delivery is ResultDelivery.postal
+            else WILL_COLLECT_COUNTER.format(receiving_agency=view.receiving_agency)
+        )
     elif state is DossierState.returned and view.result_delivery is ResultDelivery.postal:
         lines.append(RETURNED_POSTAL)
     if view.fee_paid_online and state not in (DossierState.rejected, DossierState.withdrawn):
@@ -304,7 +321,9 @@ class ActionAnswerDossierStatus(Action):
     ) -> list[EventType]:
         """Answer with the status (verified), the generic failure, or the lockout."""
         text = await asyncio.to_thread(
-            answer_lookup, tracker.sender_id, tracker.get_slot(CODE_SLOT),
+            answer_lookup,
+            tracker.sender_id,
+            tracker.get_slot(CODE_SLOT),
             tracker.get_slot(DIGITS_SLOT),
         )
         dispatcher.utter_message(text=text)

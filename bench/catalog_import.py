@@ -57,8 +57,11 @@ def main(runs: int = 3) -> dict[str, object]:
         "all_channels_time_share": round(coverage.all_time_share, 4),
         "all_channels_fee_share": round(coverage.all_fee_share, 4),
         "per_channel": {
-            row.label: {"procedures": row.procedures, "time_share": round(row.time_share, 4),
-                        "fee_share": round(row.fee_share, 4)}
+            row.label: {
+                "procedures": row.procedures,
+                "time_share": round(row.time_share, 4),
+                "fee_share": round(row.fee_share, 4),
+            }
             for row in coverage.rows
         },
         "runs": runs,

@@ -72,15 +72,21 @@ def prepare_database(folder: Path, catalog_url: str | None, count: int) -> tuple
     started = time.perf_counter()
     with session_scope(engine) as session:
         report = generate_demo_dossiers(
-            session, count, seed=20251120,
+            session,
+            count,
+            seed=20251120,
             progress=lambda done: print(f"  {done} dossiers") if done % 20000 == 0 else None,
         )
     seconds = time.perf_counter() - started
     engine.dispose()
     size_mb = Path(url.removeprefix("sqlite:///")).stat().st_size / 2**20
     print(f"{report.created} dossiers ({report.events} history entries) in {seconds:.1f} s")
-    return url, {"dossiers": report.created, "history_entries": report.events,
-                 "insert_seconds": round(seconds, 1), "database_mb": round(size_mb, 1)}
+    return url, {
+        "dossiers": report.created,
+        "history_entries": report.events,
+        "insert_seconds": round(seconds, 1),
+        "database_mb": round(size_mb, 1),
+    }
 
 
 def sample_dossiers(url: str, lookups: int) -> list[tuple[str, str]]:
@@ -108,8 +114,11 @@ def direct(url: str, samples: list[tuple[str, str]]) -> dict[str, Any]:
         with session_scope(engine) as session:
             return lookup_dossier(session, f"bench-{uuid.uuid4().hex}", code, digits).outcome
 
-    def timed(call: Callable[[str, str], LookupOutcome], expected: LookupOutcome,
-              pairs: list[tuple[str, str]]) -> dict[str, float]:
+    def timed(
+        call: Callable[[str, str], LookupOutcome],
+        expected: LookupOutcome,
+        pairs: list[tuple[str, str]],
+    ) -> dict[str, float]:
         for code, digits in pairs[:WARMUP]:
             call(code, digits)
         seconds = []
@@ -122,8 +131,9 @@ def direct(url: str, samples: list[tuple[str, str]]) -> dict[str, Any]:
 
     figures = {
         "verified": timed(one, LookupOutcome.verified, samples),
-        "wrong_digits": timed(one, LookupOutcome.not_verified,
-                              [(code, wrong(digits)) for code, digits in samples]),
+        "wrong_digits": timed(
+            one, LookupOutcome.not_verified, [(code, wrong(digits)) for code, digits in samples]
+        ),
     }
     engine.dispose()
     return figures
@@ -131,9 +141,10 @@ def direct(url: str, samples: list[tuple[str, str]]) -> dict[str, Any]:
 
 def through_bot(url: str, model: Path, samples: list[tuple[str, str]]) -> dict[str, Any]:
     """Latency of a lookup through Rasa's REST channel and the action server."""
-    with running_bot(model, with_actions=True, database_url=url) as bot, httpx.Client(
-        timeout=120.0
-    ) as client:
+    with (
+        running_bot(model, with_actions=True, database_url=url) as bot,
+        httpx.Client(timeout=120.0) as client,
+    ):
 
         def send(sender: str, text: str) -> tuple[str, float]:
             started = time.perf_counter()
@@ -168,8 +179,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         samples = sample_dossiers(url, args.lookups)
         figures: dict[str, Any] = {
             "date": date.today().isoformat(),
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                        "sqlite": sqlite3.sqlite_version},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "sqlite": sqlite3.sqlite_version,
+            },
             "store": store,
             "lookups": len(samples) - WARMUP,
             "direct": direct(url, samples),
@@ -185,14 +199,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def print_figures(figures: dict[str, Any]) -> None:
     """Print the figures as plain lines."""
     store = figures["store"]
-    print(f"store: {store['dossiers']:,} dossiers, {store['history_entries']:,} history entries,"
-          f" inserted in {store['insert_seconds']} s, {store['database_mb']} MB")
+    print(
+        f"store: {store['dossiers']:,} dossiers, {store['history_entries']:,} history entries,"
+        f" inserted in {store['insert_seconds']} s, {store['database_mb']} MB"
+    )
     rows = [(f"direct {k}", v) for k, v in figures["direct"].items()]
     rows += [(f"bot {k}", v) for k, v in figures.get("bot", {}).items()]
     print(f"{figures['lookups']} lookups each, random dossiers, one conversation per lookup")
     for label, m in rows:
-        print(f"  {label:<36} p50 {m['p50_ms']:>8.2f} ms  p95 {m['p95_ms']:>8.2f} ms"
-              f"  p99 {m['p99_ms']:>8.2f} ms  max {m['max_ms']:>8.2f} ms")
+        print(
+            f"  {label:<36} p50 {m['p50_ms']:>8.2f} ms  p95 {m['p95_ms']:>8.2f} ms"
+            f"  p99 {m['p99_ms']:>8.2f} ms  max {m['max_ms']:>8.2f} ms"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

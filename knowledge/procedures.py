@@ -82,11 +82,14 @@ def get_procedure(session: Session, code: str) -> ProcedureCard:
             )
             for c in p.channels
         ],
-        papers=[PaperInfo(group=x.group, name=x.name, template=x.template, copies=x.copies)
-                for x in p.papers],
+        papers=[
+            PaperInfo(group=x.group, name=x.name, template=x.template, copies=x.copies)
+            for x in p.papers
+        ],
         papers_text=p.papers_text,
-        legal_documents=[LegalDocumentInfo(number=d.number, title=d.title)
-                         for d in p.legal_documents],
+        legal_documents=[
+            LegalDocumentInfo(number=d.number, title=d.title) for d in p.legal_documents
+        ],
     )
 
 

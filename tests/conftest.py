@@ -27,6 +27,13 @@ def database_url(tmp_path: Path) -> str:
     return url
 
 
+def with_sample_catalog(engine: Engine) -> Engine:
+    """``engine`` with the sample catalog (20 procedures) imported into its database."""
+    with session_scope(engine) as session:
+        import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
+    return engine
+
+
 @pytest.fixture()
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on the fresh database."""
@@ -38,9 +45,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture()
 def sample_engine(engine: Engine) -> Engine:
     """An engine on a database holding the sample catalog (20 procedures)."""
-    with session_scope(engine) as session:
-        import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
-    return engine
+    return with_sample_catalog(engine)
 
 
 @pytest.fixture()
@@ -65,8 +70,7 @@ def national_catalog_dir() -> Path:
 @pytest.fixture()
 def sample_database(configured_database: str) -> str:
     """The configured database (TTHC_DATABASE_URL) holding the sample catalog, for actions."""
-    with session_scope(get_engine()) as session:
-        import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
+    with_sample_catalog(get_engine())
     return configured_database
 
 
@@ -88,6 +92,4 @@ def pg_engine() -> Iterator[Engine]:
 @pytest.fixture()
 def pg_sample_engine(pg_engine: Engine) -> Engine:
     """``pg_engine`` holding the sample catalog (20 procedures)."""
-    with session_scope(pg_engine) as session:
-        import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
-    return pg_engine
+    return with_sample_catalog(pg_engine)

@@ -50,9 +50,14 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
         key_func=get_remote_address, default_limits=[rate_limit or get_settings().api_rate_limit]
     )
     # Ingestion is authenticated by the one-stop system's token and comes in bursts.
-    for route in (dossiers.create_or_update_dossier, health.read_health, pages.read_chat_page,
-                  pages.read_lookup_page,
-                  pages.read_lookup_page_for_code, pages.read_static):
+    for route in (
+        dossiers.create_or_update_dossier,
+        health.read_health,
+        pages.read_chat_page,
+        pages.read_lookup_page,
+        pages.read_lookup_page_for_code,
+        pages.read_static,
+    ):
         limiter.exempt(route)
     app.state.limiter = limiter
     app.add_middleware(SlowAPIMiddleware)
@@ -64,7 +69,9 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields_ = ", ".join(".".join(str(p) for p in e["loc"] if p != "query") for e in exc.errors())
+        fields_ = ", ".join(
+            ".".join(str(p) for p in e["loc"] if p != "query") for e in exc.errors()
+        )
         return JSONResponse(
             status_code=422,
             content={"detail": f"Yêu cầu không hợp lệ ({fields_}).", "errors": exc.errors()},

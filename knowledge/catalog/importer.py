@@ -20,10 +20,14 @@ import openpyxl
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from knowledge.catalog.parsing import MismatchedRecordError, ProcedureRecord, RecordError, parse_record
+from knowledge.catalog.parsing import (
+    MismatchedRecordError,
+    ProcedureRecord,
+    RecordError,
+    parse_record,
+)
 from knowledge.config import NATIONAL_CATALOG_DIR, SAMPLE_CATALOG_DIR
 from knowledge.errors import ImportFailed, InvalidInputError
-from knowledge.procedures import PROCEDURE_CODE_RE
 from knowledge.models import (
     CatalogImport,
     Channel,
@@ -34,6 +38,7 @@ from knowledge.models import (
     Procedure,
     RequiredPaper,
 )
+from knowledge.procedures import PROCEDURE_CODE_RE
 from knowledge.schemas import ImportReport
 
 logger = logging.getLogger(__name__)
@@ -91,18 +96,26 @@ def import_json_catalog(
     for record, ministry in records:
         writer.upsert(record, ministry=ministry, source=source)
     session.add(
-        CatalogImport(source_path=str(path), kind="json", started_at=datetime.now(),
-                      imported=len(records), skipped=len(skipped))
+        CatalogImport(
+            source_path=str(path),
+            kind="json",
+            started_at=datetime.now(),
+            imported=len(records),
+            skipped=len(skipped),
+        )
     )
     session.flush()
-    report = ImportReport(imported=len(records), skipped=skipped,
-                          seconds=time.perf_counter() - started)
+    report = ImportReport(
+        imported=len(records), skipped=skipped, seconds=time.perf_counter() - started
+    )
     logger.info("imported %d procedures from %s (%d skipped)", report.imported, path, len(skipped))
     return report
 
 
 def import_index_sheet(session: Session, path: Path) -> ImportReport:
-    """Import a ministry's Excel index sheet (Mã số, Tên, Cơ quan ban hành, Cơ quan thực hiện, Lĩnh vực).
+    """Import a ministry's Excel index sheet.
+
+    Its columns: Mã số, Tên, Cơ quan ban hành, Cơ quan thực hiện, Lĩnh vực.
 
     Procedures already in the catalog get the sheet's name and field, and its implementing
     agency when they have none; codes new to the catalog are added with what the sheet holds.
@@ -123,23 +136,34 @@ def import_index_sheet(session: Session, path: Path) -> ImportReport:
         elif not name:
             problems.append((where, "thiếu tên thủ tục"))
         else:
-            entries.append({
-                "code": code,
-                "name": name,
-                "issuer": _clean_cell(cells[2]),
-                "agency": _clean_cell(cells[3]),
-                "field": _clean_cell(cells[4]),
-            })
+            entries.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "issuer": _clean_cell(cells[2]),
+                    "agency": _clean_cell(cells[3]),
+                    "field": _clean_cell(cells[4]),
+                }
+            )
     if not rows:
-        raise InvalidInputError(f"{path.name}: không có dòng dữ liệu nào dưới tiêu đề {SHEET_HEADER}")
+        raise InvalidInputError(
+            f"{path.name}: không có dòng dữ liệu nào dưới tiêu đề {SHEET_HEADER}"
+        )
     _fail_on(problems, total=len(rows))
     _check_duplicates((e["code"] or "" for e in entries), where=path.name)
 
     writer = _CatalogWriter(session)
     for entry in entries:
         writer.merge_index_entry(entry)
-    session.add(CatalogImport(source_path=str(path), kind="excel", started_at=datetime.now(),
-                              imported=len(entries), skipped=0))
+    session.add(
+        CatalogImport(
+            source_path=str(path),
+            kind="excel",
+            started_at=datetime.now(),
+            imported=len(entries),
+            skipped=0,
+        )
+    )
     session.flush()
     return ImportReport(imported=len(entries), seconds=time.perf_counter() - started)
 
@@ -162,8 +186,11 @@ def _fail_on(problems: list[tuple[str, str]], *, total: int) -> None:
 
 def _check_duplicates(codes: Iterable[str], where: str = "") -> None:
     counts = Counter(codes)
-    problems = [(where or code, f"mã thủ tục {code} xuất hiện {n} lần")
-                for code, n in counts.items() if n > 1]
+    problems = [
+        (where or code, f"mã thủ tục {code} xuất hiện {n} lần")
+        for code, n in counts.items()
+        if n > 1
+    ]
     _fail_on(problems, total=len(counts))
 
 
@@ -267,19 +294,41 @@ class _CatalogWriter:
 
     def _replace_children(self, procedure: Procedure, record: ProcedureRecord) -> None:
         channels = [
-            (Channel(c.channel).value, c.time_value, c.time_unit, c.time_text, c.fee_text,
-             c.fee_amount, c.description)
+            (
+                Channel(c.channel).value,
+                c.time_value,
+                c.time_unit,
+                c.time_text,
+                c.fee_text,
+                c.fee_amount,
+                c.description,
+            )
             for c in record.channels
         ]
         current = [
-            (c.channel.value, c.time_value, c.time_unit, c.time_text, c.fee_text, c.fee_amount,
-             c.description)
+            (
+                c.channel.value,
+                c.time_value,
+                c.time_unit,
+                c.time_text,
+                c.fee_text,
+                c.fee_amount,
+                c.description,
+            )
             for c in procedure.channels
         ]
         if channels != current:
             procedure.channels = [
-                ChannelOption(position=i, channel=Channel(ch), time_value=tv, time_unit=tu,
-                              time_text=tt, fee_text=ft, fee_amount=fa, description=d)
+                ChannelOption(
+                    position=i,
+                    channel=Channel(ch),
+                    time_value=tv,
+                    time_unit=tu,
+                    time_text=tt,
+                    fee_text=ft,
+                    fee_amount=fa,
+                    description=d,
+                )
                 for i, (ch, tv, tu, tt, ft, fa, d) in enumerate(channels)
             ]
         papers = [(p.group, p.name, p.template, p.copies) for p in record.papers]
@@ -298,8 +347,13 @@ class _CatalogWriter:
         code = entry["code"] or ""
         procedure = self.procedures.get(code)
         if procedure is None:
-            procedure = Procedure(code=code, name=entry["name"], levels="", source="excel",
-                                  implementing_agency=entry["agency"])
+            procedure = Procedure(
+                code=code,
+                name=entry["name"],
+                levels="",
+                source="excel",
+                implementing_agency=entry["agency"],
+            )
             self.session.add(procedure)
             self.procedures[code] = procedure
         if procedure.name != entry["name"]:
@@ -315,7 +369,7 @@ class _CatalogWriter:
 
 
 def default_catalog_dir() -> tuple[Path, str]:
-    """The catalog ``make run`` loads: the national export when ../shared has it, else the sample."""
+    """The catalog ``make run`` loads: the national export from ../shared, else the sample."""
     if NATIONAL_CATALOG_DIR.is_dir():
         return NATIONAL_CATALOG_DIR, "national"
     return SAMPLE_CATALOG_DIR, "sample"

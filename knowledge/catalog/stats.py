@@ -1,4 +1,4 @@
-"""Coverage of the parsed catalog: how many procedures have a processing time and a fee per channel."""
+"""Coverage of the parsed catalog: procedures with a processing time and a fee, per channel."""
 
 from __future__ import annotations
 
@@ -39,8 +39,12 @@ def catalog_coverage(session: Session) -> CatalogCoverage:
     per_channel: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     per_procedure: dict[int, list[tuple[bool, bool]]] = defaultdict(list)
     rows = session.execute(
-        select(ChannelOption.procedure_id, ChannelOption.channel, ChannelOption.time_value,
-               ChannelOption.fee_amount)
+        select(
+            ChannelOption.procedure_id,
+            ChannelOption.channel,
+            ChannelOption.time_value,
+            ChannelOption.fee_amount,
+        )
     )
     for procedure_id, channel, time_value, fee_amount in rows:
         flags = (time_value is not None, fee_amount is not None)

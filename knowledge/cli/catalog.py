@@ -22,7 +22,9 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("import")
 def import_catalog(
-    path: Path = typer.Argument(..., help="Thư mục/tệp JSON (định dạng CSDL quốc gia) hoặc tệp .xlsx"),
+    path: Path = typer.Argument(
+        ..., help="Thư mục/tệp JSON (định dạng CSDL quốc gia) hoặc tệp .xlsx"
+    ),
     source: str = typer.Option("national", help="Nguồn ghi nhận: national | sample"),
 ) -> None:
     """Nhập danh mục: thư mục JSON của CSDL quốc gia, hoặc bảng Excel danh sách TTHC."""
@@ -53,16 +55,21 @@ def stats() -> None:
     """Thống kê độ phủ: tỉ lệ thủ tục có thời hạn và phí được phân tích theo từng kênh."""
     with cli_session() as session:
         coverage = catalog_coverage(session)
-    table = Table(title=f"{coverage.procedures} thủ tục, {coverage.with_channels} có thông tin kênh nộp")
+    table = Table(
+        title=f"{coverage.procedures} thủ tục, {coverage.with_channels} có thông tin kênh nộp"
+    )
     table.add_column("Kênh")
     table.add_column("Thủ tục", justify="right")
     table.add_column("Có thời hạn", justify="right")
     table.add_column("Có phí/lệ phí", justify="right")
     for row in coverage.rows:
-        table.add_row(row.label, str(row.procedures), f"{row.time_share:.1%}", f"{row.fee_share:.1%}")
+        table.add_row(
+            row.label, str(row.procedures), f"{row.time_share:.1%}", f"{row.fee_share:.1%}"
+        )
     console.print(table)
     console.print(
-        f"Mọi kênh có thời hạn: {coverage.all_time_share:.1%}; mọi kênh có phí: {coverage.all_fee_share:.1%}"
+        f"Mọi kênh có thời hạn: {coverage.all_time_share:.1%}; "
+        f"mọi kênh có phí: {coverage.all_fee_share:.1%}"
     )
 
 
@@ -71,29 +78,45 @@ def set_status(
     code: str = typer.Argument(..., help="Mã thủ tục, ví dụ 1.001193"),
     status: ProcedureStatus = typer.Option(..., help="in_force | amended | abolished"),
     decision: str = typer.Option(..., help="Số quyết định, ví dụ 1234/QĐ-UBND"),
-    on: datetime = typer.Option(None, formats=["%Y-%m-%d"], help="Ngày quyết định (mặc định: hôm nay)"),
+    on: datetime = typer.Option(
+        None, formats=["%Y-%m-%d"], help="Ngày quyết định (mặc định: hôm nay)"
+    ),
     replaced_by: str = typer.Option(None, help="Mã thủ tục thay thế (nếu có)"),
 ) -> None:
     """Ghi nhận thủ tục được sửa đổi, bãi bỏ (hoặc còn hiệu lực) theo một quyết định."""
     with cli_session() as session:
         procedure = set_procedure_status(
-            session, code, status, decision_number=decision,
-            on=on.date() if on else date.today(), replaced_by=replaced_by,
+            session,
+            code,
+            status,
+            decision_number=decision,
+            on=on.date() if on else date.today(),
+            replaced_by=replaced_by,
         )
-        console.print(f"{procedure.code}: {procedure.status.value} theo {procedure.status_decision}")
+        console.print(
+            f"{procedure.code}: {procedure.status.value} theo {procedure.status_decision}"
+        )
 
 
 def _import_with_progress(session, path: Path, source: str) -> ImportReport:  # type: ignore[no-untyped-def]
     total = len(list(path.rglob("*.json"))) if path.is_dir() else 1
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(f"Đọc {path.name}", total=total)
-        return import_json_catalog(session, path, source=source,
-                                   progress=lambda n: progress.update(task, completed=n))
+        return import_json_catalog(
+            session, path, source=source, progress=lambda n: progress.update(task, completed=n)
+        )
 
 
 def _print_report(report: ImportReport, path: Path) -> None:
-    console.print(f"[green]{path.name}: đã nhập {report.imported} thủ tục[/green] trong {report.seconds:.1f} s")
+    console.print(
+        f"[green]{path.name}: đã nhập {report.imported} thủ tục[/green] "
+        f"trong {report.seconds:.1f} s"
+    )
     for where, reason in report.skipped:
         console.print(f"  [yellow]bỏ qua[/yellow] {where}: {reason}", highlight=False)

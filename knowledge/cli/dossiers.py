@@ -44,22 +44,30 @@ def demo(
         if existing:
             console.print(f"Đã có {existing} hồ sơ; bỏ qua tạo hồ sơ mẫu.")
             return
-    with cli_session() as session, Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console,
-    ) as bar:
+    with (
+        cli_session() as session,
+        Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar,
+    ):
         task = bar.add_task("Tạo hồ sơ mẫu", total=count)
         report = generate_demo_dossiers(
             session, count, seed=seed, progress=lambda done: bar.update(task, completed=done)
         )
-    console.print(f"[green]Đã tạo {report.created} hồ sơ mẫu[/green] "
-                  f"({report.events} mục lịch sử).")
+    console.print(
+        f"[green]Đã tạo {report.created} hồ sơ mẫu[/green] " f"({report.events} mục lịch sử)."
+    )
     table = Table(title="Hồ sơ mẫu để thử tra cứu (dữ liệu giả)")
     table.add_column("Trạng thái")
     table.add_column("Mã hồ sơ")
     table.add_column("4 số cuối SĐT", justify="center")
-    for example in sorted(report.examples, key=lambda e: (list(STATE_LABELS).index(e.state),
-                                                          e.overdue)):
+    for example in sorted(
+        report.examples, key=lambda e: (list(STATE_LABELS).index(e.state), e.overdue)
+    ):
         label = STATE_LABELS[example.state] + (" — quá hạn" if example.overdue else "")
         table.add_row(label, example.code, example.phone_last4)
     console.print(table)

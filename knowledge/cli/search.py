@@ -34,5 +34,7 @@ def search(
                 print(json.dumps(rows, ensure_ascii=False), flush=True)
             else:
                 for rank, hit in enumerate(hits, start=1):
-                    console.print(f"{rank}. [bold]{hit.code}[/bold] {hit.name} ({hit.score:.3f})",
-                                  highlight=False)
+                    console.print(
+                        f"{rank}. [bold]{hit.code}[/bold] {hit.name} ({hit.score:.3f})",
+                        highlight=False,
+                    )

@@ -46,9 +46,20 @@ PROVINCE = "Quảng Ngãi"
 PROVINCE_CODE = "H48"
 CENTER = f"Trung tâm Phục vụ hành chính công tỉnh {PROVINCE}"
 COMMUNES = (
-    "xã Bình Sơn", "xã Sơn Tịnh", "xã Tư Nghĩa", "xã Nghĩa Hành", "xã Mộ Đức", "phường Đức Phổ",
-    "xã Ba Tơ", "xã Trà Bồng", "đặc khu Lý Sơn", "phường Cẩm Thành", "phường Nghĩa Lộ",
-    "phường Trương Quang Trọng", "xã Minh Long", "xã Sơn Hà",
+    "xã Bình Sơn",
+    "xã Sơn Tịnh",
+    "xã Tư Nghĩa",
+    "xã Nghĩa Hành",
+    "xã Mộ Đức",
+    "phường Đức Phổ",
+    "xã Ba Tơ",
+    "xã Trà Bồng",
+    "đặc khu Lý Sơn",
+    "phường Cẩm Thành",
+    "phường Nghĩa Lộ",
+    "phường Trương Quang Trọng",
+    "xã Minh Long",
+    "xã Sơn Hà",
 )
 DEPARTMENTS_BY_MINISTRY = {
     "bo-tu-phap": "Sở Tư pháp",
@@ -59,20 +70,110 @@ DEPARTMENTS_BY_MINISTRY = {
     "ngan-hang-nha-nuoc": "Ngân hàng Nhà nước Khu vực",
     "toa-an-nhan-dan": "Tòa án nhân dân tỉnh",
 }
-FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Phan", "Võ", "Vũ", "Đặng", "Bùi",
-          "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Trương", "Đinh")
+FAMILY = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Hoàng",
+    "Phan",
+    "Võ",
+    "Vũ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Trương",
+    "Đinh",
+)
 FAMILY_WEIGHTS = (38, 11, 9, 7, 5, 4, 4, 4, 3, 2, 2, 2, 2, 1, 1, 1, 2, 2)
 MIDDLE_MALE = ("Văn", "Minh", "Hữu", "Đức", "Quốc", "Thanh", "Công", "Ngọc", "Xuân", "Tấn")
 MIDDLE_FEMALE = ("Thị", "Thị", "Ngọc", "Thanh", "Thu", "Minh", "Kim", "Mỹ", "Hồng", "Phương")
-GIVEN_MALE = ("An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khang", "Long", "Minh", "Nam",
-              "Phúc", "Quang", "Sơn", "Tài", "Thành", "Trung", "Tuấn", "Việt", "Vinh", "Hiếu")
-GIVEN_FEMALE = ("Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh",
-                "Mai", "Ngân", "Nhung", "Oanh", "Phương", "Quyên", "Thảo", "Trang", "Vy", "Yến")
-MOBILE_PREFIXES = ("032", "033", "034", "035", "036", "037", "038", "039", "070", "076", "077",
-                   "078", "079", "081", "082", "083", "084", "085", "086", "088", "089", "090",
-                   "091", "093", "094", "096", "097", "098")
-PROGRESS_STEPS = ("Thẩm định hồ sơ", "Xin ý kiến cơ quan phối hợp", "Trình lãnh đạo ký duyệt",
-                  "Xác minh thực tế", "Thẩm định hồ sơ")
+GIVEN_MALE = (
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hải",
+    "Hùng",
+    "Khang",
+    "Long",
+    "Minh",
+    "Nam",
+    "Phúc",
+    "Quang",
+    "Sơn",
+    "Tài",
+    "Thành",
+    "Trung",
+    "Tuấn",
+    "Việt",
+    "Vinh",
+    "Hiếu",
+)
+GIVEN_FEMALE = (
+    "Anh",
+    "Chi",
+    "Dung",
+    "Giang",
+    "Hà",
+    "Hạnh",
+    "Hoa",
+    "Hương",
+    "Lan",
+    "Linh",
+    "Mai",
+    "Ngân",
+    "Nhung",
+    "Oanh",
+    "Phương",
+    "Quyên",
+    "Thảo",
+    "Trang",
+    "Vy",
+    "Yến",
+)
+MOBILE_PREFIXES = (
+    "032",
+    "033",
+    "034",
+    "035",
+    "036",
+    "037",
+    "038",
+    "039",
+    "070",
+    "076",
+    "077",
+    "078",
+    "079",
+    "081",
+    "082",
+    "083",
+    "084",
+    "085",
+    "086",
+    "088",
+    "089",
+    "090",
+    "091",
+    "093",
+    "094",
+    "096",
+    "097",
+    "098",
+)
+PROGRESS_STEPS = (
+    "Thẩm định hồ sơ",
+    "Xin ý kiến cơ quan phối hợp",
+    "Trình lãnh đạo ký duyệt",
+    "Xác minh thực tế",
+    "Thẩm định hồ sơ",
+)
 SUPPLEMENT_GENERIC = (
     "Ảnh chân dung chưa đúng quy cách (4x6 cm, nền trắng, chụp trong 6 tháng gần đây).",
     "Tờ khai còn thiếu chữ ký của người yêu cầu.",
@@ -136,11 +237,13 @@ def _localize(agency: str, level: str, commune: str) -> str:
     """A catalog agency ("Công an cấp Xã") named for this province or commune."""
     folded = agency.lower()
     if "xã" in folded.replace("xã hội", "") or (level == "commune" and "sở" not in folded):
-        base = re.sub(r"\s*(cấp xã|xã, phường, thị trấn|cấp huyện)\.?$", "", agency,
-                      flags=re.IGNORECASE).strip()
+        base = re.sub(
+            r"\s*(cấp xã|xã, phường, thị trấn|cấp huyện)\.?$", "", agency, flags=re.IGNORECASE
+        ).strip()
         return f"{base} {commune}"
-    base = re.sub(r"\s*(cấp tỉnh|tỉnh, thành phố|các tỉnh, thành phố)$", "", agency,
-                  flags=re.IGNORECASE).strip()
+    base = re.sub(
+        r"\s*(cấp tỉnh|tỉnh, thành phố|các tỉnh, thành phố)$", "", agency, flags=re.IGNORECASE
+    ).strip()
     if "tỉnh" in base.lower() or "khu vực" in base.lower():
         return f"{base} {PROVINCE}" if base.lower().endswith("tỉnh") else base
     return f"{base} tỉnh {PROVINCE}"
@@ -164,8 +267,13 @@ def _load_procedures(session: Session) -> list[_Procedure]:
             papers[procedure_id].append(name.strip().rstrip(";.:"))
     chosen: list[_Procedure] = []
     rows = session.execute(
-        select(Procedure.id, Procedure.code, Procedure.levels, Procedure.ministry,
-               Procedure.implementing_agency)
+        select(
+            Procedure.id,
+            Procedure.code,
+            Procedure.levels,
+            Procedure.ministry,
+            Procedure.implementing_agency,
+        )
         .where(Procedure.status == ProcedureStatus.in_force)
         .order_by(Procedure.code)
     )
@@ -177,8 +285,10 @@ def _load_procedures(session: Session) -> list[_Procedure]:
             continue
         level = "commune" if served and all(lv == "Cấp xã" for lv in served) else "province"
         name = _first_agency(agency) or (
-            "Ủy ban nhân dân cấp xã" if level == "commune"
-            else DEPARTMENTS_BY_MINISTRY.get(ministry or "", "Sở Nội vụ"))
+            "Ủy ban nhân dân cấp xã"
+            if level == "commune"
+            else DEPARTMENTS_BY_MINISTRY.get(ministry or "", "Sở Nội vụ")
+        )
         value, unit = times[procedure_id]
         chosen.append(_Procedure(code, level, name, value, unit, tuple(papers[procedure_id])))
     return chosen
@@ -201,8 +311,11 @@ class _Generator:
         key = commune or agency
         if key not in self.agency_ids:
             n = len(self.agency_ids)
-            self.agency_ids[key] = (f"000.{n % 89 + 10:02d}.{n * 7 % 90 + 10:02d}.{PROVINCE_CODE}"
-                                    if commune else f"000.00.{n % 99 + 1:02d}.{PROVINCE_CODE}")
+            self.agency_ids[key] = (
+                f"000.{n % 89 + 10:02d}.{n * 7 % 90 + 10:02d}.{PROVINCE_CODE}"
+                if commune
+                else f"000.00.{n % 99 + 1:02d}.{PROVINCE_CODE}"
+            )
         return self.agency_ids[key]
 
     def _code(self, agency_id: str, day: datetime) -> str:
@@ -268,20 +381,32 @@ class _Generator:
         handling = _localize(procedure.agency, procedure.level, commune or rng.choice(COMMUNES))
         received = self._received_for(state, procedure)
         due = compute_due_at(received, procedure.time_value, procedure.time_unit)
-        events = [dict(state=DossierState.received, step="Tiếp nhận hồ sơ", agency=receiving,
-                       note=None, occurred_at=received)]
+        events = [
+            dict(
+                state=DossierState.received,
+                step="Tiếp nhận hồ sơ",
+                agency=receiving,
+                note=None,
+                occurred_at=received,
+            )
+        ]
         moment = add_office_hours(received, rng.uniform(0.5, 6))
         reason = None
         step = "Tiếp nhận hồ sơ"
         agency = receiving
         finished = None
 
-        def event(new_state: DossierState, new_step: str, where: str, note: str | None = None,
-                  ) -> None:
+        def event(
+            new_state: DossierState,
+            new_step: str,
+            where: str,
+            note: str | None = None,
+        ) -> None:
             nonlocal moment
             moment = min(moment, self.latest).replace(microsecond=0)
-            events.append(dict(state=new_state, step=new_step, agency=where, note=note,
-                               occurred_at=moment))
+            events.append(
+                dict(state=new_state, step=new_step, agency=where, note=note, occurred_at=moment)
+            )
 
         if state is not DossierState.received and state is not DossierState.withdrawn:
             event(DossierState.in_progress, rng.choice(PROGRESS_STEPS), handling)
@@ -289,8 +414,11 @@ class _Generator:
         if state is DossierState.needs_supplement:
             moment = add_office_hours(moment, rng.uniform(2, 16))
             paper = rng.choice(procedure.papers) if procedure.papers else None
-            reason = (f"Cần bổ sung: {paper}." if paper and rng.random() < 0.7
-                      else rng.choice(SUPPLEMENT_GENERIC))
+            reason = (
+                f"Cần bổ sung: {paper}."
+                if paper and rng.random() < 0.7
+                else rng.choice(SUPPLEMENT_GENERIC)
+            )
             event(state, "Yêu cầu bổ sung hồ sơ", handling, reason)
             step = "Chờ công dân bổ sung hồ sơ"
         elif state in (DossierState.result_ready, DossierState.returned):
@@ -325,8 +453,9 @@ class _Generator:
             received_at=received,
             due_at=due,
             finished_at=finished,
-            result_delivery=(ResultDelivery.postal if rng.random() < 0.3
-                             else ResultDelivery.counter),
+            result_delivery=(
+                ResultDelivery.postal if rng.random() < 0.3 else ResultDelivery.counter
+            ),
             fee_paid_online=rng.random() < 0.4,
             applicant_name=name,
             applicant_phone=phone,
@@ -374,20 +503,31 @@ def generate_demo_dossiers(
             histories.append(events)
         last_id = session.scalar(select(func.coalesce(func.max(Dossier.id), 0)))
         session.execute(insert(Dossier), rows)
-        ids = {code: dossier_id for code, dossier_id in
-               session.execute(select(Dossier.code, Dossier.id).where(Dossier.id > last_id))}
-        event_rows = [dict(dossier_id=ids[row["code"]], **e)
-                      for row, events in zip(rows, histories, strict=False) for e in events]
+        ids = {
+            code: dossier_id
+            for code, dossier_id in session.execute(
+                select(Dossier.code, Dossier.id).where(Dossier.id > last_id)
+            )
+        }
+        event_rows = [
+            dict(dossier_id=ids[row["code"]], **e)
+            for row, events in zip(rows, histories, strict=False)
+            for e in events
+        ]
         session.execute(insert(DossierEvent), event_rows)
         seen = {(e.state, e.overdue) for e in report.examples}
         for row in rows:
             state = row["state"]
-            overdue = row["due_at"] is not None and row["due_at"] < now and state in (
-                DossierState.received, DossierState.in_progress)
+            overdue = (
+                row["due_at"] is not None
+                and row["due_at"] < now
+                and state in (DossierState.received, DossierState.in_progress)
+            )
             if (state, overdue) not in seen and (not overdue or state is DossierState.in_progress):
                 seen.add((state, overdue))
-                report.examples.append(DemoExample(row["code"], state,
-                                                   row["applicant_phone"][-4:], overdue))
+                report.examples.append(
+                    DemoExample(row["code"], state, row["applicant_phone"][-4:], overdue)
+                )
         report.created += len(rows)
         report.events += len(event_rows)
         if progress:

@@ -120,8 +120,10 @@ def _read_records(path: Path) -> Iterable[tuple[str, Any]]:
         if isinstance(data, Mapping) and isinstance(data.get("dossiers"), list):
             data = data["dossiers"]
         if not isinstance(data, list):
-            raise ImportFailed("Không nhập được hồ sơ: tệp JSON phải là một mảng hồ sơ.",
-                               [(path.name, "cần một mảng [...] hoặc {\"dossiers\": [...]}")])
+            raise ImportFailed(
+                "Không nhập được hồ sơ: tệp JSON phải là một mảng hồ sơ.",
+                [(path.name, 'cần một mảng [...] hoặc {"dossiers": [...]}')],
+            )
         for index, item in enumerate(data):
             yield f"{path.name}[{index}]", item
     else:
@@ -155,8 +157,12 @@ def check_file(session: Session, path: Path) -> tuple[list[DossierIn], list[tupl
     known = known_procedure_codes(session, {p.procedure_code for p in payloads})
     for where, payload in zip(locations, payloads, strict=False):
         if payload.procedure_code not in known:
-            problems.append((where, f"procedure_code: thủ tục {payload.procedure_code} "
-                                    "không có trong danh mục"))
+            problems.append(
+                (
+                    where,
+                    f"procedure_code: thủ tục {payload.procedure_code} " "không có trong danh mục",
+                )
+            )
     if not payloads and not problems:
         problems.append((path.name, "tệp không có hồ sơ nào"))
     return payloads, problems
@@ -198,6 +204,9 @@ def import_dossiers(
     if progress:
         progress(len(payloads))
     logger.info("imported %d dossiers from %s (%d new)", len(payloads), path.name, created)
-    return DossierImportReport(imported=len(payloads), created=created,
-                               updated=len(payloads) - created,
-                               seconds=time.perf_counter() - started)
+    return DossierImportReport(
+        imported=len(payloads),
+        created=created,
+        updated=len(payloads) - created,
+        seconds=time.perf_counter() - started,
+    )

@@ -156,8 +156,9 @@ def lookup_dossier(
     until = locked_until(session, conversation_id, now)
     if until is not None:
         logger.info("lookup refused: conversation locked until %s", until.isoformat())
-        return LookupResult(outcome=LookupOutcome.locked, message=locked_message(until, hotline),
-                            locked_until=until)
+        return LookupResult(
+            outcome=LookupOutcome.locked, message=locked_message(until, hotline), locked_until=until
+        )
     canonical = canonical_dossier_code(code or "")
     record = None
     if canonical is not None:
@@ -170,6 +171,7 @@ def lookup_dossier(
     logger.info("lookup not verified (code well-formed: %s)", canonical is not None)
     until = locked_until(session, conversation_id, now)
     if until is not None:
-        return LookupResult(outcome=LookupOutcome.locked, message=locked_message(until, hotline),
-                            locked_until=until)
+        return LookupResult(
+            outcome=LookupOutcome.locked, message=locked_message(until, hotline), locked_until=until
+        )
     return LookupResult(outcome=LookupOutcome.not_verified, message=not_verified_message())

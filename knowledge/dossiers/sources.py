@@ -110,14 +110,16 @@ class HttpSource:
             try:
                 response = self.client.get(url)
             except httpx.TransportError as exc:  # time-outs, refused connections, DNS
-                logger.warning("dossier source attempt %d failed: %s", attempt + 1,
-                               type(exc).__name__)
+                logger.warning(
+                    "dossier source attempt %d failed: %s", attempt + 1, type(exc).__name__
+                )
                 continue
             if response.status_code == 404:
                 return None
             if response.status_code >= 500 or response.status_code == 429:
-                logger.warning("dossier source attempt %d answered %d", attempt + 1,
-                               response.status_code)
+                logger.warning(
+                    "dossier source attempt %d answered %d", attempt + 1, response.status_code
+                )
                 continue
             if response.status_code != 200:
                 logger.error("dossier source refused the request: HTTP %d", response.status_code)
@@ -145,8 +147,12 @@ def get_source(session: Session) -> DossierSource:
     settings = get_settings()
     kind = settings.dossier_source.strip().lower()
     if kind == "http":
-        return _http_source(settings.dossier_source_url, settings.dossier_source_timeout,
-                            settings.dossier_source_retries, settings.hotline)
+        return _http_source(
+            settings.dossier_source_url,
+            settings.dossier_source_timeout,
+            settings.dossier_source_retries,
+            settings.hotline,
+        )
     if kind != "local":
         logger.error("unknown TTHC_DOSSIER_SOURCE %r", settings.dossier_source)
         raise SourceUnavailableError(unavailable_message(settings.hotline))

@@ -108,8 +108,12 @@ def upsert_dossier(
         _apply(dossier, payload, due_at, now)
         session.add(dossier)
         dossier.events.append(
-            DossierEvent(state=DossierState.received, step=RECEIVED_STEP,
-                         agency=payload.receiving_agency, occurred_at=payload.received_at)
+            DossierEvent(
+                state=DossierState.received,
+                step=RECEIVED_STEP,
+                agency=payload.receiving_agency,
+                occurred_at=payload.received_at,
+            )
         )
         if payload.state is not DossierState.received:
             dossier.events.append(_event(payload, payload.changed_at or now))
@@ -121,32 +125,50 @@ def upsert_dossier(
                 dossier.events.append(_event(payload, payload.changed_at))
                 dossier.events.sort(key=lambda e: e.occurred_at)
         else:
-            previous = _event_key(dossier.state, dossier.current_step, dossier.handling_agency,
-                                  dossier.state_reason)
+            previous = _event_key(
+                dossier.state, dossier.current_step, dossier.handling_agency, dossier.state_reason
+            )
             _apply(dossier, payload, due_at, now)
-            if _event_key(payload.state, payload.current_step, payload.handling_agency,
-                          payload.state_reason) != previous:
+            if (
+                _event_key(
+                    payload.state,
+                    payload.current_step,
+                    payload.handling_agency,
+                    payload.state_reason,
+                )
+                != previous
+            ):
                 dossier.events.append(_event(payload, payload.changed_at or now))
     session.flush()
-    logger.info("dossier %s %s (%s)", payload.code, "created" if created else "updated",
-                payload.state.value)
-    return DossierWriteResult(code=payload.code, created=created, state=dossier.state,
-                              history_length=len(dossier.events))
+    logger.info(
+        "dossier %s %s (%s)", payload.code, "created" if created else "updated", payload.state.value
+    )
+    return DossierWriteResult(
+        code=payload.code, created=created, state=dossier.state, history_length=len(dossier.events)
+    )
 
 
 def _event(payload: DossierIn, at: datetime) -> DossierEvent:
-    return DossierEvent(state=payload.state, step=payload.current_step,
-                        agency=payload.handling_agency or payload.receiving_agency,
-                        note=payload.note or payload.state_reason, occurred_at=at)
+    return DossierEvent(
+        state=payload.state,
+        step=payload.current_step,
+        agency=payload.handling_agency or payload.receiving_agency,
+        note=payload.note or payload.state_reason,
+        occurred_at=at,
+    )
 
 
 def _same_event(event: DossierEvent, payload: DossierIn) -> bool:
-    return (event.occurred_at == payload.changed_at and event.state is payload.state
-            and event.step == payload.current_step)
+    return (
+        event.occurred_at == payload.changed_at
+        and event.state is payload.state
+        and event.step == payload.current_step
+    )
 
 
-def _event_key(state: DossierState, step: str | None, agency: str | None,
-               reason: str | None) -> tuple[object, ...]:
+def _event_key(
+    state: DossierState, step: str | None, agency: str | None, reason: str | None
+) -> tuple[object, ...]:
     return (state, step or None, agency or None, reason or None)
 
 
@@ -227,13 +249,18 @@ def get_dossier(session: Session, code: str, *, now: datetime | None = None) -> 
     return DossierAgentView(
         **record.dict(),
         state_label=STATE_LABELS[dossier.state],
-        overdue=is_overdue(dossier.state, dossier.due_at, dossier.finished_at,
-                           now or local_now()),
+        overdue=is_overdue(dossier.state, dossier.due_at, dossier.finished_at, now or local_now()),
         applicant_id_number=dossier.applicant_id_number,
         updated_at=dossier.updated_at,
         history=[
-            DossierEventView(state=e.state, state_label=STATE_LABELS[e.state], step=e.step,
-                             agency=e.agency, note=e.note, occurred_at=e.occurred_at)
+            DossierEventView(
+                state=e.state,
+                state_label=STATE_LABELS[e.state],
+                step=e.step,
+                agency=e.agency,
+                note=e.note,
+                occurred_at=e.occurred_at,
+            )
             for e in dossier.events
         ],
     )

@@ -1,4 +1,4 @@
-"""Abbreviations (``data/abbreviations.yml``): "BHYT" ↔ "bảo hiểm y tế", read on folded syllables."""
+"""Abbreviations (``data/abbreviations.yml``): "BHYT" ↔ "bảo hiểm y tế", on folded syllables."""
 
 from __future__ import annotations
 
@@ -7,30 +7,32 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from knowledge.config import ABBREVIATIONS_FILE
 from knowledge.errors import InvalidInputError
 from knowledge.text.normalize import fold_accents, normalize
+from knowledge.text.yaml_tables import read_yaml_table
 
 
 class Abbreviations:
     """Replaces abbreviated syllables by the folded syllables of their full wording."""
 
     def __init__(self, table: dict[str, str]) -> None:
-        self._written = {fold_accents(normalize(short)): normalize(full) for short, full in table.items()}
-        self._full = {short: tuple(fold_accents(full).split()) for short, full in self._written.items()}
+        self._written = {
+            fold_accents(normalize(short)): normalize(full) for short, full in table.items()
+        }
+        self._full = {
+            short: tuple(fold_accents(full).split()) for short, full in self._written.items()
+        }
 
     @classmethod
     def from_file(cls, path: Path) -> Abbreviations:
         """Load an abbreviation file; a malformed one raises InvalidInputError."""
-        try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise InvalidInputError(f"Không đọc được bảng viết tắt {path}: {exc}") from exc
+        document = read_yaml_table(path, "bảng viết tắt")
         table = document.get("abbreviations") or {}
+        if not isinstance(table, dict):
+            raise InvalidInputError(f"{path}: 'abbreviations' phải là một bảng (viết tắt: nghĩa)")
         bad = [str(k) for k, v in table.items() if not isinstance(v, str) or not v.strip()]
-        if not isinstance(table, dict) or bad:
+        if bad:
             raise InvalidInputError(f"{path}: thiếu nghĩa đầy đủ cho {', '.join(bad)}")
         return cls({str(k): v for k, v in table.items()})
 
@@ -45,7 +47,6 @@ class Abbreviations:
         for syllable in folded:
             expanded.extend(self._full.get(syllable, (syllable,)))
         return expanded
-
 
     def spell_out(self, text: str) -> str:
         """``text`` with each abbreviation written in full, with its diacritics.

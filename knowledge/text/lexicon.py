@@ -1,4 +1,4 @@
-"""The lexicon of citizen words (``data/lexicon.yml``): "sổ đỏ" → "giấy chứng nhận quyền sử dụng đất".
+"""The lexicon of citizen words (``data/lexicon.yml``): "sổ đỏ" → "giấy chứng nhận quyền sử dụng…".
 
 Matching is on folded syllables, so "so do", "Sổ Đỏ" and "sổ đỏ" all match.
 """
@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from knowledge.config import LEXICON_FILE
 from knowledge.errors import InvalidInputError
 from knowledge.text.normalize import fold_accents, normalize
+from knowledge.text.yaml_tables import read_yaml_table
 
 
 @dataclass(frozen=True)
@@ -40,10 +39,7 @@ class Lexicon:
     @classmethod
     def from_file(cls, path: Path) -> Lexicon:
         """Load a lexicon file; a malformed one raises InvalidInputError naming the entry."""
-        try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise InvalidInputError(f"Không đọc được từ điển {path}: {exc}") from exc
+        document = read_yaml_table(path, "từ điển")
         entries = []
         for number, item in enumerate(document.get("entries") or [], start=1):
             catalog, citizen = item.get("catalog"), item.get("citizen")

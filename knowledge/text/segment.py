@@ -62,7 +62,9 @@ def segment(text: str) -> list[Word]:
 
 def _word(group: list[Span]) -> Word:
     normalized = " ".join(s.text for s in group)
-    return Word(normalized, fold_accents(normalized).replace(" ", "_"), group[0].start, group[-1].end)
+    return Word(
+        normalized, fold_accents(normalized).replace(" ", "_"), group[0].start, group[-1].end
+    )
 
 
 def underthesea_groups(spans: list[Span]) -> list[list[Span]]:
@@ -83,7 +85,7 @@ def underthesea_groups(spans: list[Span]) -> list[list[Span]]:
 
 def _longest_match_groups(spans: list[Span], words: Iterable[str]) -> list[list[Span]]:
     """Greedy longest match of folded syllables against the folded word list."""
-    vocabulary = words if isinstance(words, (set, frozenset)) else set(words)
+    vocabulary = words if isinstance(words, set | frozenset) else set(words)
     folded = [fold_accents(s.text) for s in spans]
     groups: list[list[Span]] = []
     i = 0

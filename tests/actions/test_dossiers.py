@@ -37,9 +37,10 @@ NOW = datetime(2025, 11, 24, 10, 0)
 DOMAIN: dict[str, Any] = {
     "forms": {"dossier_status_form": {"required_slots": ["dossier_code", "phone_last4"]}},
     "slots": {
-        "dossier_code": {"type": "text", "mappings": [{"type": "from_entity",
-                                                        "entity": "dossier_code"},
-                                                       {"type": "custom"}]},
+        "dossier_code": {
+            "type": "text",
+            "mappings": [{"type": "from_entity", "entity": "dossier_code"}, {"type": "custom"}],
+        },
         "phone_last4": {"type": "text", "mappings": [{"type": "custom"}]},
         "requested_slot": {"type": "any", "mappings": [{"type": "custom"}]},
     },
@@ -48,12 +49,16 @@ DOMAIN: dict[str, Any] = {
 
 def _push(**overrides: Any) -> None:
     data = {
-        "code": CODE, "procedure_code": "1.001193",
+        "code": CODE,
+        "procedure_code": "1.001193",
         "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
-        "handling_agency": "Ủy ban nhân dân xã Bình Sơn", "current_step": "Thẩm định hồ sơ",
-        "state": "in_progress", "received_at": "2025-11-20T08:30:00",
+        "handling_agency": "Ủy ban nhân dân xã Bình Sơn",
+        "current_step": "Thẩm định hồ sơ",
+        "state": "in_progress",
+        "received_at": "2025-11-20T08:30:00",
         "due_at": "2099-12-31T17:00:00",
-        "applicant_name": "Nguyễn Văn An", "applicant_phone": "0912345678",
+        "applicant_name": "Nguyễn Văn An",
+        "applicant_phone": "0912345678",
         "applicant_id_number": "051090001234",
     }
     data.update(overrides)
@@ -70,14 +75,20 @@ def database(configured_database: str) -> Iterator[None]:
     yield
 
 
-def _tracker(text: str = "", slots: dict[str, Any] | None = None, sender: str = "chat-1",
-             intent: str = "check_dossier_status") -> Tracker:
+def _tracker(
+    text: str = "",
+    slots: dict[str, Any] | None = None,
+    sender: str = "chat-1",
+    intent: str = "check_dossier_status",
+) -> Tracker:
     return Tracker(
         sender_id=sender,
-        slots={"dossier_code": None, "phone_last4": None, "requested_slot": None,
-               **(slots or {})},
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9},
-                        "entities": []},
+        slots={"dossier_code": None, "phone_last4": None, "requested_slot": None, **(slots or {})},
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": [],
+        },
         events=[],
         paused=False,
         followup_action=None,
@@ -94,19 +105,22 @@ def _run_form(tracker: Tracker) -> tuple[list[dict[str, Any]], list[str]]:
 
 def _answer(slots: dict[str, Any], sender: str = "chat-1") -> tuple[list[dict[str, Any]], str]:
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionAnswerDossierStatus().run(dispatcher, _tracker(slots=slots,
-                                                                              sender=sender),
-                                                          DOMAIN))
+    events = asyncio.run(
+        ActionAnswerDossierStatus().run(dispatcher, _tracker(slots=slots, sender=sender), DOMAIN)
+    )
     assert len(dispatcher.messages) == 1
     return events, dispatcher.messages[0]["text"]
 
 
 @pytest.mark.usefixtures("database")
-@pytest.mark.parametrize("typed", [
-    CODE,
-    "000 00 12 h48 251120 0001",
-    "mã của em là 000.00.12.h48-251120-0001 ạ",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        CODE,
+        "000 00 12 h48 251120 0001",
+        "mã của em là 000.00.12.h48-251120-0001 ạ",
+    ],
+)
 def test_form_takes_the_code_as_typed(typed: str) -> None:
     events, messages = _run_form(_tracker(typed, {"requested_slot": "dossier_code"}))
     assert events == [SlotSet("dossier_code", CODE)]
@@ -128,20 +142,30 @@ def test_form_hints_at_the_code_shape_for_stray_digits() -> None:
 
 @pytest.mark.usefixtures("database")
 def test_form_fills_nothing_from_a_message_without_digits() -> None:
-    events, messages = _run_form(_tracker("lệ phí làm hộ chiếu bao nhiêu",
-                                          {"requested_slot": "dossier_code"}, intent="ask_fee"))
+    events, messages = _run_form(
+        _tracker(
+            "lệ phí làm hộ chiếu bao nhiêu", {"requested_slot": "dossier_code"}, intent="ask_fee"
+        )
+    )
     assert events == []  # the form is rejected, so the other rules answer the question
     assert messages == []
 
 
 @pytest.mark.usefixtures("database")
-@pytest.mark.parametrize(("typed", "digits"), [
-    ("5678", "5678"), ("5 6 7 8", "5678"), ("số cuối là 5678 nhé", "5678"),
-    ("0912 345 678", "5678"), ("+84912345678", "5678"),
-])
+@pytest.mark.parametrize(
+    ("typed", "digits"),
+    [
+        ("5678", "5678"),
+        ("5 6 7 8", "5678"),
+        ("số cuối là 5678 nhé", "5678"),
+        ("0912 345 678", "5678"),
+        ("+84912345678", "5678"),
+    ],
+)
 def test_form_takes_the_last_four_digits(typed: str, digits: str) -> None:
-    events, messages = _run_form(_tracker(typed, {"requested_slot": "phone_last4",
-                                                  "dossier_code": CODE}))
+    events, messages = _run_form(
+        _tracker(typed, {"requested_slot": "phone_last4", "dossier_code": CODE})
+    )
     assert events == [SlotSet("phone_last4", digits)]
     assert messages == []
 
@@ -149,8 +173,9 @@ def test_form_takes_the_last_four_digits(typed: str, digits: str) -> None:
 @pytest.mark.usefixtures("database")
 @pytest.mark.parametrize("typed", ["567", "56789", "12 34 5"])
 def test_form_asks_again_for_exactly_four_digits(typed: str) -> None:
-    events, messages = _run_form(_tracker(typed, {"requested_slot": "phone_last4",
-                                                  "dossier_code": CODE}))
+    events, messages = _run_form(
+        _tracker(typed, {"requested_slot": "phone_last4", "dossier_code": CODE})
+    )
     assert SlotSet("phone_last4", None) in events
     assert messages == [DIGITS_HINT]
 
@@ -159,8 +184,11 @@ def test_form_asks_again_for_exactly_four_digits(typed: str) -> None:
 def test_form_skips_its_questions_when_the_conversation_is_locked() -> None:
     for _ in range(5):
         _answer({"dossier_code": CODE, "phone_last4": "0000"}, sender="locked-chat")
-    events, _ = _run_form(_tracker("000.00.12.H48-251120-0001",
-                                   {"requested_slot": "dossier_code"}, sender="locked-chat"))
+    events, _ = _run_form(
+        _tracker(
+            "000.00.12.H48-251120-0001", {"requested_slot": "dossier_code"}, sender="locked-chat"
+        )
+    )
     assert SlotSet("requested_slot", None) in events
     assert not any(e.get("name") == "dossier_code" for e in events)
 
@@ -188,7 +216,7 @@ def test_verified_answer_shows_status_and_clears_the_slots() -> None:
     assert text.splitlines()[:4] == [
         f"Hồ sơ {CODE} — Thủ tục đăng ký khai sinh",
         "Người nộp: N*** V** A",
-        "Tình trạng: đang giải quyết (bước \"Thẩm định hồ sơ\") tại Ủy ban nhân dân xã Bình Sơn.",
+        'Tình trạng: đang giải quyết (bước "Thẩm định hồ sơ") tại Ủy ban nhân dân xã Bình Sơn.',
         "Tiếp nhận: 08:30 ngày 20/11/2025. Hẹn trả kết quả: 17:00 ngày 31/12/2099.",
     ]
     assert "Khi có kết quả, bạn nhận trực tiếp tại Bộ phận Một cửa UBND xã Bình Sơn." in text
@@ -197,11 +225,14 @@ def test_verified_answer_shows_status_and_clears_the_slots() -> None:
 
 
 @pytest.mark.usefixtures("database")
-@pytest.mark.parametrize("slots", [
-    {"dossier_code": CODE, "phone_last4": "1234"},
-    {"dossier_code": "000.00.12.H48-251120-0999", "phone_last4": "5678"},
-    {"dossier_code": "000.00.12.H48-25112-0001", "phone_last4": "5678"},
-])
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {"dossier_code": CODE, "phone_last4": "1234"},
+        {"dossier_code": "000.00.12.H48-251120-0999", "phone_last4": "5678"},
+        {"dossier_code": "000.00.12.H48-25112-0001", "phone_last4": "5678"},
+    ],
+)
 def test_failures_share_one_answer(slots: dict[str, Any]) -> None:
     events, text = _answer(slots)
     assert text == not_verified_message()
@@ -265,13 +296,24 @@ def test_cancel_clears_the_slots() -> None:
 
 def _view(state: DossierState, **overrides: Any) -> DossierCitizenView:
     data: dict[str, Any] = dict(
-        code=CODE, procedure_code="1.001193", procedure_name="Thủ tục đăng ký khai sinh",
-        state=state, state_label="", state_reason=None, current_step="Thẩm định hồ sơ",
+        code=CODE,
+        procedure_code="1.001193",
+        procedure_name="Thủ tục đăng ký khai sinh",
+        state=state,
+        state_label="",
+        state_reason=None,
+        current_step="Thẩm định hồ sơ",
         handling_agency="Ủy ban nhân dân xã Bình Sơn",
         receiving_agency="Bộ phận Một cửa UBND xã Bình Sơn",
-        received_at=datetime(2025, 11, 20, 8, 30), due_at=datetime(2025, 11, 21, 8, 30),
-        finished_at=None, overdue=False, result_delivery=ResultDelivery.counter,
-        result_delivery_label="", fee_paid_online=False, applicant_name_masked="N*** V** A")
+        received_at=datetime(2025, 11, 20, 8, 30),
+        due_at=datetime(2025, 11, 21, 8, 30),
+        finished_at=None,
+        overdue=False,
+        result_delivery=ResultDelivery.counter,
+        result_delivery_label="",
+        fee_paid_online=False,
+        applicant_name_masked="N*** V** A",
+    )
     data.update(overrides)
     return DossierCitizenView(**data)
 
@@ -282,8 +324,9 @@ def _say(view: DossierCitizenView) -> str:
 
 def test_overdue_answer_apologises_with_the_delay_and_hotline() -> None:
     text = _say(_view(DossierState.in_progress, overdue=True))
-    assert ("Hồ sơ đã quá hạn hẹn trả 1 ngày làm việc. Thành thật xin lỗi bạn về sự chậm trễ "
-            "này") in text
+    assert (
+        "Hồ sơ đã quá hạn hẹn trả 1 ngày làm việc. Thành thật xin lỗi bạn về sự chậm trễ " "này"
+    ) in text
     assert "tổng đài 1900 1234" in text
 
 
@@ -294,13 +337,22 @@ def test_supplement_answer_says_what_and_where() -> None:
     assert "Bộ phận Một cửa UBND xã Bình Sơn hoặc trên Cổng dịch vụ công" in text
 
 
-@pytest.mark.parametrize(("delivery", "expected"), [
-    (ResultDelivery.counter, "Nhận kết quả: trực tiếp tại Bộ phận Một cửa UBND xã Bình Sơn"),
-    (ResultDelivery.postal, "Nhận kết quả: qua dịch vụ bưu chính công ích"),
-])
+@pytest.mark.parametrize(
+    ("delivery", "expected"),
+    [
+        (ResultDelivery.counter, "Nhận kết quả: trực tiếp tại Bộ phận Một cửa UBND xã Bình Sơn"),
+        (ResultDelivery.postal, "Nhận kết quả: qua dịch vụ bưu chính công ích"),
+    ],
+)
 def test_result_ready_answer_says_how_to_collect(delivery: ResultDelivery, expected: str) -> None:
-    text = _say(_view(DossierState.result_ready, result_delivery=delivery,
-                      finished_at=datetime(2025, 11, 21, 8, 0), fee_paid_online=True))
+    text = _say(
+        _view(
+            DossierState.result_ready,
+            result_delivery=delivery,
+            finished_at=datetime(2025, 11, 21, 8, 0),
+            fee_paid_online=True,
+        )
+    )
     assert "Tình trạng: đã có kết quả, đang chờ trả." in text
     assert expected in text
     assert "Phí, lệ phí: đã thanh toán trực tuyến." in text
@@ -309,7 +361,8 @@ def test_result_ready_answer_says_how_to_collect(delivery: ResultDelivery, expec
 def test_finished_answers() -> None:
     done = datetime(2025, 11, 21, 15, 0)
     assert "đã trả kết quả lúc 15:00 ngày 21/11/2025" in _say(
-        _view(DossierState.returned, finished_at=done))
+        _view(DossierState.returned, finished_at=done)
+    )
     rejected = _say(_view(DossierState.rejected, finished_at=done, state_reason="Sai thẩm quyền."))
     assert "Lý do: Sai thẩm quyền." in rejected and "tổng đài 1900 1234" in rejected
     assert "đã được rút" in _say(_view(DossierState.withdrawn, finished_at=done))

@@ -33,8 +33,9 @@ def _dossier(**overrides: Any) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, AGENT,
-                                     {"Authorization": "dev-ingest-token"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong"}, AGENT, {"Authorization": "dev-ingest-token"}]
+)
 def test_push_needs_the_ingest_token(client: TestClient, headers: dict[str, str]) -> None:
     response = client.post("/api/dossiers", json=_dossier(), headers=headers)
     assert response.status_code == 401
@@ -44,24 +45,34 @@ def test_push_needs_the_ingest_token(client: TestClient, headers: dict[str, str]
 def test_create_then_update_appends_history(client: TestClient) -> None:
     created = client.post("/api/dossiers", json=_dossier(), headers=INGEST)
     assert created.status_code == 201
-    assert created.json() == {"code": CODE, "created": True, "state": "in_progress",
-                              "history_length": 2}
+    assert created.json() == {
+        "code": CODE,
+        "created": True,
+        "state": "in_progress",
+        "history_length": 2,
+    }
     resent = client.post("/api/dossiers", json=_dossier(), headers=INGEST)
     assert resent.status_code == 200 and resent.json()["history_length"] == 2
-    update = _dossier(state="result_ready", current_step="Trả kết quả",
-                      changed_at="2025-11-21T10:00:00+07:00")
+    update = _dossier(
+        state="result_ready", current_step="Trả kết quả", changed_at="2025-11-21T10:00:00+07:00"
+    )
     updated = client.post("/api/dossiers", json=update, headers=INGEST)
     assert updated.status_code == 200
-    assert updated.json() == {"code": CODE, "created": False, "state": "result_ready",
-                              "history_length": 3}
+    assert updated.json() == {
+        "code": CODE,
+        "created": False,
+        "state": "result_ready",
+        "history_length": 3,
+    }
     record = client.get(f"/api/dossiers/{CODE}", headers=AGENT).json()
     assert [h["state"] for h in record["history"]] == ["received", "in_progress", "result_ready"]
     assert record["finished_at"] == "2025-11-21T10:00:00"
 
 
 def test_bad_payload_is_422_with_vietnamese_reasons(client: TestClient) -> None:
-    response = client.post("/api/dossiers", headers=INGEST,
-                           json=_dossier(applicant_phone="12", state="done"))
+    response = client.post(
+        "/api/dossiers", headers=INGEST, json=_dossier(applicant_phone="12", state="done")
+    )
     assert response.status_code == 422
     detail = response.json()["detail"]
     assert detail.startswith("Dữ liệu hồ sơ không hợp lệ — ")
@@ -71,11 +82,13 @@ def test_bad_payload_is_422_with_vietnamese_reasons(client: TestClient) -> None:
 
 def test_non_object_body_and_unknown_procedure_are_422(client: TestClient) -> None:
     assert client.post("/api/dossiers", headers=INGEST, json=[1]).status_code == 422
-    response = client.post("/api/dossiers", headers=INGEST,
-                           json=_dossier(procedure_code="9.999999"))
+    response = client.post(
+        "/api/dossiers", headers=INGEST, json=_dossier(procedure_code="9.999999")
+    )
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "Thủ tục mã 9.999999 không có trong danh mục thủ tục hành chính."}
+        "detail": "Thủ tục mã 9.999999 không có trong danh mục thủ tục hành chính."
+    }
 
 
 def test_agent_read_returns_the_full_record_and_is_audited(client: TestClient) -> None:
@@ -85,8 +98,11 @@ def test_agent_read_returns_the_full_record_and_is_audited(client: TestClient) -
     record = response.json()
     assert record["code"] == CODE
     assert record["procedure_name"] == "Thủ tục đăng ký khai sinh"
-    assert (record["applicant_name"], record["applicant_phone"],
-            record["applicant_id_number"]) == ("Nguyễn Văn An", "0912345678", "051090001234")
+    assert (record["applicant_name"], record["applicant_phone"], record["applicant_id_number"]) == (
+        "Nguyễn Văn An",
+        "0912345678",
+        "051090001234",
+    )
     assert record["received_at"] == "2025-11-20T08:30:00"
     assert record["due_at"] == "2025-11-21T08:30:00"  # 1 (working) day
     assert record["state_label"] == "Đang giải quyết"
@@ -102,8 +118,9 @@ def test_agent_read_returns_the_full_record_and_is_audited(client: TestClient) -
 
 
 @pytest.mark.parametrize("headers", [{}, INGEST, {"Authorization": "Bearer nope"}])
-def test_agent_read_needs_an_agent_token_and_leaves_no_audit(client: TestClient,
-                                                              headers: dict[str, str]) -> None:
+def test_agent_read_needs_an_agent_token_and_leaves_no_audit(
+    client: TestClient, headers: dict[str, str]
+) -> None:
     response = client.get(f"/api/dossiers/{CODE}", headers=headers)
     assert response.status_code == 401
     with session_scope(get_engine()) as session:

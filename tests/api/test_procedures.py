@@ -32,7 +32,9 @@ def test_search_understands_citizen_slang(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 10_000])
-def test_empty_or_huge_questions_are_refused_in_vietnamese(client: TestClient, question: str) -> None:
+def test_empty_or_huge_questions_are_refused_in_vietnamese(
+    client: TestClient, question: str
+) -> None:
     response = client.get("/api/procedures/search", params={"q": question})
     assert response.status_code == 422
     assert "Câu hỏi" in response.json()["detail"]
@@ -85,7 +87,9 @@ def test_fields_are_listed_with_counts(client: TestClient) -> None:
 def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/api/procedures/search", "/api/procedures/{code}", "/api/fields", "/health"} <= set(paths)
+    assert {"/api/procedures/search", "/api/procedures/{code}", "/api/fields", "/health"} <= set(
+        paths
+    )
 
 
 def test_api_routes_are_rate_limited_but_pages_are_not(configured_database: str) -> None:

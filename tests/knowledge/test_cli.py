@@ -16,7 +16,9 @@ runner = CliRunner(mix_stderr=False)
 
 @pytest.fixture()
 def loaded(configured_database: str) -> str:
-    result = runner.invoke(app, ["catalog", "import", str(SAMPLE_CATALOG_DIR), "--source", "sample"])
+    result = runner.invoke(
+        app, ["catalog", "import", str(SAMPLE_CATALOG_DIR), "--source", "sample"]
+    )
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "đã nhập 20 thủ tục" in result.stdout
     return configured_database
@@ -52,16 +54,30 @@ def test_stats_reports_coverage(loaded: str) -> None:
 
 
 def test_set_status_abolishes_with_decision(loaded: str) -> None:
-    result = runner.invoke(app, ["catalog", "set-status", "1.014063", "--status", "abolished",
-                                 "--decision", "45/QĐ-UBND", "--on", "2026-10-01",
-                                 "--replaced-by", "2.001195"])
+    result = runner.invoke(
+        app,
+        [
+            "catalog",
+            "set-status",
+            "1.014063",
+            "--status",
+            "abolished",
+            "--decision",
+            "45/QĐ-UBND",
+            "--on",
+            "2026-10-01",
+            "--replaced-by",
+            "2.001195",
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     assert "abolished theo 45/QĐ-UBND" in result.stdout
 
 
 def test_unknown_code_exits_1_with_a_vietnamese_message(loaded: str) -> None:
-    result = runner.invoke(app, ["catalog", "set-status", "9.999999", "--status", "abolished",
-                                 "--decision", "1/QĐ"])
+    result = runner.invoke(
+        app, ["catalog", "set-status", "9.999999", "--status", "abolished", "--decision", "1/QĐ"]
+    )
     assert result.exit_code == 1
     assert "Không tìm thấy thủ tục có mã 9.999999" in result.stderr
 

@@ -35,13 +35,20 @@ def test_status_change_on_postgresql(pg_sample_engine: Engine) -> None:
     from datetime import date
 
     with session_scope(pg_sample_engine) as session:
-        set_procedure_status(session, "1.014063", ProcedureStatus.abolished,
-                             decision_number="123/QĐ-UBND", on=date(2026, 7, 1),
-                             replaced_by="2.001195")
+        set_procedure_status(
+            session,
+            "1.014063",
+            ProcedureStatus.abolished,
+            decision_number="123/QĐ-UBND",
+            on=date(2026, 7, 1),
+            replaced_by="2.001195",
+        )
     with session_scope(pg_sample_engine) as session:
         card = get_procedure(session, "1.014063")
     assert (card.status, card.status_decision, card.replaced_by_code) == (
-        "abolished", "123/QĐ-UBND", "2.001195"
+        "abolished",
+        "123/QĐ-UBND",
+        "2.001195",
     )
 
 

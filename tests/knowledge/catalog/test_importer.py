@@ -70,18 +70,24 @@ def test_reimport_updates_a_changed_record(engine: Engine, tmp_path: Path) -> No
         import_json_catalog(session, catalog)
     file = next(catalog.rglob(f"{BIRTH}.json"))
     raw = json.loads(file.read_text(encoding="utf-8"))
-    raw["cach_thuc_thuc_hien"] = "Hình thức nộpThời gianPhí, lệ phíMô tảTrực tiếp3 Ngày làm việc8,000 VNĐ(8.000 đồng/bản)"
+    raw["cach_thuc_thuc_hien"] = (
+        "Hình thức nộpThời gianPhí, lệ phíMô tảTrực tiếp3 Ngày làm việc8,000 VNĐ(8.000 đồng/bản)"
+    )
     file.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
     with session_scope(engine) as session:
         import_json_catalog(session, catalog)
     with session_scope(engine) as session:
         card = get_procedure(session, BIRTH)
-    assert [(c.channel, c.time_value, c.fee_amount) for c in card.channels] == [("in_person", 3.0, 8000)]
+    assert [(c.channel, c.time_value, c.fee_amount) for c in card.channels] == [
+        ("in_person", 3.0, 8000)
+    ]
 
 
 def test_one_broken_file_rolls_back_the_whole_run(engine: Engine, tmp_path: Path) -> None:
     catalog = _copy_sample(tmp_path)
-    (catalog / "bo-tu-phap" / "9.999999.json").write_text('{"ma_thu_tuc": "9.999999",\n "ten', encoding="utf-8")
+    (catalog / "bo-tu-phap" / "9.999999.json").write_text(
+        '{"ma_thu_tuc": "9.999999",\n "ten', encoding="utf-8"
+    )
     nameless = catalog / "bo-tu-phap" / "9.999998.json"
     nameless.write_text(json.dumps({"ma_thu_tuc": "9.999998", "ten_thu_tuc": ""}), encoding="utf-8")
     with pytest.raises(ImportFailed) as failure:
@@ -94,7 +100,9 @@ def test_one_broken_file_rolls_back_the_whole_run(engine: Engine, tmp_path: Path
     assert _count(engine, Procedure) == 0
 
 
-def test_a_record_holding_another_procedure_is_skipped_and_reported(engine: Engine, tmp_path: Path) -> None:
+def test_a_record_holding_another_procedure_is_skipped_and_reported(
+    engine: Engine, tmp_path: Path
+) -> None:
     catalog = _copy_sample(tmp_path)
     file = next(catalog.rglob(f"{BIRTH}.json"))
     raw = json.loads(file.read_text(encoding="utf-8"))
@@ -124,11 +132,22 @@ def _sheet(path: Path, rows: list[tuple]) -> Path:
     return path
 
 
-def test_index_sheet_updates_names_and_adds_new_codes(sample_engine: Engine, tmp_path: Path) -> None:
-    sheet = _sheet(tmp_path / "list.xlsx", [
-        (BIRTH, "Đăng ký khai sinh", "Bộ Tư pháp", "UBND cấp xã", "Hộ tịch"),
-        ("1.999001", "Thủ tục mới công bố", "Bộ Tư pháp", "Sở Tư pháp\nUBND cấp tỉnh", "Chứng thực"),
-    ])
+def test_index_sheet_updates_names_and_adds_new_codes(
+    sample_engine: Engine, tmp_path: Path
+) -> None:
+    sheet = _sheet(
+        tmp_path / "list.xlsx",
+        [
+            (BIRTH, "Đăng ký khai sinh", "Bộ Tư pháp", "UBND cấp xã", "Hộ tịch"),
+            (
+                "1.999001",
+                "Thủ tục mới công bố",
+                "Bộ Tư pháp",
+                "Sở Tư pháp\nUBND cấp tỉnh",
+                "Chứng thực",
+            ),
+        ],
+    )
     with session_scope(sample_engine) as session:
         report = import_index_sheet(session, sheet)
     assert report.imported == 2
@@ -139,12 +158,17 @@ def test_index_sheet_updates_names_and_adds_new_codes(sample_engine: Engine, tmp
     assert added.field == "Chứng thực"
 
 
-def test_index_sheet_with_bad_rows_names_each_row_and_writes_nothing(sample_engine: Engine, tmp_path: Path) -> None:
-    sheet = _sheet(tmp_path / "bad.xlsx", [
-        ("1.999001", "Thủ tục hợp lệ", "Bộ Tư pháp", "Sở Tư pháp", "Chứng thực"),
-        ("ABC", "Mã sai", None, None, None),
-        ("1.999002", "  ", None, None, None),
-    ])
+def test_index_sheet_with_bad_rows_names_each_row_and_writes_nothing(
+    sample_engine: Engine, tmp_path: Path
+) -> None:
+    sheet = _sheet(
+        tmp_path / "bad.xlsx",
+        [
+            ("1.999001", "Thủ tục hợp lệ", "Bộ Tư pháp", "Sở Tư pháp", "Chứng thực"),
+            ("ABC", "Mã sai", None, None, None),
+            ("1.999002", "  ", None, None, None),
+        ],
+    )
     with pytest.raises(ImportFailed) as failure:
         with session_scope(sample_engine) as session:
             import_index_sheet(session, sheet)

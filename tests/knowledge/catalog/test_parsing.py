@@ -484,9 +484,7 @@ def test_papers_copies_glued_to_digits_of_the_name() -> None:
 def test_papers_copies_glued_to_the_number_of_the_next_row() -> None:
     # bo-xay-dung/1.002674.json (cut): "... 1 bản sao" + "2. Bản sao ..."
     text = (
-        "--"
-        + PAPER_HEADER
-        + "1. Tờ khai đăng ký tàu biển1 bản chính"
+        "--" + PAPER_HEADER + "1. Tờ khai đăng ký tàu biển1 bản chính"
         "5. Bản chính: Giấy chứng nhận tạm ngừng đăng ký;1 bản chính,1 bản sao"
         "8. Bản sao có chứng thực giấy phép thành lập chi nhánh.0 bản chính,1 bản sao"
         "2. Bản sao Giấy chứng nhận dung tích tàu biển;0 bản chính,1 bản sao"

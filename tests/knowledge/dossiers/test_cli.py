@@ -20,8 +20,9 @@ runner = CliRunner(mix_stderr=False)
 
 @pytest.fixture()
 def loaded(configured_database: str) -> str:
-    result = runner.invoke(app, ["catalog", "import", str(SAMPLE_CATALOG_DIR),
-                                 "--source", "sample"])
+    result = runner.invoke(
+        app, ["catalog", "import", str(SAMPLE_CATALOG_DIR), "--source", "sample"]
+    )
     assert result.exit_code == 0, result.stderr
     return configured_database
 

@@ -100,6 +100,7 @@ PAST, FUTURE = datetime(2025, 11, 21, 10, 0), datetime(2025, 11, 26, 10, 0)
         (DossierState.rejected, PAST, datetime(2025, 11, 23, 9, 0), False),
     ],
 )
-def test_overdue(state: DossierState, due: datetime | None, finished: datetime | None,
-                 overdue: bool) -> None:
+def test_overdue(
+    state: DossierState, due: datetime | None, finished: datetime | None, overdue: bool
+) -> None:
     assert is_overdue(state, due, finished, NOW) is overdue

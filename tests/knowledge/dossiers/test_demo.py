@@ -34,10 +34,28 @@ def test_demo_dossiers_are_consistent(session: Session) -> None:
     assert 0 < len(overdue) < states[DossierState.in_progress]
     for d in dossiers:
         # Each row passes the same validation as a push from the one-stop system.
-        parse_dossier({c: getattr(d, c) for c in (
-            "code", "procedure_code", "receiving_agency", "handling_agency", "current_step",
-            "state", "state_reason", "received_at", "due_at", "finished_at", "result_delivery",
-            "fee_paid_online", "applicant_name", "applicant_phone", "applicant_id_number")})
+        parse_dossier(
+            {
+                c: getattr(d, c)
+                for c in (
+                    "code",
+                    "procedure_code",
+                    "receiving_agency",
+                    "handling_agency",
+                    "current_step",
+                    "state",
+                    "state_reason",
+                    "received_at",
+                    "due_at",
+                    "finished_at",
+                    "result_delivery",
+                    "fee_paid_online",
+                    "applicant_name",
+                    "applicant_phone",
+                    "applicant_id_number",
+                )
+            }
+        )
         assert d.procedure_code in catalog
         assert d.code.split("-")[1] == d.received_at.strftime("%y%m%d")
         assert is_working_day(d.received_at.date()) and d.received_at <= NOW
@@ -48,8 +66,12 @@ def test_demo_dossiers_are_consistent(session: Session) -> None:
         assert len(d.applicant_name.split()) == 3 and d.applicant_id_number.startswith("051")
         if d.state in (DossierState.needs_supplement, DossierState.rejected):
             assert d.state_reason
-        if d.state in (DossierState.returned, DossierState.rejected, DossierState.withdrawn,
-                       DossierState.result_ready):
+        if d.state in (
+            DossierState.returned,
+            DossierState.rejected,
+            DossierState.withdrawn,
+            DossierState.result_ready,
+        ):
             assert d.finished_at is not None
 
 
@@ -66,8 +88,9 @@ def test_examples_can_be_looked_up(session: Session) -> None:
     assert {e.state for e in report.examples} == set(DossierState)
     assert any(e.overdue for e in report.examples)
     for example in report.examples:
-        result = lookup_dossier(session, f"demo-{example.code}", example.code,
-                                example.phone_last4, now=NOW)
+        result = lookup_dossier(
+            session, f"demo-{example.code}", example.code, example.phone_last4, now=NOW
+        )
         assert result.outcome is LookupOutcome.verified
         assert result.dossier is not None and result.dossier.overdue is example.overdue
 

@@ -26,8 +26,9 @@ def _attempts(session: Session) -> list[bool]:
     return list(session.scalars(select(LookupAttempt.succeeded).order_by(LookupAttempt.id)))
 
 
-def test_verified_lookup_shows_the_status_without_personal_data(store: Store,
-                                                                session: Session) -> None:
+def test_verified_lookup_shows_the_status_without_personal_data(
+    store: Store, session: Session
+) -> None:
     store()
     result = lookup_dossier(session, "chat-1", CODE, "5678", now=NOW)
     assert result.outcome is LookupOutcome.verified
@@ -48,26 +49,34 @@ def test_verified_lookup_shows_the_status_without_personal_data(store: Store,
     assert _attempts(session) == [True]
 
 
-@pytest.mark.parametrize("typed", [
-    "000 00 12 h48 251120 0001",
-    "mã hồ sơ của tôi là 000.00.12.h48-251120-0001 nhé",
-    "000.00.12.H48 - 251120 - 0001",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "000 00 12 h48 251120 0001",
+        "mã hồ sơ của tôi là 000.00.12.h48-251120-0001 nhé",
+        "000.00.12.H48 - 251120 - 0001",
+    ],
+)
 def test_the_code_may_be_typed_loosely(store: Store, session: Session, typed: str) -> None:
     store()
     assert lookup_dossier(session, "chat-1", typed, "5 6 7 8", now=NOW).outcome is (
-        LookupOutcome.verified)
+        LookupOutcome.verified
+    )
 
 
-@pytest.mark.parametrize(("code", "digits"), [
-    (CODE, "1234"),  # wrong factor
-    (OTHER, "5678"),  # well-formed, unknown
-    ("000.00.12.H48-251120-01", "5678"),  # malformed
-    ("", "5678"),
-    (CODE, "56"),  # not four digits
-])
-def test_every_failure_gets_the_same_answer(store: Store, session: Session, code: str,
-                                            digits: str) -> None:
+@pytest.mark.parametrize(
+    ("code", "digits"),
+    [
+        (CODE, "1234"),  # wrong factor
+        (OTHER, "5678"),  # well-formed, unknown
+        ("000.00.12.H48-251120-01", "5678"),  # malformed
+        ("", "5678"),
+        (CODE, "56"),  # not four digits
+    ],
+)
+def test_every_failure_gets_the_same_answer(
+    store: Store, session: Session, code: str, digits: str
+) -> None:
     store()
     result = lookup_dossier(session, "chat-1", code, digits, now=NOW)
     assert result.outcome is LookupOutcome.not_verified
@@ -77,8 +86,12 @@ def test_every_failure_gets_the_same_answer(store: Store, session: Session, code
 
 
 def test_overdue_and_supplement_details(store: Store, session: Session) -> None:
-    store(state="needs_supplement", state_reason="Bổ sung tờ khai TK01 có chữ ký",
-          current_step="Yêu cầu bổ sung", due_at="2025-11-21T17:00:00")
+    store(
+        state="needs_supplement",
+        state_reason="Bổ sung tờ khai TK01 có chữ ký",
+        current_step="Yêu cầu bổ sung",
+        due_at="2025-11-21T17:00:00",
+    )
     view = lookup_dossier(session, "chat-1", CODE, "5678", now=NOW).dossier
     assert view is not None and view.state_reason == "Bổ sung tờ khai TK01 có chữ ký"
     assert view.overdue is False  # the clock stops while papers are owed
@@ -92,15 +105,18 @@ def test_rejection_reason_is_shown_but_not_other_notes(store: Store, session: Se
     view = lookup_dossier(session, "chat-1", CODE, "5678", now=NOW).dossier
     assert view is not None
     assert (view.state_reason, view.result_delivery_label) == (
-        "Không thuộc thẩm quyền", "nhận qua dịch vụ bưu chính công ích")
+        "Không thuộc thẩm quyền",
+        "nhận qua dịch vụ bưu chính công ích",
+    )
 
 
 def _fail(session: Session, at: datetime, conversation: str = "chat-1") -> LookupOutcome:
     return lookup_dossier(session, conversation, CODE, "0000", now=at).outcome
 
 
-def test_five_failures_in_fifteen_minutes_lock_the_conversation(store: Store,
-                                                                 session: Session) -> None:
+def test_five_failures_in_fifteen_minutes_lock_the_conversation(
+    store: Store, session: Session
+) -> None:
     store()
     outcomes = [_fail(session, NOW + timedelta(minutes=2 * i)) for i in range(5)]
     assert outcomes == [LookupOutcome.not_verified] * 4 + [LookupOutcome.locked]
@@ -114,16 +130,19 @@ def test_five_failures_in_fifteen_minutes_lock_the_conversation(store: Store,
     assert len(_attempts(session)) == 5
     # Another conversation is not affected.
     assert lookup_dossier(session, "chat-2", CODE, "5678", now=fifth).outcome is (
-        LookupOutcome.verified)
+        LookupOutcome.verified
+    )
     # Released when the lockout has passed, and the old failures do not count again.
     released = fifth + timedelta(minutes=15)
     assert lookup_dossier(session, "chat-1", CODE, "5678", now=released).outcome is (
-        LookupOutcome.verified)
+        LookupOutcome.verified
+    )
     assert _fail(session, released + timedelta(minutes=1)) is LookupOutcome.not_verified
 
 
-def test_failures_spread_over_more_than_the_window_do_not_lock(store: Store,
-                                                               session: Session) -> None:
+def test_failures_spread_over_more_than_the_window_do_not_lock(
+    store: Store, session: Session
+) -> None:
     store()
     outcomes = [_fail(session, NOW + timedelta(minutes=4 * i)) for i in range(8)]
     assert LookupOutcome.locked not in outcomes
@@ -133,8 +152,10 @@ def test_a_success_does_not_wipe_earlier_failures(store: Store, session: Session
     store()
     for i in range(4):
         _fail(session, NOW + timedelta(minutes=i))
-    assert lookup_dossier(session, "chat-1", CODE, "5678",
-                          now=NOW + timedelta(minutes=5)).outcome is LookupOutcome.verified
+    assert (
+        lookup_dossier(session, "chat-1", CODE, "5678", now=NOW + timedelta(minutes=5)).outcome
+        is LookupOutcome.verified
+    )
     assert _fail(session, NOW + timedelta(minutes=6)) is LookupOutcome.locked
 
 
@@ -150,8 +171,11 @@ def test_source_down_is_an_error_and_not_a_failed_attempt(session: Session) -> N
 
 def test_http_source_records_are_verified_the_same_way(session: Session) -> None:
     record = {**payload(), "procedure_name": "Cấp hộ chiếu phổ thông"}
-    source = HttpSource("http://igate.example/api", backoff=0,
-                        transport=httpx.MockTransport(lambda _r: httpx.Response(200, json=record)))
+    source = HttpSource(
+        "http://igate.example/api",
+        backoff=0,
+        transport=httpx.MockTransport(lambda _r: httpx.Response(200, json=record)),
+    )
     wrong = lookup_dossier(session, "chat-1", CODE, "1111", source=source, now=NOW)
     right = lookup_dossier(session, "chat-1", CODE, "5678", source=source, now=NOW)
     assert wrong.outcome is LookupOutcome.not_verified

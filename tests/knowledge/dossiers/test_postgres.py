@@ -27,15 +27,20 @@ def test_store_history_and_audit_on_postgresql(pg_sample_engine: Engine) -> None
     with session_scope(pg_sample_engine) as session:
         upsert_dossier(session, parse_dossier(payload()), now=NOW)
     with session_scope(pg_sample_engine) as session:
-        upsert_dossier(session, parse_dossier(payload(state="result_ready",
-                                                      changed_at="2025-11-28T10:00:00")), now=NOW)
+        upsert_dossier(
+            session,
+            parse_dossier(payload(state="result_ready", changed_at="2025-11-28T10:00:00")),
+            now=NOW,
+        )
     with session_scope(pg_sample_engine) as session:
         view = read_dossier_audited(session, CODE, "agent-lan", now=NOW)
         with pytest.raises(NotFoundError):
             read_dossier_audited(session, "000.00.12.H48-251120-0999", "agent-lan", now=NOW)
         session.rollback()
         assert sorted(a.action for a in list_audit(session)) == [
-            "read_dossier", "read_dossier_not_found"]
+            "read_dossier",
+            "read_dossier_not_found",
+        ]
     assert [h.state.value for h in view.history] == ["received", "in_progress", "result_ready"]
 
 
@@ -56,9 +61,13 @@ def test_demo_bulk_insert_then_lookup_and_lockout_on_postgresql(pg_sample_engine
     with session_scope(pg_sample_engine) as session:
         upsert_dossier(session, parse_dossier(payload()), now=NOW)  # ids keep working after bulk
         example = report.examples[0]
-        assert lookup_dossier(session, "pg-1", example.code, example.phone_last4,
-                              now=NOW).outcome is LookupOutcome.verified
-        outcomes = [lookup_dossier(session, "pg-2", CODE, "0000",
-                                   now=NOW + timedelta(minutes=i)).outcome for i in range(5)]
+        assert (
+            lookup_dossier(session, "pg-1", example.code, example.phone_last4, now=NOW).outcome
+            is LookupOutcome.verified
+        )
+        outcomes = [
+            lookup_dossier(session, "pg-2", CODE, "0000", now=NOW + timedelta(minutes=i)).outcome
+            for i in range(5)
+        ]
         assert outcomes[-1] is LookupOutcome.locked
         assert get_dossier(session, example.code).history

@@ -24,12 +24,16 @@ RECORD = {**payload(), "procedure_name": "Cấp hộ chiếu phổ thông", "unk
 
 
 def _source(handler: Callable[[httpx.Request], httpx.Response], **options: object) -> HttpSource:
-    return HttpSource("https://igate.example/api/dossiers", hotline="1900 1234", backoff=0,
-                      transport=httpx.MockTransport(handler), **options)  # type: ignore[arg-type]
+    return HttpSource(
+        "https://igate.example/api/dossiers",
+        hotline="1900 1234",
+        backoff=0,
+        transport=httpx.MockTransport(handler),
+        **options,
+    )  # type: ignore[arg-type]
 
 
-def test_local_source_reads_the_database(store: Callable[..., DossierIn],
-                                         session: Session) -> None:
+def test_local_source_reads_the_database(store: Callable[..., DossierIn], session: Session) -> None:
     store()
     record = LocalSource(session).fetch(CODE)
     assert record is not None
@@ -57,8 +61,11 @@ def test_http_source_url_template() -> None:
         seen.append(str(request.url))
         return httpx.Response(404)
 
-    source = HttpSource("https://igate.example/status?ma={code}&v=2", backoff=0,
-                        transport=httpx.MockTransport(handler))
+    source = HttpSource(
+        "https://igate.example/status?ma={code}&v=2",
+        backoff=0,
+        transport=httpx.MockTransport(handler),
+    )
     assert source.fetch(CODE) is None
     assert seen == [f"https://igate.example/status?ma={CODE}&v=2"]
 
@@ -81,14 +88,18 @@ def test_http_source_gives_up_after_its_retries_with_a_citizen_message() -> None
     assert caught.value.status_code == 503
     assert caught.value.message == (
         "Xin lỗi, hệ thống tra cứu tình trạng hồ sơ đang tạm thời gián đoạn. Bạn thử lại sau ít "
-        "phút hoặc gọi tổng đài 1900 1234 để được hỗ trợ nhé.")
+        "phút hoặc gọi tổng đài 1900 1234 để được hỗ trợ nhé."
+    )
 
 
-@pytest.mark.parametrize("response", [
-    httpx.Response(401),
-    httpx.Response(200, text="<html>maintenance</html>"),
-    httpx.Response(200, json={"code": CODE}),
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(401),
+        httpx.Response(200, text="<html>maintenance</html>"),
+        httpx.Response(200, json={"code": CODE}),
+    ],
+)
 def test_refusals_and_unreadable_records_are_not_retried(response: httpx.Response) -> None:
     calls = []
 
@@ -113,8 +124,9 @@ def _closed_port() -> int:
 
 
 def test_a_closed_port_is_unavailable_quickly() -> None:
-    source = HttpSource(f"http://127.0.0.1:{_closed_port()}/api/dossiers", timeout=1,
-                        retries=1, backoff=0)
+    source = HttpSource(
+        f"http://127.0.0.1:{_closed_port()}/api/dossiers", timeout=1, retries=1, backoff=0
+    )
     started = time.perf_counter()
     with pytest.raises(SourceUnavailableError):
         source.fetch(CODE)
@@ -155,8 +167,9 @@ def test_a_slow_real_server_times_out(slow_server: str) -> None:
     assert HttpSource(slow_server, timeout=3, retries=0).fetch(CODE) is not None
 
 
-def test_configuration_chooses_the_source(monkeypatch: pytest.MonkeyPatch,
-                                          session: Session) -> None:
+def test_configuration_chooses_the_source(
+    monkeypatch: pytest.MonkeyPatch, session: Session
+) -> None:
     get_settings.cache_clear()
     assert isinstance(get_source(session), LocalSource)
     monkeypatch.setenv("TTHC_DOSSIER_SOURCE", "http")

@@ -63,12 +63,21 @@ def test_update_appends_history_only_on_change(store: Store, session: Session) -
     assert (again.created, again.history_length) == (False, 2)
     changed = upsert_dossier(
         session,
-        parse_dossier(payload(state="needs_supplement", current_step="Yêu cầu bổ sung",
-                              state_reason="Thiếu ảnh 4x6", changed_at="2025-11-21T09:00:00")),
+        parse_dossier(
+            payload(
+                state="needs_supplement",
+                current_step="Yêu cầu bổ sung",
+                state_reason="Thiếu ảnh 4x6",
+                changed_at="2025-11-21T09:00:00",
+            )
+        ),
         now=NOW,
     )
     assert (changed.created, changed.state, changed.history_length) == (
-        False, DossierState.needs_supplement, 3)
+        False,
+        DossierState.needs_supplement,
+        3,
+    )
     view = get_dossier(session, CODE)
     assert view.state_reason == "Thiếu ảnh 4x6"
     assert view.history[-1].note == "Thiếu ảnh 4x6"
@@ -77,8 +86,15 @@ def test_update_appends_history_only_on_change(store: Store, session: Session) -
 
 def test_finished_states_get_a_finish_time(store: Store, session: Session) -> None:
     store()
-    upsert_dossier(session, parse_dossier(payload(state="result_ready", current_step="Trả kết quả",
-                                                  changed_at="2025-11-28T15:00:00")), now=NOW)
+    upsert_dossier(
+        session,
+        parse_dossier(
+            payload(
+                state="result_ready", current_step="Trả kết quả", changed_at="2025-11-28T15:00:00"
+            )
+        ),
+        now=NOW,
+    )
     assert get_dossier(session, CODE).finished_at == datetime(2025, 11, 28, 15, 0)
 
 
@@ -90,7 +106,10 @@ def test_a_late_out_of_order_push_goes_to_history_only(store: Store, session: Se
     view = get_dossier(session, CODE)
     assert view.state == DossierState.result_ready
     assert [h.step for h in view.history] == [
-        "Tiếp nhận hồ sơ", "Trình lãnh đạo ký duyệt", "Trả kết quả"]
+        "Tiếp nhận hồ sơ",
+        "Trình lãnh đạo ký duyệt",
+        "Trả kết quả",
+    ]
 
 
 def test_unknown_procedure_is_refused(session: Session) -> None:
@@ -98,8 +117,9 @@ def test_unknown_procedure_is_refused(session: Session) -> None:
         upsert_dossier(session, parse_dossier(payload(procedure_code="9.999999")), now=NOW)
 
 
-@pytest.mark.parametrize("typed", [CODE, "000 00 12 h48 251120 0001",
-                                   "mã 000.00.12.h48-251120-0001"])
+@pytest.mark.parametrize(
+    "typed", [CODE, "000 00 12 h48 251120 0001", "mã 000.00.12.h48-251120-0001"]
+)
 def test_read_accepts_the_code_as_typed(store: Store, session: Session, typed: str) -> None:
     store()
     assert get_dossier(session, typed).code == CODE
@@ -112,18 +132,21 @@ def test_read_unknown_and_malformed_codes(session: Session) -> None:
         get_dossier(session, "abc")
 
 
-def test_agent_reads_are_audited_even_when_the_code_is_unknown(store: Store,
-                                                                session: Session) -> None:
+def test_agent_reads_are_audited_even_when_the_code_is_unknown(
+    store: Store, session: Session
+) -> None:
     store()
     read_dossier_audited(session, CODE, "agent-lan", now=NOW)
     with pytest.raises(NotFoundError):
         read_dossier_audited(session, "000.00.12.H48-251120-0999", "agent-lan", now=NOW)
     session.rollback()  # the caller's transaction fails; the audit entries stay
     entries = [(e.actor, e.action, e.target, e.at) for e in list_audit(session)]
-    assert sorted(entries) == sorted([
-        ("agent-lan", AUDIT_READ, CODE, NOW),
-        ("agent-lan", AUDIT_READ_MISSING, "000.00.12.H48-251120-0999", NOW),
-    ])
+    assert sorted(entries) == sorted(
+        [
+            ("agent-lan", AUDIT_READ, CODE, NOW),
+            ("agent-lan", AUDIT_READ_MISSING, "000.00.12.H48-251120-0999", NOW),
+        ]
+    )
     assert [e.action for e in list_audit(session, CODE)] == [AUDIT_READ]
 
 

@@ -11,11 +11,13 @@ from knowledge.text.lexicon import LexiconEntry
 
 @pytest.fixture()
 def lexicon() -> Lexicon:
-    return Lexicon([
-        LexiconEntry(("giấy chứng nhận quyền sử dụng đất",), ("sổ đỏ", "sổ hồng", "bìa đỏ")),
-        LexiconEntry(("giấy phép lái xe",), ("bằng lái", "gplx", "bằng lái xe")),
-        LexiconEntry(("căn cước",), ("cccd", "căn cước công dân")),
-    ])
+    return Lexicon(
+        [
+            LexiconEntry(("giấy chứng nhận quyền sử dụng đất",), ("sổ đỏ", "sổ hồng", "bìa đỏ")),
+            LexiconEntry(("giấy phép lái xe",), ("bằng lái", "gplx", "bằng lái xe")),
+            LexiconEntry(("căn cước",), ("cccd", "căn cước công dân")),
+        ]
+    )
 
 
 @pytest.mark.parametrize(

@@ -50,5 +50,8 @@ def test_syllable_offsets_point_into_the_original_text() -> None:
     spans = syllables(text)
     assert [s.text for s in spans] == ["đăng", "ký", "hòa", "giải"]
     assert [unicodedata.normalize("NFC", text[s.start : s.end]) for s in spans] == [
-        "Đăng", "ký", "hoà", "giải",
+        "Đăng",
+        "ký",
+        "hoà",
+        "giải",
     ]

@@ -33,7 +33,9 @@ def test_empty_and_punctuation_only_text_give_no_words() -> None:
 
 
 def test_build_word_list_keeps_words_seen_often_enough() -> None:
-    words = build_word_list(["Đăng ký khai sinh", "đăng ký kết hôn", "no accents here"], min_count=2)
+    words = build_word_list(
+        ["Đăng ký khai sinh", "đăng ký kết hôn", "no accents here"], min_count=2
+    )
     assert words == ["dang ky"]
 
 
