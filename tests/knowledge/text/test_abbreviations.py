@@ -44,3 +44,19 @@ def test_broken_yaml_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("abbreviations: [unclosed\n", encoding="utf-8")
     with pytest.raises(InvalidInputError, match="Không đọc được bảng viết tắt"):
         Abbreviations.from_file(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("- bhyt\n- kcb\n", "phải là một bảng YAML"),
+        ("abbreviations: [bhyt, kcb]\n", "'abbreviations' phải là một bảng"),
+    ],
+)
+def test_a_list_where_a_table_belongs_is_a_clear_error(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "abbreviations.yml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InvalidInputError, match=message):
+        Abbreviations.from_file(path)
