@@ -95,16 +95,7 @@ def import_json_catalog(
     writer = _CatalogWriter(session)
     for record, ministry in records:
         writer.upsert(record, ministry=ministry, source=source)
-    session.add(
-        CatalogImport(
-            source_path=str(path),
-            kind="json",
-            started_at=datetime.now(),
-            imported=len(records),
-            skipped=len(skipped),
-        )
-    )
-    session.flush()
+    _record_run(session, path, "json", imported=len(records), skipped=len(skipped))
     report = ImportReport(
         imported=len(records), skipped=skipped, seconds=time.perf_counter() - started
     )
@@ -155,16 +146,7 @@ def import_index_sheet(session: Session, path: Path) -> ImportReport:
     writer = _CatalogWriter(session)
     for entry in entries:
         writer.merge_index_entry(entry)
-    session.add(
-        CatalogImport(
-            source_path=str(path),
-            kind="excel",
-            started_at=datetime.now(),
-            imported=len(entries),
-            skipped=0,
-        )
-    )
-    session.flush()
+    _record_run(session, path, "excel", imported=len(entries))
     return ImportReport(imported=len(entries), seconds=time.perf_counter() - started)
 
 
@@ -366,6 +348,22 @@ class _CatalogWriter:
         if not procedure.ministry and entry["issuer"]:
             procedure.ministry = entry["issuer"]
         return procedure
+
+
+def _record_run(
+    session: Session, path: Path, kind: str, *, imported: int, skipped: int = 0
+) -> None:
+    """Log one import run in ``catalog_imports`` (the history an admin reads) and flush."""
+    session.add(
+        CatalogImport(
+            source_path=str(path),
+            kind=kind,
+            started_at=datetime.now(),
+            imported=imported,
+            skipped=skipped,
+        )
+    )
+    session.flush()
 
 
 def default_catalog_dir() -> tuple[Path, str]:

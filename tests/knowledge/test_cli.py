@@ -14,6 +14,16 @@ from knowledge.config import SAMPLE_CATALOG_DIR
 runner = CliRunner(mix_stderr=False)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _search_engine_warmed_up() -> None:
+    """Build a first index outside the runner. The first build starts jax's backends (bm25s
+    pulls jax in), and started inside the runner they keep its stderr, which the runner
+    closes: pytest's capture then fails at teardown when this file runs on its own."""
+    from knowledge.search import ProcedureIndex, SearchDocument
+
+    ProcedureIndex.build([SearchDocument("1.0", "Thủ tục", "", (), "", "in_force")])
+
+
 @pytest.fixture()
 def loaded(configured_database: str) -> str:
     result = runner.invoke(
