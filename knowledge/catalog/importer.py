@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 from sqlalchemy import select
@@ -275,43 +276,13 @@ class _CatalogWriter:
         return procedure
 
     def _replace_children(self, procedure: Procedure, record: ProcedureRecord) -> None:
-        channels = [
-            (
-                Channel(c.channel).value,
-                c.time_value,
-                c.time_unit,
-                c.time_text,
-                c.fee_text,
-                c.fee_amount,
-                c.description,
-            )
-            for c in record.channels
-        ]
-        current = [
-            (
-                c.channel.value,
-                c.time_value,
-                c.time_unit,
-                c.time_text,
-                c.fee_text,
-                c.fee_amount,
-                c.description,
-            )
-            for c in procedure.channels
-        ]
-        if channels != current:
+        channels = [_channel_row(c) for c in record.channels]
+        if channels != [_channel_row(c) for c in procedure.channels]:
             procedure.channels = [
                 ChannelOption(
-                    position=i,
-                    channel=Channel(ch),
-                    time_value=tv,
-                    time_unit=tu,
-                    time_text=tt,
-                    fee_text=ft,
-                    fee_amount=fa,
-                    description=d,
+                    position=i, channel=Channel(ch), **dict(zip(CHANNEL_FIELDS, rest, strict=True))
                 )
-                for i, (ch, tv, tu, tt, ft, fa, d) in enumerate(channels)
+                for i, (ch, *rest) in enumerate(channels)
             ]
         papers = [(p.group, p.name, p.template, p.copies) for p in record.papers]
         if papers != [(p.group, p.name, p.template, p.copies) for p in procedure.papers]:
@@ -348,6 +319,14 @@ class _CatalogWriter:
         if not procedure.ministry and entry["issuer"]:
             procedure.ministry = entry["issuer"]
         return procedure
+
+
+CHANNEL_FIELDS = ("time_value", "time_unit", "time_text", "fee_text", "fee_amount", "description")
+
+
+def _channel_row(option: Any) -> tuple[Any, ...]:
+    """A parsed or stored channel option as a comparable row: channel value, then its fields."""
+    return (Channel(option.channel).value, *(getattr(option, f) for f in CHANNEL_FIELDS))
 
 
 def _record_run(
