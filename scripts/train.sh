@@ -2,7 +2,7 @@
 # Train models/tthc.tar.gz only when its inputs changed: Rasa config, domain, training data,
 # the word list and lexicon the tokenizer reads, and the code of the NLU components.
 # (Rasa 3.6 restores featurizers and policies from its cache but always retrains DIET, about
-# two minutes on two cores, so `rasa train` alone is not a no-op.) Usage: scripts/train.sh
+# a minute on two cores, so `rasa train` alone is not a no-op.) Usage: scripts/train.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=models/tthc.tar.gz
