@@ -2,7 +2,9 @@
 
 Both first check whether the message clearly names a procedure (NLU may miss the aspect of
 a long or unusual question): if so, the procedure's overview answers it, with buttons for
-the usual aspects.
+the usual aspects. The fallback also offers a weaker match for confirmation ("Ý bạn là …?"):
+a question NLU was unsure of is better clarified by its likely procedure than by "please
+rephrase".
 """
 
 from __future__ import annotations
@@ -47,8 +49,10 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Overview of a clearly named procedure; else stage one, or stage two after it."""
-        reply = await asyncio.to_thread(reply_to_question, tracker, "procedure", strict=True)
+        """A named procedure's overview or "Ý bạn là …?"; else stage one, or two after it."""
+        reply = await asyncio.to_thread(
+            reply_to_question, tracker, "procedure", strict=True, confirm_weak=True
+        )
         if reply.messages:
             return reply.send(dispatcher)
         if asked_to_rephrase_last_turn(tracker):

@@ -269,6 +269,7 @@ def resolve(
     chosen_code: str | None = None,
     current_code: str | None = None,
     strict: bool = False,
+    confirm_weak: bool = False,
 ) -> Resolution:
     """Decide which procedure ``text`` is about.
 
@@ -279,6 +280,9 @@ def resolve(
         current_code: the procedure of the conversation so far (the slot), if any.
         strict: only accept a strong match (for messages NLU did not take as a question
             about a procedure: out of scope, fallback); never fall back on the context.
+        confirm_weak: with ``strict``, offer a weak match for confirmation ("Ý bạn là …?")
+            instead of dropping it: the fallback's clarification of a question NLU was
+            unsure of.
     """
     if chosen_code:
         return Resolution("answer", chosen_code)
@@ -313,11 +317,12 @@ def resolve(
         if len(variants) > 1:
             return Resolution("choose", hits=tuple(variants[:MAX_BUTTONS]))
         return Resolution("answer", hits[0].code, hits=tuple(hits))
-    if strict:
+    weak = best >= WEAK_COVERAGE or len(words) > 6
+    if strict and not (confirm_weak and weak):
         return Resolution("no_match", hits=tuple(hits))
     if current_code and (best < WEAK_COVERAGE or current_code in {h.code for h in hits[:5]}):
         return Resolution("answer", current_code)
-    if best >= WEAK_COVERAGE or len(words) > 6:
+    if weak:
         return Resolution("confirm", hits[0].code, hits=tuple(hits[: MAX_BUTTONS - 1]))
     return Resolution("no_match", hits=tuple(hits))
 
@@ -416,8 +421,14 @@ def chosen_code(tracker: Tracker) -> str | None:
     return None
 
 
-def reply_to_question(tracker: Tracker, aspect: str, *, strict: bool = False) -> Reply:
-    """Resolve the procedure of the latest message and answer ``aspect``; never raises."""
+def reply_to_question(
+    tracker: Tracker, aspect: str, *, strict: bool = False, confirm_weak: bool = False
+) -> Reply:
+    """Resolve the procedure of the latest message and answer ``aspect``; never raises.
+
+    With ``strict`` (see ``resolve``), nothing is said unless the message names a procedure:
+    the caller then answers in its own way.
+    """
     text = tracker.latest_message.get("text") or ""
     try:
         with session_scope() as session:
@@ -427,6 +438,7 @@ def reply_to_question(tracker: Tracker, aspect: str, *, strict: bool = False) ->
                 chosen_code=chosen_code(tracker),
                 current_code=None if strict else tracker.get_slot(PROCEDURE_CODE_SLOT),
                 strict=strict,
+                confirm_weak=confirm_weak,
             )
             logger.info(
                 "aspect=%s outcome=%s code=%s question=%r",
@@ -435,7 +447,7 @@ def reply_to_question(tracker: Tracker, aspect: str, *, strict: bool = False) ->
                 resolution.code,
                 mask_pii(text[:200]),
             )
-            if strict and resolution.outcome not in ("answer", "choose"):
+            if strict and resolution.outcome not in ("answer", "choose", "confirm"):
                 return Reply()
             return answer_aspect(session, aspect, resolution)
     except Exception:  # noqa: BLE001 - an action must answer, whatever went wrong

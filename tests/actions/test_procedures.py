@@ -438,6 +438,18 @@ def test_out_of_scope_that_clearly_names_a_procedure_is_answered() -> None:
     assert f"Mã thủ tục: {BIRTH}" in message["text"]
 
 
+def test_the_fallback_offers_a_weak_match_for_confirmation() -> None:
+    """NLU unsure, the text partly names a procedure: "Ý bạn là …?" rather than "rephrase";
+    out of scope, the same text is declined (small talk must not be matched loosely)."""
+    text = "giấy phép cho con vật nuôi"
+    [message], events = run(ActionClarify(), tracker(text, "nlu_fallback"))
+    assert message["text"].startswith("Ý bạn là thủ tục «")
+    [candidate] = slot(events, "candidate_codes")
+    assert message["buttons"][0]["payload"] == f'/ask_procedure{{"procedure_code":"{candidate}"}}'
+    [declined], _ = run(ActionOutOfScope(), tracker(text, "out_of_scope"))
+    assert declined["text"] == OUT_OF_SCOPE
+
+
 def test_two_stage_fallback_clarifies_then_offers_a_human() -> None:
     """First a request to rephrase; if the next message is not understood either, a human."""
     [first], _ = run(ActionClarify(), tracker("abc xyz", "nlu_fallback"))
