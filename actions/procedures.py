@@ -280,9 +280,10 @@ def resolve(
         current_code: the procedure of the conversation so far (the slot), if any.
         strict: only accept a strong match (for messages NLU did not take as a question
             about a procedure: out of scope, fallback); never fall back on the context.
-        confirm_weak: with ``strict``, offer a weak match for confirmation ("Ý bạn là …?")
-            instead of dropping it: the fallback's clarification of a question NLU was
-            unsure of.
+        confirm_weak: with ``strict``, offer a weak match (a name that covers a fair share
+            of the words) for confirmation, "Ý bạn là …?", instead of dropping it: the
+            fallback's clarification of a question NLU was unsure of. Unlike a question NLU
+            understood, a long message matching no name that well is not offered one.
     """
     if chosen_code:
         return Resolution("answer", chosen_code)
@@ -317,12 +318,11 @@ def resolve(
         if len(variants) > 1:
             return Resolution("choose", hits=tuple(variants[:MAX_BUTTONS]))
         return Resolution("answer", hits[0].code, hits=tuple(hits))
-    weak = best >= WEAK_COVERAGE or len(words) > 6
-    if strict and not (confirm_weak and weak):
+    if strict and not (confirm_weak and best >= WEAK_COVERAGE):
         return Resolution("no_match", hits=tuple(hits))
     if current_code and (best < WEAK_COVERAGE or current_code in {h.code for h in hits[:5]}):
         return Resolution("answer", current_code)
-    if weak:
+    if best >= WEAK_COVERAGE or len(words) > 6:
         return Resolution("confirm", hits[0].code, hits=tuple(hits[: MAX_BUTTONS - 1]))
     return Resolution("no_match", hits=tuple(hits))
 

@@ -440,7 +440,7 @@ def test_out_of_scope_that_clearly_names_a_procedure_is_answered() -> None:
 
 def test_the_fallback_offers_a_weak_match_for_confirmation() -> None:
     """NLU unsure, the text partly names a procedure: "Ý bạn là …?" rather than "rephrase";
-    out of scope, the same text is declined (small talk must not be matched loosely)."""
+    out of scope, the same text is declined, and long chatter still gets "rephrase"."""
     text = "giấy phép cho con vật nuôi"
     [message], events = run(ActionClarify(), tracker(text, "nlu_fallback"))
     assert message["text"].startswith("Ý bạn là thủ tục «")
@@ -448,6 +448,9 @@ def test_the_fallback_offers_a_weak_match_for_confirmation() -> None:
     assert message["buttons"][0]["payload"] == f'/ask_procedure{{"procedure_code":"{candidate}"}}'
     [declined], _ = run(ActionOutOfScope(), tracker(text, "out_of_scope"))
     assert declined["text"] == OUT_OF_SCOPE
+    chatter = "con mèo nhà tôi bị ốm mấy hôm nay không chịu ăn uống gì cả"
+    [rephrase], _ = run(ActionClarify(), tracker(chatter, "nlu_fallback"))
+    assert rephrase["text"] == ASK_REPHRASE
 
 
 def test_two_stage_fallback_clarifies_then_offers_a_human() -> None:
