@@ -9,6 +9,10 @@ written and once without diacritics.
 
 Usage (from the project root):
     .venv/bin/python -m bench.bot_answers [--database-url URL] [--limit N] [--model PATH]
+        [--rows even]
+
+``--rows even`` asks the tuning rows instead (written to ``bot-answers-<date>-even.json``):
+changes to the bot are checked there, the odd rows are only reported.
 """
 
 from __future__ import annotations
@@ -140,6 +144,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--database-url", help="a database already holding the national catalog")
     parser.add_argument("--limit", type=int, help="only the first N report rows")
     parser.add_argument("--model", type=Path, default=PROJECT_MODEL)
+    parser.add_argument(
+        "--rows", choices=("odd", "even"), default="odd", help="report (odd) or tuning (even) rows"
+    )
     args = parser.parse_args(argv)
     if not FAQ_QUESTIONS_CSV.exists() or not NATIONAL_CATALOG_DIR.is_dir():
         print(
@@ -149,7 +156,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         database_url = catalog_database(args.database_url, Path(folder))
-        questions = split(load_questions(FAQ_QUESTIONS_CSV, known_codes(database_url)))[1]
+        even, odd = split(load_questions(FAQ_QUESTIONS_CSV, known_codes(database_url)))
+        questions = odd if args.rows == "odd" else even
         questions = questions[: args.limit] if args.limit else questions
         with running_servers(args.model, database_url=database_url) as servers:
             # The first question builds the search index of the catalog.
@@ -159,14 +167,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             seconds = round(time.perf_counter() - started, 1)
     figures = {
         "date": date.today().isoformat(),
-        "questions": "dvc-faq-questions-hust, odd rows with a code in the catalog",
+        "questions": f"dvc-faq-questions-hust, {args.rows} rows with a code in the catalog",
         "rule": "first reply cites a gold code or offers it as a button",
         "model": str(args.model),
         "machine_cpus": os.cpu_count(),
         "seconds": seconds,
         "results": rows,
     }
-    print(f"End-to-end answer accuracy on {rows[0]['n']} FAQ questions (odd rows), {seconds} s")
+    count = rows[0]["n"]
+    print(f"End-to-end answer accuracy on {count} FAQ questions ({args.rows} rows), {seconds} s")
     for row in rows:
         print(
             f"  {row['typing']:<11} {row['correct']}/{row['n']} = {row['accuracy']:.3f}"
@@ -176,7 +185,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"  {'':<11} correct by outcome {row['correct_by_outcome']}"
         )
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    output = RESULTS_DIR / f"bot-answers-{figures['date']}.json"
+    suffix = "" if args.rows == "odd" else "-even"
+    output = RESULTS_DIR / f"bot-answers-{figures['date']}{suffix}.json"
     output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"written {output}")
 
