@@ -318,11 +318,12 @@ def resolve(
         if len(variants) > 1:
             return Resolution("choose", hits=tuple(variants[:MAX_BUTTONS]))
         return Resolution("answer", hits[0].code, hits=tuple(hits))
-    if strict and not (confirm_weak and best >= WEAK_COVERAGE):
+    weak = best >= WEAK_COVERAGE
+    if strict and not (confirm_weak and weak):
         return Resolution("no_match", hits=tuple(hits))
-    if current_code and (best < WEAK_COVERAGE or current_code in {h.code for h in hits[:5]}):
+    if current_code and (not weak or current_code in {h.code for h in hits[:5]}):
         return Resolution("answer", current_code)
-    if best >= WEAK_COVERAGE or len(words) > 6:
+    if weak or len(words) > 6:
         return Resolution("confirm", hits[0].code, hits=tuple(hits[: MAX_BUTTONS - 1]))
     return Resolution("no_match", hits=tuple(hits))
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import skops.io as sio
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -135,8 +136,6 @@ class IntentBlender(GraphComponent, IntentClassifier):
         return vstack(rows).tocsr()
 
     def _persist(self) -> None:
-        import skops.io as sio
-
         with self._model_storage.write_to(self._resource) as model_dir:
             sio.dump(self.model, model_dir / MODEL_FILE)
 
@@ -150,8 +149,6 @@ class IntentBlender(GraphComponent, IntentClassifier):
         **kwargs: Any,
     ) -> IntentBlender:
         """The trained blender, or an untrained one (DIET alone) if nothing was saved."""
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as model_dir:
                 path = model_dir / MODEL_FILE
