@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,10 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
 HOTLINE = "1900 1234"
 PHONE = {"width": 360, "height": 740}
+PHONE_390 = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 800}
+AGENT = {"username": "canbo1", "password": "matkhau-canbo1"}
+AGENT_TOKEN = "browser-test-agent-token"
 
 # A procedure the fixture marks abolished, so the card's status banner can be checked.
 ABOLISHED_CODE = "2.000806"
@@ -78,6 +83,15 @@ class FakeRasa:
         message = str(payload.get("message", ""))
         if "html" in message:
             text = '<img src=x onerror="window.__xss=1"><b>đậm</b><script>window.__xss=2</script>'
+            return [{"recipient_id": sender, "text": text}]
+        if "dài" in message:  # a long answer, to check the widget shows its beginning
+            lines = [f"Bước {i}: nộp và kiểm tra giấy tờ theo hướng dẫn." for i in range(1, 41)]
+            return [{"recipient_id": sender, "text": "Trình tự thực hiện:\n" + "\n".join(lines)}]
+        if "khai sinh" in message.lower():
+            text = (
+                "Thủ tục đăng ký khai sinh (Mã thủ tục: 1.001193): miễn lệ phí.\n"
+                "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh.html"
+            )
             return [{"recipient_id": sender, "text": text}]
         return [
             {
@@ -203,14 +217,18 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, fake_rasa_server: FakeRas
         "TTHC_DATABASE_URL": database_url,
         "TTHC_RASA_URL": fake_rasa_server.url,
         "TTHC_HOTLINE": HOTLINE,
+        "TTHC_AGENT_TOKENS": f"{AGENT['username']}:{AGENT_TOKEN}",
+        "TTHC_TEST_AGENT_TOKEN": AGENT_TOKEN,
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     }
     # A generous rate limit: the tests load pages, scripts and searches quickly from one address.
-    # ws="none": uvicorn's websockets protocol needs a newer websockets than Rasa pins.
+    # ws="wsproto": uvicorn's websockets protocol needs a newer websockets than Rasa pins.
+    # fake_gateway.install adds the chat gateway / handoff / sign-in routes the app lacks.
     code = (
         "import uvicorn; from knowledge.api.app import create_app; "
-        "uvicorn.run(create_app(rate_limit='100000/minute'), "
-        f"host='127.0.0.1', port={port}, ws='none', log_level='warning')"
+        "from tests.browser.fake_gateway import install; "
+        "app = create_app(rate_limit='100000/minute'); install(app); "
+        f"uvicorn.run(app, host='127.0.0.1', port={port}, ws='wsproto', log_level='warning')"
     )
     log = (folder / "api.log").open("wb")
     process = subprocess.Popen(
@@ -276,6 +294,43 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
     yield page
     context.close()
     assert not errors, f"script errors on the page: {errors}"
+
+
+def post_json(
+    url: str, body: dict[str, Any] | None = None, form: bool = False, token: str | None = None
+) -> Any:
+    """POST to the test API (JSON, or a form when ``form``); returns the decoded answer."""
+    if form:
+        data = urllib.parse.urlencode(body or {}).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    else:
+        data = json.dumps(body or {}).encode()
+        headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data, headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read() or b"null")
+
+
+@pytest.fixture(scope="session")
+def agent_token(base_url: str) -> str:
+    """An access token of the test agent, from ``POST /api/auth/token``."""
+    answer = post_json(f"{base_url}/api/auth/token", AGENT, form=True)
+    return str(answer["access_token"])
+
+
+def signed_in(context: Any, token: str) -> Any:
+    """Put the agent's token where the console keeps it, before any page script runs."""
+    context.add_init_script(f"sessionStorage.setItem('tthc.console.token', {json.dumps(token)});")
+    return context
+
+
+@pytest.fixture()
+def agent_page(page: Any, agent_token: str) -> Any:
+    """The phone-sized page, signed in as the test agent."""
+    signed_in(page.context, agent_token)
+    return page
 
 
 @pytest.fixture(scope="session")
