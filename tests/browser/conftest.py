@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -26,12 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
+from knowledge.accounts import create_user
 from knowledge.catalog.importer import import_json_catalog
 from knowledge.config import PROJECT_ROOT, SAMPLE_CATALOG_DIR
 from knowledge.db import make_engine, migrate, session_scope
-from knowledge.models import Procedure, ProcedureStatus
+from knowledge.models import Procedure, ProcedureStatus, UserRole
 
 CHROMIUM = os.environ.get("TTHC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,7 +52,8 @@ PHONE = {"width": 360, "height": 740}
 PHONE_390 = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 800}
 AGENT = {"username": "canbo1", "password": "matkhau-canbo1"}
-AGENT_TOKEN = "browser-test-agent-token"
+AGENT_2 = {"username": "canbo2", "password": "matkhau-canbo2"}
+PRESENCE_SECONDS = 20
 
 # A procedure the fixture marks abolished, so the card's status banner can be checked.
 ABOLISHED_CODE = "2.000806"
@@ -87,12 +90,21 @@ class FakeRasa:
         if "dài" in message:  # a long answer, to check the widget shows its beginning
             lines = [f"Bước {i}: nộp và kiểm tra giấy tờ theo hướng dẫn." for i in range(1, 41)]
             return [{"recipient_id": sender, "text": "Trình tự thực hiện:\n" + "\n".join(lines)}]
-        if "khai sinh" in message.lower():
+        if "khai sinh" in message.lower():  # a cited procedure, as the bot's actions send it
             text = (
                 "Thủ tục đăng ký khai sinh (Mã thủ tục: 1.001193): miễn lệ phí.\n"
                 "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh.html"
             )
-            return [{"recipient_id": sender, "text": text}]
+            custom = {"procedure_codes": ["1.001193"]}
+            return [
+                {"recipient_id": sender, "text": text},
+                {"recipient_id": sender, "custom": custom},
+            ]
+        if re.search(r"gặp (nhân viên|cán bộ)", message.lower()):  # what action_handoff sends
+            return [
+                {"recipient_id": sender, "text": "Tôi chuyển bạn tới cán bộ tổng đài."},
+                {"recipient_id": sender, "custom": {"handoff": True}},
+            ]
         return [
             {
                 "recipient_id": sender,
@@ -185,6 +197,8 @@ def _prepare_database(url: str) -> None:
                     replaced_by_code=REPLACEMENT_CODE,
                 )
             )
+            for account in (AGENT, AGENT_2):
+                create_user(session, account["username"], account["password"], UserRole.agent)
     finally:
         engine.dispose()
 
@@ -204,11 +218,19 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 
 
 
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory: pytest.TempPathFactory, fake_rasa_server: FakeRasa) -> Iterator[str]:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test API's SQLite database: the sample catalog and one agent account."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'tthc.db'}"
+    _prepare_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def base_url(
+    tmp_path_factory: pytest.TempPathFactory, fake_rasa_server: FakeRasa, database_url: str
+) -> Iterator[str]:
     """The API's address: uvicorn in a subprocess on a temporary database of the sample catalog."""
     folder = tmp_path_factory.mktemp("browser-api")
-    database_url = f"sqlite:///{folder / 'tthc.db'}"
-    _prepare_database(database_url)
 
     port = _free_port()
     env = {
@@ -217,18 +239,19 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, fake_rasa_server: FakeRas
         "TTHC_DATABASE_URL": database_url,
         "TTHC_RASA_URL": fake_rasa_server.url,
         "TTHC_HOTLINE": HOTLINE,
-        "TTHC_AGENT_TOKENS": f"{AGENT['username']}:{AGENT_TOKEN}",
-        "TTHC_TEST_AGENT_TOKEN": AGENT_TOKEN,
+        # Always open (public holidays aside), and an agent counts as present only while their
+        # console is open or just used (the API records it every 15 s at most): the callback-form
+        # test waits these seconds out.
+        "TTHC_OFFICE_HOURS": "mon-sun 00:00-23:59",
+        "TTHC_AGENT_PRESENCE_SECONDS": str(PRESENCE_SECONDS),
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     }
     # A generous rate limit: the tests load pages, scripts and searches quickly from one address.
     # ws="wsproto": uvicorn's websockets protocol needs a newer websockets than Rasa pins.
-    # fake_gateway.install adds the chat gateway / handoff / sign-in routes the app lacks.
     code = (
         "import uvicorn; from knowledge.api.app import create_app; "
-        "from tests.browser.fake_gateway import install; "
-        "app = create_app(rate_limit='100000/minute'); install(app); "
-        f"uvicorn.run(app, host='127.0.0.1', port={port}, ws='wsproto', log_level='warning')"
+        "uvicorn.run(create_app(rate_limit='100000/minute'), "
+        f"host='127.0.0.1', port={port}, ws='wsproto', log_level='warning')"
     )
     log = (folder / "api.log").open("wb")
     process = subprocess.Popen(
@@ -296,6 +319,16 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
     assert not errors, f"script errors on the page: {errors}"
 
 
+def query(database_url: str, sql: str, **params: Any) -> list[dict[str, Any]]:
+    """Rows of a read-only SQL query on the test API's database (what the gateway stored)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
 def post_json(
     url: str, body: dict[str, Any] | None = None, form: bool = False, token: str | None = None
 ) -> Any:
@@ -331,6 +364,32 @@ def agent_page(page: Any, agent_token: str) -> Any:
     """The phone-sized page, signed in as the test agent."""
     signed_in(page.context, agent_token)
     return page
+
+
+BLOCKING = {"serious", "critical"}
+
+
+def audit(page: Any, name: str, report: Path) -> list[dict[str, Any]]:
+    """Run axe-core on the page; write its violations to ``report``; return the blocking ones."""
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")  # axe.min.js inside
+    results = axe_module.Axe().run(page)
+    violations = results.response["violations"]
+    lines = [
+        f"{name}: {v['impact']} {v['id']} ({len(v['nodes'])}): {v['help']}"
+        + "".join(f"\n    {n['target']}" for n in v["nodes"][:5])
+        for v in violations
+    ]
+    with report.open("a", encoding="utf-8") as out:
+        out.write(f"{name}: {len(violations)} violations\n" + "".join(f"  {x}\n" for x in lines))
+    return [v for v in violations if v["impact"] in BLOCKING]
+
+
+@pytest.fixture(scope="session")
+def report(screenshots: Path) -> Path:
+    """The axe report of this run, beside the screenshots."""
+    path = screenshots / "axe-report.txt"
+    path.write_text("", encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="session")

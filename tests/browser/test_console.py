@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AGENT, DESK, FakeRasa, post_json, signed_in
-from tests.browser.test_widget import ask, gateway_state, new_citizen
+from tests.browser.conftest import AGENT, AGENT_2, DESK, FakeRasa, post_json, query, signed_in
+from tests.browser.test_widget import ask, new_citizen
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def test_console_asks_for_sign_in_and_refuses_a_wrong_password(
     agent.get_by_role("textbox", name="Tên đăng nhập").fill(AGENT["username"])
     agent.get_by_label("Mật khẩu").fill("sai-mat-khau")
     agent.get_by_role("button", name="Đăng nhập").click()
-    expect(agent.get_by_role("alert")).to_contain_text("Sai tên đăng nhập hoặc mật khẩu")
+    expect(agent.get_by_role("alert")).to_have_text("Tên đăng nhập hoặc mật khẩu không đúng.")
     expect(agent.get_by_label("Mật khẩu")).to_have_value("")
     agent.screenshot(path=str(screenshots / "login-1280.png"))
 
@@ -92,29 +92,43 @@ def test_dossier_lookup_by_code_is_vietnamese_when_unknown(agent: Any, agent_tok
     expect(agent.locator("#card .notice.error")).to_contain_text("hồ sơ")
 
 
-def test_live_handoff_between_a_citizen_and_an_agent(
-    browser: Any, base_url: str, fake_rasa: FakeRasa, agent: Any, screenshots: Path
-) -> None:
-    post_json(f"{base_url}/api/_test/office", {"open": True})
+def citizen_asking_for_a_human(browser: Any, base_url: str, question: str) -> Any:
+    """A citizen who asked the bot something, then pressed "Gặp nhân viên" (an agent is on)."""
     citizen = new_citizen(browser, base_url)
-    try:
-        citizen.goto("/")
-        citizen.get_by_role("button", name="Hỏi trợ lý ảo").click()
-        expect(citizen.get_by_role("status").filter(has_text="Đã kết nối")).to_be_visible()
-        ask(citizen, "Lệ phí đăng ký khai sinh?")
-        expect(citizen.locator(".tthcw-bot[data-id]")).to_contain_text(["Mã thủ tục: 1.001193"])
-        citizen.get_by_role("button", name="Gặp nhân viên").click()
-        expect(citizen.locator(".tthcw-system").last).to_contain_text("vị trí 1")
+    citizen.goto("/")
+    citizen.get_by_role("button", name="Hỏi trợ lý ảo").click()
+    expect(citizen.get_by_role("status").filter(has_text="Đã kết nối")).to_be_visible()
+    ask(citizen, question)
+    expect(citizen.locator(".tthcw-bot[data-id]").first).to_be_visible()
+    citizen.get_by_role("button", name="Gặp nhân viên").click()
+    expect(citizen.locator(".tthcw-system").last).to_contain_text("vị trí số")
+    return citizen
 
-        agent.goto("/tra-cuu")
-        sign_in(agent)
-        expect(agent).to_have_url(re.compile(r"/tra-cuu$"))
-        waiting = agent.locator("#queue .queue-item").first
-        expect(waiting).to_contain_text("Gặp nhân viên")
-        expect(agent.locator("[data-count=waiting]")).to_have_text("1")
+
+def test_live_handoff_between_a_citizen_and_an_agent(
+    browser: Any,
+    base_url: str,
+    database_url: str,
+    fake_rasa: FakeRasa,
+    agent: Any,
+    screenshots: Path,
+) -> None:
+    # The agent is at the console first: with nobody on duty the citizen would get the form.
+    agent.goto("/tra-cuu")
+    sign_in(agent)
+    expect(agent).to_have_url(re.compile(r"/tra-cuu$"))
+    expect(agent.locator("#agent-name")).to_contain_text("canbo1")
+    citizen = citizen_asking_for_a_human(browser, base_url, "Lệ phí đăng ký khai sinh?")
+    try:
+        expect(citizen.locator(".tthcw-bot[data-id]").first).to_contain_text("Mã thủ tục: 1.001193")
+        expect(citizen.get_by_role("status")).to_have_text("Đang chờ nhân viên")
+
+        waiting = agent.locator("#queue .queue-item").last
+        expect(waiting).to_contain_text("Lệ phí đăng ký khai sinh?")
         waiting.click()
         agent.get_by_role("button", name="Nhận hỗ trợ").click()
-        expect(citizen.locator(".tthcw-system").last).to_contain_text("Nhân viên đã tham gia")
+        expect(citizen.locator(".tthcw-system").last).to_contain_text("đã tham gia")
+        expect(citizen.get_by_role("status")).to_have_text("Nhân viên đang hỗ trợ bạn")
         expect(agent.locator("#conversation-title")).to_contain_text("Đang hỗ trợ")
         transcript = agent.get_by_role("log", name="Nội dung trò chuyện")
         expect(transcript).to_contain_text("Lệ phí đăng ký khai sinh?")
@@ -148,11 +162,24 @@ def test_live_handoff_between_a_citizen_and_an_agent(
         citizen.screenshot(path=str(screenshots / "widget-agent-390.png"))
 
         agent.get_by_role("button", name="Trả lại cho trợ lý ảo").click()
-        expect(citizen.locator(".tthcw-system").last).to_contain_text("Trợ lý ảo tiếp tục")
+        expect(citizen.locator(".tthcw-system").last).to_contain_text("lại cho trợ lý ảo")
         ask(citizen, "Đăng ký khai sinh cần giấy tờ gì?")
         expect(citizen.locator(".tthcw-bot[data-id]").last).to_contain_text("Mã thủ tục: 1.001193")
-        handoffs = gateway_state(base_url)["handoffs"]
-        assert any(h["note"] == "Hỏi nơi nộp khai sinh; đã gửi lệ phí." for h in handoffs)
+        rows = query(
+            database_url,
+            "SELECT status, agent_username, note FROM handoffs WHERE note IS NOT NULL",
+        )
+        assert {
+            "status": "released",
+            "agent_username": "canbo1",
+            "note": "Hỏi nơi nộp khai sinh; đã gửi lệ phí.",
+        } in rows
+        cards = query(
+            database_url,
+            "SELECT procedure_codes FROM chat_messages WHERE role = 'agent' AND text LIKE :t",
+            t="%Miễn phí%",
+        )
+        assert cards and cards[-1]["procedure_codes"] == "1.001193"
         assert not citizen.script_errors
     finally:
         citizen.context.close()
@@ -161,30 +188,21 @@ def test_live_handoff_between_a_citizen_and_an_agent(
 def test_a_second_claim_is_refused_in_the_console(
     browser: Any, base_url: str, fake_rasa: FakeRasa, agent: Any, agent_token: str
 ) -> None:
-    post_json(f"{base_url}/api/_test/office", {"open": True})
-    session = post_json(f"{base_url}/api/chat/sessions")
-    citizen = new_citizen(browser, base_url)
+    signed_in(agent.context, agent_token)
+    agent.goto("/tra-cuu")
+    expect(agent.locator("#agent-name")).to_contain_text("canbo1")
+    citizen = citizen_asking_for_a_human(browser, base_url, "Gặp cán bộ")
     try:
-        citizen.goto("/")
-        citizen.evaluate(
-            "s => localStorage.setItem('tthc.widget.session', JSON.stringify({s: s, last: null}))",
-            session,
-        )
-        citizen.reload()
-        ask(citizen, "Gặp cán bộ")
-        expect(citizen.locator(".tthcw-system").last).to_contain_text("vị trí")
-        signed_in(agent.context, agent_token)
-        agent.goto("/tra-cuu")
         item = agent.locator("#queue .queue-item", has_text="Gặp cán bộ").last
         item.click()
         claim = agent.get_by_role("button", name="Nhận hỗ trợ")
         expect(claim).to_be_visible()
         # Another agent takes it first, through the same API their console uses.
-        handoff_id = item.get_attribute("data-id")
-        other = post_json(f"{base_url}/api/auth/token", AGENT, form=True)["access_token"]
-        post_json(f"{base_url}/api/agent/handoffs/{handoff_id}/claim", token=other)
+        other = post_json(f"{base_url}/api/auth/token", AGENT_2, form=True)["access_token"]
+        post_json(
+            f"{base_url}/api/agent/handoffs/{item.get_attribute('data-id')}/claim", token=other
+        )
         claim.click()
-        taken = "Cuộc trò chuyện này đã có nhân viên khác nhận."
-        expect(agent.locator("#toast")).to_have_text(taken)
+        expect(agent.locator("#toast")).to_contain_text("đã có nhân viên khác nhận")
     finally:
         citizen.context.close()

@@ -1,7 +1,7 @@
 """The portal page and its chat widget in headless Chromium, on a phone (390×844) and a desk.
 
-The widget talks to the chat gateway (the real one, or tests/browser/fake_gateway.py where the
-app lacks it), which relays to the fake Rasa.
+The widget talks to the real chat gateway, which relays to the fake Rasa; what the gateway
+stored is read back from its database.
 """
 
 from __future__ import annotations
@@ -15,17 +15,25 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESK, HOTLINE, PHONE_390, FakeRasa, post_json
+from tests.browser.conftest import (
+    DESK,
+    HOTLINE,
+    PHONE_390,
+    PRESENCE_SECONDS,
+    FakeRasa,
+    audit,
+    post_json,
+    query,
+)
 
 pytestmark = pytest.mark.browser
 
 SESSION_KEY = "tthc.widget.session"
 
 
-def gateway_state(base_url: str) -> dict[str, Any]:
-    """What the gateway stored (feedback, handoffs)."""
-    with urllib.request.urlopen(f"{base_url}/api/_test/state", timeout=10) as response:
-        return dict(json.loads(response.read()))
+def session_of(page: Any) -> dict[str, str]:
+    """The widget's conversation ({session_id, token}) kept in localStorage."""
+    return dict(json.loads(page.evaluate(f"localStorage.getItem('{SESSION_KEY}')"))["s"])
 
 
 def new_citizen(browser: Any, base_url: str, viewport: dict[str, int] = PHONE_390) -> Any:
@@ -50,7 +58,6 @@ def new_citizen(browser: Any, base_url: str, viewport: dict[str, int] = PHONE_39
 @pytest.fixture()
 def citizen(browser: Any, base_url: str, fake_rasa: FakeRasa) -> Iterator[Any]:
     """A citizen on the portal page, phone-sized, with the widget open."""
-    post_json(f"{base_url}/api/_test/office", {"open": True})
     page = new_citizen(browser, base_url)
     page.goto("/")
     page.get_by_role("button", name="Hỏi trợ lý ảo").click()
@@ -114,7 +121,7 @@ def test_widget_payload_is_under_50_kb(base_url: str) -> None:
 
 
 def test_answer_with_labelled_link_buttons_and_thumbs(
-    citizen: Any, base_url: str, fake_rasa: FakeRasa, screenshots: Path
+    citizen: Any, database_url: str, fake_rasa: FakeRasa, screenshots: Path
 ) -> None:
     page = citizen
     ask(page, "Lệ phí đăng ký khai sinh?")
@@ -138,10 +145,18 @@ def test_answer_with_labelled_link_buttons_and_thumbs(
     reason.fill("Thiếu địa chỉ nộp")
     answer.get_by_role("button", name="Gửi lý do").click()
     expect(answer).to_contain_text("Cảm ơn góp ý của bạn.")
-    message_id = int(answer.get_attribute("data-id"))
-    stored = [f for f in gateway_state(base_url)["feedback"] if f.get("message_id") == message_id]
-    assert stored[0]["value"] == "up" and "reason" not in stored[0]
-    assert stored[-1]["value"] == "down" and stored[-1]["reason"] == "Thiếu địa chỉ nộp"
+    stored = query(
+        database_url,
+        "SELECT value, comment, procedure_codes FROM chat_feedback WHERE message_id = :id "
+        "ORDER BY id",
+        id=int(answer.get_attribute("data-id")),
+    )
+    assert [(r["value"], r["comment"]) for r in stored] == [
+        (1, None),
+        (-1, None),
+        (-1, "Thiếu địa chỉ nộp"),
+    ]
+    assert stored[0]["procedure_codes"] == "1.001193"
 
     ask(page, "Cho tôi hỏi thêm")
     groups = page.get_by_role("group", name="Lựa chọn nhanh")
@@ -151,6 +166,7 @@ def test_answer_with_labelled_link_buttons_and_thumbs(
     page.screenshot(path=str(screenshots / "widget-answer-390.png"))
     replies.get_by_role("button", name="Lệ phí").click()
     expect(page.locator(".tthcw-user").last).to_contain_text("Lệ phí")
+    expect(page.locator(".tthcw-bot", has_text="Bạn vừa hỏi: /ask_fee")).to_be_visible()
     expect(page.get_by_role("textbox", name="Câu hỏi của bạn")).to_be_focused()
     expect(replies.locator("button:disabled")).to_have_count(2)
     assert fake_rasa.received[-1]["message"] == "/ask_fee"
@@ -177,42 +193,73 @@ def test_typing_indicator_while_the_bot_thinks(citizen: Any, fake_rasa: FakeRasa
     expect(citizen.locator(".tthcw-typing")).to_be_hidden()
 
 
-def test_conversation_survives_a_reload_and_a_network_drop(citizen: Any, base_url: str) -> None:
-    page = citizen
-    ask(page, "Đổi giấy phép lái xe ở đâu?")
-    expect(page.locator(".tthcw-bot[data-id]")).to_have_count(2)
-    stored = json.loads(page.evaluate(f"localStorage.getItem('{SESSION_KEY}')"))
+def test_conversation_survives_a_reload_and_a_network_drop(
+    browser: Any, base_url: str, fake_rasa: FakeRasa
+) -> None:
+    page = new_citizen(browser, base_url)
+    sockets: list[Any] = []
+    down = {"now": False}
 
-    page.reload()
-    expect(page.locator("#tthcw-panel")).to_be_visible()  # reopens where it was
-    expect(page.locator(".tthcw-user")).to_have_text(["Bạn: Đổi giấy phép lái xe ở đâu?"])
-    expect(page.locator(".tthcw-bot[data-id]")).to_have_count(2)
-    expect(page.get_by_role("status").filter(has_text="Đã kết nối")).to_be_visible()
-    assert json.loads(page.evaluate(f"localStorage.getItem('{SESSION_KEY}')"))["s"] == stored["s"]
+    def through(ws: Any) -> None:
+        # Every socket of the widget passes here, so the test can cut it like a lost network.
+        if down["now"]:
+            ws.close(code=4000, reason="network down")
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
 
-    # The network drops: the socket closes and nothing gets through. A message said meanwhile
-    # arrives once the network is back, and the next question goes out; nothing is shown twice.
-    page.context.set_offline(True)
-    post_json(f"{base_url}/api/_test/drop", {"say": "Tin nhắn gửi lúc mất mạng."})
-    expect(page.get_by_role("status").filter(has_text="Mất kết nối")).to_be_visible()
-    page.context.set_offline(False)
-    expect(page.locator(".tthcw-system").last).to_have_text(
-        "Thông báo: Tin nhắn gửi lúc mất mạng.", timeout=15000
-    )
-    expect(page.get_by_role("status").filter(has_text="Đã kết nối")).to_be_visible(timeout=15000)
-    ask(page, "Cảm ơn")
-    expect(page.locator(".tthcw-bot[data-id]")).to_have_count(4)
-    ids = page.locator(".tthcw-msg[data-id]").evaluate_all("ns => ns.map(n => n.dataset.id)")
-    assert len(ids) == len(set(ids))
+    page.route_web_socket("**/api/chat/ws**", through)
+    try:
+        page.goto("/")
+        page.get_by_role("button", name="Hỏi trợ lý ảo").click()
+        expect(page.get_by_role("status").filter(has_text="Đã kết nối")).to_be_visible()
+        ask(page, "Đổi giấy phép lái xe ở đâu?")
+        expect(page.locator(".tthcw-bot[data-id]")).to_have_count(2)
+        stored = session_of(page)
+
+        page.reload()
+        expect(page.locator("#tthcw-panel")).to_be_visible()  # reopens where it was
+        expect(page.locator(".tthcw-user")).to_have_text(["Bạn: Đổi giấy phép lái xe ở đâu?"])
+        expect(page.locator(".tthcw-bot[data-id]")).to_have_count(2)
+        expect(page.get_by_role("status").filter(has_text="Đã kết nối")).to_be_visible()
+        assert session_of(page) == stored
+
+        # The network drops: the socket is cut and nothing gets through. What is said meanwhile
+        # (here from the same conversation's other device) arrives once the network is back.
+        down["now"] = True
+        page.context.set_offline(True)
+        for ws in sockets:
+            ws.close(code=4000, reason="network down")
+        expect(page.get_by_role("status").filter(has_text="Mất kết nối")).to_be_visible()
+        answer = post_json(
+            f"{base_url}/api/chat/sessions/{stored['session_id']}/messages",
+            {"text": "Câu hỏi từ máy khác"},
+            token=stored["token"],
+        )
+        assert [m["role"] for m in answer["messages"]] == ["user", "bot", "bot"]
+        down["now"] = False
+        page.context.set_offline(False)
+        expect(page.locator(".tthcw-user").last).to_have_text(
+            "Bạn: Câu hỏi từ máy khác", timeout=15000
+        )
+        expect(page.get_by_role("status").filter(has_text="Đã kết nối")).to_be_visible(
+            timeout=15000
+        )
+        expect(page.locator(".tthcw-bot[data-id]")).to_have_count(4)
+        ask(page, "Cảm ơn")
+        expect(page.locator(".tthcw-bot[data-id]")).to_have_count(6)
+        ids = page.locator(".tthcw-msg[data-id]").evaluate_all("ns => ns.map(n => n.dataset.id)")
+        assert len(ids) == len(set(ids)) == 9
+        assert not page.script_errors
+    finally:
+        page.context.close()
 
 
-def test_end_asks_for_a_rating(citizen: Any, base_url: str, screenshots: Path) -> None:
+def test_end_asks_for_a_rating(citizen: Any, database_url: str, screenshots: Path) -> None:
     page = citizen
     ask(page, "Lệ phí đăng ký khai sinh?")
     expect(page.locator(".tthcw-bot[data-id]")).to_have_count(1)
-    session_id = json.loads(page.evaluate(f"localStorage.getItem('{SESSION_KEY}')"))["s"][
-        "session_id"
-    ]
+    session_id = session_of(page)["session_id"]
     page.get_by_role("button", name="Kết thúc").click()
     rating = page.get_by_role("group", name="Bạn đánh giá cuộc trò chuyện này thế nào?")
     expect(rating).to_be_visible()
@@ -225,24 +272,30 @@ def test_end_asks_for_a_rating(citizen: Any, base_url: str, screenshots: Path) -
     page.get_by_role("button", name="Gửi đánh giá").click()
     expect(page.locator(".tthcw-log")).to_contain_text("Cuộc trò chuyện đã kết thúc.")
     assert page.evaluate(f"localStorage.getItem('{SESSION_KEY}')") is None
-    ratings = [f for f in gateway_state(base_url)["feedback"] if f["session_id"] == session_id]
-    assert ratings[-1]["rating"] == 4 and ratings[-1]["comment"] == "Trả lời nhanh"
+    ratings = query(
+        database_url,
+        "SELECT kind, value, comment FROM chat_feedback WHERE session_id = :s",
+        s=session_id,
+    )
+    assert ratings == [{"kind": "rating", "value": 4, "comment": "Trả lời nhanh"}]
 
     # A new question starts a new conversation.
     ask(page, "Cho tôi hỏi thêm")
     expect(page.locator(".tthcw-bot", has_text="Bạn vừa hỏi: Cho tôi hỏi thêm")).to_be_visible()
-    again = json.loads(page.evaluate(f"localStorage.getItem('{SESSION_KEY}')"))
-    assert again["s"]["session_id"] != session_id
+    assert session_of(page)["session_id"] != session_id
 
 
-def test_outside_office_hours_the_callback_form_appears(
-    citizen: Any, base_url: str, screenshots: Path
+def test_with_no_agent_on_duty_the_callback_form_appears(
+    citizen: Any, database_url: str, screenshots: Path, report: Path
 ) -> None:
     page = citizen
-    post_json(f"{base_url}/api/_test/office", {"open": False})
+    # No console is open: once the last agent's presence has lapsed, nobody can answer.
+    page.wait_for_timeout(PRESENCE_SECONDS * 1000 + 500)
     page.get_by_role("button", name="Gặp nhân viên").click()
     form = page.get_by_role("form", name="Đề nghị gọi lại")
     expect(form).to_be_visible()
+    expect(page.locator(".tthcw-system").last).to_contain_text("cán bộ sẽ gọi lại")
+    assert audit(page, "widget-callback-390", report) == []
     form.get_by_role("textbox", name="Họ và tên").fill("Trần Văn Bình")
     form.get_by_role("textbox", name="Số điện thoại").fill("12345")
     form.get_by_role("textbox", name="Câu hỏi").fill("Hỏi về hồ sơ đất đai")
@@ -251,10 +304,16 @@ def test_outside_office_hours_the_callback_form_appears(
     form.get_by_role("textbox", name="Số điện thoại").fill("0912 345 678")
     page.screenshot(path=str(screenshots / "widget-callback-390.png"))
     form.get_by_role("button", name="Gửi đề nghị gọi lại").click()
-    expect(page.locator(".tthcw-log")).to_contain_text("Đã nhận đề nghị gọi lại")
-    callbacks = [h for h in gateway_state(base_url)["handoffs"] if h["status"] == "callback"]
-    assert callbacks[-1]["phone"] == "0912 345 678"
-    assert callbacks[-1]["name"] == "Trần Văn Bình"
+    expect(form).to_have_count(0)
+    callbacks = query(
+        database_url,
+        "SELECT callback_name, callback_question FROM handoffs WHERE session_id = :s "
+        "AND status = 'callback'",
+        s=session_of(page)["session_id"],
+    )
+    assert callbacks == [
+        {"callback_name": "Trần Văn Bình", "callback_question": "Hỏi về hồ sơ đất đai"}
+    ]
 
 
 def test_widget_on_a_desk_is_a_floating_panel(

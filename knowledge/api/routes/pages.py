@@ -109,7 +109,7 @@ def _lookup_page(
         "lookup.html",
         {"hotline": settings.hotline, "card": card, "error": error},
         status_code=status_code,
-        headers=_security_headers(),
+        headers=_security_headers(_websocket_origin(request)),
     )
 
 

@@ -206,7 +206,10 @@
         el("button", {
           type: "button", cls: "button small send-section", text: "Gửi cho người dân", "aria-label": "Gửi cho người dân: " + name,
           disabled: !mine(current),
-          on: { click: function () { sendToCitizen(sectionText(section), name); } },
+          on: { click: function () {
+            var article = section.closest(".procedure");
+            sendToCitizen(sectionText(section), name, article && article.getAttribute("data-code"));
+          } },
         }),
       ]);
       section.insertBefore(tools, section.firstChild.nextSibling);
@@ -223,16 +226,15 @@
   // ---- the handoff queue ----
 
   function mine(h) {
-    return !!(h && h.status === "active" && me && (h.claimed_by === me.username || h.agent === me.username));
+    return !!(h && h.status === "active" && me && h.agent === me.username);
   }
 
   function citedCodes(h) {
-    var codes = h.procedure_codes || h.cited_procedures || (h.procedure_code ? [h.procedure_code] : []);
-    return Array.isArray(codes) ? codes : [];
+    return Array.isArray(h.procedure_codes) ? h.procedure_codes : [];
   }
 
   function summaryOf(h) {
-    if (h.status === "callback") return [h.name, h.phone, h.question].filter(Boolean).join(" · ");
+    if (h.status === "callback") return [h.callback_name, h.callback_phone, h.callback_question].filter(Boolean).join(" · ");
     return h.last_message || h.question || h.summary || "";
   }
 
@@ -255,7 +257,7 @@
         type: "button", cls: "queue-item" + (current && current.id === h.id ? " current" : ""), "data-id": String(h.id),
         on: { click: function () { openConversation(h); } },
       }, [
-        el("span", { cls: "queue-title", text: label + " #" + h.id + (h.claimed_by ? " · " + h.claimed_by : "") }),
+        el("span", { cls: "queue-title", text: label + " #" + h.id + (h.agent ? " · " + h.agent : "") }),
         el("span", { cls: "queue-meta", text: when(h.created_at) + (h.position ? " · vị trí " + h.position : "") }),
         summaryOf(h) ? el("span", { cls: "queue-text", text: summaryOf(h) }) : null,
       ])]));
@@ -375,7 +377,8 @@
     var statusText = { waiting: "Đang chờ", active: "Đang hỗ trợ", callback: "Đề nghị gọi lại", closed: "Đã kết thúc", released: "Đã trả lại trợ lý ảo" }[h.status] || h.status;
     pane.appendChild(el("h3", { id: "conversation-title", text: (h.status === "callback" ? "Đề nghị gọi lại #" : "Cuộc trò chuyện #") + h.id + " — " + statusText }));
     if (h.status === "callback") {
-      pane.appendChild(el("dl", { cls: "facts" }, [].concat(fact("Họ tên", h.name), fact("Điện thoại", h.phone), fact("Câu hỏi", h.question))));
+      pane.appendChild(el("dl", { cls: "facts" }, [].concat(
+        fact("Họ tên", h.callback_name), fact("Điện thoại", h.callback_phone), fact("Câu hỏi", h.callback_question))));
     }
     if (codes.length) {
       pane.appendChild(el("p", { cls: "cited" }, ["Thủ tục trợ lý đã trích dẫn: "].concat(codes.map(function (c) {
@@ -421,12 +424,14 @@
   }
 
   /** Send text to the citizen of the conversation the agent holds; resolves true when sent. */
-  function sendToCitizen(text, what) {
+  function sendToCitizen(text, what, code) {
     if (!mine(current)) {
       toast("Hãy nhận một cuộc trò chuyện trước khi gửi.");
       return Promise.resolve(false);
     }
-    return api("POST", "/api/agent/handoffs/" + current.id + "/messages", { text: text }).then(function () {
+    var body = { text: text };
+    if (code) body.procedure_code = code; // the gateway records which card was sent
+    return api("POST", "/api/agent/handoffs/" + current.id + "/messages", body).then(function () {
       if (what) toast("Đã gửi “" + what + "” cho người dân.");
       loadTranscript();
       return true;
@@ -436,6 +441,26 @@
     });
   }
 
+  /** Live updates: the gateway pushes queue changes and new messages; polling stays as a net. */
+  function listen() {
+    var ws;
+    try {
+      ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/api/agent/ws?token=" + encodeURIComponent(token));
+    } catch (e) {
+      return;
+    }
+    ws.onmessage = function (event) {
+      var data;
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (data.type === "handoff") loadQueue();
+      else if (data.type === "message" && current && data.session_id === current.session_id) loadTranscript();
+    };
+    ws.onclose = function (event) {
+      if (event.code !== 4401) setTimeout(listen, 3000);
+    };
+  }
+
   loadQueue();
   setInterval(loadQueue, QUEUE_MS);
+  listen();
 })();

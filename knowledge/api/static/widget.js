@@ -30,8 +30,13 @@
   var MAX_CHARS = 1000;
   var REPLY_WAIT_MS = 25000;
   var POLL_MS = 3000;
+  var HEARTBEAT_MS = 20000;
   var URL_RE = /https?:\/\/[^\s<>"'`]+/gi;
   var SPEAKERS = { user: "Bạn", bot: "Trợ lý ảo", agent: "Nhân viên", system: "Thông báo" };
+  var EVENTS = {
+    handoff_waiting: "Đang chờ nhân viên", agent_joined: "Nhân viên đang hỗ trợ bạn",
+    agent_left: "Trợ lý ảo đang hỗ trợ bạn", closed: "Trợ lý ảo đang hỗ trợ bạn",
+  };
 
   var session = null; // {session_id, token}
   var lastId = null; // the newest server message id seen (the ?after= cursor)
@@ -318,8 +323,10 @@
     }
     if (node && role === "bot" && id) rateButtons(node, msg.id);
     if (Array.isArray(msg.buttons) && msg.buttons.length) quickReplies(msg.buttons, fromHistory && !isLast(msg));
-    if (msg.callback_form || (msg.custom && msg.custom.callback_form)) callbackForm(msg.custom || msg);
-    if (msg.role === "agent" || msg.role === "system") setStatus(msg.role === "agent" ? "Nhân viên đang hỗ trợ bạn" : statusLine.textContent);
+    // The form belongs to the newest message only: an old one from the history stays text.
+    if (msg.callback_form && (!fromHistory || isLast(msg))) callbackForm();
+    var who = EVENTS[msg.event] || (role === "agent" ? EVENTS.agent_joined : null);
+    if (who) setStatus(who);
     if (!fromHistory) {
       stopWaiting();
       reveal();
@@ -331,7 +338,7 @@
 
   // ---- the callback form (outside office hours, or when no agent is present) ----
 
-  function callbackForm(opts) {
+  function callbackForm() {
     var n = log.querySelectorAll(".tthcw-callback").length;
     var ids = ["name", "phone", "question"].map(function (k) { return "tthcw-cb-" + k + "-" + n; });
     var err = el("p", { cls: "tthcw-error", role: "alert", hidden: true });
@@ -346,7 +353,6 @@
       err,
       el("button", { type: "submit", cls: "tthcw-primary", text: "Gửi đề nghị gọi lại" }),
     ]);
-    if (opts && opts.question) f.elements.question.value = opts.question;
     f.addEventListener("submit", function (e) {
       e.preventDefault();
       var data = { name: f.elements.name.value.trim(), phone: f.elements.phone.value.trim(), question: f.elements.question.value.trim() };
@@ -356,8 +362,11 @@
         f.elements.phone.focus();
         return;
       }
-      api("POST", "/api/chat/sessions/" + session.session_id + "/callback", data).then(function () {
-        f.replaceWith(el("p", { cls: "tthcw-msg tthcw-system", text: "Đã nhận đề nghị gọi lại. Cảm ơn bạn!" }));
+      api("POST", "/api/chat/sessions/" + session.session_id + "/callback", data).then(function (answer) {
+        f.remove();
+        var said = messagesOf(answer);
+        if (said.length) said.forEach(function (m) { render(m, false); });
+        else add(el("p", { cls: "tthcw-msg tthcw-system", text: "Đã nhận đề nghị gọi lại. Cảm ơn bạn!" }));
         input.focus();
       }, function (e2) {
         err.hidden = false;
@@ -442,7 +451,7 @@
 
   function wsUrl() {
     return base.replace(/^http/, "ws") + "/api/chat/ws?session_id=" + encodeURIComponent(session.session_id) +
-      "&token=" + encodeURIComponent(session.token);
+      "&token=" + encodeURIComponent(session.token) + (lastId !== null ? "&after=" + encodeURIComponent(lastId) : "");
   }
 
   function connect() {
@@ -451,6 +460,13 @@
     var ws;
     try { ws = new WebSocket(wsUrl()); } catch (e) { return startPolling(); }
     socket = ws;
+    var heard = Date.now();
+    var beat = setInterval(function () {
+      // A socket can die without a close event (a phone changing networks): ping, and give up
+      // on it when nothing has come back for a while, so the reconnect starts.
+      if (Date.now() - heard > HEARTBEAT_MS * 2.5) { lost(); ws.close(); }
+      else if (ws.readyState === 1) ws.send(JSON.stringify({ type: "ping" }));
+    }, HEARTBEAT_MS);
     ws.onopen = function () {
       socketUp = true;
       retryDelay = 1000;
@@ -459,13 +475,21 @@
       catchUp(false); // whatever was said while we were away
     };
     ws.onmessage = function (ev) {
+      heard = Date.now();
       var msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
-      if (msg && msg.type === "error") { stopWaiting(); setStatus(msg.text || msg.detail || "Lỗi", true); return; }
+      if (msg && msg.type === "pong") return;
+      if (msg && msg.type === "error") {
+        stopWaiting();
+        var warn = bubble("system", msg.detail || msg.text || "Tin nhắn chưa gửi được.");
+        warn.setAttribute("role", "alert");
+        return;
+      }
       if (msg && Array.isArray(msg.messages)) msg.messages.forEach(function (m) { render(m, false); });
       else render(msg, false);
     };
-    ws.onclose = function () {
+    function lost() {
+      clearInterval(beat);
       if (socket !== ws) return;
       socket = null;
       socketUp = false;
@@ -474,7 +498,8 @@
       startPolling();
       retryTimer = setTimeout(connect, retryDelay);
       retryDelay = Math.min(retryDelay * 2, 30000);
-    };
+    }
+    ws.onclose = lost;
   }
 
   function startPolling() {
@@ -585,7 +610,18 @@
   });
 
   humanBtn.addEventListener("click", function () {
-    send("Gặp nhân viên");
+    // The gateway queues the conversation, or answers with the callback form when nobody is on duty.
+    var ask = function () {
+      wait();
+      api("POST", "/api/chat/sessions/" + session.session_id + "/handoff").then(function (data) {
+        messagesOf(data).forEach(function (m) { render(m, false); });
+      }, function (e) {
+        stopWaiting();
+        setStatus(e.message, true);
+      });
+    };
+    if (session) ask();
+    else newSession().then(ask, function (e) { setStatus(e.message, true); });
     input.focus();
   });
 
