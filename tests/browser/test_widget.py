@@ -325,6 +325,8 @@ def test_widget_on_a_desk_is_a_floating_panel(
         page.get_by_role("button", name="Hỏi trợ lý ảo").click()
         ask(page, "Lệ phí đăng ký khai sinh?")
         expect(page.locator(".tthcw-bot[data-id]")).to_have_count(1)
+        # Asked before the conversation was even open: one conversation, and its socket, still.
+        expect(page.get_by_role("status")).to_have_text("Đã kết nối")
         panel = page.locator("#tthcw-panel").bounding_box()
         assert panel and panel["width"] == 400 and panel["x"] > 800
         page.screenshot(path=str(screenshots / "widget-1280.png"))

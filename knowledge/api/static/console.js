@@ -168,14 +168,28 @@
 
   // ---- copy / send a section of the procedure card ----
 
+  /** A table as lines a person can read aloud or a citizen can read in a chat bubble. */
+  function tableText(table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) { return th.textContent.trim(); });
+    return Array.prototype.map.call(table.querySelectorAll("tbody tr"), function (tr) {
+      var cells = Array.prototype.map.call(tr.children, function (c) { return c.textContent.trim(); });
+      var parts = cells.slice(1).map(function (value, i) { return value ? heads[i + 1] + ": " + value : ""; });
+      return "- " + cells[0] + ": " + parts.filter(Boolean).join("; ");
+    }).join("\n");
+  }
+
+  /** The text of one card section as shown (its heading, lists and tables), for copy or send. */
   function sectionText(section) {
     var article = section.closest(".procedure");
     var title = $("card-title");
     var head = title ? title.textContent + (article ? " (mã " + article.getAttribute("data-code") + ")" : "") : "";
-    var body = section.cloneNode(true);
-    Array.prototype.forEach.call(body.querySelectorAll(".section-tools, h3"), function (n) { n.remove(); });
     var heading = section.querySelector("h3");
-    return [head, heading ? heading.textContent + ":" : "", body.innerText.trim()].filter(Boolean).join("\n");
+    var body = Array.prototype.map.call(section.children, function (child) {
+      if (child === heading || child.classList.contains("section-tools")) return "";
+      var table = child.matches("table") ? child : child.querySelector("table");
+      return table ? tableText(table) : child.innerText.trim();
+    }).filter(Boolean).join("\n");
+    return [head, heading ? heading.textContent + ":" : "", body].filter(Boolean).join("\n");
   }
 
   function copy(text) {

@@ -439,14 +439,24 @@
     });
   }
 
+  var creating = null;
+
+  /** Open a new conversation; a question typed while it is being opened waits for the same one. */
   function newSession() {
-    return api("POST", "/api/chat/sessions").then(function (data) {
+    if (creating) return creating;
+    creating = api("POST", "/api/chat/sessions").then(function (data) {
+      creating = null;
+      if (socket) { var old = socket; socket = null; old.close(); }
       session = { session_id: data.session_id, token: data.token };
       lastId = null;
       seen = {};
       save();
       connect();
+    }, function (e) {
+      creating = null;
+      throw e;
     });
+    return creating;
   }
 
   function wsUrl() {
@@ -562,7 +572,7 @@
     if (!text) return;
     if (session) return deliver(text, shown);
     // After "Kết thúc" (or before the session came), the question opens a new conversation.
-    reopen();
+    if (!creating) reopen();
     newSession().then(function () { deliver(text, shown); }, function (e) { setStatus(e.message, true); });
   }
 
