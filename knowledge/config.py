@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     hotline: str = "1900 1234"
     public_portal_url: str = "https://dichvucong.quangngai.gov.vn"
     max_question_chars: int = 2000
+    # The Center's own facts (address, hours, holidays, queue numbers) for this deployment.
+    center_file: str = str(PROJECT_ROOT / "data" / "center.yml")
     api_rate_limit: str = "300/minute"  # per client address, on the API routes
     # Base of the Rasa REST channel the citizen chat page posts to (POST …/webhooks/rest/webhook).
     rasa_url: str = "http://localhost:5005"
