@@ -50,6 +50,12 @@ SEARCH_DEPTH = 8
 # scores at least this share of the best score (BM25 favours shorter names, so a longer
 # variant such as "… có yếu tố nước ngoài" scores lower although it fits as well).
 VARIANT_SCORE_RATIO = 0.6
+# A hit whose coverage is this much below the best still competes as a variant: the action
+# and qualifiers the citizen states then decide ("lần đầu" → first issue, not "cấp đổi").
+VARIANT_COVERAGE_GAP = 0.2
+# The best coverage is taken over the first few hits only: a deep hit that happens to cover
+# the words (an abbreviation spelt out) must not outweigh the ranking.
+BEST_OF = 3
 # Share of the question's procedure words the best hit must cover to be answered directly,
 # or merely offered for confirmation.
 STRONG_COVERAGE = 0.6
@@ -216,11 +222,12 @@ class VariantWord:
 
     key: str
     label: str
-    catalog: tuple[tuple[str, ...], ...]  # folded phrases found in procedure names
+    catalog: tuple[tuple[str, ...], ...]  # phrases found in procedure names (with diacritics)
     citizen: tuple[tuple[str, ...], ...]  # phrases found in questions, as written
     not_before: frozenset[str] = frozenset()
     ages: tuple[int, int] | None = None
     default: bool = False
+    level: bool = False  # a level ("cấp tỉnh"): ranked by the deployment's levels instead
 
 
 @dataclass(frozen=True)
@@ -282,13 +289,27 @@ class VariantWords:
         folded = _folded_name(name)
         return {w.key for w in self.qualifiers if _in_name(folded, w)}
 
+    def without_variant_words(self, words: list[str]) -> list[str]:
+        """``words`` without the action and qualifier phrases: they say which variant, not
+        which procedure ("bị mất căn cước" → "căn cước")."""
+        drop: set[int] = set()
+        for word in (*self.actions, *self.qualifiers):
+            for phrase in word.citizen:
+                size = len(phrase)
+                for start in range(len(words) - size + 1):
+                    if all(map(same_word, words[start : start + size], phrase)):
+                        drop.update(range(start, start + size))
+        return [w for i, w in enumerate(words) if i not in drop]
+
     def label(self, key: str) -> str:
         """The short label of an action or qualifier."""
         return next(w.label for w in (*self.actions, *self.qualifiers) if w.key == key)
 
 
 def _folded_name(name: str) -> str:
-    return f" {' '.join(fold_accents(s.text) for s in syllables(name))} "
+    """A catalog name's syllables, lower case WITH their diacritics: names are always written
+    with them, and folding would read "đối với" as "đổi"."""
+    return f" {' '.join(s.text for s in syllables(normalize(name)))} "
 
 
 def _in_name(folded_name: str, word: VariantWord) -> bool:
@@ -323,16 +344,14 @@ def get_variant_words(path: Path = VARIANTS_FILE) -> VariantWords:
                     VariantWord(
                         key=str(key),
                         label=str(row["label"]),
-                        catalog=tuple(
-                            tuple(fold_accents(w) for w in p)
-                            for p in _split_phrases(", ".join(row["catalog"]))
-                        ),
+                        catalog=tuple(_split_phrases(", ".join(row["catalog"]))),
                         citizen=tuple(_split_phrases(", ".join(row.get("citizen") or []))),
                         not_before=frozenset(
                             fold_accents(normalize(w)) for w in row.get("not_before") or []
                         ),
                         ages=(int(ages[0]), int(ages[1])) if ages else None,
                         default=bool(row.get("default", False)),
+                        level=bool(row.get("level", False)),
                     )
                 )
             except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -363,9 +382,10 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
     score = 0.0
     if asked:
         score += 3.0 if actions & asked else -3.0
+        score -= 0.5 * len(actions - asked)  # "Cấp lại, đổi, điều chỉnh …" is less specific
     elif actions == {"issue"}:
         score += 1.0  # no action named: the base procedure, not "cấp lại"/"cấp đổi"
-    defaults = {w.key for w in words.qualifiers if w.default}
+    defaults = {w.key for w in words.qualifiers if w.default or w.level}
     for key in qualifiers:
         if key in stated:
             score += 2.0
@@ -544,16 +564,21 @@ def _resolve(
         return Resolution("invalid", message=exc.message)
     if not hits:
         return _follow_up(context, strict) if context else Resolution("no_match")
-    shares = [coverage(words, hit) for hit in hits]
-    best = shares[0]
+    variant_free = get_variant_words().without_variant_words(words)
+    shares = [max(coverage(words, hit), coverage(variant_free, hit)) for hit in hits]
+    best = max(shares[:BEST_OF])
     if not best and not context and len(words) <= SHORT_FRAGMENT:
         return Resolution("need_procedure")  # "cần ảnh cỡ nào?": a fragment, not a name
     if best >= STRONG_COVERAGE:
-        variants = [
-            hit
+        # Variants: hits that fit nearly as well as the best and score close to it (BM25
+        # favours shorter names, so "… có yếu tố nước ngoài" scores lower though it fits).
+        fitting = [
+            (hit, share)
             for hit, share in zip(hits, shares, strict=True)
-            if hit.score >= VARIANT_SCORE_RATIO * hits[0].score and share >= best - 1e-9
+            if share >= max(STRONG_COVERAGE, best - VARIANT_COVERAGE_GAP)
         ]
+        top_score = max(hit.score for hit, _ in fitting)
+        variants = [hit for hit, _ in fitting if hit.score >= VARIANT_SCORE_RATIO * top_score]
         return choose_variant(spelt, variants, hits)
     weak = best >= WEAK_COVERAGE
     if strict and not (confirm_weak and weak):
@@ -561,8 +586,20 @@ def _resolve(
     if context and (not weak or context in {h.code for h in hits[:5]}):
         return Resolution("answer", context)
     if weak or len(words) > 6:
-        return Resolution("confirm", hits[0].code, hits=tuple(hits[: MAX_BUTTONS - 1]))
+        # Confirm the likeliest of the hits that fit a fair share, by action and qualifiers.
+        pool = [h for h, share in zip(hits, shares, strict=True) if share >= WEAK_COVERAGE]
+        ordered = rank_variants(spelt, pool or hits[:1]) + [h for h in hits if h not in pool]
+        return Resolution("confirm", ordered[0].code, hits=tuple(ordered[: MAX_BUTTONS - 1]))
     return Resolution("no_match", hits=tuple(hits))
+
+
+def rank_variants(text: str, variants: list[SearchHit]) -> list[SearchHit]:
+    """``variants`` from likeliest to least likely for ``text``; search order breaks ties."""
+    words = get_variant_words()
+    ranked = sorted(
+        enumerate(variants), key=lambda pair: (-preference(text, pair[1], words), pair[0])
+    )
+    return [hit for _, hit in ranked]
 
 
 def choose_variant(
@@ -577,10 +614,7 @@ def choose_variant(
     if len(variants) == 1:
         return Resolution("answer", variants[0].code, hits=tuple(hits))
     words = get_variant_words()
-    ranked = sorted(
-        enumerate(variants), key=lambda pair: (-preference(text, pair[1], words), pair[0])
-    )
-    order = [hit for _, hit in ranked]
+    order = rank_variants(text, variants)
     top = order[0]
     scores = [preference(text, hit, words) for hit in order]
     hinted = bool(words.question_actions(text) or words.question_qualifiers(text))

@@ -35,6 +35,11 @@ CAR_FIRST = "1.013067"
 CAR_TRANSFER = "1.013076"
 CAR_EXCHANGE = "1.013079"
 CAR_REISSUE = "1.013082"
+PASSPORT = "1.001456"  # Cấp hộ chiếu phổ thông ở trong nước (cấp tỉnh)
+PASSPORT_CENTRAL = "1.001471"
+PASSPORT_LOSS = "1.010386"  # Trình báo mất hộ chiếu phổ thông (cấp xã)
+HEALTH_CARD_EXCHANGE = "1.002438"  # Cấp đổi thẻ bảo hiểm y tế (cấp tỉnh)
+HEALTH_CARD_MANY = "1.002759"  # Cấp lại, đổi, điều chỉnh thông tin trên sổ BHXH, thẻ BHYT
 RESIDENCE = "1.004222"
 RESIDENCE_REMOVE = "1.003197"
 
@@ -66,8 +71,9 @@ def hits_of(records: dict[str, SearchHit], *codes: str) -> list[SearchHit]:
     ("question", "actions"),
     [
         ("làm căn cước lần đầu cần gì", {"issue"}),
-        ("bi mat cccd lam lai can gi", {"reissue"}),
-        ("mất căn cước làm lại bao nhiêu tiền", {"reissue"}),
+        # A loss is a re-issue or a report of the loss, whichever the paper has.
+        ("bi mat cccd lam lai can gi", {"reissue", "report_loss"}),
+        ("mất căn cước làm lại bao nhiêu tiền", {"reissue", "report_loss"}),
         ("căn cước bị hỏng muốn đổi", {"exchange"}),
         ("căn cước hết hạn đổi cần gì", {"exchange"}),
         ("gia hạn tạm trú cần giấy tờ gì", {"extend"}),
@@ -94,6 +100,8 @@ def test_the_action_a_citizen_names_is_found(question: str, actions: set[str]) -
         (RESIDENCE_REMOVE, {"remove"}),
         (MARRIAGE_AGAIN, {"reregister"}),
         (MARRIAGE, {"issue"}),
+        ("1.001939", {"issue"}),  # "Đăng ký đóng, cấp thẻ BHYT đối với …": "đối" is not "đổi"
+        (PASSPORT_LOSS, {"report_loss"}),
     ],
 )
 def test_the_action_of_a_catalog_name(
@@ -117,6 +125,7 @@ def test_the_action_of_a_catalog_name(
         ("đăng ký kết hôn lưu động", {"mobile"}),
         ("cấp đổi thẻ căn cước cấp tỉnh", {"province"}),
         ("đăng ký kết hôn cần những giấy tờ gì", set()),
+        ("gia han tam tru can giay to gi", set()),  # "han" is "hạn" here, not Korea
     ],
 )
 def test_the_qualifiers_a_citizen_states_are_found(question: str, qualifiers: set[str]) -> None:
@@ -155,6 +164,13 @@ CCCD_VARIANTS = (CCCD_EXCHANGE, CCCD_REISSUE, CCCD_FIRST, CCCD_UNDER_14, CCCD_FI
         ("sang tên xe máy cần những gì", (CAR_EXCHANGE, CAR_REISSUE, CAR_TRANSFER), CAR_TRANSFER),
         ("mất giấy đăng ký xe làm lại", (CAR_FIRST, CAR_TRANSFER, CAR_REISSUE), CAR_REISSUE),
         ("xoá thường trú", (RESIDENCE, RESIDENCE_REMOVE), RESIDENCE_REMOVE),
+        ("lam ho chieu het bao nhieu tien", (PASSPORT_LOSS, PASSPORT, PASSPORT_CENTRAL), PASSPORT),
+        ("mất hộ chiếu thì phải làm sao", (PASSPORT, PASSPORT_LOSS), PASSPORT_LOSS),
+        (
+            "đổi thẻ bhyt cần giấy tờ gì",
+            (HEALTH_CARD_MANY, HEALTH_CARD_EXCHANGE),
+            HEALTH_CARD_EXCHANGE,
+        ),
     ],
 )
 def test_the_likeliest_variant_is_answered_first(
