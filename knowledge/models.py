@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import enum
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -21,23 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
+from knowledge.enums import Channel, DossierState, ProcedureStatus, ResultDelivery
+
 Base = declarative_base()
-
-
-class ProcedureStatus(str, enum.Enum):
-    """Whether a procedure is in force, amended by a later decision, or abolished."""
-
-    in_force = "in_force"
-    amended = "amended"
-    abolished = "abolished"
-
-
-class Channel(str, enum.Enum):
-    """Ways to submit a dossier."""
-
-    in_person = "in_person"
-    online = "online"
-    postal = "postal"
 
 
 class Decision(Base):
@@ -156,25 +140,6 @@ class LegalDocument(Base):
     position = Column(Integer, nullable=False, default=0)
     number = Column(String(200), nullable=False, default="")
     title = Column(Text, nullable=False, default="")
-
-
-class DossierState(str, enum.Enum):
-    """Where a dossier stands in the one-stop system."""
-
-    received = "received"
-    in_progress = "in_progress"
-    needs_supplement = "needs_supplement"
-    result_ready = "result_ready"
-    returned = "returned"
-    rejected = "rejected"
-    withdrawn = "withdrawn"
-
-
-class ResultDelivery(str, enum.Enum):
-    """How the applicant collects the result."""
-
-    counter = "counter"
-    postal = "postal"
 
 
 class Dossier(Base):

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge.catalog.parsing import CHANNELS
+from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError, NotFoundError
-from knowledge.models import Decision, Field, Procedure, ProcedureStatus
+from knowledge.models import Decision, Field, Procedure
 from knowledge.schemas import (
     ChannelInfo,
     FieldSummary,

@@ -28,10 +28,10 @@ from knowledge.catalog.parsing import (
     parse_record,
 )
 from knowledge.config import NATIONAL_CATALOG_DIR, SAMPLE_CATALOG_DIR
+from knowledge.enums import Channel
 from knowledge.errors import ImportFailed, InvalidInputError
 from knowledge.models import (
     CatalogImport,
-    Channel,
     ChannelOption,
     Decision,
     Field,

@@ -13,7 +13,7 @@ from knowledge.catalog.importer import default_catalog_dir, import_index_sheet, 
 from knowledge.catalog.stats import catalog_coverage
 from knowledge.cli.common import cli_session, console
 from knowledge.config import NATIONAL_LISTS_DIR
-from knowledge.models import ProcedureStatus
+from knowledge.enums import ProcedureStatus
 from knowledge.procedures import set_procedure_status
 from knowledge.schemas import ImportReport
 

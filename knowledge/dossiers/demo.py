@@ -28,17 +28,9 @@ from knowledge.dossiers.deadlines import (
     last_office_moment,
 )
 from knowledge.dossiers.schemas import local_now
+from knowledge.enums import DossierState, ProcedureStatus, ResultDelivery
 from knowledge.errors import InvalidInputError
-from knowledge.models import (
-    ChannelOption,
-    Dossier,
-    DossierEvent,
-    DossierState,
-    Procedure,
-    ProcedureStatus,
-    RequiredPaper,
-    ResultDelivery,
-)
+from knowledge.models import ChannelOption, Dossier, DossierEvent, Procedure, RequiredPaper
 
 logger = logging.getLogger(__name__)
 

@@ -22,16 +22,9 @@ from knowledge.dossiers.schemas import (
     DossierWriteResult,
     local_now,
 )
+from knowledge.enums import Channel, DossierState
 from knowledge.errors import InvalidInputError, NotFoundError
-from knowledge.models import (
-    AuditEntry,
-    Channel,
-    ChannelOption,
-    Dossier,
-    DossierEvent,
-    DossierState,
-    Procedure,
-)
+from knowledge.models import AuditEntry, ChannelOption, Dossier, DossierEvent, Procedure
 from knowledge.text.entities import canonical_dossier_code
 
 logger = logging.getLogger(__name__)
