@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -179,6 +178,8 @@ def _check_duplicates(codes: Iterable[str], where: str = "") -> None:
 
 def _sheet_rows(path: Path) -> Iterable[tuple[int, tuple[str | None, ...]]]:
     """Data rows under the header row, with their 1-based row numbers."""
+    import openpyxl  # only the Excel index sheets need it
+
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
