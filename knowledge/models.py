@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -21,7 +23,8 @@ from sqlalchemy.orm import declarative_base, relationship
 
 from knowledge.enums import Channel, DossierState, ProcedureStatus, ResultDelivery
 
-Base = declarative_base()
+# SQLAlchemy 1.4 ships no type hints: the base (and so every column) reads as Any to mypy.
+Base: Any = declarative_base()
 
 
 class Decision(Base):

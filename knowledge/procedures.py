@@ -33,7 +33,7 @@ def find_procedure(session: Session, code: str) -> Procedure:
     code = code.strip()
     if not PROCEDURE_CODE_RE.match(code):
         raise InvalidInputError(f"Mã thủ tục '{code[:40]}' không hợp lệ (ví dụ đúng: 1.001193).")
-    procedure = session.scalars(
+    procedure: Procedure | None = session.scalars(
         select(Procedure)
         .where(Procedure.code == code)
         .options(

@@ -214,8 +214,10 @@ class _CatalogWriter:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.fields = {f.name: f for f in session.scalars(select(Field))}
-        self.decisions = {d.number: d for d in session.scalars(select(Decision))}
+        self.fields: dict[str, Field] = {f.name: f for f in session.scalars(select(Field))}
+        self.decisions: dict[str, Decision] = {
+            d.number: d for d in session.scalars(select(Decision))
+        }
         self.procedures = {
             p.code: p
             for p in session.scalars(

@@ -373,7 +373,7 @@ class _Generator:
         handling = _localize(procedure.agency, procedure.level, commune or rng.choice(COMMUNES))
         received = self._received_for(state, procedure)
         due = compute_due_at(received, procedure.time_value, procedure.time_unit)
-        events = [
+        events: list[dict[str, Any]] = [
             dict(
                 state=DossierState.received,
                 step="Tiếp nhận hồ sơ",

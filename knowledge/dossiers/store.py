@@ -194,12 +194,15 @@ def find_dossier(session: Session, code: str, *, with_history: bool = True) -> D
     query = select(Dossier).where(Dossier.code == code)
     if with_history:
         query = query.options(selectinload(Dossier.events))
-    return session.scalars(query).first()
+    dossier: Dossier | None = session.scalars(query).first()
+    return dossier
 
 
 def procedure_name(session: Session, procedure_code: str) -> str | None:
     """The catalog name of a procedure, or None when the catalog does not hold it."""
-    return session.scalars(select(Procedure.name).where(Procedure.code == procedure_code)).first()
+    query = select(Procedure.name).where(Procedure.code == procedure_code)
+    name: str | None = session.scalars(query).first()
+    return name
 
 
 def to_record(dossier: Dossier, name: str | None) -> DossierRecord:
