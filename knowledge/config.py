@@ -75,7 +75,7 @@ class Settings(BaseSettings):
         env_file = str(PROJECT_ROOT / ".env")
 
     @validator("ingest_token", "auth_secret")
-    def _no_dev_secrets_outside_local(cls, value: str, values: dict) -> str:  # noqa: N805
+    def _no_dev_secrets_outside_local(cls, value: str, values: dict[str, object]) -> str:  # noqa: N805
         if values.get("env") != "local" and any(t in value for t in _DEV_TOKENS):
             raise ValueError("development tokens are refused outside TTHC_ENV=local")
         return value
