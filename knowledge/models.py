@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-from knowledge.enums import Channel, DossierState, ProcedureStatus, ResultDelivery
+from knowledge.enums import Channel, DossierState, ProcedureStatus, ResultDelivery, UserRole
 
 # SQLAlchemy 1.4 ships no type hints: the base (and so every column) reads as Any to mypy.
 Base: Any = declarative_base()
@@ -237,13 +237,6 @@ class CatalogImport(Base):
     started_at = Column(DateTime, nullable=False)
     imported = Column(Integer, nullable=False, default=0)
     skipped = Column(Integer, nullable=False, default=0)
-
-
-class UserRole(str, enum.Enum):
-    """What a staff account may do; an admin may also do everything an agent does."""
-
-    agent = "agent"
-    admin = "admin"
 
 
 class User(Base):
