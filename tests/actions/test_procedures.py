@@ -294,6 +294,19 @@ def test_the_likeliest_variant_is_answered_with_the_others_under_it(
     assert slot(events, "candidate_codes") is None
 
 
+def test_a_question_typed_past_a_menu_keeps_the_topic() -> None:
+    """Menu ignored, "thế cần giấy tờ gì" typed: the papers of the likeliest candidate."""
+    past = tracker(
+        "thế cần giấy tờ gì",
+        "ask_documents",
+        slots={"candidate_codes": [MARRIAGE, MARRIAGE_FOREIGN], "pending_aspect": "fee"},
+    )
+    [message], events = run(ActionAnswerDocuments(), past)
+    assert message["text"].startswith("Hồ sơ – Thủ tục đăng ký kết hôn")
+    assert f"Mã thủ tục: {MARRIAGE}" in message["text"]
+    assert slot(events, "procedure_code") == MARRIAGE
+
+
 def test_a_chosen_button_answers_that_variant() -> None:
     """The button's code is answered even though its text would be ambiguous."""
     chosen = tracker(
