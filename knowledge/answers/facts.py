@@ -355,7 +355,21 @@ def distinct_agencies(*values: str | None) -> list[str]:
     """The agency names of several cells, each once (compared without case and spaces)."""
     seen: dict[str, str] = {}
     for value in values:
-        for part in re.split(r"\s*[,;]\s*(?=[A-ZĐÂ])|\n", value or ""):
+        # ";" always separates two agencies, "," only before a capital ("Thuế tỉnh, thành
+        # phố" is one agency).
+        pieces = re.split(r"\s*,\s*(?=[^\W\d_])", value or "")
+        parts = [
+            part
+            for piece in pieces
+            for part in (re.split(r"\s*[;\n]\s*", piece) if piece[:1].isupper() else [piece])
+        ]
+        merged: list[str] = []
+        for part in parts:
+            if merged and part[:1].islower():
+                merged[-1] += f", {part}"
+            else:
+                merged.append(part)
+        for part in merged:
             part = part.strip(" .")
             key = re.sub(r"\s+", " ", part).casefold()
             if part and key not in seen:

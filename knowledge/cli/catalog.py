@@ -14,7 +14,7 @@ from knowledge.catalog.stats import catalog_coverage
 from knowledge.cli.common import cli_session, console
 from knowledge.config import NATIONAL_LISTS_DIR
 from knowledge.models import ProcedureStatus
-from knowledge.procedures import set_procedure_status
+from knowledge.procedures import all_procedure_cards, set_procedure_status
 from knowledge.schemas import ImportReport
 
 app = typer.Typer(no_args_is_help=True)
@@ -71,6 +71,38 @@ def stats() -> None:
         f"Mọi kênh có thời hạn: {coverage.all_time_share:.1%}; "
         f"mọi kênh có phí: {coverage.all_fee_share:.1%}"
     )
+
+
+@app.command("audit")
+def audit_answers(
+    source: Path = typer.Option(
+        None, help="Thư mục JSON gốc để đối chiếu (mặc định: danh mục đã nạp mặc định)"
+    ),
+    out: Path = typer.Option(
+        Path("var/answer-audit.tsv"), help="Tệp ghi mã thủ tục vi phạm (quy tắc<TAB>mã)"
+    ),
+    strict: bool = typer.Option(False, help="Thoát với mã 1 khi có lỗi sai sự thật"),
+) -> None:
+    """Đối chiếu câu trả lời (phí, thời hạn, hồ sơ, cơ quan, cách nộp) với bản ghi gốc."""
+    from knowledge.answers.audit import RULES, audit, raw_records
+
+    folder = source or default_catalog_dir()[0]
+    records = raw_records(folder)
+    with cli_session() as session:
+        report = audit(all_procedure_cards(session), records)
+    table = Table(title=f"Đối chiếu {report.procedures} thủ tục với {folder}")
+    table.add_column("Quy tắc")
+    table.add_column("Loại")
+    table.add_column("Số thủ tục", justify="right")
+    table.add_column("Mô tả")
+    for rule in RULES:
+        kind = "sai" if rule.kind == "wrong" else "khó đọc"
+        table.add_row(rule.name, kind, str(len(report.findings[rule.name])), rule.description)
+    console.print(table)
+    report.write(out)
+    console.print(f"Lỗi sai sự thật: {report.wrong_findings()}; mã vi phạm ghi tại {out}")
+    if strict and report.wrong_findings():
+        raise typer.Exit(code=1)
 
 
 @app.command("set-status")
