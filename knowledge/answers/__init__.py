@@ -21,6 +21,7 @@ from knowledge.answers.render import (
     format_answer,
     is_abolished,
     shorten,
+    summarize,
     title_of,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "format_answer",
     "is_abolished",
     "shorten",
+    "summarize",
     "title_of",
 ]

@@ -27,7 +27,7 @@ from knowledge.answers.facts import (
     read_time,
 )
 from knowledge.config import PROVINCE_FEES_FILE
-from knowledge.schemas import ChannelInfo, ProcedureCard
+from knowledge.schemas import ChannelInfo, ChannelSummary, ProcedureCard, ProcedureSummary
 
 MAX_ITEM_CHARS = 170  # one paper, one legal document, one channel description
 MAX_BLOCK_CHARS = 800  # steps, conditions
@@ -88,6 +88,70 @@ def format_answer(card: ProcedureCard, aspect: str) -> str:
     body = _FORMATTERS[aspect](card)
     parts = [_status_note(card), body, citation(card)]
     return "\n".join(part for part in parts if part)
+
+
+def summarize(card: ProcedureCard) -> ProcedureSummary:
+    """The summary of ``card`` for the agent page and its clipboard text (same rules as the bot).
+
+    Example:
+        >>> summarize(card).text.splitlines()[0]  # doctest: +SKIP
+        'Thủ tục đăng ký khai sinh (mã 1.001193) — Cấp xã'
+    """
+    channels = [
+        ChannelSummary(
+            channel=c.channel,
+            channel_label=c.channel_label,
+            time=_time(card, c),
+            fee=_fee(card, c).text,
+            fee_note=_fee(card, c).note,
+        )
+        for c in card.channels
+    ]
+    papers = papers_to_bring(card.papers)
+    listed = [
+        shorten(bare(p.name), 110) + (f" ({copies_label(p)})" if copies_label(p) else "")
+        for p in papers[:MAX_ITEMS]
+    ]
+    agency = card.receiving_address or _agencies(card) or agency_from_steps(card.steps)
+    status = abolished_notice(card, None).splitlines()[0] if is_abolished(card) else _status_note(card)
+    lines = [f"{card.name} (mã {card.code})" + (f" — {card.levels}" if card.levels else "")]
+    if status:
+        lines.append(status)
+    if channels:
+        lines.append(f"Thời hạn: {_all_channels(channels, 'time')}.")
+        lines.append(f"Lệ phí: {_all_channels(channels, 'fee')}.")
+    if listed:
+        lines.append("Hồ sơ:")
+        lines += [f"  {number}. {paper}" for number, paper in enumerate(listed, start=1)]
+        if len(papers) > len(listed):
+            lines.append(f"  … và {len(papers) - len(listed)} giấy tờ khác.")
+    if agency:
+        lines.append(f"Nơi nộp: {shorten(agency, 200)}.")
+    if card.results:
+        lines.append(f"Kết quả: {shorten('; '.join(card.results), 200)}.")
+    if card.detail_url:
+        lines.append(f"Chi tiết: {card.detail_url}")
+    return ProcedureSummary(
+        code=card.code,
+        title=title_of(card),
+        status_note=status,
+        channels=channels,
+        papers=listed,
+        more_papers=len(papers) - len(listed),
+        agency=agency,
+        text="\n".join(lines),
+    )
+
+
+def _all_channels(channels: list[ChannelSummary], key: str) -> str:
+    """One value for every channel, or "Trực tiếp: …; Trực tuyến: …" when they differ."""
+    values = [getattr(c, key) for c in channels]
+    if len(set(values)) == 1:
+        return values[0] + (" (mọi hình thức nộp)" if len(values) > 1 else "")
+    grouped: dict[str, list[str]] = {}
+    for channel, value in zip(channels, values):
+        grouped.setdefault(value, []).append(channel.channel_label)
+    return "; ".join(f"{', '.join(dict.fromkeys(labels))}: {value}" for value, labels in grouped.items())
 
 
 def title_of(card: ProcedureCard) -> str:
