@@ -209,8 +209,9 @@ def _reduced_fee_hidden(case: Case) -> bool:
 
 def _no_fee_rule_as_missing(case: Case) -> bool:
     return any(
-        re.match(r"\s*Không\s+quy\s+định\s+(?:phí|lệ\s*phí)", row.fee_text, re.IGNORECASE)
+        re.search(r"(?:^|\n)[-+*\s]*Không\s+quy\s+định\s+(?:phí|lệ\s*phí)", text, re.IGNORECASE)
         for row in _raw_rows(case)
+        for text in (row.fee_text, row.description)
     ) and "chưa ghi lệ phí" in case.answers["fee"]
 
 

@@ -156,7 +156,11 @@ def read_fee(
         return Fee(phrase, explanation, None, "province")
     if channel.fee_amount == 0 and (amounts_in(explanation) or _CHARGE_WORDS.search(explanation)):
         return Fee(f"có thu theo quy định – {explanation}", "", None, "charge")
-    if _NO_FEE_RULE.match(text):
+    if _NO_FEE_RULE.match(text) or (
+        not channel.fee_amount
+        and no_information(head(text))
+        and any(_NO_FEE_RULE.match(bare(line)) for line in channel.description.splitlines())
+    ):
         return Fee("không quy định phí, lệ phí", "", 0, "no_fee_rule")
     if channel.fee_amount == 0:
         return Fee("miễn phí", explanation, 0, "free")
