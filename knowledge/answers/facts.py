@@ -244,8 +244,11 @@ def time_sentence(text: str) -> str:
     """The first sentence or line of ``text`` that states a time, or ""."""
     for part in re.split(r"(?<=[.;])\s+|\n+", text or ""):
         part = part.strip(" -+*•")
-        if _TIME_WORDS.search(part):
-            return part
+        found = _TIME_WORDS.search(part)
+        if found:
+            # Start at the clause that holds the time when the sentence runs long before it.
+            clause = max(part.rfind(": ", 0, found.start()), part.rfind(", ", 0, found.start()))
+            return part[clause + 2 :] if clause > 60 else part
     return ""
 
 
