@@ -100,7 +100,7 @@ def _zero_copies_shown(case: Case) -> bool:
 
 
 def _empty_paper_item(case: Case) -> bool:
-    return any(re.fullmatch(r"\d+\.\s*(?:\(.*\))?", line) for line in case.lines("documents"))
+    return any(re.fullmatch(r"\d+\.\s*(?:\([^()]*\))?", line) for line in case.lines("documents"))
 
 
 def _paper_heading_repeats_item(case: Case) -> bool:

@@ -269,8 +269,11 @@ _NOTE_START = re.compile(
     r"đối\s+với\s+giấy\s+tờ|nếu|khi|trong\s+trường\s+hợp|cơ\s+quan)",
     re.IGNORECASE,
 )
+# "a) …", "(iii) …", "2. …": the record's own numbering, which its rows do not always follow.
+_MARKER = re.compile(r"^\(?(?P<mark>\d{1,2}|[ivx]{1,4}|[a-zđ])[.)]\s*")
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _FORM_START = re.compile(
-    r"^(?:\d+[.)]\s*)?(?:tờ\s+khai|đơn\b|giấy\s+đề\s+nghị|phiếu|văn\s+bản\s+đề\s+nghị|"
+    r"^(?:\(?(?:\d{1,2}|[ivx]{1,4}|[a-zđ])[.)]\s*)?(?:tờ\s+khai|đơn\b|giấy\s+đề\s+nghị|phiếu|văn\s+bản\s+đề\s+nghị|"
     r"giấy\s+chứng\s+sinh|bản\s+khai)",
     re.IGNORECASE,
 )
@@ -324,15 +327,39 @@ def paper_rank(paper: PaperInfo) -> int:
     return 0 if _FORM_START.match(name) else 1
 
 
+def list_marker(name: str) -> str:
+    """A row's own list marker: "c) …" → "c", "(iv) …" → "iv", "2. …" → "2", else ""."""
+    match = _MARKER.match(bare(name))
+    return match["mark"] if match else ""
+
+
+def _marker_positions(marks: list[str]) -> list[int] | None:
+    """Positions of a group's markers, read all as numbers, roman numerals or letters."""
+    if all(m.isdigit() for m in marks):
+        return [int(m) for m in marks]
+    if all(m in _ROMAN for m in marks) and any(len(m) > 1 for m in marks):
+        return [_ROMAN[m] for m in marks]
+    letters = "abcdđefghijklmnopqrstuvwxyz"
+    if all(len(m) == 1 and m in letters for m in marks):
+        return [letters.index(m) for m in marks]
+    return None
+
+
 def papers_to_bring(papers: list[PaperInfo]) -> list[PaperInfo]:
-    """The papers of a dossier without notes, forms first and special cases last per group."""
+    """The papers of a dossier without notes, per group: in the order of the record's own
+    list markers when every row has one, else forms first and special cases last."""
     kept = [p for p in papers if not is_note(p)]
     groups: dict[str, list[PaperInfo]] = {}
     for paper in kept:
         groups.setdefault(paper.group, []).append(paper)
     ordered: list[PaperInfo] = []
     for members in groups.values():
-        ordered += sorted(members, key=paper_rank)
+        marks = [list_marker(p.name) for p in members]
+        positions = _marker_positions(marks) if all(marks) else None
+        if len(members) > 1 and positions and len(set(positions)) == len(positions):
+            ordered += [p for _, p in sorted(zip(positions, members), key=lambda pair: pair[0])]
+        else:
+            ordered += sorted(members, key=paper_rank)
     return ordered
 
 
