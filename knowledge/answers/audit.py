@@ -143,8 +143,9 @@ def _time_unit_invented(case: Case) -> bool:
             continue
         value = values.get(CHANNELS[row.channel], "")
         shown = re.match(rf"(\d+(?:,\d+)?) ({_UNIT})\b", value)
+        exact_unit = rf"{shown[2]}(?!\s+làm\s+việc)" if shown and shown[2] == "ngày" else ""
         if shown and not re.search(
-            rf"(?<![\d/.,])0*{re.escape(shown[1])}\s*{shown[2]}", text, re.IGNORECASE
+            rf"(?<![\d/.,])0*{re.escape(shown[1])}\s*{exact_unit or shown[2]}", text, re.IGNORECASE
         ):
             return True
     return False

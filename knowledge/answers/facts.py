@@ -266,7 +266,7 @@ def is_time_sentence(text: str) -> bool:
 # A "0 bản chính" row that is an instruction or a case heading, not a paper to bring.
 _NOTE_START = re.compile(
     r"^(?:trường\s+hợp|lưu\s+ý|ghi\s+chú|người\s+(?:yêu\s+cầu|đề\s+nghị|nộp)|"
-    r"đối\s+với\s+giấy\s+tờ|nếu|khi|trong\s+trường\s+hợp|cơ\s+quan)",
+    r"đối\s+với\s+giấy\s+tờ|nếu|khi|trong\s+trường\s+hợp|cơ\s+quan|gửi|nộp|kèm\s+theo)",
     re.IGNORECASE,
 )
 # "a) …", "(iii) …", "2. …": the record's own numbering, which its rows do not always follow.
