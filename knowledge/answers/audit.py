@@ -52,7 +52,9 @@ class Case:
         """Per channel label, the value its "- Trực tiếp, Trực tuyến: value" line gives."""
         values: dict[str, str] = {}
         for line in self.lines(aspect):
-            match = re.match(rf"- (?P<labels>(?:{_LABELS})(?:, (?:{_LABELS}))*): (?P<value>.*)", line)
+            match = re.match(
+                rf"- (?P<labels>(?:{_LABELS})(?:, (?:{_LABELS}))*): (?P<value>.*)", line
+            )
             if match:
                 for label in match["labels"].split(", "):
                     values.setdefault(label, match["value"])
@@ -105,7 +107,7 @@ def _empty_paper_item(case: Case) -> bool:
 
 def _paper_heading_repeats_item(case: Case) -> bool:
     lines = case.lines("documents")
-    for heading, item in zip(lines, lines[1:]):
+    for heading, item in zip(lines, lines[1:], strict=False):
         if heading.endswith(":") and re.match(r"\d+\. ", item):
             name = re.sub(r"^\d+\. ", "", item).split(" (")[0].rstrip("…")
             if name and heading.rstrip(":").rstrip("…").startswith(name[:60]):
@@ -152,7 +154,9 @@ def _time_unit_invented(case: Case) -> bool:
 
 
 def _zero_time_as_days(case: Case) -> bool:
-    return any(re.match(r"0 (?:ngày|giờ)", v) for v in case.channel_values("processing_time").values())
+    return any(
+        re.match(r"0 (?:ngày|giờ)", v) for v in case.channel_values("processing_time").values()
+    )
 
 
 def _time_without_time(case: Case) -> bool:
@@ -161,7 +165,9 @@ def _time_without_time(case: Case) -> bool:
     for value in case.channel_values("processing_time").values():
         if value.casefold() in cells:  # the record's own time cell, as written
             continue
-        if not re.search(r"\d|chưa ghi|không quy định|không nêu|ngay|trong ngày", value, re.IGNORECASE):
+        if not re.search(
+            r"\d|chưa ghi|không quy định|không nêu|ngay|trong ngày", value, re.IGNORECASE
+        ):
             return True
     return False
 
@@ -180,7 +186,7 @@ def _raw_rows(case: Case) -> list[Any]:
 
 
 def _free_headline_fee_due(case: Case) -> bool:
-    """"Miễn phí" shown while the record's note gives an amount, a rate or the council's say."""
+    """ "Miễn phí" shown while the record's note gives an amount, a rate or the council's say."""
     values = case.channel_values("fee")
     for row in _raw_rows(case):
         note = row.fee_text.split("(", 1)[1] if "(" in row.fee_text else ""
@@ -222,11 +228,14 @@ def _reduced_fee_hidden(case: Case) -> bool:
 
 
 def _no_fee_rule_as_missing(case: Case) -> bool:
-    return any(
-        re.search(r"(?:^|\n)[-+*\s]*Không\s+quy\s+định\s+(?:phí|lệ\s*phí)", text, re.IGNORECASE)
-        for row in _raw_rows(case)
-        for text in (row.fee_text, row.description)
-    ) and "chưa ghi lệ phí" in case.answers["fee"]
+    return (
+        any(
+            re.search(r"(?:^|\n)[-+*\s]*Không\s+quy\s+định\s+(?:phí|lệ\s*phí)", text, re.IGNORECASE)
+            for row in _raw_rows(case)
+            for text in (row.fee_text, row.description)
+        )
+        and "chưa ghi lệ phí" in case.answers["fee"]
+    )
 
 
 def _fee_note_dropped(case: Case) -> bool:
@@ -259,7 +268,9 @@ def _agency_missing(case: Case) -> bool:
 
 def _agency_time_sentence(case: Case) -> bool:
     return any(
-        re.match(r"- Nộp trực tiếp: (?:Trong thời hạn|Thời hạn|\d+ (?:ngày|giờ))", line, re.IGNORECASE)
+        re.match(
+            r"- Nộp trực tiếp: (?:Trong thời hạn|Thời hạn|\d+ (?:ngày|giờ))", line, re.IGNORECASE
+        )
         for line in case.lines("agency")
     )
 
@@ -293,24 +304,76 @@ def _channels_differ(case: Case) -> bool:
 
 RULES: tuple[Rule, ...] = (
     Rule("papers_dropped", "wrong", "Giấy tờ có số bản bị ẩn hoặc không được đếm", _papers_dropped),
-    Rule("papers_only_in_text", "wrong", "Hồ sơ chỉ có dạng văn bản nhưng trả lời «chưa liệt kê»", _papers_only_in_text),
-    Rule("zero_copies_shown", "wrong", "Hiện «0 bản chính» như số bản phải nộp", _zero_copies_shown),
-    Rule("time_unit_invented", "wrong", "Đơn vị thời hạn tự thêm, bản ghi không ghi", _time_unit_invented),
+    Rule(
+        "papers_only_in_text",
+        "wrong",
+        "Hồ sơ chỉ có dạng văn bản nhưng trả lời «chưa liệt kê»",
+        _papers_only_in_text,
+    ),
+    Rule(
+        "zero_copies_shown", "wrong", "Hiện «0 bản chính» như số bản phải nộp", _zero_copies_shown
+    ),
+    Rule(
+        "time_unit_invented",
+        "wrong",
+        "Đơn vị thời hạn tự thêm, bản ghi không ghi",
+        _time_unit_invented,
+    ),
     Rule("zero_time_as_days", "wrong", "Thời hạn «0» hiện thành «0 ngày»", _zero_time_as_days),
     Rule("time_without_time", "wrong", "Dòng thời hạn không nêu thời hạn nào", _time_without_time),
-    Rule("free_headline_fee_due", "wrong", "Ghi «miễn phí» trong khi ghi chú nêu khoản phải nộp", _free_headline_fee_due),
-    Rule("amount_not_in_record", "wrong", "Số tiền không có trong bản ghi (nhân 1.000 tự đoán)", _amount_not_in_record),
-    Rule("reduced_fee_hidden", "wrong", "Mức phí giảm đang áp dụng bị che bởi mức đầy đủ", _reduced_fee_hidden),
-    Rule("no_fee_rule_as_missing", "wrong", "«Không quy định phí, lệ phí» trả lời thành «chưa ghi»", _no_fee_rule_as_missing),
+    Rule(
+        "free_headline_fee_due",
+        "wrong",
+        "Ghi «miễn phí» trong khi ghi chú nêu khoản phải nộp",
+        _free_headline_fee_due,
+    ),
+    Rule(
+        "amount_not_in_record",
+        "wrong",
+        "Số tiền không có trong bản ghi (nhân 1.000 tự đoán)",
+        _amount_not_in_record,
+    ),
+    Rule(
+        "reduced_fee_hidden",
+        "wrong",
+        "Mức phí giảm đang áp dụng bị che bởi mức đầy đủ",
+        _reduced_fee_hidden,
+    ),
+    Rule(
+        "no_fee_rule_as_missing",
+        "wrong",
+        "«Không quy định phí, lệ phí» trả lời thành «chưa ghi»",
+        _no_fee_rule_as_missing,
+    ),
     Rule("fee_note_dropped", "wrong", "Ghi chú phí của một kênh bị bỏ", _fee_note_dropped),
-    Rule("agency_missing", "wrong", "«Chưa ghi cơ quan» trong khi trình tự nêu nơi nộp", _agency_missing),
+    Rule(
+        "agency_missing",
+        "wrong",
+        "«Chưa ghi cơ quan» trong khi trình tự nêu nơi nộp",
+        _agency_missing,
+    ),
     Rule("channels_differ", "wrong", "Các kênh nộp khác với bản ghi", _channels_differ),
-    Rule("agency_time_sentence", "noise", "Dòng nơi nộp thực ra là câu về thời hạn", _agency_time_sentence),
+    Rule(
+        "agency_time_sentence",
+        "noise",
+        "Dòng nơi nộp thực ra là câu về thời hạn",
+        _agency_time_sentence,
+    ),
     Rule("duplicated_agency", "noise", "Cơ quan lặp lại", _duplicated_agency),
     Rule("repeated_channel_label", "noise", "Tên kênh nộp lặp lại", _repeated_channel_label),
     Rule("empty_paper_item", "noise", "Mục giấy tờ rỗng", _empty_paper_item),
-    Rule("paper_heading_repeats_item", "noise", "Tiêu đề nhóm lặp lại tên giấy tờ ngay dưới", _paper_heading_repeats_item),
-    Rule("special_case_before_form", "noise", "Trường hợp đặc biệt xếp trước tờ khai, đơn", _special_case_before_form),
+    Rule(
+        "paper_heading_repeats_item",
+        "noise",
+        "Tiêu đề nhóm lặp lại tên giấy tờ ngay dưới",
+        _paper_heading_repeats_item,
+    ),
+    Rule(
+        "special_case_before_form",
+        "noise",
+        "Trường hợp đặc biệt xếp trước tờ khai, đơn",
+        _special_case_before_form,
+    ),
 )
 
 

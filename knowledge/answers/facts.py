@@ -58,6 +58,12 @@ _CHARGE_WORDS = re.compile(
     r"Luật\s+phí\s+và\s+lệ\s+phí|Thông\s+tư\s+(?:số\s+)?\d+/\d{4}/TT-BTC",
     re.IGNORECASE,
 )
+# A note that names the charge itself ("Lệ phí cấp giấy chứng nhận: …", "Phí : Thông tư …",
+# "Mức thu …"), as opposed to one that only cites the fee rules.
+_NAMED_CHARGE = re.compile(
+    r"^[-+\s(]*(?:a\)\s*)?(?:lệ\s*phí|phí|giá\s+dịch\s+vụ|mức\s+(?:thu|phí|lệ\s*phí)|biểu\s+phí)\b",
+    re.IGNORECASE,
+)
 _PROVINCE_SETS = re.compile(
     r"Hội\s+đồng\s+nhân\s+dân|HĐND|do\s+(?:Ủy\s+ban\s+nhân\s+dân|UBND)\s+(?:cấp\s+)?tỉnh",
     re.IGNORECASE,
@@ -83,7 +89,7 @@ class Fee:
     text: str  # "50.000 đồng", "miễn phí", "mức thu do Hội đồng nhân dân cấp tỉnh quyết định…"
     note: str  # the record's explanation under the amount, "" when none
     amount: int | None  # the amount in force in đồng (0 = free), None when not a plain amount
-    kind: str  # amount | free | reduced | province | charge | no_fee_rule | unknown
+    kind: str  # amount | free | reduced | province | charge | unclear | no_fee_rule | unknown
 
 
 def head(fee_text: str) -> str:
@@ -128,7 +134,8 @@ def read_fee(
 
     1. A reduced amount (or waiver) in force today, with its end date.
     2. A fee the province's council sets: said so, with the deployment's own figure if given.
-    3. "Miễn phí" whose note says a charge is due: the note, never "miễn phí".
+    3. "Miễn phí" whose note names a charge or gives an amount: the note, never "miễn phí";
+       whose note only cites the fee rules: both said, without deciding.
     4. "Không quy định phí, lệ phí": said so.
     5. The stated amount, or "miễn phí"; an amount typed in thousands only when the note
        writes the full figure ("20 VNĐ (20.000 đồng/tờ khai)"), else the cell as written.
@@ -154,8 +161,13 @@ def read_fee(
         else:
             phrase += " (danh mục quốc gia không ghi số tiền)"
         return Fee(phrase, explanation, None, "province")
-    if channel.fee_amount == 0 and (amounts_in(explanation) or _CHARGE_WORDS.search(explanation)):
-        return Fee(f"có thu theo quy định – {explanation}", "", None, "charge")
+    if channel.fee_amount == 0 and (amounts_in(explanation) or _NAMED_CHARGE.search(explanation)):
+        return Fee(f"có thu phí, lệ phí – {explanation}", "", None, "charge")
+    if channel.fee_amount == 0 and _CHARGE_WORDS.search(explanation):
+        # Only a reference to the fee rules: neither "free" nor an amount can be told.
+        return Fee(
+            f"danh mục ghi «Miễn phí» nhưng dẫn quy định về phí: {explanation}", "", None, "unclear"
+        )
     if _NO_FEE_RULE.match(text) or (
         not channel.fee_amount
         and no_information(head(text))
@@ -192,8 +204,12 @@ def province_fees(path: Path) -> dict[str, str]:
 # --------------------------------------------------------------------------- time
 
 _UNIT_WORDS = r"ngày\s+làm\s+việc|ngày|giờ|tháng|năm|phút|tuần"
-_TIME_IN_TEXT = re.compile(rf"(?<![\d/.,])0*(?P<num>\d+)\s*(?P<unit>{_UNIT_WORDS})\b", re.IGNORECASE)
-_TIME_WORDS = re.compile(rf"\d+\s*(?:{_UNIT_WORDS})\b|ngay\s+(?:trong\s+ngày|khi|sau)", re.IGNORECASE)
+_TIME_IN_TEXT = re.compile(
+    rf"(?<![\d/.,])0*(?P<num>\d+)\s*(?P<unit>{_UNIT_WORDS})\b", re.IGNORECASE
+)
+_TIME_WORDS = re.compile(
+    rf"\d+\s*(?:{_UNIT_WORDS})\b|ngay\s+(?:trong\s+ngày|khi|sau)", re.IGNORECASE
+)
 
 
 def number(value: float) -> str:
@@ -271,7 +287,18 @@ _NOTE_START = re.compile(
 )
 # "a) …", "(iii) …", "2. …": the record's own numbering, which its rows do not always follow.
 _MARKER = re.compile(r"^\(?(?P<mark>\d{1,2}|[ivx]{1,4}|[a-zđ])[.)]\s*")
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+_ROMAN = {
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "x": 10,
+}
 _FORM_START = re.compile(
     r"^(?:\(?(?:\d{1,2}|[ivx]{1,4}|[a-zđ])[.)]\s*)?(?:tờ\s+khai|đơn\b|giấy\s+đề\s+nghị|phiếu|văn\s+bản\s+đề\s+nghị|"
     r"giấy\s+chứng\s+sinh|bản\s+khai)",
@@ -357,7 +384,8 @@ def papers_to_bring(papers: list[PaperInfo]) -> list[PaperInfo]:
         marks = [list_marker(p.name) for p in members]
         positions = _marker_positions(marks) if all(marks) else None
         if len(members) > 1 and positions and len(set(positions)) == len(positions):
-            ordered += [p for _, p in sorted(zip(positions, members), key=lambda pair: pair[0])]
+            pairs = sorted(zip(positions, members, strict=True), key=lambda pair: pair[0])
+            ordered += [paper for _, paper in pairs]
         else:
             ordered += sorted(members, key=paper_rank)
     return ordered

@@ -113,7 +113,9 @@ def summarize(card: ProcedureCard) -> ProcedureSummary:
         for p in papers[:MAX_ITEMS]
     ]
     agency = card.receiving_address or _agencies(card) or agency_from_steps(card.steps)
-    status = abolished_notice(card, None).splitlines()[0] if is_abolished(card) else _status_note(card)
+    status = (
+        abolished_notice(card, None).splitlines()[0] if is_abolished(card) else _status_note(card)
+    )
     lines = [f"{card.name} (mã {card.code})" + (f" — {card.levels}" if card.levels else "")]
     if status:
         lines.append(status)
@@ -149,9 +151,11 @@ def _all_channels(channels: list[ChannelSummary], key: str) -> str:
     if len(set(values)) == 1:
         return values[0] + (" (mọi hình thức nộp)" if len(values) > 1 else "")
     grouped: dict[str, list[str]] = {}
-    for channel, value in zip(channels, values):
+    for channel, value in zip(channels, values, strict=True):
         grouped.setdefault(value, []).append(channel.channel_label)
-    return "; ".join(f"{', '.join(dict.fromkeys(labels))}: {value}" for value, labels in grouped.items())
+    return "; ".join(
+        f"{', '.join(dict.fromkeys(labels))}: {value}" for value, labels in grouped.items()
+    )
 
 
 def title_of(card: ProcedureCard) -> str:

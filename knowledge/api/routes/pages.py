@@ -20,10 +20,10 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from knowledge.answers import summarize
 from knowledge.api.deps import get_session
 from knowledge.config import Settings, get_settings
 from knowledge.errors import InvalidInputError, NotFoundError
-from knowledge.answers import summarize
 from knowledge.procedures import get_procedure
 
 logger = logging.getLogger(__name__)

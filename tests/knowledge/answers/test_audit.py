@@ -109,7 +109,10 @@ def _case(answers: dict[str, str], **raw: str) -> Case:
         papers_text=None,
         legal_documents=[],
     )
-    full = {aspect: "Tiêu đề:\n" for aspect in ("fee", "processing_time", "documents", "agency", "channels")}
+    full = {
+        aspect: "Tiêu đề:\n"
+        for aspect in ("fee", "processing_time", "documents", "agency", "channels")
+    }
     full.update({aspect: f"Tiêu đề:\n{text}" for aspect, text in answers.items()})
     record = {"ma_thu_tuc": "1.000001", "ten_thu_tuc": "Thủ tục thử", **raw}
     return Case(card=card, raw=record, answers=full, today=date(2026, 12, 1))
@@ -173,7 +176,10 @@ BAD = {
         {"documents": "Phiếu đề nghị (Mẫu DC02):\n1. Phiếu đề nghị (Mẫu DC02) (1 bản chính)"}
     ),
     "special_case_before_form": _case(
-        {"documents": "1. Trường hợp ủy quyền: văn bản ủy quyền (1 bản chính)\n2. Tờ khai (1 bản chính)"}
+        {
+            "documents": "1. Trường hợp ủy quyền: văn bản ủy quyền (1 bản chính)\n"
+            "2. Tờ khai (1 bản chính)"
+        }
     ),
 }
 

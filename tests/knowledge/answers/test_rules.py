@@ -68,7 +68,9 @@ def test_instructions_marked_zero_copies_are_notes_not_papers() -> None:
         copies="0 bản chính",
     )
     heading = PaperInfo(group="", name="- Giấy tờ phải nộp:", template="", copies="0 bản chính")
-    paper = PaperInfo(group="", name="Bản sao giấy khai sinh", template="", copies="0 bản chính,1 bản sao")
+    paper = PaperInfo(
+        group="", name="Bản sao giấy khai sinh", template="", copies="0 bản chính,1 bản sao"
+    )
     assert is_note(note) and is_note(heading) and not is_note(paper)
 
 
@@ -128,7 +130,9 @@ def test_an_empty_time_cell_is_answered_only_with_a_time() -> None:
 def test_free_with_a_fee_set_by_the_province_says_so(real_card: Cards) -> None:
     # 1.004772: "Miễn phí (Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh… quyết định…)".
     lines = _lines(real_card("1.004772"), "fee")[1:]
-    assert all("miễn phí" not in line.split("Ghi chú")[0] for line in lines if line.startswith("- "))
+    assert all(
+        "miễn phí" not in line.split("Ghi chú")[0] for line in lines if line.startswith("- ")
+    )
     assert "Hội đồng nhân dân cấp tỉnh quyết định" in lines[0]
 
 
@@ -215,12 +219,17 @@ def test_agencies_are_named_once() -> None:
     assert distinct_agencies("Ủy ban nhân dân cấp xã; Ủy ban nhân dân cấp xã") == [
         "Ủy ban nhân dân cấp xã"
     ]
-    assert distinct_agencies("Thuế cơ sở, Thuế tỉnh, thành phố") == ["Thuế cơ sở", "Thuế tỉnh, thành phố"]
+    assert distinct_agencies("Thuế cơ sở, Thuế tỉnh, thành phố") == [
+        "Thuế cơ sở",
+        "Thuế tỉnh, thành phố",
+    ]
 
 
 def test_channel_labels_are_listed_once(real_card: Cards) -> None:
     # 3.000380 has two rows per channel.
-    offered = next(line for line in _lines(real_card("3.000380"), "channels") if "Có thể nộp" in line)
+    offered = next(
+        line for line in _lines(real_card("3.000380"), "channels") if "Có thể nộp" in line
+    )
     assert offered == "Có thể nộp: Trực tiếp, Trực tuyến, Dịch vụ bưu chính."
 
 
