@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from knowledge.answers import format_answer
+from knowledge.schemas import ProcedureCard
+
 
 def test_health_reports_the_catalog_size(client: TestClient) -> None:
     response = client.get("/health")
@@ -62,6 +65,27 @@ def test_procedure_card_has_channels_papers_and_legal_basis(client: TestClient) 
     assert card["papers"][0]["name"]
     assert card["legal_documents"][0]["number"]
     assert card["detail_url"].startswith("https://")
+
+
+def test_procedure_summary_is_what_the_bot_says(client: TestClient) -> None:
+    card = ProcedureCard(**client.get("/api/procedures/1.001193").json())
+    response = client.get("/api/procedures/1.001193/summary")
+    assert response.status_code == 200
+    summary = response.json()
+    assert summary["code"] == "1.001193"
+    assert [c["channel"] for c in summary["channels"]] == [c.channel for c in card.channels]
+    # The same renderer: each channel's time and fee appear in the bot's answers.
+    for channel in summary["channels"]:
+        assert channel["time"] in format_answer(card, "processing_time")
+        assert channel["fee"] in format_answer(card, "fee")
+    assert summary["papers"][0].startswith("Tờ khai đăng ký khai sinh")
+    assert summary["text"].splitlines()[0] == "Thủ tục đăng ký khai sinh (mã 1.001193) — Cấp xã"
+
+
+def test_summary_of_an_unknown_code_is_404_in_vietnamese(client: TestClient) -> None:
+    response = client.get("/api/procedures/9.999999/summary")
+    assert response.status_code == 404
+    assert "9.999999" in response.json()["detail"]
 
 
 def test_unknown_code_is_404_in_vietnamese(client: TestClient) -> None:
