@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseSettings, validator
 
@@ -40,7 +41,7 @@ class Settings(BaseSettings):
     agent_tokens: str = "agent-demo:dev-agent-token"  # "name:token,name:token"
 
     # Dossier status source: "local" (this database) or "http" (an outside status service).
-    dossier_source: str = "local"
+    dossier_source: Literal["local", "http"] = "local"
     dossier_source_url: str = ""
     dossier_source_timeout: float = 3.0
     dossier_source_retries: int = 2
@@ -57,6 +58,10 @@ class Settings(BaseSettings):
         if values.get("env") != "local" and any(t in value for t in _DEV_TOKENS):
             raise ValueError("development tokens are refused outside TTHC_ENV=local")
         return value
+
+    @validator("dossier_source", pre=True)
+    def _source_kind(cls, value: object) -> object:  # noqa: N805
+        return value.strip().lower() if isinstance(value, str) else value
 
     def agent_token_map(self) -> dict[str, str]:
         """Map each agent token to the agent's name."""

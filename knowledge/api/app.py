@@ -38,8 +38,10 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
     """Build the API with its routers, Vietnamese error bodies and a per-client rate limit.
 
     The limit (default: settings ``api_rate_limit``) applies to the API routes; pages, static
-    files, health checks and token-authenticated dossier ingestion are exempt.
+    files, health checks and token-authenticated dossier ingestion are exempt. The settings
+    are read here, so a wrong one stops the start instead of failing a citizen's request.
     """
+    settings = get_settings()
     app = FastAPI(
         title="Trợ lý thủ tục hành chính — API",
         description="Tra cứu thủ tục hành chính và tình trạng hồ sơ.",
@@ -47,7 +49,7 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     limiter = Limiter(
-        key_func=get_remote_address, default_limits=[rate_limit or get_settings().api_rate_limit]
+        key_func=get_remote_address, default_limits=[rate_limit or settings.api_rate_limit]
     )
     # Ingestion is authenticated by the one-stop system's token and comes in bursts.
     for route in (
