@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import pytest
@@ -34,17 +35,13 @@ from knowledge.enums import DossierState, ResultDelivery
 CODE = "000.00.12.H48-251120-0001"
 NOW = datetime(2025, 11, 24, 10, 0)
 
-DOMAIN: dict[str, Any] = {
-    "forms": {"dossier_status_form": {"required_slots": ["dossier_code", "phone_last4"]}},
-    "slots": {
-        "dossier_code": {
-            "type": "text",
-            "mappings": [{"type": "from_entity", "entity": "dossier_code"}, {"type": "custom"}],
-        },
-        "phone_last4": {"type": "text", "mappings": [{"type": "custom"}]},
-        "requested_slot": {"type": "any", "mappings": [{"type": "custom"}]},
-    },
-}
+
+@lru_cache(maxsize=1)
+def _domain() -> dict[str, Any]:
+    """The bot's real domain (bot/domain), as Rasa hands it to the action server."""
+    from rasa.shared.core.domain import Domain  # heavy: loaded once, on first use
+
+    return Domain.load(PROJECT_ROOT / "bot" / "domain").as_dict()
 
 
 def _push(**overrides: Any) -> None:
@@ -99,14 +96,14 @@ def _tracker(
 
 def _run_form(tracker: Tracker) -> tuple[list[dict[str, Any]], list[str]]:
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ValidateDossierStatusForm().run(dispatcher, tracker, DOMAIN))
+    events = asyncio.run(ValidateDossierStatusForm().run(dispatcher, tracker, _domain()))
     return events, [m["text"] for m in dispatcher.messages]
 
 
 def _answer(slots: dict[str, Any], sender: str = "chat-1") -> tuple[list[dict[str, Any]], str]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(
-        ActionAnswerDossierStatus().run(dispatcher, _tracker(slots=slots, sender=sender), DOMAIN)
+        ActionAnswerDossierStatus().run(dispatcher, _tracker(slots=slots, sender=sender), _domain())
     )
     assert len(dispatcher.messages) == 1
     return events, dispatcher.messages[0]["text"]
@@ -289,7 +286,7 @@ def test_unexpected_errors_become_an_apology(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_cancel_clears_the_slots() -> None:
     dispatcher = CollectingDispatcher()
-    events = ActionCancelDossierLookup().run(dispatcher, _tracker(), DOMAIN)
+    events = ActionCancelDossierLookup().run(dispatcher, _tracker(), _domain())
     assert events == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
     assert dispatcher.messages[0]["text"] == CANCELLED
 
