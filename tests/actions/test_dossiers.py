@@ -31,8 +31,8 @@ from knowledge.dossiers.schemas import DossierCitizenView, local_now
 from knowledge.dossiers.sources import _http_source
 from knowledge.dossiers.store import upsert_dossier
 from knowledge.enums import DossierState, ResultDelivery
+from tests.dossier_payloads import CODE, commune_payload
 
-CODE = "000.00.12.H48-251120-0001"
 NOW = datetime(2025, 11, 24, 10, 0)
 
 
@@ -45,20 +45,7 @@ def _domain() -> dict[str, Any]:
 
 
 def _push(**overrides: Any) -> None:
-    data = {
-        "code": CODE,
-        "procedure_code": "1.001193",
-        "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
-        "handling_agency": "Ủy ban nhân dân xã Bình Sơn",
-        "current_step": "Thẩm định hồ sơ",
-        "state": "in_progress",
-        "received_at": "2025-11-20T08:30:00",
-        "due_at": "2099-12-31T17:00:00",
-        "applicant_name": "Nguyễn Văn An",
-        "applicant_phone": "0912345678",
-        "applicant_id_number": "051090001234",
-    }
-    data.update(overrides)
+    data = commune_payload(due_at="2099-12-31T17:00:00", **overrides)
     with session_scope(get_engine()) as session:
         upsert_dossier(session, parse_dossier(data), now=NOW)
 
