@@ -42,3 +42,10 @@ class ResultDelivery(str, enum.Enum):
 
     counter = "counter"
     postal = "postal"
+
+
+class UserRole(str, enum.Enum):
+    """What a staff account may do; an admin may also do everything an agent does."""
+
+    agent = "agent"
+    admin = "admin"
