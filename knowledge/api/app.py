@@ -62,8 +62,10 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
     """Build the API with its routers, Vietnamese error bodies and a per-client rate limit.
 
     The limit (default: settings ``api_rate_limit``) applies to the API routes; pages, static
-    files, health checks and token-authenticated dossier ingestion are exempt.
+    files, health checks and token-authenticated dossier ingestion are exempt. The settings
+    are read here, so a wrong one stops the start instead of failing a citizen's request.
     """
+    settings = get_settings()
     app = FastAPI(
         title="Trợ lý thủ tục hành chính — API",
         description=_DESCRIPTION,
@@ -75,7 +77,7 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
         swagger_ui_oauth2_redirect_url=None,
     )
     limiter = Limiter(
-        key_func=get_remote_address, default_limits=[rate_limit or get_settings().api_rate_limit]
+        key_func=get_remote_address, default_limits=[rate_limit or settings.api_rate_limit]
     )
     # Ingestion is authenticated by the one-stop system's token and comes in bursts.
     for route in (
@@ -148,4 +150,4 @@ def _offline_docs(app: FastAPI, limiter: Limiter) -> None:
         )
 
     for route in (read_swagger_ui, read_swagger_ui_redirect, read_redoc):
-        limiter.exempt(route)
+        limiter.exempt(route)  # type: ignore[no-untyped-call]  # slowapi has no type hints

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import pytest
@@ -32,38 +33,21 @@ from knowledge.dossiers.schemas import DossierCitizenView, local_now
 from knowledge.dossiers.sources import _http_source
 from knowledge.dossiers.store import upsert_dossier
 from knowledge.enums import DossierState, ResultDelivery
+from tests.dossier_payloads import CODE, commune_payload
 
-CODE = "000.00.12.H48-251120-0001"
 NOW = datetime(2025, 11, 24, 10, 0)
 
-DOMAIN: dict[str, Any] = {
-    "forms": {"dossier_status_form": {"required_slots": ["dossier_code", "phone_last4"]}},
-    "slots": {
-        "dossier_code": {
-            "type": "text",
-            "mappings": [{"type": "from_entity", "entity": "dossier_code"}, {"type": "custom"}],
-        },
-        "phone_last4": {"type": "text", "mappings": [{"type": "custom"}]},
-        "requested_slot": {"type": "any", "mappings": [{"type": "custom"}]},
-    },
-}
+
+@lru_cache(maxsize=1)
+def _domain() -> dict[str, Any]:
+    """The bot's real domain (bot/domain), as Rasa hands it to the action server."""
+    from rasa.shared.core.domain import Domain  # heavy: loaded once, on first use
+
+    return Domain.load(PROJECT_ROOT / "bot" / "domain").as_dict()
 
 
 def _push(**overrides: Any) -> None:
-    data = {
-        "code": CODE,
-        "procedure_code": "1.001193",
-        "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
-        "handling_agency": "Ủy ban nhân dân xã Bình Sơn",
-        "current_step": "Thẩm định hồ sơ",
-        "state": "in_progress",
-        "received_at": "2025-11-20T08:30:00",
-        "due_at": "2099-12-31T17:00:00",
-        "applicant_name": "Nguyễn Văn An",
-        "applicant_phone": "0912345678",
-        "applicant_id_number": "051090001234",
-    }
-    data.update(overrides)
+    data = commune_payload(due_at="2099-12-31T17:00:00", **overrides)
     with session_scope(get_engine()) as session:
         upsert_dossier(session, parse_dossier(data), now=NOW)
 
@@ -101,14 +85,14 @@ def _tracker(
 
 def _run_form(tracker: Tracker) -> tuple[list[dict[str, Any]], list[str]]:
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ValidateDossierStatusForm().run(dispatcher, tracker, DOMAIN))
+    events = asyncio.run(ValidateDossierStatusForm().run(dispatcher, tracker, _domain()))
     return events, [m["text"] for m in dispatcher.messages]
 
 
 def _answer(slots: dict[str, Any], sender: str = "chat-1") -> tuple[list[dict[str, Any]], str]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(
-        ActionAnswerDossierStatus().run(dispatcher, _tracker(slots=slots, sender=sender), DOMAIN)
+        ActionAnswerDossierStatus().run(dispatcher, _tracker(slots=slots, sender=sender), _domain())
     )
     assert len(dispatcher.messages) == 1
     return events, dispatcher.messages[0]["text"]
@@ -291,7 +275,7 @@ def test_unexpected_errors_become_an_apology(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_cancel_clears_the_slots() -> None:
     dispatcher = CollectingDispatcher()
-    events = ActionCancelDossierLookup().run(dispatcher, _tracker(), DOMAIN)
+    events = ActionCancelDossierLookup().run(dispatcher, _tracker(), _domain())
     assert events == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
     assert dispatcher.messages[0]["text"] == CANCELLED
 
