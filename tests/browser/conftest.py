@@ -189,11 +189,11 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, fake_rasa_server: FakeRas
         "TTHC_HOTLINE": HOTLINE,
     }
     # A generous rate limit: the tests load pages, scripts and searches quickly from one address.
-    # ws="none": uvicorn's websockets protocol needs a newer websockets than Rasa pins.
+    # ws="wsproto": uvicorn's websockets protocol needs a newer websockets than Rasa pins.
     code = (
         "import uvicorn; from knowledge.api.app import create_app; "
         "uvicorn.run(create_app(rate_limit='100000/minute'), "
-        f"host='127.0.0.1', port={port}, ws='none', log_level='warning')"
+        f"host='127.0.0.1', port={port}, ws='wsproto', log_level='warning')"
     )
     process = start("api", [sys.executable, "-c", code], env, folder)
     url = f"http://127.0.0.1:{port}"
