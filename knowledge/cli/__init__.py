@@ -6,10 +6,13 @@ import logging
 
 import typer
 
-from knowledge.cli import catalog, dossiers, search, text
+from knowledge.cli import catalog, decisions, dossiers, search, text
 
 app = typer.Typer(help="Trợ lý thủ tục hành chính: công cụ quản trị.", no_args_is_help=True)
 app.add_typer(catalog.app, name="catalog", help="Danh mục thủ tục: nhập, thống kê, trạng thái.")
+app.add_typer(
+    decisions.app, name="decision", help="Quyết định công bố: xem trước, áp dụng, hoàn tác."
+)
 app.add_typer(dossiers.app, name="dossier", help="Hồ sơ: nhập, tạo dữ liệu mẫu.")
 app.add_typer(text.app, name="text", help="Tài nguyên xử lý tiếng Việt.")
 app.command(name="search")(search.search)
