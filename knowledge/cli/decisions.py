@@ -47,21 +47,22 @@ def preview(path: Path = typer.Argument(..., help="Tệp .csv hoặc .xlsx của
 def apply(
     path: Path = typer.Argument(..., help="Tệp .csv hoặc .xlsx của quyết định"),
     actor: str = ACTOR,
-    if_new: bool = typer.Option(
-        False, "--if-new", help="Bỏ qua nếu quyết định cùng số đã được áp dụng (cho make run)"
+    again: bool = typer.Option(
+        False,
+        "--again",
+        help="Nếu quyết định cùng số đã áp dụng: hoàn tác rồi áp dụng lại (make run dùng, vì "
+        "nạp lại danh mục quốc gia ghi đè các thay đổi của quyết định)",
     ),
 ) -> None:
     """Áp dụng quyết định: ghi tất cả các dòng hoặc không ghi gì."""
     data = _read(path)
     with cli_session() as session:
-        if if_new:
-            result = preview_decision(session, data, path.name)
-            stored = session.scalars(
-                select(Decision).where(Decision.number == result.number)
-            ).first()
+        if again:
+            number = preview_decision(session, data, path.name).number
+            stored = session.scalars(select(Decision).where(Decision.number == number)).first()
             if stored is not None and stored.state.value in ("applied", "scheduled"):
-                console.print(f"Quyết định {result.number} đã được áp dụng trước đó: bỏ qua.")
-                return
+                rollback_decision(session, stored.id, actor=actor)
+                console.print(f"Đã hoàn tác quyết định {number} để áp dụng lại.")
         decision = apply_decision(
             session, data, path.name, actor=actor, record_dirs=(path.resolve().parent,)
         )
