@@ -80,8 +80,11 @@ def main(runs: int = 3) -> dict[str, object]:
             second = timed(
                 "amend_apply", lambda s: apply_decision(s, amend, "qd2.csv", actor="bench").id
             )
-            timed("amend_rollback", lambda s: rollback_decision(s, second, actor="bench"))
-            timed("rollback", lambda s: rollback_decision(s, first, actor="bench"))
+            timed(
+                "amend_rollback",
+                lambda s, second=second: rollback_decision(s, second, actor="bench"),
+            )
+            timed("rollback", lambda s, first=first: rollback_decision(s, first, actor="bench"))
             engine.dispose()
     figures = {
         "rows": rows,

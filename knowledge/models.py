@@ -366,6 +366,28 @@ class CatalogImport(Base):
     skipped = Column(Integer, nullable=False, default=0)
 
 
+class UserRole(str, enum.Enum):
+    """What a staff account may do; an admin may also do everything an agent does."""
+
+    agent = "agent"
+    admin = "admin"
+
+
+class User(Base):
+    """A staff account (call-center agent or catalog admin) signing in with a password."""
+
+    __tablename__ = "users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)  # argon2id, with its parameters
+    role = Column(Enum(UserRole, name="user_role", native_enum=False, length=10), nullable=False)
+    is_active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False)
+    last_login_at = Column(DateTime)
+    last_seen_at = Column(DateTime)  # last agent request: "an agent is present" for handoffs
+
+
 __all__ = [
     "AuditEntry",
     "Base",
@@ -388,4 +410,6 @@ __all__ = [
     "ProcedureStatus",
     "RequiredPaper",
     "ResultDelivery",
+    "User",
+    "UserRole",
 ]

@@ -1,7 +1,7 @@
 """catalog administration: decisions imported by admins, audited changes, catalog version
 
 Revision ID: 0003_admin
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 05:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision: str = '0003_admin'
-down_revision: Union[str, Sequence[str], None] = '0002'
+down_revision: Union[str, Sequence[str], None] = '0003'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
