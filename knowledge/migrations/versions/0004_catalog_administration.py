@@ -1,6 +1,6 @@
 """catalog administration: decisions imported by admins, audited changes, catalog version
 
-Revision ID: 0003_admin
+Revision ID: 0004_admin
 Revises: 0003
 Create Date: 2026-12-01 05:10:00
 
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0003_admin'
+revision: str = '0004_admin'
 down_revision: Union[str, Sequence[str], None] = '0003'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
