@@ -19,7 +19,7 @@ from slowapi.errors import RateLimitExceeded
 from slowapi.middleware import SlowAPIMiddleware
 from slowapi.util import get_remote_address
 
-from knowledge.api.routes import auth, dossiers, fields, health, pages, procedures
+from knowledge.api.routes import admin, auth, dossiers, fields, health, pages, procedures
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.errors import AuthenticationError, KnowledgeError
@@ -111,7 +111,7 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
             content={"detail": f"Yêu cầu không hợp lệ ({fields_}).", "errors": exc.errors()},
         )
 
-    for module in (health, auth, procedures, fields, pages, dossiers):
+    for module in (health, auth, procedures, fields, pages, dossiers, admin):
         app.include_router(module.router)
     _offline_docs(app, limiter)
     return app

@@ -11,11 +11,12 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from knowledge.accounts import UserView
+from knowledge.accounts import UserView, create_user, list_users, set_active
 from knowledge.api.deps import get_session, require_admin, require_agent
 from knowledge.audit import AuditEntryInfo, list_changes
 from knowledge.catalog.admin_queries import ProcedureRow, list_procedures
 from knowledge.catalog.decisions import (
+    MAX_FILE_BYTES,
     DecisionInfo,
     DecisionPreview,
     apply_decision,
@@ -58,6 +59,20 @@ class DecisionResult(BaseModel):
     dry_run: bool
     preview: DecisionPreview
     decision: DecisionInfo | None = None
+
+
+class UserIn(BaseModel):
+    """A new staff account."""
+
+    username: str
+    password: str
+    role: str = "agent"
+
+
+class UserActive(BaseModel):
+    """Enable or disable an account."""
+
+    is_active: bool
 
 
 class LexiconWordIn(BaseModel):
@@ -107,14 +122,14 @@ def update_procedure(
 
 
 @router.post("/decisions", response_model=DecisionResult)
-async def create_decision(
+def create_decision(
     file: UploadFile = DECISION_FILE,
     dry_run: bool = Query(True, description="true: chỉ xem trước; false: áp dụng"),
     session: Session = Depends(get_session),
     admin: UserView = Depends(require_admin),
 ) -> DecisionResult:
     """Preview (dry_run=true) or apply (all rows or none) a publishing decision file."""
-    data = await file.read()
+    data = file.file.read(MAX_FILE_BYTES + 1)  # sync route: the session is thread-bound
     filename = file.filename or "quyet-dinh.csv"
     preview = preview_decision(session, data, filename)
     if dry_run or preview.errors:
@@ -196,3 +211,36 @@ def delete_lexicon(
     """Remove a citizen word an admin added."""
     delete_lexicon_word(session, word_id, admin.username)
     session.commit()
+
+
+@router.get("/users", response_model=list[UserView])
+def list_users_route(
+    session: Session = Depends(get_session), _admin: UserView = Depends(require_admin)
+) -> list[UserView]:
+    """List the staff accounts."""
+    return list_users(session)
+
+
+@router.post("/users", response_model=UserView, status_code=201)
+def create_user_route(
+    user: UserIn, session: Session = Depends(get_session), _admin: UserView = Depends(require_admin)
+) -> UserView:
+    """Create a staff account (agent or admin)."""
+    created = create_user(session, user.username, user.password, user.role)
+    session.commit()
+    return created
+
+
+@router.patch("/users/{username}", response_model=UserView)
+def update_user(
+    username: str,
+    change: UserActive,
+    session: Session = Depends(get_session),
+    admin: UserView = Depends(require_admin),
+) -> UserView:
+    """Disable or enable a staff account (an admin cannot disable their own)."""
+    if username.strip().lower() == admin.username and not change.is_active:
+        raise InvalidInputError("Không thể tự khóa tài khoản đang đăng nhập.")
+    updated = set_active(session, username, change.is_active)
+    session.commit()
+    return updated
