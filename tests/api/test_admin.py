@@ -221,3 +221,36 @@ def test_lexicon_word_from_the_api_reaches_search(
     word_id = created.json()["id"]
     assert client.delete(f"/api/admin/lexicon/{word_id}", headers=admin_headers).status_code == 204
     assert client.get("/api/admin/lexicon", headers=admin_headers).json() == []
+
+
+def test_analytics_summary_and_csv(
+    client: TestClient, admin_headers: Headers, agent_headers: Headers
+) -> None:
+    from datetime import datetime
+
+    from knowledge.db import get_engine, session_scope
+    from knowledge.models import LookupAttempt
+
+    now = datetime.now()
+    with session_scope(get_engine()) as session:
+        for succeeded in (True, False, False):
+            session.add(LookupAttempt(conversation_id="c1", succeeded=succeeded, at=now))
+    client.patch(
+        f"/api/admin/procedures/{TEMPORARY_RESIDENCE}",
+        json={"name": "Đăng ký tạm trú (thử)"},
+        headers=admin_headers,
+    )
+    assert client.get("/api/admin/analytics/summary").status_code == 401
+    figures = client.get("/api/admin/analytics/summary", headers=agent_headers).json()
+    assert figures["procedures_by_status"]["in_force"] == 20
+    today = [d for d in figures["lookups_per_day"] if d["day"] == now.date().isoformat()]
+    assert today == [{"day": now.date().isoformat(), "lookups": 3, "failed": 2}]
+    assert sum(d["count"] for d in figures["changes_per_day"]) == 1
+    assert len(figures["changes_per_day"]) == 30
+    export = client.get("/api/admin/analytics/summary.csv", headers=agent_headers)
+    assert export.headers["content-type"].startswith("text/csv")
+    assert f"{now.date().isoformat()},1,3,2" in export.text
+    wrong = client.get(
+        "/api/admin/analytics/summary?from=2026-02-01&to=2026-01-01", headers=agent_headers
+    )
+    assert wrong.status_code == 422 and "Ngày bắt đầu" in wrong.json()["detail"]

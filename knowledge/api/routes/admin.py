@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from knowledge.analytics import AnalyticsSummary, summary, summary_csv
 from knowledge.accounts import UserView, create_user, list_users, set_active
 from knowledge.api.deps import get_session, require_admin, require_agent
 from knowledge.audit import AuditEntryInfo, list_changes
@@ -244,3 +246,30 @@ def update_user(
     updated = set_active(session, username, change.is_active)
     session.commit()
     return updated
+
+
+@router.get("/analytics/summary", response_model=AnalyticsSummary)
+def read_analytics_summary(
+    from_: date | None = Query(None, alias="from", description="Từ ngày (YYYY-MM-DD)"),
+    to: date | None = Query(None, description="Đến ngày (YYYY-MM-DD)"),
+    session: Session = Depends(get_session),
+    _user: UserView = Depends(require_agent),
+) -> AnalyticsSummary:
+    """Read the dashboard's figures for a day range (default: the last 30 days)."""
+    return summary(session, from_, to)
+
+
+@router.get("/analytics/summary.csv", response_class=Response)
+def read_analytics_csv(
+    from_: date | None = Query(None, alias="from", description="Từ ngày (YYYY-MM-DD)"),
+    to: date | None = Query(None, description="Đến ngày (YYYY-MM-DD)"),
+    session: Session = Depends(get_session),
+    _user: UserView = Depends(require_agent),
+) -> Response:
+    """Download the per-day figures as CSV."""
+    figures = summary(session, from_, to)
+    return Response(
+        summary_csv(figures),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="thong-ke-{figures.since}-{figures.until}.csv"'},
+    )
