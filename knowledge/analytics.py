@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 
 from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError
-from knowledge.models import CatalogChange, Decision, DecisionState, LexiconWord, LookupAttempt, Procedure
+from knowledge.models import (
+    CatalogChange,
+    Decision,
+    DecisionState,
+    LexiconWord,
+    LookupAttempt,
+    Procedure,
+)
 
 MAX_DAYS = 366
 
@@ -50,7 +57,9 @@ class AnalyticsSummary(BaseModel):
     lookups_per_day: list[LookupDay]
 
 
-def summary(session: Session, since: date | None = None, until: date | None = None) -> AnalyticsSummary:
+def summary(
+    session: Session, since: date | None = None, until: date | None = None
+) -> AnalyticsSummary:
     """The figures between ``since`` and ``until`` (default: the last 30 days, today included).
 
     Raises:

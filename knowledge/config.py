@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     hotline: str = "1900 1234"
     public_portal_url: str = "https://dichvucong.quangngai.gov.vn"
     max_question_chars: int = 2000
+    # The Center's own facts (address, hours, holidays, queue numbers) for this deployment.
+    center_file: str = str(PROJECT_ROOT / "data" / "center.yml")
     api_rate_limit: str = "300/minute"  # per client address, on the API routes
     # Base of the Rasa REST channel (POST …/webhooks/rest/webhook). Internal: only the chat
     # gateway calls it; citizens talk to the gateway (/api/chat/…).
@@ -75,7 +77,7 @@ class Settings(BaseSettings):
         env_file = str(PROJECT_ROOT / ".env")
 
     @validator("ingest_token", "auth_secret")
-    def _no_dev_secrets_outside_local(cls, value: str, values: dict) -> str:  # noqa: N805
+    def _no_dev_secrets_outside_local(cls, value: str, values: dict[str, object]) -> str:  # noqa: N805
         if values.get("env") != "local" and any(t in value for t in _DEV_TOKENS):
             raise ValueError("development tokens are refused outside TTHC_ENV=local")
         return value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import enum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -22,32 +22,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+from knowledge.enums import (
+    Channel,
+    DecisionState,
+    DossierState,
+    ProcedureStatus,
+    ResultDelivery,
+    UserRole,
+)
 
-
-class ProcedureStatus(str, enum.Enum):
-    """Whether a procedure is in force, amended by a later decision, or abolished."""
-
-    in_force = "in_force"
-    amended = "amended"
-    abolished = "abolished"
-
-
-class Channel(str, enum.Enum):
-    """Ways to submit a dossier."""
-
-    in_person = "in_person"
-    online = "online"
-    postal = "postal"
-
-
-class DecisionState(str, enum.Enum):
-    """Where a decision imported by an admin stands; ``published`` = came with the catalog."""
-
-    published = "published"
-    scheduled = "scheduled"  # applied by an admin, takes effect on its effective date
-    applied = "applied"
-    rolled_back = "rolled_back"
+# SQLAlchemy 1.4 ships no type hints: the base (and so every column) reads as Any to mypy.
+Base: Any = declarative_base()
 
 
 class Decision(Base):
@@ -253,25 +238,6 @@ class LegalDocument(Base):
     title = Column(Text, nullable=False, default="")
 
 
-class DossierState(str, enum.Enum):
-    """Where a dossier stands in the one-stop system."""
-
-    received = "received"
-    in_progress = "in_progress"
-    needs_supplement = "needs_supplement"
-    result_ready = "result_ready"
-    returned = "returned"
-    rejected = "rejected"
-    withdrawn = "withdrawn"
-
-
-class ResultDelivery(str, enum.Enum):
-    """How the applicant collects the result."""
-
-    counter = "counter"
-    postal = "postal"
-
-
 class Dossier(Base):
     """A dossier (hồ sơ) received by the one-stop system, with the applicant's personal data."""
 
@@ -364,13 +330,6 @@ class CatalogImport(Base):
     started_at = Column(DateTime, nullable=False)
     imported = Column(Integer, nullable=False, default=0)
     skipped = Column(Integer, nullable=False, default=0)
-
-
-class UserRole(str, enum.Enum):
-    """What a staff account may do; an admin may also do everything an agent does."""
-
-    agent = "agent"
-    admin = "admin"
 
 
 class User(Base):

@@ -96,13 +96,14 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
         pages.read_static,
         admin_pages.read_admin_page,
     ):
-        limiter.exempt(route)
+        limiter.exempt(route)  # type: ignore[no-untyped-call]  # slowapi has no type hints
     # Sign-in attempts, new conversations and chat messages: counters per client or
     # conversation (WebSocket messages included, which slowapi does not see).
     app.state.limits = Limits()
     app.state.limiter = limiter
     app.add_middleware(SlowAPIMiddleware)
-    app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)
+    # slowapi's handler takes its own exception type, narrower than Starlette's signature.
+    app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)  # type: ignore[arg-type]
 
     @app.exception_handler(KnowledgeError)
     async def _knowledge_error(_request: Request, exc: KnowledgeError) -> JSONResponse:

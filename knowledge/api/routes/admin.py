@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from knowledge.analytics import AnalyticsSummary, summary, summary_csv
 from knowledge.accounts import UserView, create_user, list_users, set_active
+from knowledge.analytics import AnalyticsSummary, summary, summary_csv
 from knowledge.api.deps import get_session, require_admin, require_agent
 from knowledge.audit import AuditEntryInfo, list_changes
 from knowledge.catalog.admin_queries import ProcedureRow, list_procedures
@@ -271,5 +271,7 @@ def read_analytics_csv(
     return Response(
         summary_csv(figures),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="thong-ke-{figures.since}-{figures.until}.csv"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="thong-ke-{figures.since}-{figures.until}.csv"'
+        },
     )

@@ -10,6 +10,7 @@ from knowledge.api.deps import get_session
 from knowledge.procedures import get_procedure
 from knowledge.schemas import ProcedureCard, SearchHit
 from knowledge.search import search_procedures
+from knowledge.search.resolve import resolve
 
 router = APIRouter(prefix="/api/procedures", tags=["procedures"])
 
@@ -29,6 +30,44 @@ def search_procedures_route(
 ) -> SearchResults:
     """Search the catalog for the procedures a question is about."""
     return SearchResults(query=q, results=search_procedures(session, q, limit))
+
+
+class ResolvedAlternative(BaseModel):
+    """Another variant that fits, with its short button label."""
+
+    code: str
+    label: str
+
+
+class ResolvedQuestion(BaseModel):
+    """Which procedure a question means, as the bot decides it (``knowledge.search.resolve``)."""
+
+    query: str
+    outcome: str  # answer | choose | confirm | need_procedure | no_match | invalid
+    code: str | None
+    candidates: list[SearchHit]
+    alternatives: list[ResolvedAlternative]
+    message: str
+
+
+@router.get("/resolve", response_model=ResolvedQuestion)
+def resolve_procedure(
+    q: str = Query(..., description="Câu hỏi của người dân, có dấu hoặc không dấu"),
+    current: str | None = Query(None, description="Mã thủ tục đang được hỏi trong hội thoại"),
+    session: Session = Depends(get_session),
+) -> ResolvedQuestion:
+    """Decide which procedure a question means, and which variants to offer beside it."""
+    resolution = resolve(session, q, current_code=current)
+    return ResolvedQuestion(
+        query=q,
+        outcome=resolution.outcome,
+        code=resolution.code,
+        candidates=list(resolution.hits),
+        alternatives=[
+            ResolvedAlternative(code=alt.code, label=alt.label) for alt in resolution.alternatives
+        ],
+        message=resolution.message,
+    )
 
 
 @router.get("/{code}", response_model=ProcedureCard)
