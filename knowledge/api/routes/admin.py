@@ -268,10 +268,9 @@ def read_analytics_csv(
 ) -> Response:
     """Download the per-day figures as CSV."""
     figures = summary(session, from_, to)
+    filename = f"thong-ke-{figures.since}-{figures.until}.csv"
     return Response(
         summary_csv(figures),
         media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="thong-ke-{figures.since}-{figures.until}.csv"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
