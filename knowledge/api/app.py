@@ -19,7 +19,18 @@ from slowapi.errors import RateLimitExceeded
 from slowapi.middleware import SlowAPIMiddleware
 from slowapi.util import get_remote_address
 
-from knowledge.api.routes import agent, auth, chat, dossiers, fields, health, pages, procedures
+from knowledge.api.routes import (
+    admin,
+    admin_pages,
+    agent,
+    auth,
+    chat,
+    dossiers,
+    fields,
+    health,
+    pages,
+    procedures,
+)
 from knowledge.chat.gateway import rasa
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
@@ -91,6 +102,7 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
         pages.read_lookup_page,
         pages.read_lookup_page_for_code,
         pages.read_static,
+        admin_pages.read_admin_page,
     ):
         limiter.exempt(route)  # type: ignore[no-untyped-call]  # slowapi has no type hints
     # Sign-in attempts, new conversations and chat messages: counters per client or
@@ -118,7 +130,18 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
             content={"detail": f"Yêu cầu không hợp lệ ({fields_}).", "errors": exc.errors()},
         )
 
-    for module in (health, auth, chat, agent, procedures, fields, pages, dossiers):
+    for module in (
+        health,
+        auth,
+        chat,
+        agent,
+        procedures,
+        fields,
+        pages,
+        dossiers,
+        admin,
+        admin_pages,
+    ):
         app.include_router(module.router)
     _offline_docs(app, limiter)
     return app
