@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseSettings, validator
 
@@ -15,6 +16,8 @@ FAQ_QUESTIONS_CSV = SHARED_DATASETS / "dvc-faq-questions-hust" / "question_data.
 SAMPLE_CATALOG_DIR = PROJECT_ROOT / "data" / "sample_catalog"
 LEXICON_FILE = PROJECT_ROOT / "data" / "lexicon.yml"
 ABBREVIATIONS_FILE = PROJECT_ROOT / "data" / "abbreviations.yml"
+# This deployment's own fee figures where the province sets the fee (no file: none).
+PROVINCE_FEES_FILE = PROJECT_ROOT / "data" / "province_fees.yml"
 
 _DEV_TOKENS = {"dev-ingest-token", "dev-rasa-token", "dev-auth-secret-only-for-local-use"}
 
@@ -31,6 +34,8 @@ class Settings(BaseSettings):
     hotline: str = "1900 1234"
     public_portal_url: str = "https://dichvucong.quangngai.gov.vn"
     max_question_chars: int = 2000
+    # The Center's own facts (address, hours, holidays, queue numbers) for this deployment.
+    center_file: str = str(PROJECT_ROOT / "data" / "center.yml")
     api_rate_limit: str = "300/minute"  # per client address, on the API routes
     # Base of the Rasa REST channel (POST …/webhooks/rest/webhook). Internal: only the chat
     # gateway calls it; citizens talk to the gateway (/api/chat/…).
@@ -62,7 +67,7 @@ class Settings(BaseSettings):
     login_rate_limit: str = "10/minute"
 
     # Dossier status source: "local" (this database) or "http" (an outside status service).
-    dossier_source: str = "local"
+    dossier_source: Literal["local", "http"] = "local"
     dossier_source_url: str = ""
     dossier_source_timeout: float = 3.0
     dossier_source_retries: int = 2
@@ -75,10 +80,14 @@ class Settings(BaseSettings):
         env_file = str(PROJECT_ROOT / ".env")
 
     @validator("ingest_token", "auth_secret")
-    def _no_dev_secrets_outside_local(cls, value: str, values: dict) -> str:  # noqa: N805
+    def _no_dev_secrets_outside_local(cls, value: str, values: dict[str, object]) -> str:  # noqa: N805
         if values.get("env") != "local" and any(t in value for t in _DEV_TOKENS):
             raise ValueError("development tokens are refused outside TTHC_ENV=local")
         return value
+
+    @validator("dossier_source", pre=True)
+    def _source_kind(cls, value: object) -> object:  # noqa: N805
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 @lru_cache(maxsize=1)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -26,14 +24,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text, update
 
+from bench.bot_servers import QUIET, free_port, start, stop, wait_until_ready
 from knowledge.accounts import create_user
 from knowledge.catalog.importer import import_json_catalog
 from knowledge.config import PROJECT_ROOT, SAMPLE_CATALOG_DIR
 from knowledge.db import make_engine, migrate, session_scope
-from knowledge.models import Procedure, ProcedureStatus, UserRole
+from knowledge.enums import ProcedureStatus, UserRole
+from knowledge.models import Procedure
 
 CHROMIUM = os.environ.get("TTHC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -59,12 +60,8 @@ PRESENCE_SECONDS = 20
 ABOLISHED_CODE = "2.000806"
 ABOLISHED_DECISION = "1234/QĐ-BTP"
 REPLACEMENT_CODE = "1.000894"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# The admin account the admin pages' tests sign in with.
+ADMIN_USER, ADMIN_PASSWORD = "quantri", "mat-khau-quan-tri"
 
 
 @dataclass
@@ -165,7 +162,7 @@ def _handler_for(fake: FakeRasa) -> type[BaseHTTPRequestHandler]:
 def fake_rasa_server() -> Iterator[FakeRasa]:
     """The fake Rasa REST channel, up for the whole session."""
     fake = FakeRasa()
-    server = ThreadingHTTPServer(("127.0.0.1", _free_port()), _handler_for(fake))
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _handler_for(fake))
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -197,29 +194,16 @@ def _prepare_database(url: str) -> None:
                     replaced_by_code=REPLACEMENT_CODE,
                 )
             )
+            create_user(session, ADMIN_USER, ADMIN_PASSWORD, "admin")
             for account in (AGENT, AGENT_2):
                 create_user(session, account["username"], account["password"], UserRole.agent)
     finally:
         engine.dispose()
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the API exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the API did not answer at {url} within {seconds:.0f} s")
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The test API's SQLite database: the sample catalog and one agent account."""
+    """The test API's SQLite database: the sample catalog, an admin and two agent accounts."""
     url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'tthc.db'}"
     _prepare_database(url)
     return url
@@ -229,12 +213,16 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def base_url(
     tmp_path_factory: pytest.TempPathFactory, fake_rasa_server: FakeRasa, database_url: str
 ) -> Iterator[str]:
-    """The API's address: uvicorn in a subprocess on a temporary database of the sample catalog."""
+    """The API's address: uvicorn in a subprocess on a temporary database of the sample catalog.
+
+    Started, awaited and stopped by ``bench.bot_servers``, like the end-to-end servers.
+    """
     folder = tmp_path_factory.mktemp("browser-api")
 
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
+        **QUIET,
         "TTHC_ENV": "local",
         "TTHC_DATABASE_URL": database_url,
         "TTHC_RASA_URL": fake_rasa_server.url,
@@ -253,35 +241,15 @@ def base_url(
         "uvicorn.run(create_app(rate_limit='100000/minute'), "
         f"host='127.0.0.1', port={port}, ws='wsproto', log_level='warning')"
     )
-    log = (folder / "api.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = start("api", [sys.executable, "-c", code], env, folder)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process)
+        wait_until_ready("api", f"{url}/health", process, folder, timeout=90)
         # The search index is built on the first search (~4 s): build it before tests time one.
-        with urllib.request.urlopen(f"{url}/api/procedures/search?q=khai+sinh", timeout=60):
-            pass
-    except (RuntimeError, OSError):
-        process.kill()
-        process.wait()
-        log.close()
-        raise RuntimeError((folder / "api.log").read_text(errors="replace")[-3000:]) from None
-    try:
+        httpx.get(f"{url}/api/procedures/search", params={"q": "khai sinh"}, timeout=60)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    log.close()
+        stop(process)
 
 
 @pytest.fixture(scope="session")

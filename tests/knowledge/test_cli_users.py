@@ -52,9 +52,9 @@ def test_chat_purge_uses_the_retention_setting(configured_database: str) -> None
     with session_scope(get_engine()) as session:
         old = new_session(session, local_now() - timedelta(days=120))
         add_message(session, old.session_id, "user", "xin chào", local_now() - timedelta(days=120))
-        new_session(session, local_now())
+        new_session(session, local_now() - timedelta(days=2))
     result = runner.invoke(app, ["chat", "purge"])
     assert result.exit_code == 0, result.stderr
     assert "Đã xóa 1 cuộc trò chuyện không hoạt động quá 90 ngày." in result.stdout
-    again = runner.invoke(app, ["chat", "purge", "--days", "0"])
-    assert "Đã xóa 1 cuộc trò chuyện" in again.stdout
+    again = runner.invoke(app, ["chat", "purge", "--days", "1"])
+    assert "Đã xóa 1 cuộc trò chuyện không hoạt động quá 1 ngày." in again.stdout
