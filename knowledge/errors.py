@@ -5,7 +5,9 @@ KnowledgeError
 ├── InvalidInputError      a question, code or file the layer refuses (API: 422)
 │   └── ImportFailed       an import that was rolled back, with its per-line problems
 ├── AuthenticationError    a missing or wrong API token (API: 401)
-└── SourceUnavailableError an outside service (dossier status source) is down (API: 503)
+├── TooManyRequestsError   a client over its rate limit (API: 429, with Retry-After)
+├── SourceUnavailableError an outside service (dossier status source) is down (API: 503)
+└── WriteFailedError       a write the database did not confirm (API: 503, never a 2xx)
 
 Every error carries a Vietnamese ``message`` fit to show a citizen.
 """
@@ -52,7 +54,23 @@ class AuthenticationError(KnowledgeError):
     status_code = 401
 
 
+class TooManyRequestsError(KnowledgeError):
+    """A client that sent more requests than its limit allows; ``retry_after`` in seconds."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class SourceUnavailableError(KnowledgeError):
     """An outside service the layer depends on did not answer."""
+
+    status_code = 503
+
+
+class WriteFailedError(KnowledgeError):
+    """A write the database refused or did not confirm (its commit failed)."""
 
     status_code = 503

@@ -14,15 +14,17 @@ from knowledge.errors import AuthenticationError
 
 
 def get_session() -> Iterator[Session]:
-    """A session per request, committed when the handler succeeds."""
+    """A session per request; never committed here.
+
+    FastAPI runs the code after ``yield`` once the response is on its way, on another thread,
+    so a commit there could fail after a 201 (writes lost). Write routes commit themselves
+    with ``knowledge.db.commit`` before they answer; whatever is left is rolled back.
+    """
     session = session_factory(get_engine())()
     try:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     finally:
+        session.rollback()
         session.close()
 
 
