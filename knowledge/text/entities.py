@@ -1,4 +1,4 @@
-"""Rule-based spans: dossier codes, phone and ID numbers (regex), catalog terms (spaCy).
+r"""Rule-based spans: dossier codes, phone and ID numbers (regex), catalog terms (spaCy).
 
 The patterns are written once here and used for three things: the NLU entity extractor
 (dossier codes), the masking of personal data in logs, and catalog-term spans.
