@@ -221,7 +221,7 @@ def running_servers(
     rasa = [
         str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(ports["rasa"]),
         "--credentials", str(CREDENTIALS), "--enable-api", "--auth-token", token,
-        "--interface", "127.0.0.1", "--cors", "http://127.0.0.1",
+        "--interface", "127.0.0.1", "--cors", urls["api"],  # only the chat page's origin
     ]  # fmt: skip
     commands: dict[str, tuple[list[str], Path]] = {}
     if actions:
