@@ -35,11 +35,16 @@ def _bearer(authorization: str | None) -> str:
     return token.strip()
 
 
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison of tokens as bytes (a non-ASCII token is just wrong, not a 500)."""
+    return secrets.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
 def require_ingest_token(
     authorization: str | None = Header(None), settings: Settings = Depends(get_settings)
 ) -> str:
     """Accept only the one-stop system's ingestion token; returns the caller's name."""
-    if not secrets.compare_digest(_bearer(authorization), settings.ingest_token):
+    if not _same(_bearer(authorization), settings.ingest_token):
         raise AuthenticationError("Mã truy cập không hợp lệ.")
     return "one-stop-system"
 
@@ -50,6 +55,6 @@ def current_agent(
     """The call-center agent owning the bearer token; refuses unknown tokens."""
     token = _bearer(authorization)
     for known, name in settings.agent_token_map().items():
-        if secrets.compare_digest(token, known):
+        if _same(token, known):
             return name
     raise AuthenticationError("Mã truy cập không hợp lệ.")
