@@ -68,12 +68,8 @@ def set_action_timeout(seconds: float) -> None:
     rasa.utils.endpoints.DEFAULT_REQUEST_TIMEOUT = seconds  # type: ignore[attr-defined]
 
 
-def _reply(sender: str, text: str) -> HTTPResponse:
-    return response.json([{"recipient_id": sender, "text": text}])
-
-
-def _error(status: int, detail: str) -> HTTPResponse:
-    return response.json({"detail": detail}, status=status)
+def _message(sender: str, text: str) -> dict[str, str]:
+    return {"recipient_id": sender, "text": text}
 
 
 class GuardedRestInput(RestInput):
@@ -108,12 +104,50 @@ class GuardedRestInput(RestInput):
             reply_timeout=credentials.get("reply_timeout", DEFAULT_REPLY_TIMEOUT),
         )
 
-    def client_pseudonym(self, request: Request) -> str:
-        """A keyed pseudonym of the citizen's address (X-Forwarded-For from trusted proxies)."""
-        address = client_address(
-            request.ip, request.headers.get("x-forwarded-for"), trusted_proxies()
+    async def handle(
+        self,
+        body: Any,
+        client: str,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> tuple[int, Any]:
+        """Answer one webhook call: ``(status, JSON payload)``.
+
+        Args:
+            body: the decoded JSON body (None when it was not JSON).
+            client: the keyed pseudonym of the citizen's address.
+            on_new_message: Rasa's handler of a user message.
+        """
+        if not isinstance(body, dict):
+            return 400, {"detail": BAD_BODY}
+        sender = body.get("sender", "default")
+        if isinstance(sender, int) and not isinstance(sender, bool):
+            sender = str(sender)
+        if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+            return 400, {"detail": BAD_SENDER}
+        text = body.get("message")
+        if not isinstance(text, str) or not text.strip():
+            return 200, [_message(sender, EMPTY_MESSAGE)]
+        settings = get_settings()
+        if len(text) > settings.max_question_chars:
+            limit = settings.max_question_chars
+            return 200, [_message(sender, QUESTION_TOO_LONG.format(max_chars=limit))]
+        collector = CollectingOutputChannel()
+        message = UserMessage(
+            text, collector, sender, input_channel=self.name(), metadata={"client": client}
         )
-        return client_key(address)
+        failed = False
+        try:
+            await asyncio.wait_for(on_new_message(message), timeout=self.reply_timeout)
+        except asyncio.TimeoutError:
+            failed = True
+            logger.error("turn took over %.0f s; answered with the apology", self.reply_timeout)
+        except Exception as exc:  # noqa: BLE001 - the citizen gets an apology, not a 500
+            failed = True
+            logger.error("turn failed: %s", type(exc).__name__)
+        messages = list(collector.messages)
+        if failed or not messages:
+            messages.append(_message(sender, APOLOGY.format(hotline=settings.hotline)))
+        return 200, messages
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The health route and the guarded webhook."""
@@ -129,43 +163,10 @@ class GuardedRestInput(RestInput):
                 body = request.json
             except Exception:  # noqa: BLE001 - Sanic raises its own error on bad JSON
                 body = None
-            if not isinstance(body, dict):
-                return _error(400, BAD_BODY)
-            sender = body.get("sender", "default")
-            if isinstance(sender, int) and not isinstance(sender, bool):
-                sender = str(sender)
-            if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-                return _error(400, BAD_SENDER)
-            text = body.get("message")
-            if not isinstance(text, str) or not text.strip():
-                return _reply(sender, EMPTY_MESSAGE)
-            settings = get_settings()
-            if len(text) > settings.max_question_chars:
-                return _reply(
-                    sender, QUESTION_TOO_LONG.format(max_chars=settings.max_question_chars)
-                )
-            collector = CollectingOutputChannel()
-            message = UserMessage(
-                text,
-                collector,
-                sender,
-                input_channel=self.name(),
-                metadata={"client": self.client_pseudonym(request)},
+            address = client_address(
+                request.ip, request.headers.get("x-forwarded-for"), trusted_proxies()
             )
-            failed = False
-            try:
-                await asyncio.wait_for(on_new_message(message), timeout=self.reply_timeout)
-            except asyncio.TimeoutError:
-                failed = True
-                logger.error("turn took over %.0f s; answered with the apology", self.reply_timeout)
-            except Exception as exc:  # noqa: BLE001 - the citizen gets an apology, not a 500
-                failed = True
-                logger.error("turn failed: %s", type(exc).__name__)
-            messages = list(collector.messages)
-            if failed or not messages:
-                messages.append(
-                    {"recipient_id": sender, "text": APOLOGY.format(hotline=settings.hotline)}
-                )
-            return response.json(messages)
+            status, payload = await self.handle(body, client_key(address), on_new_message)
+            return response.json(payload, status=status)
 
         return webhook

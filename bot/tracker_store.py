@@ -76,6 +76,9 @@ def mask_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for event in events[end:]:
         if event.get("event") in ("user", "bot") and isinstance(event.get("text"), str):
             event["text"] = mask_pii(event["text"])
+        parse = event.get("parse_data") or {}
+        if isinstance(parse.get("text"), str):
+            parse["text"] = mask_pii(parse["text"])
     return events
 
 
