@@ -20,5 +20,8 @@ TTHC_TEST_POSTGRES_URL=$(scripts/postgres.sh start)
 export TTHC_TEST_POSTGRES_URL
 trap 'scripts/postgres.sh stop' EXIT
 
+echo "== schemathesis (live API, every route, with and without tokens)"
+scripts/schemathesis.sh
+
 echo "== pytest (unit, end-to-end, browser, PostgreSQL)"
 .venv/bin/python -m pytest "$@"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -48,4 +49,28 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (health, procedures, fields, pages, dossiers):
         app.include_router(module.router)
+    _document_optional_fields_as_nullable(app)
     return app
+
+
+def _document_optional_fields_as_nullable(app: FastAPI) -> None:
+    """Say in the OpenAPI document that optional fields may be null, as they are sent.
+
+    Pydantic 1 (pinned by Rasa 3.6) documents ``str | None = None`` as a plain string, so
+    the document contradicted real answers (schemathesis: "null is not of type string").
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        for schema in document.get("components", {}).get("schemas", {}).values():
+            required = set(schema.get("required", []))
+            for name, prop in (schema.get("properties") or {}).items():
+                if name not in required and "anyOf" not in prop:
+                    schema["properties"][name] = {"anyOf": [prop, {"type": "null"}]}
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -43,6 +43,7 @@ class ErrorBody(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
     for code, text in (
+        (400, "Nội dung gửi lên không đọc được (JSON hỏng)"),
         (401, "Thiếu hoặc sai mã truy cập"),
         (404, "Không tìm thấy"),
         (422, "Dữ liệu không hợp lệ"),
