@@ -35,8 +35,8 @@ from knowledge.db import session_scope
 from knowledge.dossiers.deadlines import working_days_between
 from knowledge.dossiers.lookup import locked_until, lookup_dossier
 from knowledge.dossiers.schemas import DossierCitizenView, LookupOutcome, local_now
+from knowledge.enums import DossierState, ResultDelivery
 from knowledge.errors import KnowledgeError
-from knowledge.models import DossierState, ResultDelivery
 from knowledge.text.entities import PHONE_RE, canonical_dossier_code
 
 logger = logging.getLogger(__name__)

@@ -88,6 +88,24 @@ def _dossier(code: str) -> dict[str, Any]:
     }
 
 
+def _agent_headers(url: str, database_url: str) -> dict[str, str]:
+    """A signed-in agent's header (staff accounts), or the old shared agent token."""
+    try:
+        from knowledge.accounts import create_user
+    except ImportError:  # code from before staff accounts
+        return AGENT
+    from knowledge.db import make_engine, session_scope
+
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        create_user(session, "bench-agent", "mat-khau-bench-123", "agent")
+    engine.dispose()
+    token = httpx.post(
+        f"{url}/api/auth/token", data={"username": "bench-agent", "password": "mat-khau-bench-123"}
+    ).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
 def measure_writes(url: str, database_url: str, count: int = 100) -> dict[str, Any]:
     """Acknowledged-but-lost pushes and 404 reads after a 201, at 1, 4 and 8 pushers."""
     from sqlalchemy import select
@@ -95,6 +113,7 @@ def measure_writes(url: str, database_url: str, count: int = 100) -> dict[str, A
     from knowledge.db import make_engine, session_scope
     from knowledge.models import Dossier
 
+    agent = _agent_headers(url, database_url)
     results: dict[str, Any] = {}
     for workers, prefix in ((1, "251121"), (4, "251122"), (8, "251123")):
 
@@ -106,7 +125,7 @@ def measure_writes(url: str, database_url: str, count: int = 100) -> dict[str, A
                     statuses[0] = http.post(
                         "/api/dossiers", json=_dossier(code), headers=INGEST
                     ).status_code
-                    statuses[1] = http.get(f"/api/dossiers/{code}", headers=AGENT).status_code
+                    statuses[1] = http.get(f"/api/dossiers/{code}", headers=agent).status_code
                 except httpx.HTTPError:
                     pass
             return statuses[0], statuses[1], code

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseSettings, validator
 
@@ -19,8 +18,8 @@ ABBREVIATIONS_FILE = PROJECT_ROOT / "data" / "abbreviations.yml"
 
 _DEV_TOKENS = {
     "dev-ingest-token",
-    "dev-agent-token",
     "dev-rasa-token",
+    "dev-auth-secret-only-for-local-use",
     "dev-actions-token",
     "dev-lookup-secret",
 }
@@ -53,18 +52,40 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     # Origins of the portal pages allowed to call Rasa from a browser (Rasa's --cors).
     cors_origins: str = "http://localhost:8000 http://127.0.0.1:8000"
-    # Base of the Rasa REST channel the citizen chat page posts to (POST …/webhooks/rest/webhook).
+    # Base of the Rasa REST channel (POST …/webhooks/rest/webhook). Internal: only the chat
+    # gateway calls it; citizens talk to the gateway (/api/chat/…).
     rasa_url: str = "http://localhost:5005"
+    rasa_timeout: float = 60.0  # seconds per turn (the first question builds the search index)
+    rasa_attempts: int = 2  # tries per turn when Rasa cannot be reached
 
-    # Tokens for the one-stop system pushing dossiers, and for call-center agents.
+    # Chat gateway: per-conversation message limit, new conversations per client address,
+    # how long conversations are kept (Decree 13/2023: no longer than needed).
+    chat_rate_limit: str = "20/minute"
+    chat_sessions_rate_limit: str = "60/hour"
+    chat_retention_days: int = 90
+
+    # Live handoff: weekly office hours ("mon-fri 07:30-11:30,13:30-17:00; sat 07:30-11:30"),
+    # public holidays (Vietnam's, Tết included, from the ``holidays`` package) plus extra
+    # days off ("2027-02-05,2027-02-12"), minutes one agent spends per chat (for the expected
+    # wait), and how recently an agent must have used the console to count as present.
+    office_hours: str = "mon-fri 07:30-11:30,13:30-17:00"
+    extra_holidays: str = ""
+    handoff_minutes_per_chat: int = 6
+    agent_presence_seconds: int = 120
+
+    # Token of the one-stop system pushing dossiers (staff sign in with accounts instead).
     ingest_token: str = "dev-ingest-token"
-    agent_tokens: str = "agent-demo:dev-agent-token"  # "name:token,name:token"
     # Rasa's HTTP API token, and the secret Rasa sends the action server (its ?token=).
     rasa_token: str = "dev-rasa-token"
     actions_token: str = "dev-actions-token"
     actions_host: str = "127.0.0.1"  # the action server listens on the internal side only
     # Key of the pseudonyms (HMAC) under which dossier codes and client addresses are kept.
     lookup_secret: str = "dev-lookup-secret"
+    # Staff accounts: the key signing access tokens (HS256), their lifetime (one shift), and
+    # sign-in attempts allowed per client address.
+    auth_secret: str = "dev-auth-secret-only-for-local-use"
+    access_token_minutes: int = 480
+    login_rate_limit: str = "10/minute"
 
     # Dossier status source: "local" (this database) or "http" (an outside status service).
     dossier_source: str = "local"
@@ -96,21 +117,13 @@ class Settings(BaseSettings):
             raise ValueError("TTHC_ENV must be 'local' or 'production'")
         return value
 
-    @validator("ingest_token", "agent_tokens", "rasa_token", "actions_token", "lookup_secret")
-    def _no_dev_secrets_outside_local(cls, value: str, values: dict, field: Any) -> str:  # noqa: N805
+    @validator("ingest_token", "auth_secret", "rasa_token", "actions_token", "lookup_secret")
+    def _no_dev_secrets_outside_local(cls, value: str, values: dict[str, object]) -> str:  # noqa: N805
         if values.get("env") != "local" and any(t in value for t in _DEV_TOKENS):
             raise ValueError("development tokens are refused outside TTHC_ENV=local")
-        tokens = [p.split(":", 1)[-1].strip() for p in value.split(",")]
-        if field.name != "agent_tokens":
-            tokens = [value]
-        if any(len(t) < 12 or not t.isascii() or any(c.isspace() for c in t) for t in tokens):
+        if len(value) < 12 or not value.isascii() or any(c.isspace() for c in value):
             raise ValueError("tokens need at least 12 printable ASCII characters, no spaces")
         return value
-
-    def agent_token_map(self) -> dict[str, str]:
-        """Map each agent token to the agent's name."""
-        pairs = (item.split(":", 1) for item in self.agent_tokens.split(",") if ":" in item)
-        return {token.strip(): name.strip() for name, token in pairs}
 
 
 @lru_cache(maxsize=1)

@@ -8,8 +8,6 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -96,6 +94,9 @@ def commit(session: Session) -> None:
 
 def migrate(url: str | None = None) -> None:
     """Bring the database at ``url`` to the newest schema with alembic."""
+    from alembic import command  # alembic is needed only here: imported on use
+    from alembic.config import Config
+
     url = url or get_settings().database_url
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

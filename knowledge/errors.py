@@ -4,8 +4,10 @@ KnowledgeError
 ├── NotFoundError          an unknown procedure or dossier code (API: 404)
 ├── InvalidInputError      a question, code or file the layer refuses (API: 422)
 │   └── ImportFailed       an import that was rolled back, with its per-line problems
-├── AuthenticationError    a missing or wrong API token (API: 401)
-├── TooManyRequestsError   a client over its rate limit (API: 429, with Retry-After)
+├── AuthenticationError    a missing or wrong API token, or a failed sign-in (API: 401)
+├── PermissionDeniedError  a signed-in user whose role does not allow the action (API: 403)
+├── ConflictError          a change that clashes with the current state, e.g. a claimed chat (409)
+├── RateLimitedError       too many requests from one client (API: 429)
 ├── SourceUnavailableError an outside service (dossier status source) is down (API: 503)
 └── WriteFailedError       a write the database did not confirm (API: 503, never a 2xx)
 
@@ -54,12 +56,24 @@ class AuthenticationError(KnowledgeError):
     status_code = 401
 
 
-class TooManyRequestsError(KnowledgeError):
-    """A client that sent more requests than its limit allows; ``retry_after`` in seconds."""
+class PermissionDeniedError(KnowledgeError):
+    """A signed-in user whose role does not allow the action."""
+
+    status_code = 403
+
+
+class ConflictError(KnowledgeError):
+    """A change that clashes with the current state (a taken name, a chat already claimed)."""
+
+    status_code = 409
+
+
+class RateLimitedError(KnowledgeError):
+    """Too many requests from one client in a short time; ``retry_after`` in seconds if known."""
 
     status_code = 429
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 

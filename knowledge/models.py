@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import enum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -21,23 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+from knowledge.enums import Channel, DossierState, ProcedureStatus, ResultDelivery, UserRole
 
-
-class ProcedureStatus(str, enum.Enum):
-    """Whether a procedure is in force, amended by a later decision, or abolished."""
-
-    in_force = "in_force"
-    amended = "amended"
-    abolished = "abolished"
-
-
-class Channel(str, enum.Enum):
-    """Ways to submit a dossier."""
-
-    in_person = "in_person"
-    online = "online"
-    postal = "postal"
+# SQLAlchemy 1.4 ships no type hints: the base (and so every column) reads as Any to mypy.
+Base: Any = declarative_base()
 
 
 class Decision(Base):
@@ -158,25 +145,6 @@ class LegalDocument(Base):
     title = Column(Text, nullable=False, default="")
 
 
-class DossierState(str, enum.Enum):
-    """Where a dossier stands in the one-stop system."""
-
-    received = "received"
-    in_progress = "in_progress"
-    needs_supplement = "needs_supplement"
-    result_ready = "result_ready"
-    returned = "returned"
-    rejected = "rejected"
-    withdrawn = "withdrawn"
-
-
-class ResultDelivery(str, enum.Enum):
-    """How the applicant collects the result."""
-
-    counter = "counter"
-    postal = "postal"
-
-
 class Dossier(Base):
     """A dossier (hồ sơ) received by the one-stop system, with the applicant's personal data."""
 
@@ -271,6 +239,21 @@ class CatalogImport(Base):
     skipped = Column(Integer, nullable=False, default=0)
 
 
+class User(Base):
+    """A staff account (call-center agent or catalog admin) signing in with a password."""
+
+    __tablename__ = "users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)  # argon2id, with its parameters
+    role = Column(Enum(UserRole, name="user_role", native_enum=False, length=10), nullable=False)
+    is_active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False)
+    last_login_at = Column(DateTime)
+    last_seen_at = Column(DateTime)  # last agent request: "an agent is present" for handoffs
+
+
 __all__ = [
     "AuditEntry",
     "Base",
@@ -288,4 +271,6 @@ __all__ = [
     "ProcedureStatus",
     "RequiredPaper",
     "ResultDelivery",
+    "User",
+    "UserRole",
 ]

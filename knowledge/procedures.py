@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge.catalog.parsing import CHANNELS
+from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError, NotFoundError
-from knowledge.models import Decision, Field, Procedure, ProcedureStatus
+from knowledge.models import Decision, Field, Procedure
 from knowledge.schemas import (
     ChannelInfo,
     FieldSummary,
@@ -32,7 +33,7 @@ def find_procedure(session: Session, code: str) -> Procedure:
     code = code.strip()
     if not PROCEDURE_CODE_RE.match(code):
         raise InvalidInputError(f"Mã thủ tục '{code[:40]}' không hợp lệ (ví dụ đúng: 1.001193).")
-    procedure = session.scalars(
+    procedure: Procedure | None = session.scalars(
         select(Procedure)
         .where(Procedure.code == code)
         .options(

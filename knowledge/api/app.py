@@ -8,11 +8,18 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse
 
 from knowledge.api.errors import ERROR_RESPONSES, install_error_handlers
 from knowledge.api.ratelimit import GroupLimiter, RateLimitMiddleware
-from knowledge.api.routes import dossiers, fields, health, pages, procedures
+from knowledge.api.routes import auth, dossiers, fields, health, pages, procedures
 from knowledge.db import get_engine, session_scope
+from knowledge.limits import Limits
 from knowledge.logs import install_masking
 from knowledge.search import get_index
 
@@ -30,6 +37,24 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+# Shown in /docs and /redoc (served from vendored assets, so they work offline).
+_DESCRIPTION = """Tra cứu thủ tục hành chính, tình trạng hồ sơ, và cổng trò chuyện của trợ lý ảo.
+
+* **Người dân** trò chuyện qua `/api/chat/…` (mở phiên, WebSocket, hoặc gửi/nhận qua HTTP).
+* **Cán bộ tổng đài và quản trị** đăng nhập bằng `POST /api/auth/token` (nút *Authorize*),
+  rồi dùng `/api/agent/…` (hàng chờ, nhận hỗ trợ, nhắn tin) và `/api/dossiers/{code}`
+  (mỗi lần đọc hồ sơ đều được ghi nhật ký).
+* **Hệ thống một cửa** đẩy hồ sơ vào `POST /api/dossiers` bằng mã truy cập riêng.
+"""
+_TAGS = [
+    {"name": "auth", "description": "Đăng nhập của cán bộ (OAuth2 password flow)."},
+    {"name": "procedures", "description": "Tra cứu thủ tục hành chính."},
+    {"name": "fields", "description": "Lĩnh vực thủ tục."},
+    {"name": "dossiers", "description": "Hồ sơ: hệ thống một cửa đẩy vào, cán bộ tra cứu."},
+    {"name": "health", "description": "Tình trạng dịch vụ."},
+]
+
+
 def create_app(rate_limit: str | None = None) -> FastAPI:
     """Build the API with its routers, Vietnamese error bodies and per-client rate limits.
 
@@ -39,16 +64,25 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
     install_masking()
     app = FastAPI(
         title="Trợ lý thủ tục hành chính — API",
-        description="Tra cứu thủ tục hành chính và tình trạng hồ sơ.",
+        description=_DESCRIPTION,
         version="0.1.0",
         lifespan=_lifespan,
+        openapi_tags=_TAGS,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         responses=ERROR_RESPONSES,
     )
+    # Requests per client and route group (knowledge.api.ratelimit); sign-in attempts, new
+    # conversations and chat messages: counters per client or conversation
+    # (WebSocket messages included, which an HTTP middleware does not see).
     app.state.limiter = GroupLimiter(override=rate_limit)
     app.add_middleware(RateLimitMiddleware, limiter=app.state.limiter)
+    app.state.limits = Limits()
     install_error_handlers(app)
-    for module in (health, procedures, fields, pages, dossiers):
+    for module in (health, auth, procedures, fields, pages, dossiers):
         app.include_router(module.router)
+    _offline_docs(app)
     _document_optional_fields_as_nullable(app)
     return app
 
@@ -74,3 +108,33 @@ def _document_optional_fields_as_nullable(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI, with a working Authorize button) and /redoc from vendored assets."""
+    vendor = "/static/vendor"
+
+    @app.get("/docs", include_in_schema=False)
+    def read_swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — tài liệu",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            swagger_js_url=f"{vendor}/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url=f"{vendor}/swagger-ui/swagger-ui.css",
+            swagger_favicon_url=f"{vendor}/swagger-ui/favicon-32x32.png",
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def read_swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def read_redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — ReDoc",
+            redoc_js_url=f"{vendor}/redoc/redoc.standalone.js",
+            redoc_favicon_url=f"{vendor}/swagger-ui/favicon-32x32.png",
+            with_google_fonts=False,
+        )

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from knowledge.errors import KnowledgeError, TooManyRequestsError
+from knowledge.errors import AuthenticationError, KnowledgeError, RateLimitedError
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     for code, text in (
         (400, "Nội dung gửi lên không đọc được (JSON hỏng)"),
         (401, "Thiếu hoặc sai mã truy cập"),
+        (403, "Tài khoản không có quyền này"),
+        (409, "Xung đột với trạng thái hiện tại"),
         (404, "Không tìm thấy"),
         (422, "Dữ liệu không hợp lệ"),
         (429, "Quá nhiều yêu cầu (xem Retry-After)"),
@@ -71,8 +73,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KnowledgeError)
     async def _knowledge_error(_request: Request, exc: KnowledgeError) -> JSONResponse:
         headers = {}
-        if isinstance(exc, TooManyRequestsError):
+        if isinstance(exc, RateLimitedError) and exc.retry_after:
             headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, AuthenticationError):
+            headers["WWW-Authenticate"] = "Bearer"
         return JSONResponse(
             status_code=exc.status_code, content={"detail": exc.message}, headers=headers
         )

@@ -28,17 +28,9 @@ from knowledge.dossiers.deadlines import (
     last_office_moment,
 )
 from knowledge.dossiers.schemas import local_now
+from knowledge.enums import DossierState, ProcedureStatus, ResultDelivery
 from knowledge.errors import InvalidInputError
-from knowledge.models import (
-    ChannelOption,
-    Dossier,
-    DossierEvent,
-    DossierState,
-    Procedure,
-    ProcedureStatus,
-    RequiredPaper,
-    ResultDelivery,
-)
+from knowledge.models import ChannelOption, Dossier, DossierEvent, Procedure, RequiredPaper
 
 logger = logging.getLogger(__name__)
 
@@ -381,7 +373,7 @@ class _Generator:
         handling = _localize(procedure.agency, procedure.level, commune or rng.choice(COMMUNES))
         received = self._received_for(state, procedure)
         due = compute_due_at(received, procedure.time_value, procedure.time_unit)
-        events = [
+        events: list[dict[str, Any]] = [
             dict(
                 state=DossierState.received,
                 step="Tiếp nhận hồ sơ",

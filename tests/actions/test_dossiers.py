@@ -29,7 +29,7 @@ from knowledge.dossiers.lookup import not_verified_message
 from knowledge.dossiers.schemas import DossierCitizenView, local_now
 from knowledge.dossiers.sources import _http_source
 from knowledge.dossiers.store import upsert_dossier
-from knowledge.models import DossierState, ResultDelivery
+from knowledge.enums import DossierState, ResultDelivery
 
 CODE = "000.00.12.H48-251120-0001"
 NOW = datetime(2025, 11, 24, 10, 0)

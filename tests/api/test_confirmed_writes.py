@@ -20,7 +20,7 @@ from knowledge.models import Dossier
 from tests.api.live import LiveServer, live_api
 
 INGEST = {"Authorization": "Bearer dev-ingest-token"}
-AGENT = {"Authorization": "Bearer dev-agent-token"}
+PASSWORD = "mat-khau-thu-nghiem"
 
 
 def _dossier(sequence: int, **overrides: Any) -> dict[str, Any]:
@@ -37,18 +37,34 @@ def _dossier(sequence: int, **overrides: Any) -> dict[str, Any]:
     return data
 
 
-def _push_then_read(base: str, sequence: int) -> tuple[int, int, str]:
+def _agent(server: LiveServer, engine: Engine) -> dict[str, str]:
+    """Create an agent account and sign it in over HTTP; its Authorization header."""
+    from knowledge.accounts import create_user
+
+    with session_scope(engine) as session:
+        create_user(session, "agent-writes", PASSWORD, "agent")
+    response = httpx.post(
+        f"{server.url}/api/auth/token", data={"username": "agent-writes", "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _push_then_read(base: str, agent: dict[str, str], sequence: int) -> tuple[int, int, str]:
     """Push one dossier, then read it back at once; (push status, read status, code)."""
     body = _dossier(sequence)
     with httpx.Client(base_url=base, timeout=30.0) as http:
         pushed = http.post("/api/dossiers", json=body, headers=INGEST)
-        read = http.get(f"/api/dossiers/{body['code']}", headers=AGENT)
+        read = http.get(f"/api/dossiers/{body['code']}", headers=agent)
     return pushed.status_code, read.status_code, body["code"]
 
 
 def _check_concurrent_pushes(server: LiveServer, engine: Engine, workers: int, count: int) -> None:
+    agent = _agent(server, engine)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda n: _push_then_read(server.url, n), range(1, count + 1)))
+        results = list(
+            pool.map(lambda n: _push_then_read(server.url, agent, n), range(1, count + 1))
+        )
     acknowledged = {code for pushed, _read, code in results if pushed in (200, 201)}
     assert [r for r in results if r[0] != 201] == []
     assert [r for r in results if r[1] != 200] == [], "a read right after a 201 must find it"

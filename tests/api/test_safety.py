@@ -14,7 +14,6 @@ from knowledge.api.clients import client_address, parse_networks
 from knowledge.config import Settings
 
 INGEST = {"Authorization": "Bearer dev-ingest-token"}
-AGENT = {"Authorization": "Bearer dev-agent-token"}
 
 
 def _dossier(**overrides: Any) -> dict[str, Any]:
@@ -112,7 +111,7 @@ def test_spoofed_forwarded_for_does_not_escape_the_limit(configured_database: st
 
 
 def test_agent_bulk_reads_are_limited_and_alerted(
-    client: TestClient, configured_database: str, caplog: pytest.LogCaptureFixture
+    client: TestClient, agent_headers: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = Settings(dossier_read_rate_limit="6/hour")
     from knowledge.api.ratelimit import GroupLimiter
@@ -120,7 +119,9 @@ def test_agent_bulk_reads_are_limited_and_alerted(
     client.app.state.limiter.__init__(settings)  # type: ignore[attr-defined,misc]
     with caplog.at_level(logging.WARNING):
         statuses = [
-            client.get(f"/api/dossiers/000.00.12.H48-251120-{n:04d}", headers=AGENT).status_code
+            client.get(
+                f"/api/dossiers/000.00.12.H48-251120-{n:04d}", headers=agent_headers
+            ).status_code
             for n in range(8)
         ]
     assert statuses[:6] == [404] * 6 and statuses[6:] == [429, 429]
@@ -136,7 +137,7 @@ def test_production_is_the_default_and_refuses_development_tokens(
     with pytest.raises(ValueError, match="development tokens"):
         Settings(_env_file=None)
     monkeypatch.setenv("TTHC_INGEST_TOKEN", "ingest-secret-0123456789")
-    monkeypatch.setenv("TTHC_AGENT_TOKENS", "an:agent-secret-0123456789")
+    monkeypatch.setenv("TTHC_AUTH_SECRET", "auth-secret-0123456789-abcdef")
     monkeypatch.setenv("TTHC_RASA_TOKEN", "rasa-secret-0123456789")
     monkeypatch.setenv("TTHC_ACTIONS_TOKEN", "actions-secret-0123456789")
     monkeypatch.setenv("TTHC_LOOKUP_SECRET", "lookup-secret-0123456789")

@@ -30,7 +30,8 @@ from sqlalchemy import update
 from knowledge.catalog.importer import import_json_catalog
 from knowledge.config import PROJECT_ROOT, SAMPLE_CATALOG_DIR
 from knowledge.db import make_engine, migrate, session_scope
-from knowledge.models import Procedure, ProcedureStatus
+from knowledge.enums import ProcedureStatus
+from knowledge.models import Procedure
 
 CHROMIUM = os.environ.get("TTHC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

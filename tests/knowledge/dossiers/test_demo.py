@@ -15,8 +15,9 @@ from knowledge.dossiers.demo import generate_demo_dossiers
 from knowledge.dossiers.ingest import parse_dossier
 from knowledge.dossiers.lookup import lookup_dossier
 from knowledge.dossiers.schemas import LookupOutcome
+from knowledge.enums import DossierState
 from knowledge.errors import InvalidInputError
-from knowledge.models import Dossier, DossierState, Procedure
+from knowledge.models import Dossier, Procedure
 from tests.knowledge.dossiers.conftest import NOW
 
 

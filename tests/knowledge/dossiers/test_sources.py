@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from knowledge.config import get_settings
 from knowledge.dossiers.schemas import DossierIn
 from knowledge.dossiers.sources import HttpSource, LocalSource, _http_source, get_source
+from knowledge.enums import DossierState
 from knowledge.errors import SourceUnavailableError
-from knowledge.models import DossierState
 from tests.knowledge.dossiers.conftest import CODE, payload
 
 RECORD = {**payload(), "procedure_name": "Cấp hộ chiếu phổ thông", "unknown_field": 1}

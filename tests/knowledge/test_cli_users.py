@@ -1,0 +1,43 @@
+"""``tthc user``: create with a password from stdin, list, disable."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from knowledge.accounts import authenticate
+from knowledge.cli import app
+from knowledge.db import get_engine, session_scope
+
+runner = CliRunner(mix_stderr=False)
+
+
+def test_create_list_disable(configured_database: str) -> None:
+    created = runner.invoke(
+        app,
+        ["user", "create", "canbo.an", "--role", "agent", "--password-stdin"],
+        input="mat-khau-rat-dai\n",
+    )
+    assert created.exit_code == 0, created.stderr
+    assert "Đã tạo tài khoản canbo.an" in created.stdout
+    with session_scope(get_engine()) as session:
+        assert authenticate(session, "canbo.an", "mat-khau-rat-dai").role == "agent"
+    again = runner.invoke(
+        app,
+        ["user", "create", "canbo.an", "--role", "admin", "--password-stdin"],
+        input="mat-khau-rat-dai\n",
+    )
+    assert again.exit_code == 1 and "đã có" in again.stderr
+    listed = runner.invoke(app, ["user", "list"])
+    assert "canbo.an" in listed.stdout and "hoạt động" in listed.stdout
+    disabled = runner.invoke(app, ["user", "disable", "canbo.an"])
+    assert disabled.exit_code == 0 and "Đã khóa" in disabled.stdout
+    assert "đã khóa" in runner.invoke(app, ["user", "list"]).stdout
+
+
+def test_bad_role_is_refused(configured_database: str) -> None:
+    result = runner.invoke(
+        app,
+        ["user", "create", "canbo", "--role", "boss", "--password-stdin"],
+        input="mat-khau-rat-dai\n",
+    )
+    assert result.exit_code == 1 and "không hợp lệ" in result.stderr
