@@ -68,6 +68,7 @@ def _api(database_url: str, folder: Path) -> tuple[Any, str]:
     port = free_port()
     command = [
         str(VENV_BIN / "uvicorn"), "knowledge.api.app:create_app", "--factory", "--ws", "none",
+        "--no-proxy-headers",  # as in the Procfile: X-Forwarded-For only from trusted proxies
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
     process = start("api", command, _env(database_url), folder)
