@@ -164,7 +164,7 @@ def code_wait_until(session: Session, code: str, now: datetime) -> datetime | No
 
 def client_locked_until(session: Session, client: str, now: datetime) -> datetime | None:
     """Until when a client address is locked out of lookups, or None."""
-    failures = session.scalars(
+    failures: list[datetime] = session.scalars(
         select(LookupAttempt.at)
         .where(
             LookupAttempt.conversation_id == pseudonym("client", client),

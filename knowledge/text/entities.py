@@ -128,7 +128,7 @@ def mask_pii(text: str) -> str:
 
     Example:
         >>> mask_pii("SĐT 0912 345 678, CCCD 051234567890")
-        'SĐT **********78, CCCD **********90'
+        'SĐT ********78, CCCD **********90'
     """
     for label, pattern in _PATTERNS:
         if label == DOSSIER_CODE:
