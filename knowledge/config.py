@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseSettings, validator
 
@@ -15,6 +16,8 @@ FAQ_QUESTIONS_CSV = SHARED_DATASETS / "dvc-faq-questions-hust" / "question_data.
 SAMPLE_CATALOG_DIR = PROJECT_ROOT / "data" / "sample_catalog"
 LEXICON_FILE = PROJECT_ROOT / "data" / "lexicon.yml"
 ABBREVIATIONS_FILE = PROJECT_ROOT / "data" / "abbreviations.yml"
+# This deployment's own fee figures where the province sets the fee (no file: none).
+PROVINCE_FEES_FILE = PROJECT_ROOT / "data" / "province_fees.yml"
 
 _DEV_TOKENS = {
     "dev-ingest-token",
@@ -40,6 +43,8 @@ class Settings(BaseSettings):
     public_portal_url: str = "https://dichvucong.quangngai.gov.vn"
     # Longest question searched, and longest chat message Rasa's REST channel passes to NLU.
     max_question_chars: int = 2000
+    # The Center's own facts (address, hours, holidays, queue numbers) for this deployment.
+    center_file: str = str(PROJECT_ROOT / "data" / "center.yml")
     # Rate limits per client address and route group (knowledge.api.ratelimit); counters in
     # Redis when redis_url is set (shared by every worker), else in the process's memory.
     api_rate_limit: str = "300/minute"  # catalog reads: /api/procedures/…, /api/fields
@@ -88,7 +93,7 @@ class Settings(BaseSettings):
     login_rate_limit: str = "10/minute"
 
     # Dossier status source: "local" (this database) or "http" (an outside status service).
-    dossier_source: str = "local"
+    dossier_source: Literal["local", "http"] = "local"
     dossier_source_url: str = ""
     dossier_source_timeout: float = 3.0
     dossier_source_retries: int = 2
@@ -124,6 +129,10 @@ class Settings(BaseSettings):
         if len(value) < 12 or not value.isascii() or any(c.isspace() for c in value):
             raise ValueError("tokens need at least 12 printable ASCII characters, no spaces")
         return value
+
+    @validator("dossier_source", pre=True)
+    def _source_kind(cls, value: object) -> object:  # noqa: N805
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,20 @@ from fastapi.responses import HTMLResponse
 
 from knowledge.api.errors import ERROR_RESPONSES, install_error_handlers
 from knowledge.api.ratelimit import GroupLimiter, RateLimitMiddleware
-from knowledge.api.routes import auth, dossiers, fields, health, pages, procedures
+from knowledge.api.routes import (
+    admin,
+    admin_pages,
+    agent,
+    auth,
+    chat,
+    dossiers,
+    fields,
+    health,
+    pages,
+    procedures,
+)
+from knowledge.chat.gateway import rasa
+from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.limits import Limits
 from knowledge.logs import install_masking
@@ -35,6 +48,7 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     except Exception:  # an empty or unmigrated database must not stop the API from starting
         logger.exception("search index not built at start-up; it will be built on first use")
     yield
+    await rasa.aclose()
 
 
 # Shown in /docs and /redoc (served from vendored assets, so they work offline).
@@ -48,6 +62,8 @@ _DESCRIPTION = """Tra cứu thủ tục hành chính, tình trạng hồ sơ, v�
 """
 _TAGS = [
     {"name": "auth", "description": "Đăng nhập của cán bộ (OAuth2 password flow)."},
+    {"name": "chat", "description": "Cổng trò chuyện công khai của người dân với trợ lý ảo."},
+    {"name": "agent", "description": "Cán bộ tổng đài: hàng chờ, nhận hỗ trợ, nhắn tin trực tiếp."},
     {"name": "procedures", "description": "Tra cứu thủ tục hành chính."},
     {"name": "fields", "description": "Lĩnh vực thủ tục."},
     {"name": "dossiers", "description": "Hồ sơ: hệ thống một cửa đẩy vào, cán bộ tra cứu."},
@@ -58,10 +74,14 @@ _TAGS = [
 def create_app(rate_limit: str | None = None) -> FastAPI:
     """Build the API with its routers, Vietnamese error bodies and per-client rate limits.
 
+    The settings are read here, so a wrong one stops the start instead of failing a
+    citizen's request.
+
     Args:
         rate_limit: one limit for every route group instead of the configured ones (tests).
     """
     install_masking()
+    settings = get_settings()
     app = FastAPI(
         title="Trợ lý thủ tục hành chính — API",
         description=_DESCRIPTION,
@@ -76,11 +96,23 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
     # Requests per client and route group (knowledge.api.ratelimit); sign-in attempts, new
     # conversations and chat messages: counters per client or conversation
     # (WebSocket messages included, which an HTTP middleware does not see).
-    app.state.limiter = GroupLimiter(override=rate_limit)
+    app.state.limiter = GroupLimiter(settings, override=rate_limit)
     app.add_middleware(RateLimitMiddleware, limiter=app.state.limiter)
     app.state.limits = Limits()
     install_error_handlers(app)
-    for module in (health, auth, procedures, fields, pages, dossiers):
+
+    for module in (
+        health,
+        auth,
+        chat,
+        agent,
+        procedures,
+        fields,
+        pages,
+        dossiers,
+        admin,
+        admin_pages,
+    ):
         app.include_router(module.router)
     _offline_docs(app)
     _document_optional_fields_as_nullable(app)
@@ -138,3 +170,4 @@ def _offline_docs(app: FastAPI) -> None:
             redoc_favicon_url=f"{vendor}/swagger-ui/favicon-32x32.png",
             with_google_fonts=False,
         )
+
