@@ -170,4 +170,3 @@ def _offline_docs(app: FastAPI) -> None:
             redoc_favicon_url=f"{vendor}/swagger-ui/favicon-32x32.png",
             with_google_fonts=False,
         )
-
