@@ -297,21 +297,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bot", action="store_true", help="also start Rasa: stall and actions")
     parser.add_argument("--model", type=Path, default=PROJECT_MODEL)
+    parser.add_argument("--bot-only", action="store_true", help="only the Rasa measurements")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="tthc-abuse-"))
     database_url = f"sqlite:///{folder / 'abuse.db'}"
     os.environ["TTHC_ENV"] = "local"
     load_default_catalog(database_url)
     report: dict[str, Any] = {"date": date.today().isoformat(), "project": str(PROJECT_ROOT)}
-    process, url = _api(database_url, folder)
-    try:
-        report["writes"] = measure_writes(url, database_url)
-        report["scan"] = measure_scan(url)
-    finally:
-        stop(process)
-    os.environ["TTHC_DATABASE_URL"] = database_url
-    report["guessing"] = {"bot_new_conversation_per_guess": simulated_bot_guesses(database_url)}
-    if args.bot:
+    report["guessing"] = {}
+    if not args.bot_only:
+        process, url = _api(database_url, folder)
+        try:
+            report["writes"] = measure_writes(url, database_url)
+            report["scan"] = measure_scan(url)
+        finally:
+            stop(process)
+        os.environ["TTHC_DATABASE_URL"] = database_url
+        report["guessing"]["bot_new_conversation_per_guess"] = simulated_bot_guesses(database_url)
+    if args.bot or args.bot_only:
         with running_servers(args.model, database_url=database_url) as servers:
             report["guessing"]["action_server_direct_no_token"] = direct_action_guesses(
                 str(servers.actions_url)
