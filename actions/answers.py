@@ -78,6 +78,9 @@ HANDOFF = (
     "trên Cổng dịch vụ công {portal_url}."
 )
 HANDOFF_CONTEXT = " Khi gọi, bạn đọc mã thủ tục {code} để được hỗ trợ nhanh hơn."
+# Read by the chat gateway: queue the conversation for an agent (see actions.handoff).
+HANDOFF_MARKER = {"handoff": True, "reason": "asked"}
+FALLBACK_HANDOFF_MARKER = {"handoff": True, "reason": "fallback"}
 FEEDBACK_SAVED = (
     "Cảm ơn bạn đã góp ý! Nội dung đã được ghi nhận. Nếu cần phản ánh chính thức, bạn gửi qua "
     "Cổng dịch vụ công {portal_url} hoặc gọi tổng đài {hotline}."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseSettings, validator
 
@@ -66,7 +67,7 @@ class Settings(BaseSettings):
     login_rate_limit: str = "10/minute"
 
     # Dossier status source: "local" (this database) or "http" (an outside status service).
-    dossier_source: str = "local"
+    dossier_source: Literal["local", "http"] = "local"
     dossier_source_url: str = ""
     dossier_source_timeout: float = 3.0
     dossier_source_retries: int = 2
@@ -83,6 +84,10 @@ class Settings(BaseSettings):
         if values.get("env") != "local" and any(t in value for t in _DEV_TOKENS):
             raise ValueError("development tokens are refused outside TTHC_ENV=local")
         return value
+
+    @validator("dossier_source", pre=True)
+    def _source_kind(cls, value: object) -> object:  # noqa: N805
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date
 
@@ -14,14 +13,13 @@ from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError, NotFoundError
 from knowledge.models import Decision, Field, Procedure
 from knowledge.schemas import (
+    PROCEDURE_CODE_RE,
     ChannelInfo,
     FieldSummary,
     LegalDocumentInfo,
     PaperInfo,
     ProcedureCard,
 )
-
-PROCEDURE_CODE_RE = re.compile(r"^\d{1,2}\.\d{6}$")
 
 
 def find_procedure(session: Session, code: str) -> Procedure:

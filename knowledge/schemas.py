@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from pydantic import BaseModel
+
+# A national procedure code ("1.001193", "2.000806"): what the catalog, dossiers and the
+# agents' lookups accept. Here, below both the catalog import and the procedure reads, so
+# that neither imports the other.
+PROCEDURE_CODE_RE = re.compile(r"^\d{1,2}\.\d{6}$")
 
 
 class SearchHit(BaseModel):

@@ -124,3 +124,29 @@ def test_api_routes_are_rate_limited_but_pages_are_not(configured_database: str)
         pages = [limited.get("/health").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429]
     assert pages == [200] * 5
+
+
+def test_resolve_answers_the_likeliest_variant_with_the_others_labelled(
+    client: TestClient,
+) -> None:
+    """The agent console and the bot share one rule: the base variant, the others short."""
+    response = client.get("/api/procedures/resolve", params={"q": "đăng ký kết hôn cần gì"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["outcome"] == "answer" and body["code"] == "1.000894"
+    assert {"code": "2.000806", "label": "Có yếu tố nước ngoài"} in body["alternatives"]
+
+
+def test_resolve_a_follow_up_keeps_the_current_procedure(client: TestClient) -> None:
+    """ "còn lệ phí thì sao" with a current procedure resolves to it."""
+    response = client.get(
+        "/api/procedures/resolve", params={"q": "còn lệ phí thì sao", "current": "1.001193"}
+    )
+    assert response.json()["outcome"] == "answer"
+    assert response.json()["code"] == "1.001193"
+
+
+def test_resolve_names_a_replaced_paper(client: TestClient) -> None:
+    """A question naming a replaced paper (CMND) carries the note and its legal source."""
+    body = client.get("/api/procedures/resolve", params={"q": "mất chứng minh nhân dân"}).json()
+    assert "Luật Căn cước số 26/2023/QH15" in body["notice"]

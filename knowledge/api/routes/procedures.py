@@ -49,6 +49,7 @@ class ResolvedQuestion(BaseModel):
     candidates: list[SearchHit]
     alternatives: list[ResolvedAlternative]
     message: str
+    notice: str  # a paper the question names that no longer exists (sổ hộ khẩu, CMND)
 
 
 @router.get("/resolve", response_model=ResolvedQuestion)
@@ -68,6 +69,7 @@ def resolve_procedure(
             ResolvedAlternative(code=alt.code, label=alt.label) for alt in resolution.alternatives
         ],
         message=resolution.message,
+        notice=resolution.notice,
     )
 
 
