@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from knowledge.clock import local_now
 from knowledge.config import get_settings
 from knowledge.dossiers.deadlines import (
     add_office_hours,
@@ -27,7 +28,6 @@ from knowledge.dossiers.deadlines import (
     is_working_day,
     last_office_moment,
 )
-from knowledge.dossiers.schemas import local_now
 from knowledge.dossiers.store import is_overdue
 from knowledge.enums import DossierState, ProcedureStatus, ResultDelivery
 from knowledge.errors import InvalidInputError

@@ -5,31 +5,18 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, root_validator, validator
 
+from knowledge.clock import to_local_naive
 from knowledge.enums import Channel, DossierState, ResultDelivery
 from knowledge.schemas import PROCEDURE_CODE_RE
 from knowledge.text.entities import DOSSIER_CODE_RE, canonical_dossier_code
 from knowledge.text.normalize import fold_accents
+from knowledge.text.phone import normalize_phone
 
-VIETNAM_TZ = timezone(timedelta(hours=7))
-
-STATE_LABELS: dict[DossierState, str] = {
-    DossierState.received: "Đã tiếp nhận",
-    DossierState.in_progress: "Đang giải quyết",
-    DossierState.needs_supplement: "Chờ bổ sung hồ sơ",
-    DossierState.result_ready: "Đã có kết quả, chờ trả",
-    DossierState.returned: "Đã trả kết quả",
-    DossierState.rejected: "Không đủ điều kiện giải quyết (từ chối)",
-    DossierState.withdrawn: "Đã rút hồ sơ",
-}
-DELIVERY_LABELS: dict[ResultDelivery, str] = {
-    ResultDelivery.counter: "nhận trực tiếp tại Bộ phận Một cửa",
-    ResultDelivery.postal: "nhận qua dịch vụ bưu chính công ích",
-}
 OPEN_STATES = frozenset({DossierState.received, DossierState.in_progress})
 FINISHED_STATES = frozenset({DossierState.returned, DossierState.rejected, DossierState.withdrawn})
 STATES_WITH_REASON = frozenset({DossierState.needs_supplement, DossierState.rejected})
@@ -63,26 +50,6 @@ _FALSE_WORDS = {"0", "false", "no", "khong", "chua", ""}
 
 def _folded(value: str) -> str:
     return " ".join(fold_accents(value).lower().split())
-
-
-def normalize_phone(value: str) -> str:
-    """A Vietnamese phone number as digits starting with 0 ("+84 912 345 678" → "0912345678")."""
-    digits = re.sub(r"\D", "", value)
-    if value.strip().startswith("+84") or (digits.startswith("84") and len(digits) in (11, 12)):
-        digits = "0" + digits[2:]
-    return digits
-
-
-def to_local_naive(moment: datetime) -> datetime:
-    """A datetime in Vietnam's local time without tzinfo (how the database stores them)."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(VIETNAM_TZ).replace(tzinfo=None)
-
-
-def local_now() -> datetime:
-    """The current time in Vietnam, without tzinfo, whatever the server's time zone."""
-    return datetime.now(VIETNAM_TZ).replace(tzinfo=None, microsecond=0)
 
 
 def _text(value: Any, limit: int, what: str) -> str | None:
