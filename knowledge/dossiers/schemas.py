@@ -61,13 +61,8 @@ def _text(value: Any, limit: int, what: str) -> str | None:
     return text or None
 
 
-class DossierIn(BaseModel):
-    """A dossier as the one-stop system pushes it: its current state, created or updated by code.
-
-    ``due_at`` may be left out: it is then computed from the procedure's processing time for
-    ``channel`` (in person by default). ``changed_at`` and ``note`` describe the history
-    entry this push appends when the state, step, agency or reason changed.
-    """
+class DossierFields(BaseModel):
+    """What every view of a dossier holds: the fields a push and a status source share."""
 
     code: str
     procedure_code: str
@@ -83,6 +78,20 @@ class DossierIn(BaseModel):
     fee_paid_online: bool = False
     applicant_name: str
     applicant_phone: str
+
+    @validator("received_at", "due_at", "finished_at")
+    def _local_time(cls, value: datetime | None) -> datetime | None:  # noqa: N805
+        return to_local_naive(value) if value is not None else None
+
+
+class DossierIn(DossierFields):
+    """A dossier as the one-stop system pushes it: its current state, created or updated by code.
+
+    ``due_at`` may be left out: it is then computed from the procedure's processing time for
+    ``channel`` (in person by default). ``changed_at`` and ``note`` describe the history
+    entry this push appends when the state, step, agency or reason changed.
+    """
+
     applicant_id_number: str | None = None
     channel: Channel | None = None
     changed_at: datetime | None = None
@@ -145,8 +154,8 @@ class DossierIn(BaseModel):
             raise ValueError("phải là có/không (true/false)")
         return value
 
-    @validator("received_at", "due_at", "finished_at", "changed_at")
-    def _local_time(cls, value: datetime | None) -> datetime | None:  # noqa: N805
+    @validator("changed_at")
+    def _changed_local_time(cls, value: datetime | None) -> datetime | None:  # noqa: N805
         return to_local_naive(value) if value is not None else None
 
     @validator("applicant_phone")
@@ -178,28 +187,10 @@ class DossierIn(BaseModel):
         return values
 
 
-class DossierRecord(BaseModel):
+class DossierRecord(DossierFields):
     """A dossier as a status source returns it (the local database or an outside service)."""
 
-    code: str
-    procedure_code: str
     procedure_name: str | None = None
-    receiving_agency: str
-    handling_agency: str | None = None
-    current_step: str | None = None
-    state: DossierState
-    state_reason: str | None = None
-    received_at: datetime
-    due_at: datetime | None = None
-    finished_at: datetime | None = None
-    result_delivery: ResultDelivery = ResultDelivery.counter
-    fee_paid_online: bool = False
-    applicant_name: str
-    applicant_phone: str
-
-    @validator("received_at", "due_at", "finished_at")
-    def _local_time(cls, value: datetime | None) -> datetime | None:  # noqa: N805
-        return to_local_naive(value) if value is not None else None
 
 
 class DossierEventView(BaseModel):
