@@ -16,6 +16,8 @@ FAQ_QUESTIONS_CSV = SHARED_DATASETS / "dvc-faq-questions-hust" / "question_data.
 SAMPLE_CATALOG_DIR = PROJECT_ROOT / "data" / "sample_catalog"
 LEXICON_FILE = PROJECT_ROOT / "data" / "lexicon.yml"
 ABBREVIATIONS_FILE = PROJECT_ROOT / "data" / "abbreviations.yml"
+# This deployment's own fee figures where the province sets the fee (no file: none).
+PROVINCE_FEES_FILE = PROJECT_ROOT / "data" / "province_fees.yml"
 
 _DEV_TOKENS = {"dev-ingest-token", "dev-rasa-token", "dev-auth-secret-only-for-local-use"}
 

@@ -23,7 +23,12 @@ def make_engine(url: str) -> Engine:
     """Build an engine; SQLite gets its folder created, foreign keys and WAL turned on."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+    # A request's session may be opened, used and closed on different threads of FastAPI's
+    # pool (a sync dependency and a sync route each get one), never at the same time.
+    connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
+    engine = create_engine(
+        url, future=True, pool_pre_ping=not url.startswith("sqlite"), connect_args=connect_args
+    )
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

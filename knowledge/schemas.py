@@ -80,6 +80,29 @@ class ProcedureCard(BaseModel):
     legal_documents: list[LegalDocumentInfo]
 
 
+class ChannelSummary(BaseModel):
+    """One channel of a procedure as the citizen is told it: time and fee in plain words."""
+
+    channel: str  # in_person | online | postal
+    channel_label: str  # "Trực tiếp"
+    time: str  # "3 ngày làm việc", "1 (danh mục không ghi đơn vị)"
+    fee: str  # "50.000 đồng", "mức thu do Hội đồng nhân dân cấp tỉnh quyết định…"
+    fee_note: str  # the record's explanation under the fee, "" when none
+
+
+class ProcedureSummary(BaseModel):
+    """The summary an agent reads out and a citizen is told, rendered once for every screen."""
+
+    code: str
+    title: str  # name with levels
+    status_note: str  # "" when in force
+    channels: list[ChannelSummary]  # in the card's order
+    papers: list[str]  # "Tờ khai đăng ký khai sinh (1 bản chính)", forms first
+    more_papers: int  # papers beyond those listed
+    agency: str
+    text: str  # the whole summary as plain text, for the clipboard
+
+
 class FieldSummary(BaseModel):
     """A field (lĩnh vực) and how many procedures it holds."""
 

@@ -19,7 +19,19 @@ from slowapi.errors import RateLimitExceeded
 from slowapi.middleware import SlowAPIMiddleware
 from slowapi.util import get_remote_address
 
-from knowledge.api.routes import auth, dossiers, fields, health, pages, procedures
+from knowledge.api.routes import (
+    admin,
+    admin_pages,
+    agent,
+    auth,
+    chat,
+    dossiers,
+    fields,
+    health,
+    pages,
+    procedures,
+)
+from knowledge.chat.gateway import rasa
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.errors import AuthenticationError, KnowledgeError
@@ -38,6 +50,7 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     except Exception:  # an empty or unmigrated database must not stop the API from starting
         logger.exception("search index not built at start-up; it will be built on first use")
     yield
+    await rasa.aclose()
 
 
 # Shown in /docs and /redoc (served from vendored assets, so they work offline).
@@ -51,6 +64,8 @@ _DESCRIPTION = """Tra cứu thủ tục hành chính, tình trạng hồ sơ, v�
 """
 _TAGS = [
     {"name": "auth", "description": "Đăng nhập của cán bộ (OAuth2 password flow)."},
+    {"name": "chat", "description": "Cổng trò chuyện công khai của người dân với trợ lý ảo."},
+    {"name": "agent", "description": "Cán bộ tổng đài: hàng chờ, nhận hỗ trợ, nhắn tin trực tiếp."},
     {"name": "procedures", "description": "Tra cứu thủ tục hành chính."},
     {"name": "fields", "description": "Lĩnh vực thủ tục."},
     {"name": "dossiers", "description": "Hồ sơ: hệ thống một cửa đẩy vào, cán bộ tra cứu."},
@@ -87,6 +102,7 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
         pages.read_lookup_page,
         pages.read_lookup_page_for_code,
         pages.read_static,
+        admin_pages.read_admin_page,
     ):
         limiter.exempt(route)  # type: ignore[no-untyped-call]  # slowapi has no type hints
     # Sign-in attempts, new conversations and chat messages: counters per client or
@@ -114,7 +130,18 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
             content={"detail": f"Yêu cầu không hợp lệ ({fields_}).", "errors": exc.errors()},
         )
 
-    for module in (health, auth, procedures, fields, pages, dossiers):
+    for module in (
+        health,
+        auth,
+        chat,
+        agent,
+        procedures,
+        fields,
+        pages,
+        dossiers,
+        admin,
+        admin_pages,
+    ):
         app.include_router(module.router)
     _offline_docs(app, limiter)
     return app

@@ -20,6 +20,8 @@ from actions.dossiers import (
     ActionAnswerDossierStatus,
     ActionCancelDossierLookup,
     ValidateDossierStatusForm,
+    digits_with_code,
+    is_procedure_code,
     status_message,
 )
 from knowledge.catalog.importer import import_json_catalog
@@ -352,3 +354,61 @@ def test_finished_answers() -> None:
     assert "Lý do: Sai thẩm quyền." in rejected and "tổng đài 1900 1234" in rejected
     assert "đã được rút" in _say(_view(DossierState.withdrawn, finished_at=done))
     assert "Hẹn trả" not in _say(_view(DossierState.received, due_at=None))
+
+
+# --------------------------------------------------------------------------- not trapped
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("thủ tục 1.001193", True),
+        ("1.001193 cần giấy tờ gì", True),
+        ("000.00.12.H48-251120-0001", False),
+        ("mã hồ sơ 000 00 12 h48 251120 0001", False),
+    ],
+)
+def test_a_procedure_code_is_never_a_dossier_code(text: str, expected: bool) -> None:
+    """ "thủ tục 1.001193" names a procedure; a dossier code is never read as one."""
+    assert is_procedure_code(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("hồ sơ 000.00.12.H48-251120-0001, sđt đuôi 0312", "0312"),
+        ("000.00.12.H48-251120-0001 so dien thoai 0935123456", "3456"),
+        ("000.00.12.H48-251120-0001 4 số cuối 5678", "5678"),
+        ("000.00.12.H48-251120-0001", None),
+        ("sđt đuôi 0312", None),
+    ],
+)
+def test_digits_given_with_the_code_are_found(text: str, digits: str | None) -> None:
+    """The phone digits typed after the code in the same message."""
+    assert digits_with_code(text) == digits
+
+
+def test_a_labelled_reason_is_not_labelled_twice() -> None:
+    """An agency's reason "Cần bổ sung: …" is shown once as "Cần bổ sung: …"."""
+    view = DossierCitizenView(
+        code="000.00.12.H48-251120-0001",
+        procedure_code="1.001193",
+        procedure_name="Thủ tục đăng ký khai sinh",
+        applicant_name_masked="N*** V** A",
+        state=DossierState.needs_supplement,
+        state_label="Cần bổ sung hồ sơ",
+        state_reason="Cần bổ sung: bản sao giấy chứng sinh.",
+        current_step="Yêu cầu bổ sung",
+        handling_agency="UBND xã",
+        receiving_agency="Bộ phận Một cửa",
+        received_at=datetime(2025, 11, 20, 8, 30),
+        due_at=datetime(2099, 12, 31, 17, 0),
+        finished_at=None,
+        overdue=False,
+        result_delivery=ResultDelivery.counter,
+        result_delivery_label="Nhận trực tiếp",
+        fee_paid_online=False,
+    )
+    message = status_message(view, datetime(2025, 11, 21, 9, 0), "1900 1234", "https://x")
+    assert "Cần bổ sung: bản sao giấy chứng sinh." in message
+    assert "Cần bổ sung: Cần bổ sung" not in message

@@ -301,6 +301,19 @@ def test_the_likeliest_variant_is_answered_with_the_others_under_it(
     assert slot(events, "candidate_codes") is None
 
 
+def test_a_question_typed_past_a_menu_keeps_the_topic() -> None:
+    """Menu ignored, "thế cần giấy tờ gì" typed: the papers of the likeliest candidate."""
+    past = tracker(
+        "thế cần giấy tờ gì",
+        "ask_documents",
+        slots={"candidate_codes": [MARRIAGE, MARRIAGE_FOREIGN], "pending_aspect": "fee"},
+    )
+    [message], events = run(ActionAnswerDocuments(), past)
+    assert message["text"].startswith("Hồ sơ – Thủ tục đăng ký kết hôn")
+    assert f"Mã thủ tục: {MARRIAGE}" in message["text"]
+    assert slot(events, "procedure_code") == MARRIAGE
+
+
 def test_a_chosen_button_answers_that_variant() -> None:
     """The button's code is answered even though its text would be ambiguous."""
     chosen = tracker(
@@ -481,17 +494,22 @@ def test_two_stage_fallback_clarifies_then_offers_a_human() -> None:
         {"event": "bot", "text": ASK_REPHRASE, "data": {}, "metadata": {}},
         {"event": "action", "name": "action_listen"},
     ]
-    [second], _ = run(ActionClarify(), tracker("qwe rty", "nlu_fallback", events=history))
+    [second, marker], _ = run(
+        ActionClarify(), tracker("qwe rty", "nlu_fallback", events=history)
+    )
     assert get_settings().hotline in second["text"]
     assert second["buttons"] == [{"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"}]
+    # The chat gateway reads it and queues the conversation for an agent.
+    assert marker["custom"] == {"handoff": True, "reason": "fallback"}
 
 
 def test_handoff_gives_the_hotline_and_the_procedure_code() -> None:
     """request_human: the configured hotline and portal, and the code under discussion."""
-    [message], _ = run(
+    [message, marker], _ = run(
         ActionHandoff(),
         tracker("cho gặp nhân viên", "request_human", slots={"procedure_code": BIRTH}),
     )
+    assert marker["custom"] == {"handoff": True, "reason": "asked"}
     settings = get_settings()
     assert settings.hotline in message["text"]
     assert settings.public_portal_url in message["text"]

@@ -26,6 +26,7 @@ import pytest
 from sqlalchemy import update
 
 from bench.bot_servers import QUIET, free_port, start, stop, wait_until_ready
+from knowledge.accounts import create_user
 from knowledge.catalog.importer import import_json_catalog
 from knowledge.config import PROJECT_ROOT, SAMPLE_CATALOG_DIR
 from knowledge.db import make_engine, migrate, session_scope
@@ -51,6 +52,8 @@ PHONE = {"width": 360, "height": 740}
 ABOLISHED_CODE = "2.000806"
 ABOLISHED_DECISION = "1234/QĐ-BTP"
 REPLACEMENT_CODE = "1.000894"
+# The admin account the admin pages' tests sign in with.
+ADMIN_USER, ADMIN_PASSWORD = "quantri", "mat-khau-quan-tri"
 
 
 @dataclass
@@ -165,6 +168,7 @@ def _prepare_database(url: str) -> None:
                     replaced_by_code=REPLACEMENT_CODE,
                 )
             )
+            create_user(session, ADMIN_USER, ADMIN_PASSWORD, "admin")
     finally:
         engine.dispose()
 
@@ -189,11 +193,11 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, fake_rasa_server: FakeRas
         "TTHC_HOTLINE": HOTLINE,
     }
     # A generous rate limit: the tests load pages, scripts and searches quickly from one address.
-    # ws="none": uvicorn's websockets protocol needs a newer websockets than Rasa pins.
+    # ws="wsproto": uvicorn's websockets protocol needs a newer websockets than Rasa pins.
     code = (
         "import uvicorn; from knowledge.api.app import create_app; "
         "uvicorn.run(create_app(rate_limit='100000/minute'), "
-        f"host='127.0.0.1', port={port}, ws='none', log_level='warning')"
+        f"host='127.0.0.1', port={port}, ws='wsproto', log_level='warning')"
     )
     process = start("api", [sys.executable, "-c", code], env, folder)
     url = f"http://127.0.0.1:{port}"
