@@ -30,11 +30,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from knowledge.clock import local_now
 from knowledge.config import get_settings
 from knowledge.db import session_scope
 from knowledge.dossiers.deadlines import working_days_between
 from knowledge.dossiers.lookup import locked_until, lookup_dossier
-from knowledge.dossiers.schemas import DossierCitizenView, LookupOutcome, local_now
+from knowledge.dossiers.schemas import DossierCitizenView, LookupOutcome
 from knowledge.enums import DossierState, ResultDelivery
 from knowledge.errors import KnowledgeError
 from knowledge.search.resolve import PROCEDURE_CODE_IN_TEXT

@@ -35,17 +35,16 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from knowledge.clock import local_now
 from knowledge.config import get_settings
+from knowledge.dossiers.labels import DELIVERY_LABELS, STATE_LABELS
 from knowledge.dossiers.masking import last_digits, mask_name
 from knowledge.dossiers.schemas import (
-    DELIVERY_LABELS,
-    STATE_LABELS,
     STATES_WITH_REASON,
     DossierCitizenView,
     DossierRecord,
     LookupOutcome,
     LookupResult,
-    local_now,
 )
 from knowledge.dossiers.sources import DossierSource, get_source
 from knowledge.dossiers.store import is_overdue

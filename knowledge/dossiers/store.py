@@ -11,17 +11,17 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
+from knowledge.clock import local_now
 from knowledge.db import WRITE_FAILED, commit, session_factory
 from knowledge.dossiers.deadlines import compute_due_at
+from knowledge.dossiers.labels import STATE_LABELS
 from knowledge.dossiers.schemas import (
     FINISHED_STATES,
-    STATE_LABELS,
     DossierAgentView,
     DossierEventView,
     DossierIn,
     DossierRecord,
     DossierWriteResult,
-    local_now,
 )
 from knowledge.enums import Channel, DossierState
 from knowledge.errors import InvalidInputError, NotFoundError, WriteFailedError
