@@ -124,6 +124,8 @@ def _lookup_page(
 @router.get("/static/{path:path}")
 async def read_static(path: str, request: Request) -> Response:
     """A file of ``knowledge/api/static`` (StaticFiles refuses paths leaving the folder)."""
+    if "\x00" in path or not path.isprintable():
+        raise NotFoundError("Không tìm thấy tệp này.")
     response = await _static.get_response(os.path.normpath(path), request.scope)
     response.headers.setdefault("Cache-Control", "no-cache")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
