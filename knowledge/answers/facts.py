@@ -109,7 +109,7 @@ def no_information(text: str) -> bool:
     return text.lower().strip(" .()") in _NO_INFORMATION
 
 
-def reduced_fee(text: str, today: date) -> tuple[int | None, date] | None:
+def reduced_fee(text: str, today: date) -> tuple[int, date] | None:
     """A reduced amount (0 = waived) the note says applies today, with its last day.
 
     Example:

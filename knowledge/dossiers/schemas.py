@@ -52,6 +52,11 @@ def _folded(value: str) -> str:
     return " ".join(fold_accents(value).lower().split())
 
 
+# Dates a dossier may carry; outside them a date is a typo (and 9999 or 0001 with a time
+# zone overflows the conversion to local time).
+MIN_YEAR, MAX_YEAR = 1990, 2100
+
+
 def _text(value: Any, limit: int, what: str) -> str | None:
     if value is None:
         return None
@@ -154,9 +159,20 @@ class DossierIn(DossierFields):
             raise ValueError("phải là có/không (true/false)")
         return value
 
-    @validator("changed_at")
-    def _changed_local_time(cls, value: datetime | None) -> datetime | None:  # noqa: N805
-        return to_local_naive(value) if value is not None else None
+    @validator("received_at", "due_at", "finished_at", "changed_at", pre=True)
+    def _iso_text(cls, value: Any) -> Any:  # noqa: N805
+        # pydantic reads numbers as Unix times (1e20 became a date in 1973): text only.
+        if value is None or isinstance(value, datetime | str):
+            return value
+        raise ValueError("ngày giờ phải là chuỗi dạng 2025-11-20T08:30:00+07:00")
+
+    @validator("received_at", "due_at", "finished_at", "changed_at")
+    def _local_time(cls, value: datetime | None) -> datetime | None:  # noqa: N805
+        if value is None:
+            return None
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValueError(f"năm phải trong khoảng {MIN_YEAR}–{MAX_YEAR}")
+        return to_local_naive(value)
 
     @validator("applicant_phone")
     def _phone(cls, value: str) -> str:  # noqa: N805
