@@ -146,9 +146,7 @@ def read_fee(
     reduced = reduced_fee(text, today)
     if reduced is not None:
         amount, until = reduced
-        # amount_value() may give None for an unreadable figure: format_amount would fail
-        # (left to the renderer's owners; reported).
-        phrase = "miễn phí" if amount == 0 else format_amount(amount)  # type: ignore[arg-type]
+        phrase = "miễn phí" if amount == 0 else format_amount(amount)
         usual = channel.fee_amount
         full = f"; mức thường: {format_amount(usual)}" if usual else ""
         return Fee(
