@@ -27,14 +27,12 @@ class AppendOnlyError(RuntimeError):
     """Someone tried to update or delete an audit entry."""
 
 
-@event.listens_for(CatalogChange, "before_update")
-def _refuse_update(_mapper: Any, _connection: Any, target: CatalogChange) -> None:
+def _refuse_change(_mapper: Any, _connection: Any, target: CatalogChange) -> None:
     raise AppendOnlyError(f"audit entry {target.id} is append-only")
 
 
-@event.listens_for(CatalogChange, "before_delete")
-def _refuse_delete(_mapper: Any, _connection: Any, target: CatalogChange) -> None:
-    raise AppendOnlyError(f"audit entry {target.id} is append-only")
+event.listen(CatalogChange, "before_update", _refuse_change)
+event.listen(CatalogChange, "before_delete", _refuse_change)
 
 
 class AuditEntryInfo(BaseModel):
