@@ -23,11 +23,11 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from knowledge.clock import local_now
 from knowledge.config import get_settings
-from knowledge.dossiers.schemas import local_now
 from knowledge.errors import (
     AuthenticationError,
     ConflictError,
@@ -222,9 +222,19 @@ def require(user: UserView, role: UserRole | str) -> UserView:
 
 
 def mark_seen(session: Session, username: str, now: datetime | None = None) -> None:
-    """Record that an agent is at the console now (handoffs need someone present)."""
+    """Record that an agent is at the console now (handoffs need someone present).
+
+    Written at most every 15 seconds per agent: the console polls, and each write takes
+    SQLite's write lock.
+    """
+    now = now or local_now()
     session.execute(
-        update(User).where(User.username == username).values(last_seen_at=now or local_now())
+        update(User)
+        .where(
+            User.username == username,
+            or_(User.last_seen_at.is_(None), User.last_seen_at < now - timedelta(seconds=15)),
+        )
+        .values(last_seen_at=now)
     )
 
 

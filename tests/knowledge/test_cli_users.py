@@ -1,4 +1,4 @@
-"""``tthc user``: create with a password from stdin, list, disable."""
+"""``tthc user`` (create with a password from stdin, list, disable) and ``tthc chat purge``."""
 
 from __future__ import annotations
 
@@ -41,3 +41,20 @@ def test_bad_role_is_refused(configured_database: str) -> None:
         input="mat-khau-rat-dai\n",
     )
     assert result.exit_code == 1 and "không hợp lệ" in result.stderr
+
+
+def test_chat_purge_uses_the_retention_setting(configured_database: str) -> None:
+    from datetime import timedelta
+
+    from knowledge.chat.store import add_message, new_session
+    from knowledge.clock import local_now
+
+    with session_scope(get_engine()) as session:
+        old = new_session(session, local_now() - timedelta(days=120))
+        add_message(session, old.session_id, "user", "xin chào", local_now() - timedelta(days=120))
+        new_session(session, local_now() - timedelta(days=2))
+    result = runner.invoke(app, ["chat", "purge"])
+    assert result.exit_code == 0, result.stderr
+    assert "Đã xóa 1 cuộc trò chuyện không hoạt động quá 90 ngày." in result.stdout
+    again = runner.invoke(app, ["chat", "purge", "--days", "1"])
+    assert "Đã xóa 1 cuộc trò chuyện không hoạt động quá 1 ngày." in again.stdout

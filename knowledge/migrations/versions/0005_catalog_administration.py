@@ -1,7 +1,7 @@
 """catalog administration: decisions imported by admins, audited changes, catalog version
 
-Revision ID: 0004_admin
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01 05:10:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0004_admin'
-down_revision: Union[str, Sequence[str], None] = '0003'
+revision: str = '0005'
+down_revision: Union[str, Sequence[str], None] = '0004'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
