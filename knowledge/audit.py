@@ -45,6 +45,7 @@ class AuditEntryInfo(BaseModel):
     procedure_code: str
     decision_number: str | None
     attribute: str
+    label: str  # the attribute in Vietnamese ("Kênh Trực tuyến")
     before: Any
     after: Any
 
@@ -107,6 +108,8 @@ def list_changes(
         raise InvalidInputError("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")
     if not 1 <= limit <= MAX_ENTRIES:
         raise InvalidInputError(f"Số dòng phải từ 1 đến {MAX_ENTRIES}.")
+    from knowledge.catalog.editing import LABELS  # editing records through this module
+
     query = select(CatalogChange).order_by(CatalogChange.at.desc(), CatalogChange.id.desc())
     if code:
         query = query.where(CatalogChange.procedure_code == code.strip())
@@ -125,6 +128,9 @@ def list_changes(
             procedure_code=row.procedure_code,
             decision_number=row.decision_number,
             attribute=row.attribute,
+            label={"procedure": "Thủ tục", "lexicon": "Từ ngữ người dân"}.get(
+                row.attribute, LABELS.get(row.attribute, row.attribute)
+            ),
             before=json.loads(row.before) if row.before else None,
             after=json.loads(row.after) if row.after else None,
         )

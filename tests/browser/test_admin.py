@@ -101,7 +101,7 @@ def test_admin_imports_previews_applies_and_rolls_back_the_demo_decision(
     assert "5.000 đồng" in card_text and "2468/QĐ-UBND" in card_text
 
     page.get_by_role("button", name="Nhật ký thay đổi").click()
-    page.get_by_role("cell", name="channel:online").first.wait_for()
+    page.get_by_role("cell", name="Kênh Trực tuyến").first.wait_for()
     assert "2468/QĐ-UBND" in page.locator("#audit-table").inner_text()
     assert _axe_violations(page) == []
     page.screenshot(path=str(screenshots / "admin-audit.png"), full_page=True)

@@ -66,6 +66,7 @@ def test_fee_edit_is_parsed_audited_and_bumps_the_version(sample_engine: Engine)
     assert channels["online"].fee_amount == 0
     entry = next(e for e in log if e.attribute == "channel:in_person")
     assert entry.actor == "quantri" and entry.decision_number == "5/QĐ-UBND"
+    assert entry.label == "Kênh Trực tiếp"
     assert old["in_person"] in entry.before and entry.after == "2 ngày làm việc — 20.000 đồng"
 
 
