@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 EXAMPLES=${1:-${TTHC_SCHEMATHESIS_EXAMPLES:-25}}
 VERSION=4.30.1
 if [ "$(.venv-tools/bin/python -c 'import importlib.metadata as m; print(m.version("schemathesis"))' 2>/dev/null)" != "$VERSION" ]; then
-  py=$(command -v python3.10 || ls "$HOME"/.pyenv/versions/3.10*/bin/python3.10 2>/dev/null | head -1)
-  "${PYTHON310:-$py}" -m venv .venv-tools
+  # From .venv's Python 3.10 (scripts/bootstrap.sh found it); the new venv shares no packages.
+  .venv/bin/python -m venv .venv-tools
   .venv-tools/bin/python -m pip install --quiet "schemathesis==$VERSION"
 fi
 work=$(mktemp -d)
