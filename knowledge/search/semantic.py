@@ -1,0 +1,70 @@
+"""The semantic half of the search: question-to-procedure cosines from sentence embeddings."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from knowledge.search.accents import AccentRestorer
+from knowledge.search.documents import SearchDocument
+from knowledge.search.embeddings import EmbeddingCache, Encoder, Progress, get_encoder
+
+logger = logging.getLogger(__name__)
+
+QUERY_CACHE = 1024  # recent questions whose vectors are kept (a turn may search twice)
+# Characters of each body the accent restorer learns from, on top of names and fields:
+# enough for the everyday words of who applies and what they get, and learnt in a second
+# or two where whole bodies (10 M characters) would take a minute.
+RESTORER_BODY_CHARS = 1500
+
+
+class SemanticScorer:
+    """Procedure vectors (row i = document i of the index) and the encoder for questions."""
+
+    def __init__(
+        self, vectors: np.ndarray, encoder: Encoder, restorer: AccentRestorer | None = None
+    ) -> None:
+        self.vectors = vectors
+        self.encoder = encoder
+        self.restorer = restorer
+        self._query = lru_cache(maxsize=QUERY_CACHE)(encoder.query)
+
+    @classmethod
+    def build(
+        cls,
+        documents: Sequence[SearchDocument],
+        *,
+        cache: EmbeddingCache | None = None,
+        progress: Progress | None = None,
+    ) -> SemanticScorer:
+        """Vectors of ``documents`` from the disk cache (embedding only the missing ones).
+
+        Args:
+            documents: the procedures, in the index's order.
+            cache: where vectors are kept; the project's ``var/embeddings`` when None.
+            progress: called with (done, total) while passages are embedded.
+        """
+        cache = cache or EmbeddingCache(encoder=get_encoder())
+        vectors = cache.vectors(documents, progress)
+        started = time.perf_counter()
+        restorer = AccentRestorer.learn(
+            text for d in documents for text in (d.name, d.field, d.body[:RESTORER_BODY_CHARS])
+        )
+        logger.info(
+            "accent restorer learnt %d n-grams in %.1f s",
+            len(restorer),
+            time.perf_counter() - started,
+        )
+        return cls(vectors, cache.encoder, restorer)
+
+    def query_text(self, question: str) -> str:
+        """What the encoder reads of ``question``: diacritics put back when it has none."""
+        return self.restorer.restore(question) if self.restorer is not None else question
+
+    def cosines(self, question: str) -> np.ndarray:
+        """Cosine between ``question`` and every procedure (a narrow band near 0.8)."""
+        return np.asarray(self.vectors @ self._query(self.query_text(question)))
