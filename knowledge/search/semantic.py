@@ -26,12 +26,23 @@ class SemanticScorer:
     """Procedure vectors (row i = document i of the index) and the encoder for questions."""
 
     def __init__(
-        self, vectors: np.ndarray, encoder: Encoder, restorer: AccentRestorer | None = None
+        self,
+        vectors: np.ndarray,
+        encoder: Encoder,
+        restorer: AccentRestorer | None = None,
+        *,
+        query_cache: int = QUERY_CACHE,
     ) -> None:
         self.vectors = vectors
         self.encoder = encoder
         self.restorer = restorer
-        self._query = lru_cache(maxsize=QUERY_CACHE)(encoder.query)
+        self._query = lru_cache(maxsize=query_cache)(encoder.query)
+
+    def with_vectors(
+        self, vectors: np.ndarray, *, query_cache: int = QUERY_CACHE
+    ) -> SemanticScorer:
+        """The same encoder and restorer over other vectors (a benchmark's scaled catalog)."""
+        return SemanticScorer(vectors, self.encoder, self.restorer, query_cache=query_cache)
 
     @classmethod
     def build(
