@@ -10,11 +10,14 @@ the restored text; BM25 works on folded terms and never needs it.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 from knowledge.text import fold_accents, has_diacritics
 
@@ -60,6 +63,17 @@ class AccentRestorer:
 
     def __len__(self) -> int:
         return len(self._table)
+
+    def save(self, path: Path) -> None:
+        """Write the table as JSON (to a temporary name first, so readers never see half)."""
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(self._table, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path: Path) -> AccentRestorer:
+        """A table written by ``save``."""
+        return cls(json.loads(path.read_text(encoding="utf-8")))
 
     def restore(self, text: str) -> str:
         """``text`` with diacritics put back where the catalog knows the words; unchanged if

@@ -7,7 +7,8 @@ one ``.npy`` file per catalog content, named by a digest of every procedure's pa
 (the content fingerprint of what was embedded). A process opens that file with
 ``np.load(mmap_mode="r")``, so the API, the action server and the CLI share one copy in the
 page cache. When procedures change, only those whose passage text changed are embedded
-again: the others are copied from the newest cached file.
+again: the others are copied from the newest cached file. Beside each vectors file lies
+the accent restorer learnt from the same catalog (``<digest>.accents.json``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from knowledge.config import get_settings
+from knowledge.search.accents import AccentRestorer
 from knowledge.search.documents import SearchDocument
 
 if TYPE_CHECKING:
@@ -115,6 +117,20 @@ class Encoder:
         return out
 
 
+def learn_restorer(documents: Sequence[SearchDocument]) -> AccentRestorer:
+    """An accent restorer learnt from the names, fields and bodies of ``documents``.
+
+    Whole bodies: their everyday words ("chồng", "người", "tôi") are what an accentless
+    question needs most. It takes about a minute on the national catalog, hence the cache.
+    """
+    started = time.perf_counter()
+    restorer = AccentRestorer.learn(text for d in documents for text in (d.name, d.field, d.body))
+    logger.info(
+        "accent restorer learnt %d n-grams in %.1f s", len(restorer), time.perf_counter() - started
+    )
+    return restorer
+
+
 @lru_cache(maxsize=1)
 def get_encoder() -> Encoder:
     """The process-wide encoder (the model itself loads on its first use)."""
@@ -176,14 +192,25 @@ class EmbeddingCache:
         digest = content_digest(hashes)
         path = self.directory / f"{digest}.npy"
         embedded = 0
-        if not path.exists():
+        if not (path.exists() and self.accents_path(path).exists()):
             self.directory.mkdir(parents=True, exist_ok=True)
             with _file_lock(self.directory / ".lock"):
                 if not path.exists():  # another process may have written it while we waited
                     embedded = self._write(digest, texts, hashes, progress)
+                if not self.accents_path(path).exists():
+                    learn_restorer(documents).save(self.accents_path(path))
         return EmbedReport(
             len(texts), embedded, len(texts) - embedded, time.perf_counter() - started, path
         )
+
+    def restorer(self, documents: Sequence[SearchDocument]) -> AccentRestorer:
+        """The accent restorer learnt from ``documents``, cached beside their vectors."""
+        return AccentRestorer.load(self.accents_path(self.update(documents).path))
+
+    @staticmethod
+    def accents_path(vectors: Path) -> Path:
+        """Where the accent table of a vectors file is kept."""
+        return vectors.with_suffix(".accents.json")
 
     def _write(
         self,
@@ -244,6 +271,7 @@ class EmbeddingCache:
             if path.stem != keep:
                 path.unlink(missing_ok=True)
                 path.with_suffix(".json").unlink(missing_ok=True)
+                self.accents_path(path).unlink(missing_ok=True)
 
 
 class _file_lock:  # noqa: N801 (used as a context manager, like a function)

@@ -64,10 +64,10 @@ class Weights:
     coverage: float = 0.3  # share of a name the question covers, times the best BM25 score
     body_length: float = 1.5  # exponent of the prior: log body length / the catalog's median
     abolished: float = 0.5  # factor on the score of an abolished procedure
-    dense: float = 0.5  # semantic share, times the best lexical score, for accented questions
-    dense_accentless: float = 0.3  # the same for questions typed without diacritics
-    dense_depth: int = 30  # cosines at or below the k-th best count 0; the best counts 1
-    dense_power: float = 2.0  # exponent on that 0..1 share (favours the very nearest)
+    dense: float = 0.3  # semantic share, times the best lexical score, for accented questions
+    dense_accentless: float = 0.2  # the same for questions typed without diacritics
+    dense_depth: int = 1000  # cosines at or below the k-th best count 0; the best counts 1
+    dense_power: float = 3.0  # exponent on that 0..1 share (favours the very nearest)
 
 
 DEFAULT_WEIGHTS = Weights()

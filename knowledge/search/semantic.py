@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -16,10 +15,6 @@ from knowledge.search.embeddings import EmbeddingCache, Encoder, Progress, get_e
 logger = logging.getLogger(__name__)
 
 QUERY_CACHE = 1024  # recent questions whose vectors are kept (a turn may search twice)
-# Characters of each body the accent restorer learns from, on top of names and fields:
-# enough for the everyday words of who applies and what they get, and learnt in a second
-# or two where whole bodies (10 M characters) would take a minute.
-RESTORER_BODY_CHARS = 1500
 
 
 class SemanticScorer:
@@ -61,16 +56,7 @@ class SemanticScorer:
         """
         cache = cache or EmbeddingCache(encoder=get_encoder())
         vectors = cache.vectors(documents, progress)
-        started = time.perf_counter()
-        restorer = AccentRestorer.learn(
-            text for d in documents for text in (d.name, d.field, d.body[:RESTORER_BODY_CHARS])
-        )
-        logger.info(
-            "accent restorer learnt %d n-grams in %.1f s",
-            len(restorer),
-            time.perf_counter() - started,
-        )
-        return cls(vectors, cache.encoder, restorer)
+        return cls(vectors, cache.encoder, cache.restorer(documents))
 
     def query_text(self, question: str) -> str:
         """What the encoder reads of ``question``: diacritics put back when it has none."""

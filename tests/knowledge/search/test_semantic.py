@@ -94,6 +94,8 @@ def test_cache_embeds_once_then_only_what_changed(tmp_path: Path) -> None:
     first = cache.update(documents)
     assert (first.embedded, first.reused) == (5, 0)
     assert first.path.parent == tmp_path / model_version()
+    assert cache.restorer(documents).restore("dang ky") == "đăng ký"  # learnt, kept beside
+    assert cache.accents_path(first.path).exists()
     again = cache.update(documents)
     assert (again.embedded, again.reused, again.path) == (0, 5, first.path)
 
@@ -114,7 +116,8 @@ def test_cache_keeps_a_few_catalog_versions(tmp_path: Path) -> None:
     for n in range(KEEP_FILES + 2):
         cache.update(DOCUMENTS[: n + 1])
     assert len(list(cache.directory.glob("*.npy"))) == KEEP_FILES
-    assert len(list(cache.directory.glob("*.json"))) == KEEP_FILES
+    assert len(list(cache.directory.glob("*.accents.json"))) == KEEP_FILES
+    assert len(list(cache.directory.glob("*.json"))) == 2 * KEEP_FILES
 
 
 def test_damaged_cache_file_is_embedded_again(tmp_path: Path) -> None:
