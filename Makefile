@@ -6,19 +6,25 @@ RASA := $(VENV)/bin/rasa
 TTHC := $(VENV)/bin/tthc
 RASA_ARGS := --config bot/config.yml --domain bot/domain
 RASA_DATA := data/nlu data/stories data/rules
+LINTED := knowledge actions bot tests bench
+# Examples in docstrings are tests too (alembic's env.py runs only under alembic).
+DOCTESTS := --doctest-modules knowledge actions bot --ignore=knowledge/migrations
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help run test bench setup system-deps catalog demo-data train validate test-stories lint shell clean
+.PHONY: help run test unit bench setup system-deps catalog demo-data demo-decision train validate test-stories lint shell clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-run: setup catalog demo-data train  ## Set up, load the catalog, train if needed, start Rasa + actions + API
+run: setup catalog demo-data demo-decision train  ## Set up, load the catalog, train if needed, start Rasa + actions + API
 	@scripts/run.sh
 
-test: setup system-deps train  ## Set up and run every test (unit, stories, end-to-end, browser, PostgreSQL)
+test: lint system-deps train  ## Lint, then run every test (unit, doctests, stories, end-to-end, browser, PostgreSQL)
 	@scripts/test.sh
+
+unit: setup  ## The fast tests: no end-to-end, browser or PostgreSQL; doctests of the packages
+	@$(PY) -m pytest -q -m "not e2e and not browser and not postgres" $(DOCTESTS) tests
 
 bench: setup train  ## Benchmarks: retrieval quality, search latency, NLU cross-validation, bot latency
 	@scripts/bench.sh
@@ -35,14 +41,19 @@ catalog: setup  ## Load the default catalog (../shared national export, else the
 demo-data: setup  ## Generate demo dossiers (fake applicants) when the store is empty
 	@$(TTHC) dossier demo --count 300 --seed 7 --if-empty
 
+demo-decision: setup  ## Apply the demo publishing decision (new, amended, abolished procedures)
+	@$(TTHC) decision apply data/decisions/quyet-dinh-mau.csv --again --as "make run"
+
 train: setup  ## Train the Rasa model only when its inputs changed (data, domain, config, tokenizer code)
 	@scripts/train.sh
 
 validate: setup  ## Check the Rasa training data and domain
 	@$(RASA) data validate $(RASA_ARGS) --data $(RASA_DATA) --fail-on-warnings
 
-lint: setup  ## ruff
-	@$(VENV)/bin/ruff check knowledge actions bot tests bench
+lint: setup  ## ruff check, ruff format --check, mypy (strict on knowledge/)
+	@$(VENV)/bin/ruff check $(LINTED)
+	@$(VENV)/bin/ruff format --check $(LINTED)
+	@$(VENV)/bin/mypy
 
 shell: setup  ## A Python shell with the project importable
 	@$(PY)

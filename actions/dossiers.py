@@ -35,9 +35,10 @@ from knowledge.db import session_scope
 from knowledge.dossiers.deadlines import working_days_between
 from knowledge.dossiers.lookup import locked_until, lookup_dossier
 from knowledge.dossiers.schemas import DossierCitizenView, LookupOutcome, local_now
+from knowledge.enums import DossierState, ResultDelivery
 from knowledge.errors import KnowledgeError
-from knowledge.models import DossierState, ResultDelivery
-from knowledge.text.entities import PHONE_RE, canonical_dossier_code
+from knowledge.search.resolve import PROCEDURE_CODE_IN_TEXT
+from knowledge.text.entities import DOSSIER_CODE_RE, PHONE_RE, canonical_dossier_code
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,14 @@ MAX_CODE_CHARS = 64
 # A mistyped code still has most of its 19 digits: looked up (and failed) like any other
 # code, so the answer never tells a malformed code from an unknown one.
 MIN_CODE_DIGITS = 8
+# The phone digits given with the code in one message: "…-0001, sđt đuôi 0312".
+DIGITS_AFTER_CODE = re.compile(
+    r"(?:sđt|sdt|số điện thoại|so dien thoai|điện thoại|dien thoai|đuôi|duoi|số cuối|so cuoi)"
+    r"\D{0,20}?(\d{4})(?!\d)",
+    re.IGNORECASE,
+)
+# A label the catalog or the agency already put at the head of a reason ("Cần bổ sung: …").
+REASON_LABEL = re.compile(r"^\s*(?:cần bổ sung|lý do)\s*:\s*", re.IGNORECASE)
 
 CODE_HINT = (
     "Mã hồ sơ gồm 4 phần, ví dụ 000.00.12.H48-251120-0001 (mã cơ quan, ngày nộp, số thứ tự), "
@@ -103,6 +112,39 @@ RETURNED_POSTAL = "Kết quả đã được gửi qua dịch vụ bưu chính c
 FEE_PAID = "Phí, lệ phí: đã thanh toán trực tuyến."
 
 
+def _reason(reason: str | None) -> str:
+    """The reason without a repeated label: "Cần bổ sung: bản sao…" → "bản sao…"."""
+    return REASON_LABEL.sub("", reason or "").strip()
+
+
+def is_procedure_code(text: str) -> bool:
+    """Whether ``text`` names a procedure code ("thủ tục 1.001193"), not a dossier code.
+
+    Example:
+        >>> is_procedure_code("thủ tục 1.001193"), is_procedure_code("000.00.12.H48-251120-0001")
+        (True, False)
+    """
+    return bool(PROCEDURE_CODE_IN_TEXT.search(text)) and not DOSSIER_CODE_RE.search(text)
+
+
+def digits_with_code(text: str) -> str | None:
+    """The 4 phone digits given in the same message as the dossier code, if any.
+
+    Example:
+        >>> digits_with_code("hồ sơ 000.00.12.H48-251120-0001, sđt đuôi 0312")
+        '0312'
+    """
+    code = DOSSIER_CODE_RE.search(text)
+    if not code:
+        return None
+    rest = text[code.end() :]
+    phone = PHONE_RE.search(rest)
+    if phone:
+        return re.sub(r"\D", "", phone.group())[-4:]
+    match = DIGITS_AFTER_CODE.search(rest)
+    return match.group(1) if match else None
+
+
 def _moment(value: datetime) -> str:
     return f"{value:%H:%M} ngày {value:%d/%m/%Y}"
 
@@ -135,7 +177,7 @@ def status_message(view: DossierCitizenView, now: datetime, hotline: str, portal
     if state is DossierState.needs_supplement:
         lines.append(
             SUPPLEMENT.format(
-                reason=view.state_reason or "(xem thông báo của cơ quan)",
+                reason=_reason(view.state_reason) or "(xem thông báo của cơ quan)",
                 receiving_agency=view.receiving_agency,
                 portal_url=portal_url,
             )
@@ -143,7 +185,7 @@ def status_message(view: DossierCitizenView, now: datetime, hotline: str, portal
     if state is DossierState.rejected:
         lines.append(
             REJECTED.format(
-                reason=view.state_reason or "(xem văn bản trả lời)",
+                reason=_reason(view.state_reason) or "(xem văn bản trả lời)",
                 receiving_agency=view.receiving_agency,
                 hotline=hotline,
             )
@@ -230,8 +272,8 @@ class ValidateDossierStatusForm(FormValidationAction):
         if tracker.get_slot(REQUESTED_SLOT) != CODE_SLOT:
             return {}
         text = _latest_text(tracker)
-        if text.startswith("/"):
-            return {}
+        if text.startswith("/") or is_procedure_code(text):
+            return {}  # "thủ tục 1.001193" is a question about a procedure: answered by rules
         code = canonical_dossier_code(text)
         if code:
             return {CODE_SLOT: code}
@@ -250,7 +292,10 @@ class ValidateDossierStatusForm(FormValidationAction):
         text = str(slot_value or "").strip()
         code = canonical_dossier_code(text)
         if code:
-            return {CODE_SLOT: code}
+            digits = digits_with_code(_latest_text(tracker))
+            return {CODE_SLOT: code, **({DIGITS_SLOT: digits} if digits else {})}
+        if is_procedure_code(text):
+            return {CODE_SLOT: None}
         if len(re.sub(r"\D", "", text)) >= MIN_CODE_DIGITS:
             return {CODE_SLOT: text[:MAX_CODE_CHARS]}
         dispatcher.utter_message(text=CODE_HINT)

@@ -16,7 +16,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import ASK_REPHRASE, HUMAN_BUTTON, OFFER_HUMAN, OUT_OF_SCOPE
+from actions.answers import (
+    ASK_REPHRASE,
+    FALLBACK_HANDOFF_MARKER,
+    HUMAN_BUTTON,
+    OFFER_HUMAN,
+    OUT_OF_SCOPE,
+)
 from actions.procedures import reply_to_question
 from knowledge.config import get_settings
 
@@ -59,6 +65,8 @@ class ActionClarify(Action):
             dispatcher.utter_message(
                 text=OFFER_HUMAN.format(hotline=get_settings().hotline), buttons=[HUMAN_BUTTON]
             )
+            # The second fallback: the chat gateway queues the conversation for an agent.
+            dispatcher.utter_message(json_message=FALLBACK_HANDOFF_MARKER)
         else:
             dispatcher.utter_message(text=ASK_REPHRASE)
         return []

@@ -66,6 +66,9 @@ class ValidateFeedbackForm(FormValidationAction):
     ) -> dict[str, Any]:
         """Accept a text with content, cut to a reasonable length; reject bare announcements."""
         text = str(slot_value or "").strip()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "request_human":  # a request for a human is never stored as feedback
+            return {FEEDBACK_SLOT: None}
         if not text or text.startswith("/") or not has_substance(text):
             return {FEEDBACK_SLOT: None}
         return {FEEDBACK_SLOT: text[:MAX_FEEDBACK_CHARS]}

@@ -1,4 +1,10 @@
-"""Hand-off to a human: the hotline and the public portal, with the procedure in context."""
+"""Hand-off to a human: the chat gateway queues the conversation; the hotline stays in the text.
+
+The action ends with the custom payload ``HANDOFF_MARKER`` (``{"handoff": true, "reason":
+"asked"}``), which the chat gateway (``knowledge.chat.gateway``) reads to put the conversation
+in the agents' queue, or to offer the callback form outside office hours. A client talking to
+Rasa directly ignores it and still has the hotline.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import HANDOFF, HANDOFF_CONTEXT
+from actions.answers import HANDOFF, HANDOFF_CONTEXT, HANDOFF_MARKER
 from actions.procedures import PROCEDURE_CODE_SLOT
 from knowledge.config import get_settings
 
@@ -30,4 +36,5 @@ class ActionHandoff(Action):
         if code:
             text += HANDOFF_CONTEXT.format(code=code)
         dispatcher.utter_message(text=text)
+        dispatcher.utter_message(json_message=HANDOFF_MARKER)
         return []

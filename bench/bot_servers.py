@@ -228,7 +228,7 @@ def running_servers(
     if api:
         commands["api"] = (
             [str(VENV_BIN / "uvicorn"), "knowledge.api.app:create_app", "--factory",
-             "--ws", "none",  # Rasa pins websockets 10, which uvicorn's auto-detection cannot use
+             "--ws", "wsproto",  # Rasa pins websockets 10, too old for uvicorn's own protocol
              "--host", "127.0.0.1", "--port", str(ports["api"])],
             PROJECT_ROOT,
         )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseSettings, validator
 
@@ -15,8 +16,10 @@ FAQ_QUESTIONS_CSV = SHARED_DATASETS / "dvc-faq-questions-hust" / "question_data.
 SAMPLE_CATALOG_DIR = PROJECT_ROOT / "data" / "sample_catalog"
 LEXICON_FILE = PROJECT_ROOT / "data" / "lexicon.yml"
 ABBREVIATIONS_FILE = PROJECT_ROOT / "data" / "abbreviations.yml"
+# This deployment's own fee figures where the province sets the fee (no file: none).
+PROVINCE_FEES_FILE = PROJECT_ROOT / "data" / "province_fees.yml"
 
-_DEV_TOKENS = {"dev-ingest-token", "dev-agent-token", "dev-rasa-token"}
+_DEV_TOKENS = {"dev-ingest-token", "dev-rasa-token", "dev-auth-secret-only-for-local-use"}
 
 
 class Settings(BaseSettings):
@@ -38,16 +41,40 @@ class Settings(BaseSettings):
     hotline: str = "1900 1234"
     public_portal_url: str = "https://dichvucong.quangngai.gov.vn"
     max_question_chars: int = 2000
+    # The Center's own facts (address, hours, holidays, queue numbers) for this deployment.
+    center_file: str = str(PROJECT_ROOT / "data" / "center.yml")
     api_rate_limit: str = "300/minute"  # per client address, on the API routes
-    # Base of the Rasa REST channel the citizen chat page posts to (POST …/webhooks/rest/webhook).
+    # Base of the Rasa REST channel (POST …/webhooks/rest/webhook). Internal: only the chat
+    # gateway calls it; citizens talk to the gateway (/api/chat/…).
     rasa_url: str = "http://localhost:5005"
+    rasa_timeout: float = 60.0  # seconds per turn (the first question builds the search index)
+    rasa_attempts: int = 2  # tries per turn when Rasa cannot be reached
 
-    # Tokens for the one-stop system pushing dossiers, and for call-center agents.
+    # Chat gateway: per-conversation message limit, new conversations per client address,
+    # how long conversations are kept (Decree 13/2023: no longer than needed).
+    chat_rate_limit: str = "20/minute"
+    chat_sessions_rate_limit: str = "60/hour"
+    chat_retention_days: int = 90
+
+    # Live handoff: weekly office hours ("mon-fri 07:30-11:30,13:30-17:00; sat 07:30-11:30"),
+    # public holidays (Vietnam's, Tết included, from the ``holidays`` package) plus extra
+    # days off ("2027-02-05,2027-02-12"), minutes one agent spends per chat (for the expected
+    # wait), and how recently an agent must have used the console to count as present.
+    office_hours: str = "mon-fri 07:30-11:30,13:30-17:00"
+    extra_holidays: str = ""
+    handoff_minutes_per_chat: int = 6
+    agent_presence_seconds: int = 120
+
+    # Token of the one-stop system pushing dossiers (staff sign in with accounts instead).
     ingest_token: str = "dev-ingest-token"
-    agent_tokens: str = "agent-demo:dev-agent-token"  # "name:token,name:token"
+    # Staff accounts: the key signing access tokens (HS256), their lifetime (one shift), and
+    # sign-in attempts allowed per client address.
+    auth_secret: str = "dev-auth-secret-only-for-local-use"
+    access_token_minutes: int = 480
+    login_rate_limit: str = "10/minute"
 
     # Dossier status source: "local" (this database) or "http" (an outside status service).
-    dossier_source: str = "local"
+    dossier_source: Literal["local", "http"] = "local"
     dossier_source_url: str = ""
     dossier_source_timeout: float = 3.0
     dossier_source_retries: int = 2
@@ -59,16 +86,15 @@ class Settings(BaseSettings):
         env_prefix = "TTHC_"
         env_file = str(PROJECT_ROOT / ".env")
 
-    @validator("ingest_token", "agent_tokens")
-    def _no_dev_secrets_outside_local(cls, value: str, values: dict) -> str:  # noqa: N805
+    @validator("ingest_token", "auth_secret")
+    def _no_dev_secrets_outside_local(cls, value: str, values: dict[str, object]) -> str:  # noqa: N805
         if values.get("env") != "local" and any(t in value for t in _DEV_TOKENS):
             raise ValueError("development tokens are refused outside TTHC_ENV=local")
         return value
 
-    def agent_token_map(self) -> dict[str, str]:
-        """Map each agent token to the agent's name."""
-        pairs = (item.split(":", 1) for item in self.agent_tokens.split(",") if ":" in item)
-        return {token.strip(): name.strip() for name, token in pairs}
+    @validator("dossier_source", pre=True)
+    def _source_kind(cls, value: object) -> object:  # noqa: N805
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 @lru_cache(maxsize=1)

@@ -8,8 +8,6 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +23,12 @@ def make_engine(url: str) -> Engine:
     """Build an engine; SQLite gets its folder created, foreign keys and WAL turned on."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+    # A request's session may be opened, used and closed on different threads of FastAPI's
+    # pool (a sync dependency and a sync route each get one), never at the same time.
+    connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
+    engine = create_engine(
+        url, future=True, pool_pre_ping=not url.startswith("sqlite"), connect_args=connect_args
+    )
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -66,6 +69,9 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 def migrate(url: str | None = None) -> None:
     """Bring the database at ``url`` to the newest schema with alembic."""
+    from alembic import command  # alembic is needed only here: imported on use
+    from alembic.config import Config
+
     url = url or get_settings().database_url
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

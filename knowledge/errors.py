@@ -4,7 +4,10 @@ KnowledgeError
 ├── NotFoundError          an unknown procedure or dossier code (API: 404)
 ├── InvalidInputError      a question, code or file the layer refuses (API: 422)
 │   └── ImportFailed       an import that was rolled back, with its per-line problems
-├── AuthenticationError    a missing or wrong API token (API: 401)
+├── AuthenticationError    a missing or wrong API token, or a failed sign-in (API: 401)
+├── PermissionDeniedError  a signed-in user whose role does not allow the action (API: 403)
+├── ConflictError          a change that clashes with the current state, e.g. a claimed chat (409)
+├── RateLimitedError       too many requests from one client (API: 429)
 └── SourceUnavailableError an outside service (dossier status source) is down (API: 503)
 
 Every error carries a Vietnamese ``message`` fit to show a citizen.
@@ -50,6 +53,24 @@ class AuthenticationError(KnowledgeError):
     """A request without a valid token."""
 
     status_code = 401
+
+
+class PermissionDeniedError(KnowledgeError):
+    """A signed-in user whose role does not allow the action."""
+
+    status_code = 403
+
+
+class ConflictError(KnowledgeError):
+    """A change that clashes with the current state (a taken name, a chat already claimed)."""
+
+    status_code = 409
+
+
+class RateLimitedError(KnowledgeError):
+    """Too many requests from one client in a short time."""
+
+    status_code = 429
 
 
 class SourceUnavailableError(KnowledgeError):

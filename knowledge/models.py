@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import enum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -17,27 +17,22 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+from knowledge.enums import (
+    Channel,
+    DecisionState,
+    DossierState,
+    ProcedureStatus,
+    ResultDelivery,
+    UserRole,
+)
 
-
-class ProcedureStatus(str, enum.Enum):
-    """Whether a procedure is in force, amended by a later decision, or abolished."""
-
-    in_force = "in_force"
-    amended = "amended"
-    abolished = "abolished"
-
-
-class Channel(str, enum.Enum):
-    """Ways to submit a dossier."""
-
-    in_person = "in_person"
-    online = "online"
-    postal = "postal"
+# SQLAlchemy 1.4 ships no type hints: the base (and so every column) reads as Any to mypy.
+Base: Any = declarative_base()
 
 
 class Decision(Base):
@@ -48,6 +43,91 @@ class Decision(Base):
     id = Column(Integer, primary_key=True)
     number = Column(String(100), nullable=False, unique=True)  # "163/QĐ-BTP"
     issued_on = Column(Date)
+    # Set for decisions an admin imported (knowledge.catalog.decisions); NULL for the ones
+    # that only came with the catalog export.
+    effective_on = Column(Date)
+    state = Column(
+        Enum(DecisionState, name="decision_state", native_enum=False, length=20),
+        nullable=False,
+        default=DecisionState.published,
+        server_default=DecisionState.published.value,
+    )
+    source_name = Column(Text)  # the uploaded file's name
+    imported_by = Column(String(200))
+    imported_at = Column(DateTime)
+    applied_at = Column(DateTime)  # when its changes reached the catalog
+    rolled_back_by = Column(String(200))
+    rolled_back_at = Column(DateTime)
+
+    changes = relationship(
+        "DecisionChange",
+        cascade="all, delete-orphan",
+        order_by="DecisionChange.position",
+        back_populates="decision",
+    )
+
+
+class DecisionChange(Base):
+    """One row of an imported decision: its action on one procedure, with before and after."""
+
+    __tablename__ = "decision_changes"
+
+    id = Column(Integer, primary_key=True)
+    decision_id = Column(
+        Integer, ForeignKey("decisions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position = Column(Integer, nullable=False)  # the row in the file
+    procedure_code = Column(String(32), nullable=False, index=True)
+    action = Column(String(20), nullable=False)  # new | amend | abolish | replace
+    replaced_by_code = Column(String(32))
+    # JSON snapshots (knowledge.catalog.editing.snapshot): None before = a new procedure.
+    before = Column(Text)
+    after = Column(Text, nullable=False)
+
+    decision = relationship("Decision", back_populates="changes")
+
+
+class CatalogChange(Base):
+    """One audited change of the catalog: who, when, which decision, before and after.
+
+    Append-only: ``knowledge.audit`` refuses updates and deletes of these rows.
+    """
+
+    __tablename__ = "catalog_changes"
+    __table_args__ = (Index("ix_catalog_changes_code_at", "procedure_code", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, index=True)
+    actor = Column(String(200), nullable=False, index=True)
+    action = Column(String(30), nullable=False)  # edit | decision | rollback | activate | lexicon
+    procedure_code = Column(String(32), nullable=False)
+    decision_number = Column(String(100))
+    attribute = Column(String(50), nullable=False)  # "name", "channels", "status"…
+    before = Column(Text)  # JSON
+    after = Column(Text)  # JSON
+
+
+class CatalogState(Base):
+    """One row: the catalog's version, bumped by every admin change so every process reloads."""
+
+    __tablename__ = "catalog_state"
+
+    id = Column(Integer, primary_key=True)
+    version = Column(Integer, nullable=False, default=0)
+    changed_at = Column(DateTime)
+
+
+class LexiconWord(Base):
+    """A citizen word an admin tied to a procedure; search adds the procedure's name for it."""
+
+    __tablename__ = "lexicon_words"
+    __table_args__ = (UniqueConstraint("term", "procedure_code"),)
+
+    id = Column(Integer, primary_key=True)
+    term = Column(String(200), nullable=False)
+    procedure_code = Column(String(32), nullable=False, index=True)
+    created_by = Column(String(200), nullable=False)
+    created_at = Column(DateTime, nullable=False)
 
 
 class Field(Base):
@@ -158,25 +238,6 @@ class LegalDocument(Base):
     title = Column(Text, nullable=False, default="")
 
 
-class DossierState(str, enum.Enum):
-    """Where a dossier stands in the one-stop system."""
-
-    received = "received"
-    in_progress = "in_progress"
-    needs_supplement = "needs_supplement"
-    result_ready = "result_ready"
-    returned = "returned"
-    rejected = "rejected"
-    withdrawn = "withdrawn"
-
-
-class ResultDelivery(str, enum.Enum):
-    """How the applicant collects the result."""
-
-    counter = "counter"
-    postal = "postal"
-
-
 class Dossier(Base):
     """A dossier (hồ sơ) received by the one-stop system, with the applicant's personal data."""
 
@@ -271,21 +332,43 @@ class CatalogImport(Base):
     skipped = Column(Integer, nullable=False, default=0)
 
 
+class User(Base):
+    """A staff account (call-center agent or catalog admin) signing in with a password."""
+
+    __tablename__ = "users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)  # argon2id, with its parameters
+    role = Column(Enum(UserRole, name="user_role", native_enum=False, length=10), nullable=False)
+    is_active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime, nullable=False)
+    last_login_at = Column(DateTime)
+    last_seen_at = Column(DateTime)  # last agent request: "an agent is present" for handoffs
+
+
 __all__ = [
     "AuditEntry",
     "Base",
+    "CatalogChange",
     "CatalogImport",
+    "CatalogState",
     "Channel",
     "ChannelOption",
     "Decision",
+    "DecisionChange",
+    "DecisionState",
     "Dossier",
     "DossierEvent",
     "DossierState",
     "Field",
     "LegalDocument",
+    "LexiconWord",
     "LookupAttempt",
     "Procedure",
     "ProcedureStatus",
     "RequiredPaper",
     "ResultDelivery",
+    "User",
+    "UserRole",
 ]

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge.catalog.parsing import CHANNELS
+from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError, NotFoundError
-from knowledge.models import Decision, Field, Procedure, ProcedureStatus
+from knowledge.models import Decision, Field, Procedure
 from knowledge.schemas import (
+    PROCEDURE_CODE_RE,
     ChannelInfo,
     FieldSummary,
     LegalDocumentInfo,
     PaperInfo,
     ProcedureCard,
 )
-
-PROCEDURE_CODE_RE = re.compile(r"^\d{1,2}\.\d{6}$")
 
 
 def find_procedure(session: Session, code: str) -> Procedure:
@@ -32,7 +32,7 @@ def find_procedure(session: Session, code: str) -> Procedure:
     code = code.strip()
     if not PROCEDURE_CODE_RE.match(code):
         raise InvalidInputError(f"Mã thủ tục '{code[:40]}' không hợp lệ (ví dụ đúng: 1.001193).")
-    procedure = session.scalars(
+    procedure: Procedure | None = session.scalars(
         select(Procedure)
         .where(Procedure.code == code)
         .options(
@@ -48,7 +48,28 @@ def find_procedure(session: Session, code: str) -> Procedure:
 
 def get_procedure(session: Session, code: str) -> ProcedureCard:
     """The full card of one procedure: all channels, papers, legal basis and status."""
-    p = find_procedure(session, code)
+    return card_of(find_procedure(session, code))
+
+
+def all_procedure_cards(session: Session) -> Iterator[ProcedureCard]:
+    """The card of every procedure in the catalog, by code (for audits and exports)."""
+    procedures = session.scalars(
+        select(Procedure)
+        .order_by(Procedure.code)
+        .options(
+            selectinload(Procedure.channels),
+            selectinload(Procedure.papers),
+            selectinload(Procedure.legal_documents),
+            selectinload(Procedure.field),
+            selectinload(Procedure.decision),
+        )
+    )
+    for procedure in procedures:
+        yield card_of(procedure)
+
+
+def card_of(p: Procedure) -> ProcedureCard:
+    """The card of a loaded procedure."""
     return ProcedureCard(
         code=p.code,
         name=p.name,

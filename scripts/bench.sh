@@ -50,9 +50,17 @@ if wanted bot_answers; then
   echo "== Bot answer accuracy end to end (FAQ questions through the REST channel)"
   $PY -m bench.bot_answers --database-url "$DB" --model "$MODEL"
 fi
+if wanted bot_dialogue; then
+  echo "== First replies to the held-out citizen questions (report half, REST channel)"
+  $PY -m bench.bot_dialogue --database-url "$DB" --model "$MODEL"
+fi
 if wanted bot_latency; then
   echo "== Bot latency and memory, side by side with a plain \`rasa init\` bot"
   $PY -m bench.bot_latency --database-url "$DB" --model "$MODEL"
+fi
+if wanted gateway_latency; then
+  echo "== Chat gateway: overhead per turn against Rasa's REST channel, agent → citizen delivery"
+  $PY -m bench.gateway_latency --database-url "$DB" --model "$MODEL"
 fi
 if wanted dossier_latency && [ -f bench/dossier_latency.py ]; then
   echo "== Dossier lookup latency"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every check `make test` runs, in order: fast unit tests, Rasa data validation, test stories,
-# then end-to-end, browser and PostgreSQL tests against real servers.
+# Every check `make test` runs after `make lint`, in order: Rasa data validation, test stories,
+# then pytest: unit tests, the doctests of the packages, end-to-end, browser and PostgreSQL tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
@@ -18,5 +18,5 @@ TTHC_TEST_POSTGRES_URL=$(scripts/postgres.sh start)
 export TTHC_TEST_POSTGRES_URL
 trap 'scripts/postgres.sh stop' EXIT
 
-echo "== pytest (unit, end-to-end, browser, PostgreSQL)"
-.venv/bin/python -m pytest "$@"
+echo "== pytest (unit, doctests, end-to-end, browser, PostgreSQL)"
+.venv/bin/python -m pytest --doctest-modules tests knowledge actions bot --ignore=knowledge/migrations "$@"

@@ -1,16 +1,27 @@
-"""Dependencies of the routes: database sessions and token checks."""
+"""Dependencies of the routes: database sessions, the ingestion token and staff accounts."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from fastapi import Depends, Header
+from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
+from knowledge.accounts import UserView, require, user_from_token
 from knowledge.config import Settings, get_settings
 from knowledge.db import get_engine, session_factory
 from knowledge.errors import AuthenticationError
+from knowledge.models import UserRole
+
+# Declares the OAuth2 password flow in the OpenAPI document (the Authorize button of /docs).
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="/api/auth/token",
+    scheme_name="TaiKhoanCanBo",
+    description="Tài khoản cán bộ tổng đài hoặc quản trị: đăng nhập bằng tên và mật khẩu.",
+    auto_error=False,
+)
 
 
 def get_session() -> Iterator[Session]:
@@ -42,12 +53,27 @@ def require_ingest_token(
     return "one-stop-system"
 
 
-def current_agent(
-    authorization: str | None = Header(None), settings: Settings = Depends(get_settings)
-) -> str:
-    """The call-center agent owning the bearer token; refuses unknown tokens."""
-    token = _bearer(authorization)
-    for known, name in settings.agent_token_map().items():
-        if secrets.compare_digest(token, known):
-            return name
-    raise AuthenticationError("Mã truy cập không hợp lệ.")
+def current_user(
+    token: str | None = Depends(oauth2_scheme), session: Session = Depends(get_session)
+) -> UserView:
+    """The signed-in staff account (bearer access token); 401 without a valid one."""
+    return user_from_token(session, token or "")
+
+
+def require_role(role: UserRole | str) -> Callable[..., UserView]:
+    """A dependency admitting accounts whose role allows ``role`` (an admin is also an agent)."""
+
+    def dependency(user: UserView = Depends(current_user)) -> UserView:
+        return require(user, role)
+
+    dependency.__name__ = f"require_{UserRole(role).value}"
+    return dependency
+
+
+require_agent = require_role(UserRole.agent)
+require_admin = require_role(UserRole.admin)
+
+
+def current_agent(user: UserView = Depends(require_agent)) -> str:
+    """The username of the signed-in agent (or admin), for audit entries."""
+    return user.username

@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -28,10 +27,10 @@ from knowledge.catalog.parsing import (
     parse_record,
 )
 from knowledge.config import NATIONAL_CATALOG_DIR, SAMPLE_CATALOG_DIR
+from knowledge.enums import Channel
 from knowledge.errors import ImportFailed, InvalidInputError
 from knowledge.models import (
     CatalogImport,
-    Channel,
     ChannelOption,
     Decision,
     Field,
@@ -39,8 +38,7 @@ from knowledge.models import (
     Procedure,
     RequiredPaper,
 )
-from knowledge.procedures import PROCEDURE_CODE_RE
-from knowledge.schemas import ImportReport
+from knowledge.schemas import PROCEDURE_CODE_RE, ImportReport
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +177,8 @@ def _check_duplicates(codes: Iterable[str], where: str = "") -> None:
 
 def _sheet_rows(path: Path) -> Iterable[tuple[int, tuple[str | None, ...]]]:
     """Data rows under the header row, with their 1-based row numbers."""
+    import openpyxl  # only the Excel index sheets need it
+
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
@@ -213,8 +213,10 @@ class _CatalogWriter:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.fields = {f.name: f for f in session.scalars(select(Field))}
-        self.decisions = {d.number: d for d in session.scalars(select(Decision))}
+        self.fields: dict[str, Field] = {f.name: f for f in session.scalars(select(Field))}
+        self.decisions: dict[str, Decision] = {
+            d.number: d for d in session.scalars(select(Decision))
+        }
         self.procedures = {
             p.code: p
             for p in session.scalars(

@@ -301,11 +301,18 @@ _FEE_MAIN = re.compile(rf"Miễn\s*phí|{NO_INFO}|\d[\d.,]*\s*(?:{_CURRENCY_ALT}
 
 
 _LIST_MARKER = re.compile(r"\((?:\d{1,2}|[a-zđ]|[ivx]{1,4})\)")
+# The ")" of a list item "b) …" or "2) …", which opens no parenthesis.
+_LIST_MARKER_END = re.compile(r"(?:^|[\s;.:\-])(?:\d{1,2}|[a-zđ]|[ivx]{1,4})\)$")
 
 
 def _balanced_paren_end(text: str, start: int) -> int:
-    """Index just past the ")" closing the "(" at ``start`` (len(text) if unclosed)."""
+    """Index just past the ")" closing the "(" at ``start``.
+
+    When it is never closed ("(đồng/lần (Miễn phí … TT-BTC)trong thời hạn …"), the
+    explanation ends where its last inner parenthesis closed; without one, at the end.
+    """
     depth = 0
+    inner_end = len(text)
     for index in range(start, len(text)):
         char = text[index]
         if char == "(":
@@ -314,7 +321,22 @@ def _balanced_paren_end(text: str, start: int) -> int:
             depth -= 1
             if depth == 0:
                 return index + 1
-    return len(text)
+            if depth == 1:
+                inner_end = index + 1
+    return inner_end
+
+
+def _unmatched_close(text: str, start: int) -> int | None:
+    """Index just past the first ")" after ``start`` that no "(" after ``start`` opened."""
+    depth = 0
+    for index in range(start, len(text)):
+        if text[index] == "(":
+            depth += 1
+        elif text[index] == ")" and not _LIST_MARKER_END.search(text, max(0, index - 6), index + 1):
+            depth -= 1
+            if depth < 0:
+                return index + 1
+    return None
 
 
 def _parse_time(time_text: str) -> tuple[float | None, str | None]:
@@ -338,11 +360,17 @@ def _split_fee(segment: str) -> tuple[str, str]:
     end = match.end()
     explanation = ""
     # "(1) Trường hợp ..." after the fee is a numbered description, not an
-    # explanation of the fee.
+    # explanation of the fee, unless a ")" left open closes it ("(a) Cấp lại ...: 30.000.000
+    # đồng; b) ... 5.000.000 đồng.)" is the fee's explanation with its own list markers).
     if segment[end : end + 1] == "(" and not _LIST_MARKER.match(segment, end):
         close = _balanced_paren_end(segment, end)
         explanation = segment[end:close]
         end = close
+    elif segment[end : end + 1] == "(":
+        close = _unmatched_close(segment, end)
+        if close is not None:
+            explanation = segment[end:close]
+            end = close
     main = "" if main.casefold() == NO_INFO.casefold() else _inline(main)
     # The portal shows the explanation under the amount; the flattening lost
     # that separator, so restore it as one space.
@@ -428,7 +456,8 @@ def parse_fee_amount(fee_text: str) -> int | None:
     # ("Lệ phí : 50.000 Đồng" has no parentheses and is found either way).
     paren = text.find("(")
     main, explanation = (text, "") if paren < 0 else (text[:paren], text[paren:])
-    match = _AMOUNT.search(main) or _AMOUNT.search(explanation)
+    in_main = _AMOUNT.search(main)
+    match = in_main or _AMOUNT.search(explanation)
     if not match:
         return None
     if match.group("cur").upper() == "USD":
@@ -438,11 +467,13 @@ def parse_fee_amount(fee_text: str) -> int | None:
     # explanation shows a USD fee, which has no amount in đồng.
     if re.search(rf"(?<![\d.,]){amount}\s*USD", explanation):
         return None
-    # Several ministries typed fees in thousands ("20 VNĐ(20.000 đồng/tờ
-    # khai)", "50 VNĐ((áp dụng mức phí 25.000 đồng/hồ sơ ...)"). No
-    # administrative fee is below 1,000 đồng, so such amounts are thousands.
-    if 0 < amount < 1000:
-        amount *= 1000
+    # Several ministries typed fees in thousands ("20 VNĐ(20.000 đồng/tờ khai)",
+    # "40 VNĐ (4.000 đ/giấy)"). Such an amount is read as the note's full figure, and only
+    # when the note writes it; never scaled on a guess ("500 VNĐ", "1 VNĐ (… miễn lệ phí)").
+    if 0 < amount < 1000 and in_main is not None:
+        written = {_amount_value(m.group("num")) for m in _AMOUNT.finditer(explanation)}
+        scaled = [amount * 10**k for k in (3, 2, 1) if amount * 10**k in written]
+        return scaled[0] if scaled else None
     return amount
 
 
@@ -454,12 +485,13 @@ _PAPER_HEADER = re.compile(r"Tên giấy tờ\s*Mẫu đơn, tờ khai\s*Số l�
 # The "Số lượng" cell: "1 bản chính" or "0 bản chính,1 bản sao". It is glued
 # to the next row, so it must not be followed by a space or punctuation
 # (names often say "01 bản chính hoặc ..."), nor by a digit unless that digit
-# numbers the next row ("1 bản sao2. Bản sao ..."). Only one digit is taken
+# numbers the next row ("1 bản sao2. Bản sao ...") or is a count that starts it
+# ("0 bản chính,1 bản sao02 ảnh 4x6cm ..."). Only one digit is taken
 # because names often end with digits ("... BM.NCC.20.03" + "1 bản chính").
 _COPIES = re.compile(
     r"(?P<copies>\d\s*bản\s*chính(?:\s*,\s*\d\s*bản\s*sao)?"
     r"|Bản\s*chính\s*:\s*\d+\s*-\s*Bản\s*sao\s*:\s*\d+)"
-    r"(?![ .;:),]|\d(?!\d?\.\s))"
+    r"(?![ .;:),]|\d(?!\d?\.\s|\d\s))"
 )
 _TEMPLATE_EXT = r"\.(?:docx|doc|pdf|xlsx|xls|odt|rtf|zip|rar)"
 _TEMPLATE_FILE = re.compile(rf".*?{_TEMPLATE_EXT}", re.IGNORECASE)

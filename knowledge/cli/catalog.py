@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-from rich.table import Table
 
-from knowledge.catalog.importer import default_catalog_dir, import_index_sheet, import_json_catalog
-from knowledge.catalog.stats import catalog_coverage
 from knowledge.cli.common import cli_session, console
-from knowledge.config import NATIONAL_LISTS_DIR
-from knowledge.models import ProcedureStatus
-from knowledge.procedures import set_procedure_status
-from knowledge.schemas import ImportReport
+from knowledge.enums import ProcedureStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from knowledge.schemas import ImportReport
+
+# The commands import the catalog code when they run, so that `tthc --help` stays fast.
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -28,6 +29,8 @@ def import_catalog(
     source: str = typer.Option("national", help="Nguồn ghi nhận: national | sample"),
 ) -> None:
     """Nhập danh mục: thư mục JSON của CSDL quốc gia, hoặc bảng Excel danh sách TTHC."""
+    from knowledge.catalog.importer import import_index_sheet
+
     with cli_session() as session:
         if path.suffix.lower() == ".xlsx":
             report = import_index_sheet(session, path)
@@ -42,6 +45,9 @@ def load_default(
     with_lists: bool = typer.Option(True, help="Nhập cả các bảng Excel danh sách TTHC (nếu có)."),
 ) -> None:
     """Nạp danh mục mặc định: dữ liệu quốc gia trong ../shared nếu có, nếu không thì mẫu."""
+    from knowledge.catalog.importer import default_catalog_dir, import_index_sheet
+    from knowledge.config import NATIONAL_LISTS_DIR
+
     path, source = default_catalog_dir()
     with cli_session() as session:
         report = _import_with_progress(session, path, source)
@@ -62,6 +68,10 @@ def embed() -> None:
 @app.command("stats")
 def stats() -> None:
     """Thống kê độ phủ: tỉ lệ thủ tục có thời hạn và phí được phân tích theo từng kênh."""
+    from rich.table import Table
+
+    from knowledge.catalog.stats import catalog_coverage
+
     with cli_session() as session:
         coverage = catalog_coverage(session)
     table = Table(
@@ -82,6 +92,42 @@ def stats() -> None:
     )
 
 
+@app.command("audit")
+def audit_answers(
+    source: Path = typer.Option(
+        None, help="Thư mục JSON gốc để đối chiếu (mặc định: danh mục đã nạp mặc định)"
+    ),
+    out: Path = typer.Option(
+        Path("var/answer-audit.tsv"), help="Tệp ghi mã thủ tục vi phạm (quy tắc<TAB>mã)"
+    ),
+    strict: bool = typer.Option(False, help="Thoát với mã 1 khi có lỗi sai sự thật"),
+) -> None:
+    """Đối chiếu câu trả lời (phí, thời hạn, hồ sơ, cơ quan, cách nộp) với bản ghi gốc."""
+    from rich.table import Table
+
+    from knowledge.answers.audit import RULES, audit, raw_records
+    from knowledge.catalog.importer import default_catalog_dir
+    from knowledge.procedures import all_procedure_cards
+
+    folder = source or default_catalog_dir()[0]
+    records = raw_records(folder)
+    with cli_session() as session:
+        report = audit(all_procedure_cards(session), records)
+    table = Table(title=f"Đối chiếu {report.procedures} thủ tục với {folder}")
+    table.add_column("Quy tắc")
+    table.add_column("Loại")
+    table.add_column("Số thủ tục", justify="right")
+    table.add_column("Mô tả")
+    for rule in RULES:
+        kind = "sai" if rule.kind == "wrong" else "khó đọc"
+        table.add_row(rule.name, kind, str(len(report.findings[rule.name])), rule.description)
+    console.print(table)
+    report.write(out)
+    console.print(f"Lỗi sai sự thật: {report.wrong_findings()}; mã vi phạm ghi tại {out}")
+    if strict and report.wrong_findings():
+        raise typer.Exit(code=1)
+
+
 @app.command("set-status")
 def set_status(
     code: str = typer.Argument(..., help="Mã thủ tục, ví dụ 1.001193"),
@@ -93,6 +139,8 @@ def set_status(
     replaced_by: str = typer.Option(None, help="Mã thủ tục thay thế (nếu có)"),
 ) -> None:
     """Ghi nhận thủ tục được sửa đổi, bãi bỏ (hoặc còn hiệu lực) theo một quyết định."""
+    from knowledge.procedures import set_procedure_status
+
     with cli_session() as session:
         procedure = set_procedure_status(
             session,
@@ -107,7 +155,11 @@ def set_status(
         )
 
 
-def _import_with_progress(session, path: Path, source: str) -> ImportReport:  # type: ignore[no-untyped-def]
+def _import_with_progress(session: Session, path: Path, source: str) -> ImportReport:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from knowledge.catalog.importer import import_json_catalog
+
     total = len(list(path.rglob("*.json"))) if path.is_dir() else 1
     columns = (
         "[progress.description]{task.description}",

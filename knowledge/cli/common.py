@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from sqlalchemy.orm import Session
 
-from knowledge.db import get_engine, migrate, session_scope
 from knowledge.errors import ImportFailed, KnowledgeError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 console = Console()
 errors = Console(stderr=True)
@@ -23,6 +25,8 @@ def cli_session() -> Iterator[Session]:
     A knowledge error is printed (with per-record problems for a failed import) and the
     command exits with status 1.
     """
+    from knowledge.db import get_engine, migrate, session_scope  # SQLAlchemy and alembic, lazily
+
     try:
         migrate()
         with session_scope(get_engine()) as session:

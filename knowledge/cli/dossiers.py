@@ -5,15 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-from rich.table import Table
-from sqlalchemy import func, select
 
 from knowledge.cli.common import cli_session, console
-from knowledge.dossiers.demo import generate_demo_dossiers
-from knowledge.dossiers.ingest import import_dossiers
-from knowledge.dossiers.schemas import STATE_LABELS
-from knowledge.models import Dossier
+
+# The commands import the dossier code when they run, so that `tthc --help` stays fast.
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -23,6 +18,8 @@ def import_file(
     path: Path = typer.Argument(..., help="Tệp .csv, .json hoặc .jsonl xuất từ hệ thống một cửa"),
 ) -> None:
     """Nhập hồ sơ từ tệp CSV/JSON: ghi tất cả hoặc không ghi gì, báo lỗi theo dòng."""
+    from knowledge.dossiers.ingest import import_dossiers
+
     with cli_session() as session:
         report = import_dossiers(session, path)
     console.print(
@@ -38,6 +35,14 @@ def demo(
     if_empty: bool = typer.Option(False, "--if-empty", help="Chỉ tạo khi chưa có hồ sơ nào"),
 ) -> None:
     """Tạo hồ sơ mẫu trên các thủ tục thật của danh mục (tên, điện thoại, cơ quan, trạng thái)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.table import Table
+    from sqlalchemy import func, select
+
+    from knowledge.dossiers.demo import generate_demo_dossiers
+    from knowledge.dossiers.schemas import STATE_LABELS
+    from knowledge.models import Dossier
+
     if if_empty:
         with cli_session() as session:
             existing = session.scalar(select(func.count(Dossier.id))) or 0

@@ -9,7 +9,6 @@ import typer
 
 from knowledge.cli.common import cli_session, console, errors
 from knowledge.errors import InvalidInputError
-from knowledge.search import get_index, search_procedures
 
 
 def search(
@@ -18,6 +17,8 @@ def search(
     as_json: bool = typer.Option(False, "--json", help="In JSON [{code, name, score}]"),
 ) -> None:
     """Tìm thủ tục phù hợp nhất với câu hỏi."""
+    from knowledge.search import get_index, search_procedures  # numpy, bm25s: only when searching
+
     with cli_session() as session:
         get_index(session)  # build once, before reading questions
         questions = sys.stdin if question == "-" else [question]

@@ -28,17 +28,10 @@ from knowledge.dossiers.deadlines import (
     last_office_moment,
 )
 from knowledge.dossiers.schemas import local_now
+from knowledge.dossiers.store import is_overdue
+from knowledge.enums import DossierState, ProcedureStatus, ResultDelivery
 from knowledge.errors import InvalidInputError
-from knowledge.models import (
-    ChannelOption,
-    Dossier,
-    DossierEvent,
-    DossierState,
-    Procedure,
-    ProcedureStatus,
-    RequiredPaper,
-    ResultDelivery,
-)
+from knowledge.models import ChannelOption, Dossier, DossierEvent, Procedure, RequiredPaper
 
 logger = logging.getLogger(__name__)
 
@@ -381,7 +374,7 @@ class _Generator:
         handling = _localize(procedure.agency, procedure.level, commune or rng.choice(COMMUNES))
         received = self._received_for(state, procedure)
         due = compute_due_at(received, procedure.time_value, procedure.time_unit)
-        events = [
+        events: list[dict[str, Any]] = [
             dict(
                 state=DossierState.received,
                 step="Tiếp nhận hồ sơ",
@@ -518,11 +511,7 @@ def generate_demo_dossiers(
         seen = {(e.state, e.overdue) for e in report.examples}
         for row in rows:
             state = row["state"]
-            overdue = (
-                row["due_at"] is not None
-                and row["due_at"] < now
-                and state in (DossierState.received, DossierState.in_progress)
-            )
+            overdue = is_overdue(state, row["due_at"], row["finished_at"], now)
             if (state, overdue) not in seen and (not overdue or state is DossierState.in_progress):
                 seen.add((state, overdue))
                 report.examples.append(

@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, root_validator, validator
 
-from knowledge.models import Channel, DossierState, ResultDelivery
-from knowledge.procedures import PROCEDURE_CODE_RE
+from knowledge.enums import Channel, DossierState, ResultDelivery
+from knowledge.schemas import PROCEDURE_CODE_RE
 from knowledge.text.entities import DOSSIER_CODE_RE, canonical_dossier_code
 from knowledge.text.normalize import fold_accents
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 import logging
 import time
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
-import httpx
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,9 @@ from knowledge.config import get_settings
 from knowledge.dossiers.schemas import DossierRecord
 from knowledge.dossiers.store import find_dossier, procedure_name, to_record
 from knowledge.errors import SourceUnavailableError
+
+if TYPE_CHECKING:
+    import httpx
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +84,8 @@ class HttpSource:
         backoff: float = 0.2,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        import httpx  # only deployments with an outside status service pay for it
+
         self.url = url
         self.retries = max(retries, 0)
         self.backoff = backoff
@@ -103,6 +107,8 @@ class HttpSource:
         if not self.url:
             logger.error("dossier source is http but TTHC_DOSSIER_SOURCE_URL is empty")
             raise SourceUnavailableError(self.message)
+        import httpx
+
         url = self._url_for(code)
         for attempt in range(self.retries + 1):
             if attempt:
@@ -145,15 +151,11 @@ def _http_source(url: str, timeout: float, retries: int, hotline: str) -> HttpSo
 def get_source(session: Session) -> DossierSource:
     """The configured source: ``local`` (on ``session``) or ``http`` (one shared client)."""
     settings = get_settings()
-    kind = settings.dossier_source.strip().lower()
-    if kind == "http":
+    if settings.dossier_source == "http":
         return _http_source(
             settings.dossier_source_url,
             settings.dossier_source_timeout,
             settings.dossier_source_retries,
             settings.hotline,
         )
-    if kind != "local":
-        logger.error("unknown TTHC_DOSSIER_SOURCE %r", settings.dossier_source)
-        raise SourceUnavailableError(unavailable_message(settings.hotline))
-    return LocalSource(session)
+    return LocalSource(session)  # "local": the settings refuse any other kind at start

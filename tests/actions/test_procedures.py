@@ -15,7 +15,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import (
     ASK_PROCEDURE_NAME,
     ASK_REPHRASE,
-    CHOOSE_PROCEDURE,
     OUT_OF_SCOPE,
     SERVICE_UNAVAILABLE,
     shorten,
@@ -40,14 +39,13 @@ from actions.procedures import (
     ActionAnswerResult,
     ActionAnswerSteps,
     ActionDenyCandidate,
-    coverage,
-    procedure_words,
 )
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.models import ProcedureStatus
 from knowledge.procedures import set_procedure_status
 from knowledge.schemas import SearchHit
+from knowledge.search.resolve import coverage, procedure_words
 from knowledge.text.abbreviations import get_abbreviations
 
 CCCD_COMMUNE = "1.014063"  # Cấp đổi thẻ căn cước (Cấp xã)
@@ -273,23 +271,40 @@ def test_coverage_matches_adjacent_words_not_scattered_syllables(
 
 
 @pytest.mark.parametrize(
-    ("question", "codes"),
+    ("question", "answered", "others"),
     [
-        ("đăng ký kết hôn cần giấy tờ gì", [MARRIAGE, MARRIAGE_FOREIGN]),
-        ("dang ky ket hon can giay to gi", [MARRIAGE, MARRIAGE_FOREIGN]),
-        ("cấp đổi thẻ căn cước cần giấy tờ gì", [CCCD_COMMUNE, CCCD_PROVINCE]),
+        ("đăng ký kết hôn cần giấy tờ gì", MARRIAGE, {MARRIAGE_FOREIGN: "Có yếu tố nước ngoài"}),
+        ("dang ky ket hon can giay to gi", MARRIAGE, {MARRIAGE_FOREIGN: "Có yếu tố nước ngoài"}),
+        ("cấp đổi thẻ căn cước cần giấy tờ gì", CCCD_COMMUNE, {CCCD_PROVINCE: "Cấp tỉnh"}),
     ],
 )
-def test_near_identical_variants_are_offered_as_buttons(question: str, codes: list[str]) -> None:
-    """Variants that fit equally well (foreign element, provincial level) are not guessed."""
-    [message], events = run(ActionAnswerDocuments(), tracker(question, "ask_documents"))
-    assert message["text"] == CHOOSE_PROCEDURE
-    assert [b["payload"] for b in message["buttons"]] == [
-        f'/ask_documents{{"procedure_code":"{code}"}}' for code in codes
-    ]
-    assert 2 <= len(message["buttons"]) <= 4
-    assert slot(events, "candidate_codes") == codes
-    assert slot(events, "pending_aspect") == "documents"
+def test_the_likeliest_variant_is_answered_with_the_others_under_it(
+    question: str, answered: str, others: dict[str, str]
+) -> None:
+    """Variants that fit (foreign element, provincial level): the base one is answered, the
+    others are short buttons under the answer ("Trường hợp khác")."""
+    answer, alternatives = run(ActionAnswerDocuments(), tracker(question, "ask_documents"))[0]
+    assert f"Mã thủ tục: {answered}" in answer["text"]
+    assert alternatives["text"] == "Trường hợp khác:"
+    assert {b["title"]: b["payload"] for b in alternatives["buttons"]} == {
+        label: f'/ask_documents{{"procedure_code":"{code}"}}' for code, label in others.items()
+    }
+    events = run(ActionAnswerDocuments(), tracker(question, "ask_documents"))[1]
+    assert slot(events, "procedure_code") == answered
+    assert slot(events, "candidate_codes") is None
+
+
+def test_a_question_typed_past_a_menu_keeps_the_topic() -> None:
+    """Menu ignored, "thế cần giấy tờ gì" typed: the papers of the likeliest candidate."""
+    past = tracker(
+        "thế cần giấy tờ gì",
+        "ask_documents",
+        slots={"candidate_codes": [MARRIAGE, MARRIAGE_FOREIGN], "pending_aspect": "fee"},
+    )
+    [message], events = run(ActionAnswerDocuments(), past)
+    assert message["text"].startswith("Hồ sơ – Thủ tục đăng ký kết hôn")
+    assert f"Mã thủ tục: {MARRIAGE}" in message["text"]
+    assert slot(events, "procedure_code") == MARRIAGE
 
 
 def test_a_chosen_button_answers_that_variant() -> None:
@@ -463,17 +478,22 @@ def test_two_stage_fallback_clarifies_then_offers_a_human() -> None:
         {"event": "bot", "text": ASK_REPHRASE, "data": {}, "metadata": {}},
         {"event": "action", "name": "action_listen"},
     ]
-    [second], _ = run(ActionClarify(), tracker("qwe rty", "nlu_fallback", events=history))
+    [second, marker], _ = run(
+        ActionClarify(), tracker("qwe rty", "nlu_fallback", events=history)
+    )
     assert get_settings().hotline in second["text"]
     assert second["buttons"] == [{"title": "Gặp cán bộ hỗ trợ", "payload": "/request_human"}]
+    # The chat gateway reads it and queues the conversation for an agent.
+    assert marker["custom"] == {"handoff": True, "reason": "fallback"}
 
 
 def test_handoff_gives_the_hotline_and_the_procedure_code() -> None:
     """request_human: the configured hotline and portal, and the code under discussion."""
-    [message], _ = run(
+    [message, marker], _ = run(
         ActionHandoff(),
         tracker("cho gặp nhân viên", "request_human", slots={"procedure_code": BIRTH}),
     )
+    assert marker["custom"] == {"handoff": True, "reason": "asked"}
     settings = get_settings()
     assert settings.hotline in message["text"]
     assert settings.public_portal_url in message["text"]

@@ -9,40 +9,33 @@ from fastapi.testclient import TestClient
 
 from knowledge.db import get_engine, session_scope
 from knowledge.dossiers.store import list_audit
+from tests.dossier_payloads import CODE, commune_payload
 
-CODE = "000.00.12.H48-251120-0001"
 INGEST = {"Authorization": "Bearer dev-ingest-token"}
-AGENT = {"Authorization": "Bearer dev-agent-token"}
 
 
 def _dossier(**overrides: Any) -> dict[str, Any]:
-    data = {
-        "code": CODE,
-        "procedure_code": "1.001193",
-        "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
-        "handling_agency": "Ủy ban nhân dân xã Bình Sơn",
-        "current_step": "Thẩm định hồ sơ",
-        "state": "in_progress",
-        "received_at": "2025-11-20T08:30:00+07:00",
-        "applicant_name": "Nguyễn Văn An",
-        "applicant_phone": "0912345678",
-        "applicant_id_number": "051090001234",
-        "changed_at": "2025-11-20T14:00:00+07:00",
-    }
-    data.update(overrides)
-    return data
+    """The shared push, at a commune, with times as the one-stop system sends them (UTC+7)."""
+    times = {"received_at": "2025-11-20T08:30:00+07:00", "changed_at": "2025-11-20T14:00:00+07:00"}
+    return commune_payload(**{**times, **overrides})
 
 
 @pytest.mark.parametrize(
-    "headers", [{}, {"Authorization": "Bearer wrong"}, AGENT, {"Authorization": "dev-ingest-token"}]
+    "headers",
+    [{}, {"Authorization": "Bearer wrong"}, "agent", {"Authorization": "dev-ingest-token"}],
 )
-def test_push_needs_the_ingest_token(client: TestClient, headers: dict[str, str]) -> None:
+def test_push_needs_the_ingest_token(
+    client: TestClient, headers: dict[str, str] | str, agent_headers: dict[str, str]
+) -> None:
+    headers = agent_headers if headers == "agent" else headers
     response = client.post("/api/dossiers", json=_dossier(), headers=headers)
     assert response.status_code == 401
     assert "mã truy cập" in response.json()["detail"].lower()
 
 
-def test_create_then_update_appends_history(client: TestClient) -> None:
+def test_create_then_update_appends_history(
+    client: TestClient, agent_headers: dict[str, str]
+) -> None:
     created = client.post("/api/dossiers", json=_dossier(), headers=INGEST)
     assert created.status_code == 201
     assert created.json() == {
@@ -64,7 +57,7 @@ def test_create_then_update_appends_history(client: TestClient) -> None:
         "state": "result_ready",
         "history_length": 3,
     }
-    record = client.get(f"/api/dossiers/{CODE}", headers=AGENT).json()
+    record = client.get(f"/api/dossiers/{CODE}", headers=agent_headers).json()
     assert [h["state"] for h in record["history"]] == ["received", "in_progress", "result_ready"]
     assert record["finished_at"] == "2025-11-21T10:00:00"
 
@@ -91,9 +84,11 @@ def test_non_object_body_and_unknown_procedure_are_422(client: TestClient) -> No
     }
 
 
-def test_agent_read_returns_the_full_record_and_is_audited(client: TestClient) -> None:
+def test_agent_read_returns_the_full_record_and_is_audited(
+    client: TestClient, agent_headers: dict[str, str]
+) -> None:
     client.post("/api/dossiers", json=_dossier(), headers=INGEST)
-    response = client.get("/api/dossiers/000 00 12 h48 251120 0001", headers=AGENT)
+    response = client.get("/api/dossiers/000 00 12 h48 251120 0001", headers=agent_headers)
     assert response.status_code == 200
     record = response.json()
     assert record["code"] == CODE
@@ -106,7 +101,7 @@ def test_agent_read_returns_the_full_record_and_is_audited(client: TestClient) -
     assert record["received_at"] == "2025-11-20T08:30:00"
     assert record["due_at"] == "2025-11-21T08:30:00"  # 1 (working) day
     assert record["state_label"] == "Đang giải quyết"
-    missing = client.get("/api/dossiers/000.00.12.H48-251120-0999", headers=AGENT)
+    missing = client.get("/api/dossiers/000.00.12.H48-251120-0999", headers=agent_headers)
     assert missing.status_code == 404
     assert missing.json() == {"detail": "Không tìm thấy hồ sơ có mã 000.00.12.H48-251120-0999."}
     with session_scope(get_engine()) as session:
@@ -127,8 +122,8 @@ def test_agent_read_needs_an_agent_token_and_leaves_no_audit(
         assert list_audit(session) == []
 
 
-def test_malformed_code_is_422(client: TestClient) -> None:
-    response = client.get("/api/dossiers/abc", headers=AGENT)
+def test_malformed_code_is_422(client: TestClient, agent_headers: dict[str, str]) -> None:
+    response = client.get("/api/dossiers/abc", headers=agent_headers)
     assert response.status_code == 422
     assert "không hợp lệ" in response.json()["detail"]
 

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,13 +21,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import update
 
+from bench.bot_servers import QUIET, free_port, start, stop, wait_until_ready
+from knowledge.accounts import create_user
 from knowledge.catalog.importer import import_json_catalog
 from knowledge.config import PROJECT_ROOT, SAMPLE_CATALOG_DIR
 from knowledge.db import make_engine, migrate, session_scope
-from knowledge.models import Procedure, ProcedureStatus
+from knowledge.enums import ProcedureStatus
+from knowledge.models import Procedure
 
 CHROMIUM = os.environ.get("TTHC_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,12 +52,8 @@ PHONE = {"width": 360, "height": 740}
 ABOLISHED_CODE = "2.000806"
 ABOLISHED_DECISION = "1234/QĐ-BTP"
 REPLACEMENT_CODE = "1.000894"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# The admin account the admin pages' tests sign in with.
+ADMIN_USER, ADMIN_PASSWORD = "quantri", "mat-khau-quan-tri"
 
 
 @dataclass
@@ -139,7 +136,7 @@ def _handler_for(fake: FakeRasa) -> type[BaseHTTPRequestHandler]:
 def fake_rasa_server() -> Iterator[FakeRasa]:
     """The fake Rasa REST channel, up for the whole session."""
     fake = FakeRasa()
-    server = ThreadingHTTPServer(("127.0.0.1", _free_port()), _handler_for(fake))
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _handler_for(fake))
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -171,76 +168,46 @@ def _prepare_database(url: str) -> None:
                     replaced_by_code=REPLACEMENT_CODE,
                 )
             )
+            create_user(session, ADMIN_USER, ADMIN_PASSWORD, "admin")
     finally:
         engine.dispose()
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the API exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the API did not answer at {url} within {seconds:.0f} s")
-
-
 @pytest.fixture(scope="session")
 def base_url(tmp_path_factory: pytest.TempPathFactory, fake_rasa_server: FakeRasa) -> Iterator[str]:
-    """The API's address: uvicorn in a subprocess on a temporary database of the sample catalog."""
+    """The API's address: uvicorn in a subprocess on a temporary database of the sample catalog.
+
+    Started, awaited and stopped by ``bench.bot_servers``, like the end-to-end servers.
+    """
     folder = tmp_path_factory.mktemp("browser-api")
     database_url = f"sqlite:///{folder / 'tthc.db'}"
     _prepare_database(database_url)
 
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
+        **QUIET,
         "TTHC_ENV": "local",
         "TTHC_DATABASE_URL": database_url,
         "TTHC_RASA_URL": fake_rasa_server.url,
         "TTHC_HOTLINE": HOTLINE,
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     }
     # A generous rate limit: the tests load pages, scripts and searches quickly from one address.
-    # ws="none": uvicorn's websockets protocol needs a newer websockets than Rasa pins.
+    # ws="wsproto": uvicorn's websockets protocol needs a newer websockets than Rasa pins.
     code = (
         "import uvicorn; from knowledge.api.app import create_app; "
         "uvicorn.run(create_app(rate_limit='100000/minute'), "
-        f"host='127.0.0.1', port={port}, ws='none', log_level='warning')"
+        f"host='127.0.0.1', port={port}, ws='wsproto', log_level='warning')"
     )
-    log = (folder / "api.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = start("api", [sys.executable, "-c", code], env, folder)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process)
+        wait_until_ready("api", f"{url}/health", process, folder, timeout=90)
         # The search index is built on the first search (~4 s): build it before tests time one.
-        with urllib.request.urlopen(f"{url}/api/procedures/search?q=khai+sinh", timeout=60):
-            pass
-    except (RuntimeError, OSError):
-        process.kill()
-        process.wait()
-        log.close()
-        raise RuntimeError((folder / "api.log").read_text(errors="replace")[-3000:]) from None
-    try:
+        httpx.get(f"{url}/api/procedures/search", params={"q": "khai sinh"}, timeout=60)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    log.close()
+        stop(process)
 
 
 @pytest.fixture(scope="session")

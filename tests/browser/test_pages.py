@@ -58,8 +58,10 @@ def test_accentless_search_then_enter_opens_the_card(page: Any, screenshots: Pat
 
     in_person = page.locator("table.channels tbody tr", has_text="Trực tiếp")
     expect(in_person).to_have_count(1)
-    expect(in_person.locator("td").nth(0)).to_have_text("1")
-    expect(in_person.locator("td.fee")).to_have_text("Miễn phí")
+    # Time and fee as the bot says them (GET /api/procedures/{code}/summary): the sample's
+    # time cell is a bare "1", which the record gives no unit for.
+    expect(in_person.locator("td").nth(0)).to_have_text("1 (danh mục không ghi đơn vị)")
+    expect(in_person.locator("td.fee")).to_have_text("miễn phí")
     expect(page.locator("#sec-papers")).to_contain_text("Giấy chứng sinh")
     expect(page.locator("#sec-legal")).to_contain_text("60/2014/QH13")
     expect(page.locator("#sec-results")).to_contain_text("Giấy khai sinh")
@@ -180,8 +182,8 @@ def test_copy_summary_puts_a_phone_readable_text_on_the_clipboard(page: Any) -> 
     summary = page.evaluate("navigator.clipboard.readText()")
     lines = summary.splitlines()
     assert lines[0] == "Thủ tục đăng ký khai sinh (mã 1.001193) — Cấp xã"
-    assert "Thời hạn: 1 (mọi hình thức nộp)." in lines
-    assert "Lệ phí: Miễn phí (mọi hình thức nộp)." in lines
+    assert "Thời hạn: 1 (danh mục không ghi đơn vị) (mọi hình thức nộp)." in lines
+    assert "Lệ phí: miễn phí (mọi hình thức nộp)." in lines
     assert any(line.startswith("  1. Tờ khai đăng ký khai sinh") for line in lines)
     assert lines[-1].startswith("Chi tiết: https://dichvucong.gov.vn/")
     assert "<" not in summary

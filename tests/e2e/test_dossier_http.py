@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from bench.bot_servers import free_port
+from knowledge.accounts import create_user
 from knowledge.config import get_settings
 from knowledge.db import make_engine, session_scope
 from knowledge.dossiers.ingest import parse_dossier
@@ -237,9 +238,16 @@ def test_pushed_through_the_api_then_found_by_the_bot_and_read_by_an_agent(
     assert pushed.status_code == 201, pushed.text
     answer = converse(servers, sender, f"tra cứu hồ sơ {code}", "1222")[-1]
     assert "Người nộp: L* V** T" in answer and "0905111222" not in answer
+    with session_scope(make_engine(servers.database_url)) as session:
+        create_user(session, "agent-demo", "mat-khau-thu-nghiem", "agent")
+    token = httpx.post(
+        f"{servers.api_url}/api/auth/token",
+        data={"username": "agent-demo", "password": "mat-khau-thu-nghiem"},
+        timeout=30,
+    ).json()["access_token"]
     read = httpx.get(
         f"{servers.api_url}/api/dossiers/{code}",
-        headers={"Authorization": "Bearer dev-agent-token"},
+        headers={"Authorization": f"Bearer {token}"},
         timeout=30,
     )
     assert read.status_code == 200 and read.json()["applicant_phone"] == "0905111222"

@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 from knowledge.catalog.importer import import_json_catalog
 from knowledge.config import SAMPLE_CATALOG_DIR
 from knowledge.db import session_scope
+from knowledge.enums import ProcedureStatus
 from knowledge.errors import ImportFailed
-from knowledge.models import ProcedureStatus
 from knowledge.procedures import get_procedure, list_fields, set_procedure_status
 from knowledge.search import search_procedures
 

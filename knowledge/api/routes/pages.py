@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from knowledge.answers import summarize
 from knowledge.api.deps import get_session
 from knowledge.config import Settings, get_settings
 from knowledge.errors import InvalidInputError, NotFoundError
@@ -88,8 +89,14 @@ def read_lookup_page_for_code(
         card = get_procedure(session, code)
     except (NotFoundError, InvalidInputError) as exc:
         return _lookup_page(request, settings, error=exc.message, status_code=exc.status_code)
-    # Round-trip through JSON so dates become strings the template's ``tojson`` accepts.
-    return _lookup_page(request, settings, card=json.loads(card.json()))
+    # Round-trip through JSON so dates become strings the template's ``tojson`` accepts; the
+    # summary is the one the bot and GET /api/procedures/{code}/summary give.
+    return _lookup_page(
+        request,
+        settings,
+        card=json.loads(card.json()),
+        summary=json.loads(summarize(card).json()),
+    )
 
 
 def _lookup_page(
@@ -98,11 +105,12 @@ def _lookup_page(
     card: dict[str, object] | None = None,
     error: str | None = None,
     status_code: int = 200,
+    summary: dict[str, object] | None = None,
 ) -> Response:
     return templates.TemplateResponse(
         request,
         "lookup.html",
-        {"hotline": settings.hotline, "card": card, "error": error},
+        {"hotline": settings.hotline, "card": card, "summary": summary, "error": error},
         status_code=status_code,
         headers=_security_headers(),
     )

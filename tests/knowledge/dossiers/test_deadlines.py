@@ -13,7 +13,7 @@ from knowledge.dossiers.deadlines import (
     working_days_between,
 )
 from knowledge.dossiers.store import is_overdue
-from knowledge.models import DossierState
+from knowledge.enums import DossierState
 
 THU = datetime(2025, 11, 20, 9, 30)  # Thursday
 FRI = datetime(2025, 11, 21, 10, 0)  # Friday

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from knowledge.dossiers.ingest import DossierInvalid, import_dossiers, parse_dossier
 from knowledge.dossiers.store import get_dossier
+from knowledge.enums import DossierState, ResultDelivery
 from knowledge.errors import ImportFailed, InvalidInputError
-from knowledge.models import Dossier, DossierState, ResultDelivery
+from knowledge.models import Dossier
 from tests.knowledge.dossiers.conftest import CODE, NOW, payload
 
 HEADER = (

@@ -14,8 +14,9 @@ from knowledge.config import get_settings
 from knowledge.dossiers.lookup import lookup_dossier, not_verified_message
 from knowledge.dossiers.schemas import DossierIn, LookupOutcome
 from knowledge.dossiers.sources import HttpSource
+from knowledge.enums import DossierState, ResultDelivery
 from knowledge.errors import SourceUnavailableError
-from knowledge.models import DossierState, LookupAttempt, ResultDelivery
+from knowledge.models import LookupAttempt
 from tests.knowledge.dossiers.conftest import CODE, NOW, payload
 
 Store = Callable[..., DossierIn]

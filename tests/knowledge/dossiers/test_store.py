@@ -19,8 +19,9 @@ from knowledge.dossiers.store import (
     read_dossier_audited,
     upsert_dossier,
 )
+from knowledge.enums import DossierState
 from knowledge.errors import InvalidInputError, NotFoundError
-from knowledge.models import AuditEntry, DossierEvent, DossierState
+from knowledge.models import AuditEntry, DossierEvent
 from tests.knowledge.dossiers.conftest import CODE, NOW, payload
 
 Store = Callable[..., DossierIn]

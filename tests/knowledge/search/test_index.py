@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from knowledge.config import FAQ_QUESTIONS_CSV, NATIONAL_CATALOG_DIR, Settings, get_settings
 from knowledge.db import make_engine, migrate, session_scope
+from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError
-from knowledge.models import Field, Procedure, ProcedureStatus
+from knowledge.models import Field, Procedure
 from knowledge.search import (
     ProcedureIndex,
     SearchDocument,

@@ -1,0 +1,217 @@
+"""First replies to short citizen questions: answered right, answered wrong, asked back, missed.
+
+The questions are the project's own held-out set (``bench/data/heldout_questions.yml``: short
+questions as citizens type them, a third without diacritics, each labelled with the acceptable
+procedure codes and the aspect asked). Odd ids are the report half, even ids the tuning half:
+changes to the dialogue are checked on the tuning half; the report half is only reported.
+
+Each question opens a new conversation through the REST channel of the real bot (Rasa with
+the model, the action server, the national catalog; ``bench.bot_servers``), once as written
+and once without diacritics. The first reply is classified:
+
+* ``direct_right``: an answer citing an acceptable code (``Mã thủ tục: X``) under the heading
+  of the asked aspect ("Lệ phí – …" for a fee question; any heading for an overview question);
+* ``direct_wrong``: any other answer citing a code (a wrong procedure, or the wrong aspect);
+* ``ask_back_offered``: no answer, but a menu or a "Ý bạn là …?" offering an acceptable code;
+* ``miss``: anything else (a menu without the right code, no match, out of scope…).
+
+``offered_or_answered`` is the share of first replies citing or offering an acceptable code
+in any way (text or buttons).
+
+Usage (from the project root):
+    .venv/bin/python -m bench.bot_dialogue [--database-url URL] [--model PATH]
+        [--half report|tune|both] [--limit N] [--show-misses]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from bench.bot_servers import PROJECT_MODEL, catalog_database, running_servers
+from knowledge.config import NATIONAL_CATALOG_DIR, PROJECT_ROOT
+from knowledge.text import fold_accents
+
+RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
+QUESTIONS = PROJECT_ROOT / "bench" / "data" / "heldout_questions.yml"
+CITED = re.compile(r"Mã thủ tục: (\d{1,2}\.\d{6})")
+BUTTON_CODE = re.compile(r'"procedure_code"\s*:\s*"([\d.]+)"')
+KINDS = ("direct_right", "direct_wrong", "ask_back_offered", "miss")
+# How an answer to each aspect begins (actions/answers.py); an overview starts with the name.
+HEADINGS = {
+    "fee": "Lệ phí –",
+    "documents": "Hồ sơ –",
+    "processing_time": "Thời hạn giải quyết –",
+    "agency": "Nơi giải quyết –",
+    "steps": "Các bước –",
+    "channels": "Cách nộp –",
+    "conditions": "Điều kiện –",
+    "result": "Kết quả –",
+    "legal_basis": "Căn cứ pháp lý –",
+}
+
+
+@dataclass(frozen=True)
+class HeldOutQuestion:
+    """One labelled question of the held-out set."""
+
+    id: int
+    text: str
+    codes: frozenset[str]
+    aspect: str
+
+    @property
+    def half(self) -> str:
+        """``report`` for odd ids, ``tune`` for even ones."""
+        return "report" if self.id % 2 else "tune"
+
+
+def load_heldout(path: Path = QUESTIONS) -> list[HeldOutQuestion]:
+    """The labelled questions of ``path``, in file order."""
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    return [
+        HeldOutQuestion(
+            id=int(row["id"]),
+            text=str(row["text"]),
+            codes=frozenset(str(code) for code in row["codes"]),
+            aspect=str(row["aspect"]),
+        )
+        for row in rows
+    ]
+
+
+def _answer_aspect(message: str) -> str:
+    """The aspect an answer text is about, from its heading ("procedure" for an overview)."""
+    for line in message.splitlines():
+        if not line.strip() or line.startswith("Lưu ý:"):
+            continue
+        for aspect, heading in HEADINGS.items():
+            if line.startswith(heading):
+                return aspect
+        return "procedure"
+    return "procedure"
+
+
+def classify(messages: list[dict[str, Any]], question: HeldOutQuestion) -> tuple[str, bool]:
+    """The kind of first reply (one of ``KINDS``) and whether it cites or offers a right code."""
+    answers = [m.get("text") or "" for m in messages if CITED.search(m.get("text") or "")]
+    cited = {code for text in answers for code in CITED.findall(text)}
+    buttons = {
+        code
+        for m in messages
+        for button in m.get("buttons") or []
+        for code in BUTTON_CODE.findall(button.get("payload", ""))
+    }
+    right = bool((cited | buttons) & question.codes)
+    if answers:
+        first = answers[0]
+        code = CITED.search(first).group(1)  # type: ignore[union-attr]
+        aspect_ok = question.aspect == "procedure" or _answer_aspect(first) == question.aspect
+        return ("direct_right" if code in question.codes and aspect_ok else "direct_wrong"), right
+    if buttons & question.codes:
+        return "ask_back_offered", right
+    return "miss", right
+
+
+def evaluate(
+    webhook: str, questions: Sequence[HeldOutQuestion], *, fold: bool
+) -> tuple[dict[str, object], list[dict[str, object]]]:
+    """Ask every question in a new conversation; the figures and the non-direct-right rows."""
+    kinds: Counter[str] = Counter()
+    offered = 0
+    seconds: list[float] = []
+    misses: list[dict[str, object]] = []
+    with httpx.Client(timeout=120.0) as client:
+        for question in questions:
+            text = fold_accents(question.text) if fold else question.text
+            started = time.perf_counter()
+            response = client.post(
+                webhook, json={"sender": f"bench-{uuid.uuid4().hex}", "message": text}
+            )
+            seconds.append(time.perf_counter() - started)
+            messages = response.json() if response.status_code == 200 else []
+            kind, right = classify(messages, question)
+            kinds[kind] += 1
+            offered += right
+            if kind != "direct_right":
+                first = (messages[0].get("text") or "")[:160] if messages else ""
+                misses.append({"id": question.id, "text": text, "kind": kind, "reply": first})
+    n = len(questions) or 1
+    row: dict[str, object] = {
+        "typing": "accentless" if fold else "as written",
+        "n": len(questions),
+        **{kind: round(kinds[kind] / n, 4) for kind in KINDS},
+        "offered_or_answered": round(offered / n, 4),
+        "counts": dict(kinds),
+        "seconds_p50": round(statistics.median(seconds), 3) if seconds else None,
+    }
+    return row, misses
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Ask the held-out questions; print, and write bench/results/bot-dialogue-<date>.json."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="a database already holding the national catalog")
+    parser.add_argument("--model", type=Path, default=PROJECT_MODEL)
+    parser.add_argument("--half", choices=("report", "tune", "both"), default="report")
+    parser.add_argument("--limit", type=int, help="only the first N questions of each half")
+    parser.add_argument("--show-misses", action="store_true", help="print every non-right reply")
+    args = parser.parse_args(argv)
+    if not NATIONAL_CATALOG_DIR.is_dir():
+        print("skipped: the national catalog in ../shared/datasets is absent")
+        return
+    questions = load_heldout()
+    halves = ("report", "tune") if args.half == "both" else (args.half,)
+    results: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        database_url = catalog_database(args.database_url, Path(folder))
+        with running_servers(args.model, database_url=database_url) as servers:
+            servers.send("warm-up", "lệ phí khai sinh", timeout=300.0)  # builds the index
+            for half in halves:
+                chosen = [q for q in questions if q.half == half][: args.limit]
+                for fold in (False, True):
+                    row, misses = evaluate(servers.webhook, chosen, fold=fold)
+                    results.append({"half": half, **row, "not_right": misses})
+    figures = {
+        "date": date.today().isoformat(),
+        "questions": f"{QUESTIONS.relative_to(PROJECT_ROOT)} (odd ids report, even ids tune)",
+        "rule": "first reply: direct_right / direct_wrong / ask_back_offered / miss",
+        "model": str(args.model),
+        "machine_cpus": os.cpu_count(),
+        "results": results,
+    }
+    for row in results:
+        print(
+            f"  {row['half']:<6} {row['typing']:<11} n={row['n']}"
+            f"  direct-right {row['direct_right']:.3f}  direct-wrong {row['direct_wrong']:.3f}"
+            f"  ask-back offered {row['ask_back_offered']:.3f}  miss {row['miss']:.3f}"
+            f"  offered-or-answered {row['offered_or_answered']:.3f}  p50 {row['seconds_p50']} s"
+        )
+        if args.show_misses:
+            for miss in row["not_right"]:  # type: ignore[attr-defined]
+                print(f"      {miss['id']:>3} {miss['kind']:<16} {miss['text']!r}")
+                print(f"          → {miss['reply']!r}")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    suffix = "" if args.half == "report" else f"-{args.half}"
+    output = RESULTS_DIR / f"bot-dialogue-{figures['date']}{suffix}.json"
+    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"written {output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Questions about the Center itself: address, opening hours, Saturday, holidays, queue numbers.
+
+The facts come from the deployment's configuration file (``data/center.yml``, or the file
+``TTHC_CENTER_FILE`` names), never from the catalog; the words that tell which fact is asked
+are data too (``data/dialogue/center_topics.yml``). The hotline is the ``hotline`` setting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from knowledge.config import PROJECT_ROOT, get_settings
+from knowledge.errors import InvalidInputError
+from knowledge.text import fold_accents, has_diacritics, normalize, syllables
+from knowledge.text.yaml_tables import read_yaml_table
+
+CENTER_TOPICS_FILE = PROJECT_ROOT / "data" / "dialogue" / "center_topics.yml"
+TOPICS = ("queue", "saturday", "holidays", "hours", "hotline", "address")
+
+
+@dataclass(frozen=True)
+class CenterInfo:
+    """The facts of one Center, as its deployment configures them."""
+
+    name: str
+    address: str
+    map_url: str
+    weekdays: str
+    saturday: str
+    sunday: str
+    holidays: str
+    queue: str
+
+
+@lru_cache(maxsize=4)
+def load_center(path: Path) -> CenterInfo:
+    """The Center described by the YAML file ``path``; InvalidInputError when incomplete."""
+    table = read_yaml_table(path, "tệp cấu hình Trung tâm")
+    hours = table.get("hours") or {}
+    try:
+        return CenterInfo(
+            name=str(table["name"]).strip(),
+            address=str(table["address"]).strip(),
+            map_url=str(table.get("map_url") or "").strip(),
+            weekdays=str(hours["weekdays"]).strip(),
+            saturday=str(hours["saturday"]).strip(),
+            sunday=str(hours.get("sunday") or "").strip(),
+            holidays=" ".join(str(table["holidays"]).split()),
+            queue=" ".join(str(table["queue"]).split()),
+        )
+    except (KeyError, TypeError) as exc:
+        raise InvalidInputError(f"{path}: tệp cấu hình Trung tâm thiếu mục {exc}") from exc
+
+
+def get_center() -> CenterInfo:
+    """The Center of this deployment (the ``center_file`` setting)."""
+    return load_center(Path(get_settings().center_file))
+
+
+@lru_cache(maxsize=4)
+def _topic_words(path: Path = CENTER_TOPICS_FILE) -> dict[str, list[tuple[str, ...]]]:
+    topics = read_yaml_table(path, "bảng chủ đề về Trung tâm").get("topics") or {}
+    return {
+        topic: [tuple(normalize(str(p)).split()) for p in phrases]
+        for topic, phrases in topics.items()
+    }
+
+
+def center_topics(text: str) -> list[str]:
+    """The facts ``text`` asks about, in ``TOPICS`` order.
+
+    Example:
+        >>> center_topics("trung tâm có làm việc thứ 7 không")
+        ['saturday']
+        >>> center_topics("trung tam o dau")
+        ['address']
+    """
+    spans = [s.text for s in syllables(normalize(text))]
+    words = _topic_words()
+    found = []
+    for topic in TOPICS:
+        for phrase in words.get(topic, []):
+            size = len(phrase)
+            if any(
+                all(map(_same, spans[i : i + size], phrase)) for i in range(len(spans) - size + 1)
+            ):
+                found.append(topic)
+                break
+    return found
+
+
+def _same(typed: str, word: str) -> bool:
+    return typed == word if has_diacritics(typed) else typed == fold_accents(word)
+
+
+def answer_center_question(text: str, center: CenterInfo | None = None) -> str:
+    """The answer to a question about the Center, from its configuration.
+
+    Example:
+        >>> answer_center_question("thứ 7 có làm việc không").splitlines()[1][:8]
+        'Thứ Bảy:'
+    """
+    center = center or get_center()
+    settings = get_settings()
+    topics = center_topics(text) or ["address", "hours"]
+    lines = [f"{center.name}:"]
+    if "address" in topics:
+        lines.append(f"Địa chỉ: {center.address}")
+        if center.map_url:
+            lines.append(f"Bản đồ: {center.map_url}")
+    if "hours" in topics:
+        lines += [f"Giờ làm việc: {center.weekdays}", center.saturday]
+        if center.sunday:
+            lines.append(center.sunday)
+    if "saturday" in topics and "hours" not in topics:
+        lines.append(center.saturday)
+        if center.sunday:
+            lines.append(center.sunday)
+    if "holidays" in topics:
+        lines.append(center.holidays)
+    if "queue" in topics:
+        lines.append(center.queue.format(portal_url=settings.public_portal_url))
+    if "hotline" in topics:
+        lines.append(f"Tổng đài hỗ trợ: {settings.hotline}")
+    return "\n".join(lines)

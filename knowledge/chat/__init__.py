@@ -1,0 +1,1 @@
+"""The chat gateway: conversations, live handoff to agents, feedback, office hours."""

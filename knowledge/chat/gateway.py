@@ -1,0 +1,287 @@
+"""The chat gateway's turn: limits, the message stored masked, then Rasa, an agent or the queue.
+
+Citizens never reach Rasa: the gateway posts their text to Rasa's REST channel on the internal
+side (``settings.rasa_url``) with httpx, retried by tenacity when Rasa cannot be reached. A
+Rasa or action server that is down gives the citizen a polite message with the hotline, and
+the next turn simply tries again, so the gateway recovers by itself.
+
+The bot asks for a human with a custom payload ``{"handoff": true}`` (``action_handoff`` and
+the second fallback send it); the answer's procedure codes come from ``{"procedure_codes":
+[…]}`` payloads and from the "Mã thủ tục: X" citation.
+
+New messages are published on an in-process hub: the citizen's sockets and the agents'
+console sockets receive them at once. One API process serves the chat (the hub is not shared
+between worker processes); clients that miss a push catch up with ``?after=ID``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from knowledge.chat import store
+from knowledge.chat.schemas import MessageOut
+from knowledge.config import get_settings
+from knowledge.db import get_engine, session_scope
+from knowledge.dossiers.schemas import local_now
+from knowledge.errors import InvalidInputError, SourceUnavailableError
+from knowledge.limits import Limits
+from knowledge.text.normalize import fold_accents
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+BOT_DOWN = (
+    "Xin lỗi, trợ lý ảo đang tạm gián đoạn. Bạn thử lại sau ít phút, hoặc gọi tổng đài "
+    "{hotline} để được cán bộ hỗ trợ."
+)
+TOO_LONG = "Tin nhắn dài quá (tối đa {limit} ký tự). Bạn hỏi ngắn gọn lại giúp mình nhé."
+EMPTY = "Tin nhắn trống. Bạn nhập câu hỏi giúp mình nhé."
+# Asking for a person while Rasa is down still reaches the queue (the widget's button text).
+_HUMAN_REQUESTS = {"gap nhan vien", "gap can bo", "/request_human"}
+
+
+# --------------------------------------------------------------------------- the hub
+
+
+class Hub:
+    """In-process fan-out of new messages to citizens' sockets and agents' console sockets."""
+
+    def __init__(self) -> None:
+        self._citizens: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        self._agents: set[asyncio.Queue[dict[str, Any]]] = set()
+
+    def subscribe(self, session_id: str) -> asyncio.Queue[dict[str, Any]]:
+        """A queue receiving every new message of the conversation."""
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._citizens[session_id].add(queue)
+        return queue
+
+    def unsubscribe(self, session_id: str, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        """Stop delivering to ``queue``."""
+        self._citizens[session_id].discard(queue)
+        if not self._citizens[session_id]:
+            del self._citizens[session_id]
+
+    def subscribe_agents(self) -> asyncio.Queue[dict[str, Any]]:
+        """A queue receiving every message of every conversation, and handoff changes."""
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._agents.add(queue)
+        return queue
+
+    def unsubscribe_agents(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        """Stop delivering to an agent's ``queue``."""
+        self._agents.discard(queue)
+
+    def publish(self, session_id: str, messages: list[MessageOut]) -> None:
+        """Deliver ``messages`` (call from the event loop)."""
+        for message in messages:
+            data = message.dict()
+            data["created_at"] = message.created_at.isoformat()
+            for queue in list(self._citizens.get(session_id, ())):
+                queue.put_nowait(data)
+            for queue in list(self._agents):
+                queue.put_nowait({"type": "message", "session_id": session_id, "message": data})
+
+    def publish_handoff(self, event: str, handoff: dict[str, Any]) -> None:
+        """Tell the agents' consoles that a handoff appeared or changed."""
+        for queue in list(self._agents):
+            queue.put_nowait({"type": "handoff", "event": event, "handoff": handoff})
+
+
+hub = Hub()
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def check_text(text: str) -> str:
+    """The message stripped, refused when empty or longer than ``max_question_chars``."""
+    limit = get_settings().max_question_chars
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInputError(EMPTY)
+    if len(text) > limit:
+        raise InvalidInputError(TOO_LONG.format(limit=limit))
+    return text
+
+
+# --------------------------------------------------------------------------- Rasa
+
+
+class RasaClient:
+    """Rasa's REST channel on the internal side, with retries on connection failures."""
+
+    def __init__(self) -> None:
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=get_settings().rasa_timeout)
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
+        """Rasa's replies to ``text`` from ``sender`` (the conversation id).
+
+        Raises:
+            SourceUnavailableError: Rasa did not answer after the configured attempts, or its
+                answer was not a list (the action server down gives Rasa errors).
+        """
+        settings = get_settings()
+        url = f"{settings.rasa_url.rstrip('/')}/webhooks/rest/webhook"
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(max(1, settings.rasa_attempts)),
+                wait=wait_exponential(multiplier=0.2, max=2),
+                retry=retry_if_exception_type((httpx.TransportError, httpx.HTTPStatusError)),
+                reraise=True,
+            ):
+                with attempt:
+                    response = await self._http().post(
+                        url, json={"sender": sender, "message": text}
+                    )
+                    response.raise_for_status()
+        except (httpx.HTTPError, ValueError) as exc:
+            logger.warning("Rasa unavailable: %s", type(exc).__name__)
+            raise SourceUnavailableError(BOT_DOWN.format(hotline=settings.hotline)) from exc
+        replies = response.json()
+        if not isinstance(replies, list):
+            raise SourceUnavailableError(BOT_DOWN.format(hotline=settings.hotline))
+        return [r for r in replies if isinstance(r, dict)]
+
+
+rasa = RasaClient()
+
+
+# --------------------------------------------------------------------------- turns
+
+
+async def in_db(work: Callable[[Session], T]) -> T:
+    """Run ``work(session)`` in the thread pool in one committed transaction."""
+
+    def run() -> T:
+        with session_scope(get_engine()) as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
+
+
+def wants_human(text: str) -> bool:
+    """Whether ``text`` is the plain request for a person (used when Rasa is down)."""
+    return " ".join(fold_accents(text.lower()).split()).strip(" .!?") in _HUMAN_REQUESTS
+
+
+def _bot_messages(
+    session: Session, session_id: str, replies: list[dict[str, Any]]
+) -> tuple[list[MessageOut], str | None]:
+    """Store Rasa's replies; returns them and the handoff reason when the bot asked for one."""
+    now = local_now()
+    handoff: str | None = None
+    codes: list[str] = []
+    shown = []
+    for reply in replies:
+        custom = reply.get("custom")
+        if isinstance(custom, dict):
+            if custom.get("handoff"):
+                handoff = str(custom.get("reason") or "asked")[:20]
+            if isinstance(custom.get("procedure_codes"), list):
+                codes.extend(str(c) for c in custom["procedure_codes"])
+        if reply.get("text") or reply.get("buttons"):
+            shown.append(reply)
+    out = [
+        store.add_message(
+            session,
+            session_id,
+            "bot",
+            str(reply.get("text") or ""),
+            now,
+            buttons=reply.get("buttons") or [],
+            codes=codes if index == len(shown) - 1 else (),
+        )
+        for index, reply in enumerate(shown)
+    ]
+    return out, handoff
+
+
+async def citizen_turn(session_id: str, text: str, limits: Limits) -> list[MessageOut]:
+    """Handle one citizen message end to end; returns every new message, in order.
+
+    The message is checked (length, the conversation's limit in ``limits``), stored masked,
+    then answered by the bot, or passed to the agent holding the conversation, or kept for
+    the queue.
+    """
+    settings = get_settings()
+    limits.check(settings.chat_rate_limit, f"chat:{session_id}")
+    text = check_text(text)
+
+    def store_user(session: Session) -> tuple[MessageOut, str]:
+        mode = store.mode_of(session, session_id)
+        return store.add_message(session, session_id, "user", text, local_now()), mode
+
+    mine, mode = await in_db(store_user)
+    hub.publish(session_id, [mine])
+    new = [mine]
+    if text == store.CANCEL_HANDOFF:
+        cancelled = await in_db(lambda s: store.cancel_waiting(s, session_id, local_now()))
+        hub.publish(session_id, cancelled)
+        return new + cancelled
+    if mode in ("agent", "waiting"):
+        return new  # the agent reads it on the console; the bot stays silent
+    try:
+        replies = await rasa.send(session_id, text)
+    except SourceUnavailableError as exc:
+        return new + await _bot_down(session_id, text, exc.message)
+    answers, reason = await in_db(lambda s: _bot_messages(s, session_id, replies))
+    hub.publish(session_id, answers)
+    new += answers
+    if reason is not None:
+        queued = await in_db(lambda s: store.ask_for_human(s, session_id, reason, local_now()))
+        hub.publish(session_id, queued)
+        new += queued
+        await _announce_queue(queued)
+    return new
+
+
+async def _bot_down(session_id: str, text: str, notice: str) -> list[MessageOut]:
+    """The polite notice with the hotline; a plain request for a person still reaches the queue."""
+
+    def write(session: Session) -> list[MessageOut]:
+        now = local_now()
+        out = [
+            store.add_message(session, session_id, "system", notice, now, event="bot_unavailable")
+        ]
+        if wants_human(text):
+            out += store.ask_for_human(session, session_id, "asked", now)
+        return out
+
+    messages = await in_db(write)
+    hub.publish(session_id, messages)
+    await _announce_queue(messages)
+    return messages
+
+
+async def _announce_queue(messages: list[MessageOut]) -> None:
+    if any(m.event == "handoff_waiting" for m in messages):
+        waiting = await in_db(lambda s: store.list_handoffs(s, "waiting"))
+        for handoff in waiting:
+            hub.publish_handoff("waiting", handoff.dict())

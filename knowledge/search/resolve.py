@@ -1,0 +1,639 @@
+"""Which procedure a message means: the one rule the bot and the agent console share.
+
+``resolve(session, text)`` turns a citizen's message into a ``Resolution``:
+
+* ``answer``: one procedure to answer, with the other variants that fit as short
+  ``alternatives`` ("Có yếu tố nước ngoài", "Cấp tỉnh") to show under the answer;
+* ``choose``: several candidates that differ in substance and the message gives no hint;
+* ``confirm``: a weak match, to confirm first ("Ý bạn là …?");
+* ``need_procedure``: only an aspect was asked and there is no procedure in context;
+* ``no_match`` / ``invalid``.
+
+Variants are chosen answer-first, as a clerk at the one-stop desk would: the action the
+citizen names (first issue, lost, damaged, extend, correct, transfer, remove) and the
+qualifiers they state (an age, a foreign spouse, a level) pick the variant; without a hint,
+the base variant (no special case the question did not state) at the deployment's levels.
+The word tables are data: ``data/dialogue/question_words.yml`` (aspect and filler words)
+and ``data/dialogue/variants.yml`` (action words, qualifiers, levels).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from knowledge.config import PROJECT_ROOT, get_settings
+from knowledge.errors import InvalidInputError
+from knowledge.schemas import SearchHit
+from knowledge.search.service import search_procedures
+from knowledge.search.terms import stopwords
+from knowledge.text import fold_accents, get_lexicon, has_diacritics, normalize, syllables
+from knowledge.text.abbreviations import get_abbreviations
+from knowledge.text.yaml_tables import read_yaml_table
+
+QUESTION_WORDS_FILE = PROJECT_ROOT / "data" / "dialogue" / "question_words.yml"
+VARIANTS_FILE = PROJECT_ROOT / "data" / "dialogue" / "variants.yml"
+REPLACED_PAPERS_FILE = PROJECT_ROOT / "data" / "dialogue" / "replaced_papers.yml"
+PROCEDURE_CODE_IN_TEXT = re.compile(r"(?<![\d.])\d{1,2}\.\d{6}(?![\d.])")
+QUESTION_TOO_LONG = (
+    "Câu hỏi dài quá (tối đa {max_chars} ký tự). Bạn hỏi ngắn gọn lại giúp mình nhé."
+)
+AGE = re.compile(r"(\d{1,3})\s*(?:tuổi|tuoi|t\b)", re.IGNORECASE)
+
+MAX_BUTTONS = 4
+SEARCH_DEPTH = 8
+# A hit is a variant of the best one when it covers the same words of the question and
+# scores at least this share of the best score (BM25 favours shorter names, so a longer
+# variant such as "… có yếu tố nước ngoài" scores lower although it fits as well).
+VARIANT_SCORE_RATIO = 0.6
+# A hit whose coverage is this much below the best still competes as a variant: the action
+# and qualifiers the citizen states then decide ("lần đầu" → first issue, not "cấp đổi").
+VARIANT_COVERAGE_GAP = 0.2
+# The best coverage is taken over the first few hits only: a deep hit that happens to cover
+# the words (an abbreviation spelt out) must not outweigh the ranking.
+BEST_OF = 3
+# Share of the question's procedure words the best hit must cover to be answered directly,
+# or merely offered for confirmation.
+STRONG_COVERAGE = 0.6
+WEAK_COVERAGE = 0.3
+# A message of at most this many unmatched syllables is a fragment, not an unknown name.
+SHORT_FRAGMENT = 2
+MAX_LABEL_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another variant that fits, shown as a short button under the answer."""
+
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Which procedure a message is about, or why no single one can be answered."""
+
+    outcome: str  # answer | choose | confirm | need_procedure | no_match | invalid
+    code: str | None = None
+    hits: tuple[SearchHit, ...] = ()
+    message: str = ""
+    alternatives: tuple[Alternative, ...] = field(default=())
+    notice: str = ""  # a paper the question names that no longer exists, and its successor
+
+
+# --------------------------------------------------------------------------- words
+
+
+def same_word(typed: str, catalog: str) -> bool:
+    """Whether a typed syllable is the catalog's: exactly when typed with diacritics, else folded.
+
+    Citizens often type without accents, so "gia" matches "giá" and "gia"; but "giá" typed
+    with its accent is not "gia" (as in "hộ gia đình").
+
+    Example:
+        >>> same_word("gia", "giá"), same_word("giá", "gia"), same_word("giá", "giá")
+        (True, False, True)
+    """
+    if has_diacritics(typed):
+        return typed == catalog
+    return typed == fold_accents(catalog)
+
+
+def _split_phrases(text: str) -> list[tuple[str, ...]]:
+    return [
+        tuple(normalize(piece).split())
+        for piece in re.split(r"[,\n]", text)
+        if normalize(piece).split()
+    ]
+
+
+@lru_cache(maxsize=4)
+def question_phrases(
+    path: Path = QUESTION_WORDS_FILE,
+) -> tuple[dict[tuple[str, ...], list[tuple[str, ...]]], int]:
+    """The aspect and filler phrases of ``path`` indexed by folded form, and the longest length."""
+    groups = read_yaml_table(path, "bảng từ hỏi").get("phrases") or {}
+    by_folded: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for text in groups.values():
+        for words in _split_phrases(str(text)):
+            by_folded.setdefault(tuple(fold_accents(w) for w in words), []).append(words)
+    if not by_folded:
+        raise InvalidInputError(f"{path}: bảng từ hỏi trống")
+    return by_folded, max(len(p) for p in by_folded)
+
+
+def _is_phrase(words: list[str]) -> bool:
+    candidates = question_phrases()[0].get(tuple(fold_accents(w) for w in words), [])
+    return any(all(map(same_word, words, phrase)) for phrase in candidates)
+
+
+def procedure_words(text: str) -> list[str]:
+    """The words of ``text`` that may name a procedure: aspect and filler words removed.
+
+    Citizen terms of the lexicon ("sổ đỏ", "cccd") are always kept.
+
+    Example:
+        >>> procedure_words("Còn lệ phí thì sao?")
+        []
+        >>> procedure_words("lệ phí làm sổ đỏ mất bao lâu")  # "làm sổ đỏ" is a lexicon term
+        ['làm', 'sổ', 'đỏ']
+    """
+    spans = [s.text for s in syllables(text)]
+    folded = [fold_accents(s) for s in spans]
+    longest = question_phrases()[1]
+    citizen_terms = {tuple(term.split()) for term, _ in get_lexicon().matches(text)}
+    citizen_longest = max((len(t) for t in citizen_terms), default=0)
+    stop = stopwords()
+    kept: list[str] = []
+    i = 0
+    while i < len(spans):
+        term = next(
+            (
+                n
+                for n in range(min(citizen_longest, len(spans) - i), 0, -1)
+                if tuple(folded[i : i + n]) in citizen_terms
+            ),
+            0,
+        )
+        if term:
+            kept += spans[i : i + term]
+            i += term
+            continue
+        phrase = next(
+            (n for n in range(min(longest, len(spans) - i), 0, -1) if _is_phrase(spans[i : i + n])),
+            0,
+        )
+        if phrase:
+            i += phrase
+            continue
+        if folded[i] not in stop:
+            kept.append(spans[i])
+        i += 1
+    return kept
+
+
+def coverage(words: list[str], hit: SearchHit) -> float:
+    """How well ``hit``'s name accounts for ``words`` (a question's procedure words), 0–1.
+
+    Words are matched in adjacent pairs, since Vietnamese words are mostly two syllables:
+    "du hành" must appear as such in the name, not "du" in one word and "hành" in another.
+    A lexicon citizen term counts when its catalog wording is in the name ("sổ đỏ" →
+    "giấy chứng nhận quyền sử dụng đất"). The share is the larger of: the question's words
+    found in the name, and the name's own words found in the question (a long question
+    quoting a short name).
+    """
+    if not words:
+        return 0.0
+    spelt_name = get_abbreviations().spell_out(hit.name)
+    name = procedure_words(spelt_name)
+    covered: set[int] = set()
+    matched: set[int] = set()
+    for i in range(len(words) - 1):
+        for j in range(len(name) - 1):
+            if same_word(words[i], name[j]) and same_word(words[i + 1], name[j + 1]):
+                covered.update((i, i + 1))
+                matched.update((j, j + 1))
+    folded_words = [fold_accents(w) for w in words]
+    folded_name = f" {fold_accents(normalize(spelt_name))} "
+    spell_out = get_abbreviations().spell_out
+    for term, entry in get_lexicon().matches(" ".join(words)):
+        if any(f" {fold_accents(normalize(spell_out(w)))} " in folded_name for w in entry.catalog):
+            size = len(term.split())
+            for start in range(len(folded_words) - size + 1):
+                if " ".join(folded_words[start : start + size]) == term:
+                    covered.update(range(start, start + size))
+    if not covered:
+        return 0.0
+    question_share = len(covered) / len(words)
+    name_share = len(matched) / len(name) if name else 0.0
+    return max(question_share, name_share)
+
+
+# --------------------------------------------------------------------------- variants
+
+
+@dataclass(frozen=True)
+class VariantWord:
+    """An action or qualifier of ``data/dialogue/variants.yml``."""
+
+    key: str
+    label: str
+    catalog: tuple[tuple[str, ...], ...]  # phrases found in procedure names (with diacritics)
+    citizen: tuple[tuple[str, ...], ...]  # phrases found in questions, as written
+    not_before: frozenset[str] = frozenset()
+    ages: tuple[int, int] | None = None
+    default: bool = False
+    level: bool = False  # a level ("cấp tỉnh"): ranked by the deployment's levels instead
+
+
+@dataclass(frozen=True)
+class VariantWords:
+    """The action words, the qualifiers and the deployment's levels (the setting)."""
+
+    actions: tuple[VariantWord, ...]
+    qualifiers: tuple[VariantWord, ...]
+    levels: tuple[str, ...]
+
+    def question_actions(self, text: str) -> set[str]:
+        """The actions ``text`` names: "mất căn cước làm lại" → {"reissue"}.
+
+        Example:
+            >>> sorted(get_variant_words().question_actions("bị mất cccd làm lại cần gì"))
+            ['reissue']
+            >>> sorted(get_variant_words().question_actions("lam cccd mat bao lau"))
+            []
+        """
+        spans = [s.text for s in syllables(text)]
+        return {w.key for w in self.actions if _in_question(spans, w)}
+
+    def question_qualifiers(self, text: str) -> set[str]:
+        """The qualifiers ``text`` states, an age included: "con 10 tuổi" → {"under_14"}.
+
+        Example:
+            >>> sorted(get_variant_words().question_qualifiers("làm căn cước cho con 10 tuổi"))
+            ['under_14']
+            >>> sorted(get_variant_words().question_qualifiers("lấy chồng người Hàn Quốc"))
+            ['foreign']
+        """
+        spans = [s.text for s in syllables(text)]
+        ages = [int(m.group(1)) for m in AGE.finditer(text)]
+        found = set()
+        for word in self.qualifiers:
+            if word.ages and ages:
+                if any(word.ages[0] <= age <= word.ages[1] for age in ages):
+                    found.add(word.key)
+                continue
+            if _in_question(spans, word):
+                found.add(word.key)
+        return found
+
+    def name_actions(self, name: str) -> set[str]:
+        """The actions a procedure's name carries; a first issue when none other.
+
+        Example:
+            >>> sorted(get_variant_words().name_actions("Cấp lại thẻ căn cước"))
+            ['reissue']
+            >>> sorted(get_variant_words().name_actions("Thủ tục đăng ký khai sinh"))
+            ['issue']
+        """
+        folded = _folded_name(name)
+        found = {w.key for w in self.actions if w.key != "issue" and _in_name(folded, w)}
+        return found or {"issue"}
+
+    def name_qualifiers(self, name: str) -> set[str]:
+        """The qualifiers a procedure's name carries ("… có yếu tố nước ngoài" → foreign)."""
+        folded = _folded_name(name)
+        return {w.key for w in self.qualifiers if _in_name(folded, w)}
+
+    def without_variant_words(self, words: list[str]) -> list[str]:
+        """``words`` without the action and qualifier phrases: they say which variant, not
+        which procedure ("bị mất căn cước" → "căn cước")."""
+        drop: set[int] = set()
+        for word in (*self.actions, *self.qualifiers):
+            for phrase in word.citizen:
+                size = len(phrase)
+                for start in range(len(words) - size + 1):
+                    if all(map(same_word, words[start : start + size], phrase)):
+                        drop.update(range(start, start + size))
+        return [w for i, w in enumerate(words) if i not in drop]
+
+    def label(self, key: str) -> str:
+        """The short label of an action or qualifier."""
+        return next(w.label for w in (*self.actions, *self.qualifiers) if w.key == key)
+
+
+def _folded_name(name: str) -> str:
+    """A catalog name's syllables, lower case WITH their diacritics: names are always written
+    with them, and folding would read "đối với" as "đổi"."""
+    return f" {' '.join(s.text for s in syllables(normalize(name)))} "
+
+
+def _in_name(folded_name: str, word: VariantWord) -> bool:
+    return any(f" {' '.join(phrase)} " in folded_name for phrase in word.catalog)
+
+
+def _in_question(spans: list[str], word: VariantWord) -> bool:
+    for phrase in word.citizen:
+        size = len(phrase)
+        for start in range(len(spans) - size + 1):
+            if all(map(same_word, spans[start : start + size], phrase)):
+                after = spans[start + size] if start + size < len(spans) else ""
+                if fold_accents(after) not in word.not_before:
+                    return True
+    return False
+
+
+@lru_cache(maxsize=4)
+def get_variant_words(path: Path = VARIANTS_FILE) -> VariantWords:
+    """The variant words of ``path`` (``data/dialogue/variants.yml``), read once."""
+    table = read_yaml_table(path, "bảng biến thể thủ tục")
+
+    def words(section: str) -> tuple[VariantWord, ...]:
+        rows = table.get(section) or {}
+        if not isinstance(rows, dict) or not rows:
+            raise InvalidInputError(f"{path}: thiếu mục '{section}'")
+        built = []
+        for key, row in rows.items():
+            try:
+                ages = row.get("ages")
+                built.append(
+                    VariantWord(
+                        key=str(key),
+                        label=str(row["label"]),
+                        catalog=tuple(_split_phrases(", ".join(row["catalog"]))),
+                        citizen=tuple(_split_phrases(", ".join(row.get("citizen") or []))),
+                        not_before=frozenset(
+                            fold_accents(normalize(w)) for w in row.get("not_before") or []
+                        ),
+                        ages=(int(ages[0]), int(ages[1])) if ages else None,
+                        default=bool(row.get("default", False)),
+                        level=bool(row.get("level", False)),
+                    )
+                )
+            except (KeyError, TypeError, ValueError, IndexError) as exc:
+                raise InvalidInputError(f"{path}: mục '{section}.{key}' sai dạng: {exc}") from exc
+        return tuple(built)
+
+    return VariantWords(
+        actions=words("actions"),
+        qualifiers=words("qualifiers"),
+        levels=tuple(get_settings().deployment_levels),
+    )
+
+
+def _hit_levels(hit: SearchHit) -> list[str]:
+    return [level.strip() for level in hit.levels.split(",") if level.strip()]
+
+
+def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> float:
+    """How likely ``hit`` is the variant ``text`` means, from its action, qualifiers and level.
+
+    Higher is likelier; only differences between variants of one question matter.
+    """
+    words = words or get_variant_words()
+    asked = words.question_actions(text)
+    stated = words.question_qualifiers(text)
+    actions = words.name_actions(hit.name)
+    qualifiers = words.name_qualifiers(hit.name)
+    score = 0.0
+    if asked:
+        score += 3.0 if actions & asked else -3.0
+        score -= 0.5 * len(actions - asked)  # "Cấp lại, đổi, điều chỉnh …" is less specific
+    elif actions == {"issue"}:
+        score += 1.0  # no action named: the base procedure, not "cấp lại"/"cấp đổi"
+    defaults = {w.key for w in words.qualifiers if w.default or w.level}
+    for key in qualifiers:
+        if key in stated:
+            score += 2.0
+        elif key not in defaults:
+            score -= 1.5  # a special case the question did not state
+    ages_stated = {w.key for w in words.qualifiers if w.ages} & stated
+    if (
+        ages_stated
+        and not ages_stated & qualifiers
+        and qualifiers & {w.key for w in words.qualifiers if w.ages}
+    ):
+        score -= 3.0  # an age stated that the variant excludes
+    levels = _hit_levels(hit)
+    if words.levels and levels:
+        # The deployment's levels alike (search order decides between them); a variant only
+        # at another level, a ministry's, after them.
+        score += 0.5 if set(levels) & set(words.levels) else -0.5
+    return score
+
+
+def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None = None) -> str:
+    """A short button title naming only what distinguishes ``hit`` from ``chosen``.
+
+    Example: "Có yếu tố nước ngoài", "Cấp lại · Cấp tỉnh", never the 300-character name.
+    """
+    words = words or get_variant_words()
+    parts: list[str] = []
+    actions = words.name_actions(hit.name) - words.name_actions(chosen.name)
+    parts += [words.label(key) for key in sorted(actions)]
+    qualifiers = words.name_qualifiers(hit.name) - words.name_qualifiers(chosen.name)
+    level_keys = {"central", "province"}
+    parts += [words.label(key) for key in sorted(qualifiers - level_keys)]
+    levels = [lvl for lvl in _hit_levels(hit) if lvl not in _hit_levels(chosen)]
+    if qualifiers & level_keys and not levels:
+        parts += [words.label(key) for key in sorted(qualifiers & level_keys)]
+    parts += levels
+    if not parts:
+        parts = [_name_difference(hit.name, chosen.name)]
+    label = " · ".join(dict.fromkeys(p for p in parts if p))
+    if len(label) > MAX_LABEL_CHARS:
+        label = label[: MAX_LABEL_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;·(") + "…"
+    return label[:1].upper() + label[1:]
+
+
+def _name_difference(name: str, other: str) -> str:
+    """The words of ``name`` that ``other`` lacks, in order ("lưu động")."""
+    others = {fold_accents(s.text) for s in syllables(other)}
+    extra = [s.text for s in syllables(name) if fold_accents(s.text) not in others]
+    return " ".join(extra) or name
+
+
+# --------------------------------------------------------------------------- replaced papers
+
+
+@dataclass(frozen=True)
+class ReplacedPaper:
+    """A paper no longer issued or valid (sổ hộ khẩu giấy, CMND), what replaced it, the law."""
+
+    key: str
+    citizen: tuple[tuple[str, ...], ...]
+    note: str
+    source: str
+
+    def notice(self) -> str:
+        """The note with its legal source: "Lưu ý: … (Căn cứ: Luật Cư trú …)"."""
+        return f"{self.note.strip()} (Căn cứ: {self.source})"
+
+
+@lru_cache(maxsize=4)
+def get_replaced_papers(path: Path = REPLACED_PAPERS_FILE) -> tuple[ReplacedPaper, ...]:
+    """The replaced papers of ``path`` (``data/dialogue/replaced_papers.yml``), read once."""
+    rows = read_yaml_table(path, "bảng giấy tờ đã thay thế").get("papers") or {}
+    try:
+        return tuple(
+            ReplacedPaper(
+                key=str(key),
+                citizen=tuple(_split_phrases(", ".join(row["citizen"]))),
+                note=" ".join(str(row["note"]).split()),
+                source=str(row["source"]),
+            )
+            for key, row in rows.items()
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InvalidInputError(f"{path}: bảng giấy tờ đã thay thế sai dạng: {exc}") from exc
+
+
+def replaced_paper_notice(text: str) -> str:
+    """The notes on the replaced papers ``text`` names, or "".
+
+    Example:
+        >>> replaced_paper_notice("làm sổ hộ khẩu cần gì")[:40]
+        'Lưu ý: sổ hộ khẩu giấy không còn được cấ'
+        >>> replaced_paper_notice("đăng ký thường trú")
+        ''
+    """
+    spans = [s.text for s in syllables(text)]
+    notes = []
+    for paper in get_replaced_papers():
+        word = VariantWord(key=paper.key, label="", catalog=(), citizen=paper.citizen)
+        if _in_question(spans, word):
+            notes.append(paper.notice())
+    return "\n".join(notes)
+
+
+# --------------------------------------------------------------------------- resolving
+
+
+def resolve(
+    session: Session,
+    text: str,
+    *,
+    chosen_code: str | None = None,
+    current_code: str | None = None,
+    candidates: tuple[str, ...] = (),
+    strict: bool = False,
+    confirm_weak: bool = False,
+) -> Resolution:
+    """Decide which procedure ``text`` is about.
+
+    Args:
+        session: a catalog session.
+        text: the user's message as typed.
+        chosen_code: a code carried by the message (a button's ``procedure_code`` entity).
+        current_code: the procedure of the conversation so far (the slot), if any.
+        candidates: the procedures of a menu or confirmation the bot showed last, most
+            likely first: a follow-up typed past the menu ("thế cần giấy tờ gì") answers
+            the first, so the topic is not lost.
+        strict: only accept a strong match (for messages NLU did not take as a question
+            about a procedure: out of scope, fallback); never fall back on the context.
+        confirm_weak: with ``strict``, offer a weak match (a name that covers a fair share
+            of the words) for confirmation, "Ý bạn là …?", instead of dropping it: the
+            fallback's clarification of a question NLU was unsure of. Unlike a question NLU
+            understood, a long message matching no name that well is not offered one.
+    """
+    if chosen_code:
+        return Resolution("answer", chosen_code)
+    resolution = _resolve(
+        session,
+        text or "",
+        current_code=current_code,
+        candidates=candidates,
+        strict=strict,
+        confirm_weak=confirm_weak,
+    )
+    if resolution.outcome in ("answer", "choose", "confirm") and not text.startswith("/"):
+        notice = replaced_paper_notice(text)
+        if notice:
+            resolution = replace(resolution, notice=notice)
+    return resolution
+
+
+def _resolve(
+    session: Session,
+    text: str,
+    *,
+    current_code: str | None,
+    candidates: tuple[str, ...],
+    strict: bool,
+    confirm_weak: bool,
+) -> Resolution:
+    context = current_code or (candidates[0] if candidates else None)
+    if text.startswith("/"):  # a payload without a code: a follow-up by button
+        return _follow_up(context, strict)
+    typed = PROCEDURE_CODE_IN_TEXT.search(text)
+    if typed:
+        return Resolution("answer", typed.group())
+    max_chars = get_settings().max_question_chars
+    if len(text) > max_chars:
+        return Resolution("invalid", message=QUESTION_TOO_LONG.format(max_chars=max_chars))
+    spelt = get_abbreviations().spell_out(text)
+    words = procedure_words(spelt)
+    if not words:
+        return _follow_up(context, strict)
+    try:
+        hits = search_procedures(session, " ".join(words), limit=SEARCH_DEPTH)
+    except InvalidInputError as exc:
+        return Resolution("invalid", message=exc.message)
+    if not hits:
+        return _follow_up(context, strict) if context else Resolution("no_match")
+    variant_free = get_variant_words().without_variant_words(words)
+    shares = [max(coverage(words, hit), coverage(variant_free, hit)) for hit in hits]
+    best = max(shares[:BEST_OF])
+    if not best and not context and len(words) <= SHORT_FRAGMENT:
+        return Resolution("need_procedure")  # "cần ảnh cỡ nào?": a fragment, not a name
+    if best >= STRONG_COVERAGE:
+        # Variants: hits that fit nearly as well as the best and score close to it (BM25
+        # favours shorter names, so "… có yếu tố nước ngoài" scores lower though it fits).
+        fitting = [
+            (hit, share)
+            for hit, share in zip(hits, shares, strict=True)
+            if share >= max(STRONG_COVERAGE, best - VARIANT_COVERAGE_GAP)
+        ]
+        top_score = max(hit.score for hit, _ in fitting)
+        variants = [hit for hit, _ in fitting if hit.score >= VARIANT_SCORE_RATIO * top_score]
+        return choose_variant(spelt, variants, hits)
+    weak = best >= WEAK_COVERAGE
+    if strict and not (confirm_weak and weak):
+        return Resolution("no_match", hits=tuple(hits))
+    if context and (not weak or context in {h.code for h in hits[:5]}):
+        return Resolution("answer", context)
+    if weak or len(words) > 6:
+        # Confirm the likeliest of the hits that fit a fair share, by action and qualifiers.
+        pool = [h for h, share in zip(hits, shares, strict=True) if share >= WEAK_COVERAGE]
+        ordered = rank_variants(spelt, pool or hits[:1]) + [h for h in hits if h not in pool]
+        return Resolution("confirm", ordered[0].code, hits=tuple(ordered[: MAX_BUTTONS - 1]))
+    return Resolution("no_match", hits=tuple(hits))
+
+
+def rank_variants(text: str, variants: list[SearchHit]) -> list[SearchHit]:
+    """``variants`` from likeliest to least likely for ``text``; search order breaks ties."""
+    words = get_variant_words()
+    ranked = sorted(
+        enumerate(variants), key=lambda pair: (-preference(text, pair[1], words), pair[0])
+    )
+    return [hit for _, hit in ranked]
+
+
+def choose_variant(
+    text: str, variants: list[SearchHit], hits: list[SearchHit] | None = None
+) -> Resolution:
+    """Answer the likeliest of ``variants`` for ``text``, the others under it as alternatives.
+
+    A menu ("choose") only when two candidates are equally likely, differ in their action,
+    and the question gives no hint. ``hits`` are all the search hits (kept for the caller).
+    """
+    hits = hits or variants
+    if len(variants) == 1:
+        return Resolution("answer", variants[0].code, hits=tuple(hits))
+    words = get_variant_words()
+    order = rank_variants(text, variants)
+    top = order[0]
+    scores = [preference(text, hit, words) for hit in order]
+    hinted = bool(words.question_actions(text) or words.question_qualifiers(text))
+    # Two candidates equally likely, with different actions and no hint in the question:
+    # "giấy phép lái xe" (cấp? đổi? cấp lại?) is asked back rather than guessed.
+    if (
+        not hinted
+        and scores[0] == scores[1]
+        and words.name_actions(top.name) != words.name_actions(order[1].name)
+    ):
+        return Resolution("choose", hits=tuple(order[:MAX_BUTTONS]))
+    alternatives = tuple(
+        Alternative(hit.code, variant_label(hit, top, words)) for hit in order[1:MAX_BUTTONS]
+    )
+    return Resolution("answer", top.code, hits=tuple(order), alternatives=alternatives)
+
+
+def _follow_up(current_code: str | None, strict: bool) -> Resolution:
+    if current_code and not strict:
+        return Resolution("answer", current_code)
+    return Resolution("need_procedure")

@@ -1,0 +1,143 @@
+"""Answer first, over HTTP: the variant a citizen means, the Center itself, forms that let go.
+
+Each test is a conversation with the real Rasa, action and API servers over the default
+catalog (the national export when ../shared has it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from knowledge.config import get_settings
+from tests.e2e.conftest import Servers
+from tests.e2e.test_dossier_http import DIGITS, PREFIX, push
+
+pytestmark = pytest.mark.e2e
+
+MARRIAGE = "1.000894"
+MARRIAGE_FOREIGN = "2.000806"
+CCCD_FIRST = "1.014061"
+CCCD_UNDER_14 = "1.014062"
+CCCD_REISSUE = "1.014064"
+BIRTH = "1.001193"
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    """All the bot's texts of one turn, joined."""
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def buttons(messages: list[dict[str, Any]]) -> dict[str, str]:
+    """Title → payload of every button of one turn."""
+    return {b["title"]: b["payload"] for m in messages for b in m.get("buttons", [])}
+
+
+def cited(messages: list[dict[str, Any]]) -> str:
+    """The first ``Mã thủ tục`` the turn cites."""
+    for line in texts(messages).splitlines():
+        if line.startswith("Mã thủ tục: "):
+            return line.removeprefix("Mã thủ tục: ").strip()
+    return ""
+
+
+@pytest.fixture()
+def national(servers: Servers) -> Servers:
+    """The servers, when they hold the national catalog (the variants below are real)."""
+    response = httpx.get(f"{servers.api_url}/health", timeout=10)
+    if response.json().get("procedures", 0) < 1000:
+        pytest.skip("the national catalog is absent: these variants exist only there")
+    return servers
+
+
+def test_the_base_variant_is_answered_with_the_others_as_short_buttons(
+    national: Servers, sender: str
+) -> None:
+    """ "đăng ký kết hôn cần giấy tờ gì": the papers at once, the foreign case under them."""
+    reply = national.send(sender, "đăng ký kết hôn cần những giấy tờ gì")
+    assert cited(reply) == MARRIAGE
+    assert texts(reply).startswith("Hồ sơ – Thủ tục đăng ký kết hôn")
+    offered = buttons(reply)
+    assert offered.get("Có yếu tố nước ngoài") == (
+        f'/ask_documents{{"procedure_code":"{MARRIAGE_FOREIGN}"}}'
+    )
+    assert all(len(title) <= 40 for title in offered)
+    chosen = national.send(sender, offered["Có yếu tố nước ngoài"])
+    assert cited(chosen) == MARRIAGE_FOREIGN
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("mất căn cước làm lại bao nhiêu tiền", CCCD_REISSUE),
+        ("lam cccd lan dau can giay to gi", CCCD_FIRST),
+        ("làm căn cước cho con 10 tuổi cần gì", CCCD_UNDER_14),
+        ("lấy chồng người Hàn Quốc đăng ký kết hôn cần giấy tờ gì", MARRIAGE_FOREIGN),
+    ],
+)
+def test_action_words_and_qualifiers_pick_the_variant(
+    national: Servers, sender: str, question: str, code: str
+) -> None:
+    """Lost → cấp lại; first time → cấp (never only cấp đổi/cấp lại); an age; a foreign spouse."""
+    assert cited(national.send(sender, question)) == code
+
+
+def test_a_follow_up_keeps_the_answered_variant(national: Servers, sender: str) -> None:
+    """After the answer, "thế lệ phí bao nhiêu" is about the same variant."""
+    assert cited(national.send(sender, "mất căn cước làm lại cần gì")) == CCCD_REISSUE
+    fee = national.send(sender, "thế lệ phí bao nhiêu")
+    assert cited(fee) == CCCD_REISSUE
+    assert texts(fee).startswith("Lệ phí – Cấp lại thẻ căn cước")
+
+
+def test_a_replaced_paper_is_explained_with_its_legal_source(
+    national: Servers, sender: str
+) -> None:
+    """ "sổ hộ khẩu" gets what replaced it and the law, beside the answer."""
+    said = texts(national.send(sender, "làm sổ hộ khẩu cần giấy tờ gì"))
+    assert "sổ hộ khẩu giấy không còn được cấp" in said
+    assert "Luật Cư trú số 68/2020/QH14" in said
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("thứ 7 trung tâm có làm việc không", "Thứ Bảy:"),
+        ("trung tam hanh chinh cong o dau", "Địa chỉ:"),
+        ("lấy số thứ tự thế nào", "đặt lịch hẹn"),
+    ],
+)
+def test_questions_about_the_center_are_answered_from_its_configuration(
+    servers: Servers, sender: str, question: str, expected: str
+) -> None:
+    """Address, Saturday, queue numbers: from data/center.yml, not from the catalog."""
+    said = texts(servers.send(sender, question))
+    assert expected.lower() in said.lower()
+    assert "Mã thủ tục" not in said
+
+
+def test_code_and_digits_in_one_message_are_used_at_once(servers: Servers, sender: str) -> None:
+    """ "hồ sơ <code>, sđt đuôi 3456": answered without asking for the digits."""
+    code = f"{PREFIX}-0031"
+    push(servers.database_url, code)
+    answer = texts(servers.send(sender, f"tra cứu hồ sơ {code}, sđt đuôi {DIGITS}"))
+    assert answer.startswith(f"Hồ sơ {code} — ")
+    assert "đang giải quyết" in answer
+
+
+def test_a_procedure_code_inside_the_lookup_is_a_procedure(servers: Servers, sender: str) -> None:
+    """ "thủ tục 1.001193" while the form waits for a dossier code is answered as a procedure."""
+    servers.send(sender, "tra cứu hồ sơ")
+    said = texts(servers.send(sender, f"thủ tục {BIRTH}"))
+    assert f"Mã thủ tục: {BIRTH}" in said
+    assert "Mã hồ sơ gồm 4 phần" not in said
+
+
+def test_asking_for_an_officer_inside_a_form_is_a_hand_off(servers: Servers, sender: str) -> None:
+    """ "cho tôi gặp cán bộ" in the feedback form gets the hotline, not "thank you for feedback"."""
+    servers.send(sender, "tôi muốn góp ý")
+    said = texts(servers.send(sender, "cho tôi gặp cán bộ"))
+    assert get_settings().hotline in said
+    assert "Cảm ơn bạn đã góp ý" not in said

@@ -1,0 +1,243 @@
+"""Which procedure a message means: action words, qualifiers and the variant answered first.
+
+The variants are real records of the national catalog (../shared), read from the export.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from knowledge.schemas import SearchHit
+from knowledge.search.resolve import (
+    MAX_LABEL_CHARS,
+    choose_variant,
+    get_variant_words,
+    procedure_words,
+    question_phrases,
+    variant_label,
+)
+
+CCCD_FIRST = "1.014061"  # Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên (cấp xã)
+CCCD_FIRST_PROVINCE = "2.000200"
+CCCD_UNDER_14 = "1.014062"
+CCCD_EXCHANGE = "1.014063"
+CCCD_EXCHANGE_PROVINCE = "2.001195"
+CCCD_EXCHANGE_CENTRAL = "1.000889"
+CCCD_REISSUE = "1.014064"
+MARRIAGE = "1.000894"
+MARRIAGE_FOREIGN = "2.000806"
+MARRIAGE_MOBILE = "1.000593"
+MARRIAGE_AGAIN = "1.004746"
+CAR_FIRST = "1.013067"
+CAR_TRANSFER = "1.013076"
+CAR_EXCHANGE = "1.013079"
+CAR_REISSUE = "1.013082"
+PASSPORT = "1.001456"  # Cấp hộ chiếu phổ thông ở trong nước (cấp tỉnh)
+PASSPORT_CENTRAL = "1.001471"
+PASSPORT_LOSS = "1.010386"  # Trình báo mất hộ chiếu phổ thông (cấp xã)
+HEALTH_CARD_EXCHANGE = "1.002438"  # Cấp đổi thẻ bảo hiểm y tế (cấp tỉnh)
+HEALTH_CARD_MANY = "1.002759"  # Cấp lại, đổi, điều chỉnh thông tin trên sổ BHXH, thẻ BHYT
+RESIDENCE = "1.004222"
+RESIDENCE_REMOVE = "1.003197"
+
+
+@pytest.fixture(scope="module")
+def records(national_catalog_dir: Path) -> dict[str, SearchHit]:
+    """Every national catalog record as a search hit (code, name, levels)."""
+    hits = {}
+    for path in national_catalog_dir.glob("*/*.json"):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        hits[record["ma_thu_tuc"]] = SearchHit(
+            code=record["ma_thu_tuc"],
+            name=record["ten_thu_tuc"],
+            score=1.0,
+            levels=record.get("cap_thuc_hien") or "",
+        )
+    return hits
+
+
+def hits_of(records: dict[str, SearchHit], *codes: str) -> list[SearchHit]:
+    """The records of ``codes``, in that (search) order."""
+    return [records[code] for code in codes]
+
+
+# --------------------------------------------------------------------------- action words
+
+
+@pytest.mark.parametrize(
+    ("question", "actions"),
+    [
+        ("làm căn cước lần đầu cần gì", {"issue"}),
+        # A loss is a re-issue or a report of the loss, whichever the paper has.
+        ("bi mat cccd lam lai can gi", {"reissue", "report_loss"}),
+        ("mất căn cước làm lại bao nhiêu tiền", {"reissue", "report_loss"}),
+        ("căn cước bị hỏng muốn đổi", {"exchange"}),
+        ("căn cước hết hạn đổi cần gì", {"exchange"}),
+        ("gia hạn tạm trú cần giấy tờ gì", {"extend"}),
+        ("sửa sai tên trong giấy khai sinh", {"correct"}),
+        ("sang tên xe máy cần những gì", {"transfer"}),
+        ("xóa đăng ký thường trú cần gì", {"remove"}),
+        ("dang ky ket hon mat bao lau", set()),  # "mất bao lâu" is time, not a loss
+        ("lam cccd mat phi k", set()),
+        ("lệ phí đăng ký khai sinh", set()),
+    ],
+)
+def test_the_action_a_citizen_names_is_found(question: str, actions: set[str]) -> None:
+    """Action words, with or without diacritics; "mất" before a cost or a time is not a loss."""
+    assert get_variant_words().question_actions(question) == actions
+
+
+@pytest.mark.parametrize(
+    ("code", "actions"),
+    [
+        (CCCD_FIRST, {"issue"}),
+        (CCCD_EXCHANGE, {"exchange"}),
+        (CCCD_REISSUE, {"reissue"}),
+        (CAR_TRANSFER, {"transfer", "exchange"}),  # "… thay đổi chủ xe (đăng ký sang tên xe)"
+        (RESIDENCE_REMOVE, {"remove"}),
+        (MARRIAGE_AGAIN, {"reregister"}),
+        (MARRIAGE, {"issue"}),
+        ("1.001939", {"issue"}),  # "Đăng ký đóng, cấp thẻ BHYT đối với …": "đối" is not "đổi"
+        (PASSPORT_LOSS, {"report_loss"}),
+    ],
+)
+def test_the_action_of_a_catalog_name(
+    records: dict[str, SearchHit], code: str, actions: set[str]
+) -> None:
+    """A real name's action: "Cấp lại …", "Xóa …"; a name without one is a first issue."""
+    assert get_variant_words().name_actions(records[code].name) == actions
+
+
+# --------------------------------------------------------------------------- qualifiers
+
+
+@pytest.mark.parametrize(
+    ("question", "qualifiers"),
+    [
+        ("làm căn cước cho con 10 tuổi cần gì", {"under_14"}),
+        ("lam can cuoc cho be 5 tuoi", {"under_14"}),
+        ("con 15 tuổi làm căn cước", {"over_14"}),
+        ("lấy chồng người Hàn Quốc đăng ký kết hôn", {"foreign"}),
+        ("ket hon voi nguoi nuoc ngoai", {"foreign"}),
+        ("đăng ký kết hôn lưu động", {"mobile"}),
+        ("cấp đổi thẻ căn cước cấp tỉnh", {"province"}),
+        ("đăng ký kết hôn cần những giấy tờ gì", set()),
+        ("gia han tam tru can giay to gi", set()),  # "han" is "hạn" here, not Korea
+    ],
+)
+def test_the_qualifiers_a_citizen_states_are_found(question: str, qualifiers: set[str]) -> None:
+    """Ages become the catalog's age bands; nationalities a foreign element; a level."""
+    assert get_variant_words().question_qualifiers(question) == qualifiers
+
+
+# --------------------------------------------------------------------------- variant choice
+
+CCCD_VARIANTS = (CCCD_EXCHANGE, CCCD_REISSUE, CCCD_FIRST, CCCD_UNDER_14, CCCD_FIRST_PROVINCE)
+
+
+@pytest.mark.parametrize(
+    ("question", "variants", "answered"),
+    [
+        ("làm căn cước lần đầu cần giấy tờ gì", CCCD_VARIANTS, CCCD_FIRST),
+        ("lam cccd lan dau mat phi k", CCCD_VARIANTS, CCCD_FIRST),
+        ("làm căn cước cho con 10 tuổi cần gì", CCCD_VARIANTS, CCCD_UNDER_14),
+        ("mất căn cước làm lại bao nhiêu tiền", CCCD_VARIANTS, CCCD_REISSUE),
+        ("căn cước hết hạn đổi cần gì", CCCD_VARIANTS, CCCD_EXCHANGE),
+        (
+            "cấp đổi thẻ căn cước nộp ở đâu",
+            (CCCD_EXCHANGE_CENTRAL, CCCD_EXCHANGE, CCCD_EXCHANGE_PROVINCE),
+            CCCD_EXCHANGE,  # the deployment's levels before the ministry's, then search order
+        ),
+        (
+            "đăng ký kết hôn cần những giấy tờ gì",
+            (MARRIAGE, MARRIAGE_FOREIGN, MARRIAGE_MOBILE, MARRIAGE_AGAIN),
+            MARRIAGE,
+        ),
+        (
+            "lấy chồng người Hàn Quốc đăng ký kết hôn cần giấy tờ gì",
+            (MARRIAGE, MARRIAGE_FOREIGN, MARRIAGE_MOBILE),
+            MARRIAGE_FOREIGN,
+        ),
+        ("sang tên xe máy cần những gì", (CAR_EXCHANGE, CAR_REISSUE, CAR_TRANSFER), CAR_TRANSFER),
+        ("mất giấy đăng ký xe làm lại", (CAR_FIRST, CAR_TRANSFER, CAR_REISSUE), CAR_REISSUE),
+        ("xoá thường trú", (RESIDENCE, RESIDENCE_REMOVE), RESIDENCE_REMOVE),
+        ("lam ho chieu het bao nhieu tien", (PASSPORT_LOSS, PASSPORT, PASSPORT_CENTRAL), PASSPORT),
+        ("mất hộ chiếu thì phải làm sao", (PASSPORT, PASSPORT_LOSS), PASSPORT_LOSS),
+        (
+            "đổi thẻ bhyt cần giấy tờ gì",
+            (HEALTH_CARD_MANY, HEALTH_CARD_EXCHANGE),
+            HEALTH_CARD_EXCHANGE,
+        ),
+    ],
+)
+def test_the_likeliest_variant_is_answered_first(
+    records: dict[str, SearchHit], question: str, variants: tuple[str, ...], answered: str
+) -> None:
+    """Action words, qualifiers and the deployment's levels pick the variant; no menu."""
+    resolution = choose_variant(question, hits_of(records, *variants))
+    assert resolution.outcome == "answer"
+    assert resolution.code == answered
+    assert {alt.code for alt in resolution.alternatives} <= set(variants) - {answered}
+    assert resolution.alternatives, "the other variants are offered under the answer"
+
+
+def test_a_first_time_question_never_gets_only_exchange_or_reissue(
+    records: dict[str, SearchHit],
+) -> None:
+    """ "Lần đầu" answers the first issue even when search ranks "cấp đổi/cấp lại" first."""
+    resolution = choose_variant(
+        "làm căn cước lần đầu", hits_of(records, CCCD_EXCHANGE, CCCD_REISSUE, CCCD_FIRST)
+    )
+    assert resolution.code == CCCD_FIRST
+
+
+@pytest.mark.parametrize(
+    ("code", "chosen", "label"),
+    [
+        (MARRIAGE_FOREIGN, MARRIAGE, "Có yếu tố nước ngoài"),
+        (MARRIAGE_MOBILE, MARRIAGE, "Lưu động"),
+        (MARRIAGE_AGAIN, MARRIAGE, "Đăng ký lại"),
+        (CCCD_EXCHANGE_PROVINCE, CCCD_EXCHANGE, "Cấp tỉnh"),
+        (CCCD_REISSUE, CCCD_EXCHANGE, "Cấp lại"),
+        (CCCD_UNDER_14, CCCD_FIRST, "Dưới 14 tuổi"),
+    ],
+)
+def test_button_labels_name_only_what_differs(
+    records: dict[str, SearchHit], code: str, chosen: str, label: str
+) -> None:
+    """Short labels ("Có yếu tố nước ngoài", "Cấp tỉnh"), never the catalog's long name."""
+    assert variant_label(records[code], records[chosen]) == label
+
+
+def test_labels_of_long_names_stay_short(records: dict[str, SearchHit]) -> None:
+    """Even two long, unlike names give a label of at most MAX_LABEL_CHARS characters."""
+    label = variant_label(records["1.013314"], records[RESIDENCE])
+    assert 0 < len(label) <= MAX_LABEL_CHARS
+
+
+# --------------------------------------------------------------------------- words
+
+
+def test_every_aspect_has_its_words_in_the_data_file() -> None:
+    """The phrase table is data (data/dialogue/question_words.yml), read once."""
+    by_folded, longest = question_phrases()
+    assert ("le", "phi") in by_folded and ("o", "dau") in by_folded
+    assert longest >= 4  # "bộ phận một cửa"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Còn lệ phí thì sao?", []),
+        ("lệ phí làm sổ đỏ mất bao lâu", ["làm", "sổ", "đỏ"]),  # "làm sổ đỏ": a lexicon term
+        ("lệ phí sổ đỏ mất bao lâu", ["sổ", "đỏ"]),
+        ("đăng ký kết hôn cần những giấy tờ gì", ["đăng", "ký", "kết", "hôn"]),
+        ("mất căn cước", ["mất", "căn", "cước"]),
+    ],
+)
+def test_procedure_words_keep_only_what_names_a_procedure(text: str, expected: list[str]) -> None:
+    """Aspect and filler words go; "mất" as a loss stays (only "mất bao lâu" is a phrase)."""
+    assert procedure_words(text) == expected
