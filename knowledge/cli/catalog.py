@@ -174,11 +174,13 @@ def _import_with_progress(session: Session, path: Path, source: str) -> ImportRe
         )
 
 
-def _embed_with_progress(session) -> None:  # type: ignore[no-untyped-def]
+def _embed_with_progress(session: Session) -> None:
     """Fill the embedding cache now, so that no service embeds the catalog on its first search.
 
     Commits first: the cache is keyed by what the database holds once the import is in.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
     from knowledge.search.service import embed_catalog
 
     session.commit()
