@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from knowledge.config import get_settings
 from knowledge.search.accents import AccentRestorer
@@ -47,6 +48,7 @@ KEEP_FILES = 3  # cached catalog versions kept per model version (older ones are
 BODY_CHARS = 0
 
 Progress = Callable[[int, int], None]  # (done, total)
+Vectors = npt.NDArray[np.float32]
 
 
 def model_version() -> str:
@@ -100,12 +102,12 @@ class Encoder:
             logger.info("sentence encoder loaded in %.2f s", time.perf_counter() - started)
         return self._model
 
-    def query(self, text: str) -> np.ndarray:
+    def query(self, text: str) -> Vectors:
         """The vector of a question (384 floats, unit length)."""
         with self._lock:  # one engine handle: calls into it are serialised
             return np.asarray(self._loaded().query(text), dtype=np.float32)
 
-    def passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+    def passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
         """The vectors of ``texts`` (n × 384), embedded in batches; ``progress`` after each."""
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         for start in range(0, len(texts), BATCH):
@@ -173,14 +175,15 @@ class EmbeddingCache:
 
     def vectors(
         self, documents: Sequence[SearchDocument], progress: Progress | None = None
-    ) -> np.ndarray:
+    ) -> Vectors:
         """The vectors of ``documents``, read-only and memory-mapped; missing ones embedded first.
 
         Args:
             documents: the procedures, in the index's order.
             progress: called with (done, total) while passages are embedded.
         """
-        return np.load(self.update(documents, progress).path, mmap_mode="r")
+        vectors: Vectors = np.load(self.update(documents, progress).path, mmap_mode="r")
+        return vectors
 
     def update(
         self, documents: Sequence[SearchDocument], progress: Progress | None = None
@@ -246,9 +249,9 @@ class EmbeddingCache:
         self._prune(keep=digest)
         return len(missing)
 
-    def _known_rows(self) -> dict[str, tuple[np.ndarray, int]]:
+    def _known_rows(self) -> dict[str, tuple[Vectors, int]]:
         """Passage digest → (matrix, row) over the cached files, newest first wins."""
-        known: dict[str, tuple[np.ndarray, int]] = {}
+        known: dict[str, tuple[Vectors, int]] = {}
         for path in sorted(self._cached(), key=lambda p: p.stat().st_mtime):
             try:
                 hashes = json.loads(path.with_suffix(".json").read_text(encoding="ascii"))

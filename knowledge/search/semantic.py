@@ -10,7 +10,7 @@ import numpy as np
 
 from knowledge.search.accents import AccentRestorer
 from knowledge.search.documents import SearchDocument
-from knowledge.search.embeddings import EmbeddingCache, Encoder, Progress, get_encoder
+from knowledge.search.embeddings import EmbeddingCache, Encoder, Progress, Vectors, get_encoder
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ class SemanticScorer:
 
     def __init__(
         self,
-        vectors: np.ndarray,
+        vectors: Vectors,
         encoder: Encoder,
         restorer: AccentRestorer | None = None,
         *,
@@ -33,9 +33,7 @@ class SemanticScorer:
         self.restorer = restorer
         self._query = lru_cache(maxsize=query_cache)(encoder.query)
 
-    def with_vectors(
-        self, vectors: np.ndarray, *, query_cache: int = QUERY_CACHE
-    ) -> SemanticScorer:
+    def with_vectors(self, vectors: Vectors, *, query_cache: int = QUERY_CACHE) -> SemanticScorer:
         """The same encoder and restorer over other vectors (a benchmark's scaled catalog)."""
         return SemanticScorer(vectors, self.encoder, self.restorer, query_cache=query_cache)
 
@@ -62,6 +60,6 @@ class SemanticScorer:
         """What the encoder reads of ``question``: diacritics put back when it has none."""
         return self.restorer.restore(question) if self.restorer is not None else question
 
-    def cosines(self, question: str) -> np.ndarray:
+    def cosines(self, question: str) -> Vectors:
         """Cosine between ``question`` and every procedure (a narrow band near 0.8)."""
         return np.asarray(self.vectors @ self._query(self.query_text(question)))
