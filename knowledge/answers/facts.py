@@ -109,7 +109,7 @@ def no_information(text: str) -> bool:
     return text.lower().strip(" .()") in _NO_INFORMATION
 
 
-def reduced_fee(text: str, today: date) -> tuple[int | None, date] | None:
+def reduced_fee(text: str, today: date) -> tuple[int, date] | None:
     """A reduced amount (0 = waived) the note says applies today, with its last day.
 
     Example:
@@ -147,7 +147,8 @@ def read_fee(
     if reduced is not None:
         amount, until = reduced
         phrase = "miễn phí" if amount == 0 else format_amount(amount)
-        full = f"; mức thường: {format_amount(channel.fee_amount)}" if channel.fee_amount else ""
+        usual = channel.fee_amount
+        full = f"; mức thường: {format_amount(usual)}" if usual else ""
         return Fee(
             f"{phrase} (mức áp dụng đến hết ngày {until:%d/%m/%Y}{full})",
             explanation,

@@ -147,7 +147,7 @@ def summarize(card: ProcedureCard) -> ProcedureSummary:
 
 def _all_channels(channels: list[ChannelSummary], key: str) -> str:
     """One value for every channel, or "Trực tiếp: …; Trực tuyến: …" when they differ."""
-    values = [getattr(c, key) for c in channels]
+    values = [str(getattr(c, key)) for c in channels]
     if len(set(values)) == 1:
         return values[0] + (" (mọi hình thức nộp)" if len(values) > 1 else "")
     grouped: dict[str, list[str]] = {}

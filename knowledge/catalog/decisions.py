@@ -54,7 +54,7 @@ from knowledge.catalog.parsing import CHANNELS, ProcedureRecord, RecordError, pa
 from knowledge.config import NATIONAL_CATALOG_DIR, SAMPLE_CATALOG_DIR
 from knowledge.errors import ImportFailed, InvalidInputError, NotFoundError
 from knowledge.models import Decision, DecisionChange, DecisionState, Procedure
-from knowledge.procedures import PROCEDURE_CODE_RE
+from knowledge.schemas import PROCEDURE_CODE_RE
 from knowledge.text import fold_accents
 
 logger = logging.getLogger(__name__)

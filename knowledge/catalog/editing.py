@@ -32,7 +32,8 @@ from knowledge.models import (
     ProcedureStatus,
     RequiredPaper,
 )
-from knowledge.procedures import PROCEDURE_CODE_RE, find_procedure
+from knowledge.procedures import find_procedure
+from knowledge.schemas import PROCEDURE_CODE_RE
 
 logger = logging.getLogger(__name__)
 

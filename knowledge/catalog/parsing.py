@@ -16,10 +16,10 @@ from typing import Any
 
 __all__ = [
     "CHANNELS",
-    "ChannelOption",
-    "LegalDocument",
     "MismatchedRecordError",
-    "Paper",
+    "ParsedChannel",
+    "ParsedLegalDocument",
+    "ParsedPaper",
     "ProcedureRecord",
     "RecordError",
     "clean_text",
@@ -75,7 +75,7 @@ _CAPITALISED_WORD = (
 
 
 @dataclass(frozen=True)
-class ChannelOption:
+class ParsedChannel:
     """One row of the "Cách thức thực hiện" table (one submission channel)."""
 
     channel: str
@@ -88,7 +88,7 @@ class ChannelOption:
 
 
 @dataclass(frozen=True)
-class Paper:
+class ParsedPaper:
     """One row of the "Thành phần hồ sơ" table."""
 
     group: str
@@ -98,7 +98,7 @@ class Paper:
 
 
 @dataclass(frozen=True)
-class LegalDocument:
+class ParsedLegalDocument:
     """One row of the "Căn cứ pháp lý" table."""
 
     number: str
@@ -126,9 +126,9 @@ class ProcedureRecord:
     conditions: str | None
     results: tuple[str, ...]
     detail_url: str | None
-    channels: tuple[ChannelOption, ...]
-    papers: tuple[Paper, ...]
-    legal_documents: tuple[LegalDocument, ...]
+    channels: tuple[ParsedChannel, ...]
+    papers: tuple[ParsedPaper, ...]
+    legal_documents: tuple[ParsedLegalDocument, ...]
     # The dossier-papers section as the portal shows it: kept whole, because some records
     # hold prose there that is no papers table, and search and agents still need it.
     papers_text: str | None = None
@@ -378,7 +378,7 @@ def _split_fee(segment: str) -> tuple[str, str]:
     return fee_text, segment[end:]
 
 
-def parse_channels(text: str | None) -> list[ChannelOption]:
+def parse_channels(text: str | None) -> list[ParsedChannel]:
     """Parse the flattened submission-channel table.
 
     Example:
@@ -398,14 +398,14 @@ def parse_channels(text: str | None) -> list[ChannelOption]:
     # cell follow it. The same channel may legitimately appear in several
     # rows (e.g. one per card validity with a different fee).
     starts = list(_ROW_START.finditer(body))
-    rows: list[ChannelOption] = []
+    rows: list[ParsedChannel] = []
     for index, match in enumerate(starts):
         stop = starts[index + 1].start() if index + 1 < len(starts) else len(body)
         time_text = _inline(match.group("time"))
         time_value, time_unit = _parse_time(time_text)
         fee_text, rest = _split_fee(body[match.end() : stop])
         rows.append(
-            ChannelOption(
+            ParsedChannel(
                 channel=_CHANNEL_BY_LABEL[match.group("channel")],
                 time_value=time_value,
                 time_unit=time_unit,
@@ -556,13 +556,13 @@ def _looks_like_paper_text(text: str) -> bool:
     return True
 
 
-def parse_papers(text: str | None) -> list[Paper]:
-    """Parse the flattened dossier table, one :class:`Paper` per row.
+def parse_papers(text: str | None) -> list[ParsedPaper]:
+    """Parse the flattened dossier table, one :class:`ParsedPaper` per row.
 
     Example:
         >>> parse_papers("* Giấy tờ phải nộp:Tên giấy tờMẫu đơn, tờ khaiSố lượng"
         ...              "Tờ khai đăng ký khai tử1 bản chính")[0]
-        Paper(group='Giấy tờ phải nộp', name='Tờ khai đăng ký khai tử', template='', \
+        ParsedPaper(group='Giấy tờ phải nộp', name='Tờ khai đăng ký khai tử', template='', \
 copies='1 bản chính')
     """
     if text is None:
@@ -571,7 +571,7 @@ copies='1 bản chính')
     if _inline(body) == "":
         return []
     sections = _PAPER_HEADER.split(body)
-    papers: list[Paper] = []
+    papers: list[ParsedPaper] = []
     group = _clean_group(sections[0])
     if len(sections) == 1:
         # No table at all. Either the portal shows free text ("Theo quy định
@@ -581,7 +581,7 @@ copies='1 bản chính')
         name = _block(body)
         if not name or not _clean_group(body) or not _looks_like_paper_text(name):
             return []
-        return [Paper(group="", name=name, template="", copies="")]
+        return [ParsedPaper(group="", name=name, template="", copies="")]
     for index, section in enumerate(sections[1:], start=1):
         position = 0
         for match in _COPIES.finditer(section):
@@ -589,7 +589,7 @@ copies='1 bản chính')
             position = match.end()
             name, template = _split_template(_inline(chunk))
             papers.append(
-                Paper(
+                ParsedPaper(
                     group=group,
                     # A trailing ";" is the list separator of the source text.
                     name=_inline(name).rstrip(";,").rstrip(),
@@ -604,7 +604,9 @@ copies='1 bản chính')
             group = _clean_group(rest)
         elif _inline(rest):
             name, template = _split_template(_inline(rest))
-            papers.append(Paper(group=group, name=_inline(name), template=template, copies=""))
+            papers.append(
+                ParsedPaper(group=group, name=_inline(name), template=template, copies="")
+            )
     return papers
 
 
@@ -711,7 +713,7 @@ def _clean_title(title: str) -> str:
     return _GLUED_NUMBER_PREFIX.sub("", title).rstrip().rstrip(";,").rstrip()
 
 
-def parse_legal_documents(text: str | None) -> list[LegalDocument]:
+def parse_legal_documents(text: str | None) -> list[ParsedLegalDocument]:
     """Parse the flattened legal-basis table into (number, title) rows.
 
     Example:
@@ -788,11 +790,13 @@ def parse_legal_documents(text: str | None) -> list[LegalDocument]:
             raw_title = previous_title + previous_number
         merged.append((raw_title, raw_number))
     documents = [
-        LegalDocument(number=_inline(number), title=_clean_title(_inline(title)) or _inline(number))
+        ParsedLegalDocument(
+            number=_inline(number), title=_clean_title(_inline(title)) or _inline(number)
+        )
         for title, number in merged
     ]
     if leftover:
-        documents.append(LegalDocument(number="", title=leftover))
+        documents.append(ParsedLegalDocument(number="", title=leftover))
     return documents
 
 

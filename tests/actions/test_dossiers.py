@@ -25,11 +25,12 @@ from actions.dossiers import (
     status_message,
 )
 from knowledge.catalog.importer import import_json_catalog
+from knowledge.clock import local_now
 from knowledge.config import PROJECT_ROOT, SAMPLE_CATALOG_DIR, get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.dossiers.ingest import parse_dossier
 from knowledge.dossiers.lookup import not_verified_message
-from knowledge.dossiers.schemas import DossierCitizenView, local_now
+from knowledge.dossiers.schemas import DossierCitizenView
 from knowledge.dossiers.sources import _http_source
 from knowledge.dossiers.store import upsert_dossier
 from knowledge.enums import DossierState, ResultDelivery

@@ -81,8 +81,13 @@ def test_admin_imports_previews_applies_and_rolls_back_the_demo_decision(
     page.get_by_role("cell", name="Đã áp dụng").wait_for()
     assert _online_fee(page, "1.004194") == "5.000 đồng/lần đăng ký"
 
+    # The console keeps its own sign-in per tab: the admin (also an agent) signs in there too.
     lookup = page.context.new_page()
     lookup.goto("/tra-cuu/2.001195")
+    lookup.get_by_role("textbox", name="Tên đăng nhập").fill(ADMIN_USER)
+    lookup.get_by_label("Mật khẩu").fill(ADMIN_PASSWORD)
+    lookup.get_by_role("button", name="Đăng nhập").click()
+    lookup.locator("#card-title").wait_for()
     banner = lookup.locator("#card").inner_text()
     assert "bãi bỏ" in banner.lower() and "1.014063" in banner
     lookup.goto("/tra-cuu/1.004194")
