@@ -157,12 +157,16 @@ async def chat_socket(
         await websocket.close(code=4401)
         return
     await websocket.accept()
+    # Subscribe before reading the history: whatever is said meanwhile waits in the queue,
+    # and the pump skips what the history already sent.
     queue = hub.subscribe(session_id)
     try:
+        sent = after if after is not None else -1
         if after is not None:
             for message in await in_db(lambda s: store.messages_after(s, session_id, after)):
-                queue.put_nowait(_wire(message.dict()))
-        pump = asyncio.create_task(_pump(websocket, queue))
+                await websocket.send_json(_wire(message.dict()))
+                sent = message.id
+        pump = asyncio.create_task(_pump(websocket, queue, sent))
         try:
             await _receive(websocket, session_id, queue)
         finally:
@@ -178,9 +182,8 @@ def _wire(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-async def _pump(websocket: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> None:
-    """Send whatever the hub queues, in order, skipping messages already sent."""
-    sent = -1
+async def _pump(websocket: WebSocket, queue: asyncio.Queue[dict[str, Any]], sent: int) -> None:
+    """Send whatever the hub queues, in order, skipping messages up to id ``sent``."""
     while True:
         data = await queue.get()
         message_id = data.get("id")
