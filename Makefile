@@ -12,12 +12,12 @@ DOCTESTS := --doctest-modules knowledge actions bot --ignore=knowledge/migration
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help run test unit bench setup system-deps catalog demo-data train validate test-stories lint shell clean
+.PHONY: help run test unit bench setup system-deps catalog demo-data demo-decision train validate test-stories lint shell clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-run: setup catalog demo-data train  ## Set up, load the catalog, train if needed, start Rasa + actions + API
+run: setup catalog demo-data demo-decision train  ## Set up, load the catalog, train if needed, start Rasa + actions + API
 	@scripts/run.sh
 
 test: lint system-deps train  ## Lint, then run every test (unit, doctests, stories, end-to-end, browser, PostgreSQL)
@@ -40,6 +40,9 @@ catalog: setup  ## Load the default catalog (../shared national export, else the
 
 demo-data: setup  ## Generate demo dossiers (fake applicants) when the store is empty
 	@$(TTHC) dossier demo --count 300 --seed 7 --if-empty
+
+demo-decision: setup  ## Apply the demo publishing decision (new, amended, abolished procedures)
+	@$(TTHC) decision apply data/decisions/quyet-dinh-mau.csv --again --as "make run"
 
 train: setup  ## Train the Rasa model only when its inputs changed (data, domain, config, tokenizer code)
 	@scripts/train.sh

@@ -30,11 +30,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from knowledge.clock import local_now
 from knowledge.config import get_settings
 from knowledge.db import session_scope
 from knowledge.dossiers.deadlines import working_days_between
 from knowledge.dossiers.lookup import locked_until, lookup_dossier
-from knowledge.dossiers.schemas import DossierCitizenView, LookupOutcome, local_now
+from knowledge.dossiers.schemas import DossierCitizenView, LookupOutcome
 from knowledge.enums import DossierState, ResultDelivery
 from knowledge.errors import KnowledgeError
 from knowledge.search.resolve import PROCEDURE_CODE_IN_TEXT
@@ -329,7 +330,9 @@ class ValidateDossierStatusForm(FormValidationAction):
         return {DIGITS_SLOT: None}
 
 
-def answer_lookup(conversation_id: str, code: str | None, digits: str | None) -> str:
+def answer_lookup(
+    conversation_id: str, code: str | None, digits: str | None, client: str | None = None
+) -> str:
     """The reply to a completed form: the status, the generic failure, the lockout, or an apology.
 
     Never raises: a failing source or database becomes a polite message with the hotline.
@@ -342,7 +345,9 @@ def answer_lookup(conversation_id: str, code: str | None, digits: str | None) ->
                 until = locked_until(session, conversation_id, now)
                 if until is None:
                     return CANCELLED
-            result = lookup_dossier(session, conversation_id, code or "", digits or "", now=now)
+            result = lookup_dossier(
+                session, conversation_id, code or "", digits or "", now=now, client=client
+            )
     except KnowledgeError as exc:
         logger.warning("dossier lookup unavailable: %s", type(exc).__name__)
         return exc.message
@@ -370,6 +375,8 @@ class ActionAnswerDossierStatus(Action):
             tracker.sender_id,
             tracker.get_slot(CODE_SLOT),
             tracker.get_slot(DIGITS_SLOT),
+            # The citizen's address as Rasa's REST channel saw it (bot/channels.py).
+            (tracker.latest_message.get("metadata") or {}).get("client"),
         )
         dispatcher.utter_message(text=text)
         return [SlotSet(CODE_SLOT, None), SlotSet(DIGITS_SLOT, None)]

@@ -18,7 +18,6 @@ changes to the bot are checked there, the odd rows are only reported.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import statistics
@@ -43,11 +42,11 @@ from actions.answers import (
     OUT_OF_SCOPE,
 )
 from bench.bot_servers import PROJECT_MODEL, catalog_database, running_servers
+from bench.output import write_figures
 from bench.search_eval import Question, load_questions, split
-from knowledge.config import FAQ_QUESTIONS_CSV, NATIONAL_CATALOG_DIR, PROJECT_ROOT
+from knowledge.config import FAQ_QUESTIONS_CSV, NATIONAL_CATALOG_DIR
 from knowledge.text import fold_accents
 
-RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 CITED = re.compile(r"Mã thủ tục: (\d{1,2}\.\d{6})")
 
 
@@ -184,11 +183,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"  {'':<11} outcomes {row['outcomes']}\n"
             f"  {'':<11} correct by outcome {row['correct_by_outcome']}"
         )
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    suffix = "" if args.rows == "odd" else "-even"
-    output = RESULTS_DIR / f"bot-answers-{figures['date']}{suffix}.json"
-    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"written {output}")
+    write_figures("bot-answers", figures, suffix="" if args.rows == "odd" else "-even")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
-import json
 import os
 import shutil
 import statistics
@@ -48,9 +47,8 @@ from bench.bot_servers import (
     rss_mb,
     running_servers,
 )
-from knowledge.config import PROJECT_ROOT
+from bench.output import write_figures
 
-RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 OUR_CONVERSATION = (
     "lệ phí cấp đổi thẻ căn cước là bao nhiêu",  # two variants: buttons
     '/ask_fee{"procedure_code":"1.014063"}',  # the citizen picks the commune-level one
@@ -221,10 +219,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"  ({ours['action_server_peak_rss_mb']})"
     )
     print(f"plain bot trained in {plain_training} s")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    output = RESULTS_DIR / f"bot-latency-{figures['date']}.json"
-    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"written {output}")
+    write_figures("bot-latency", figures)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import tempfile
@@ -38,10 +37,10 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from bench.output import write_figures
 from knowledge.config import PROJECT_ROOT
 from knowledge.text import fold_accents
 
-RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 CONFIG = PROJECT_ROOT / "bot" / "config.yml"
 DOMAIN = PROJECT_ROOT / "bot" / "domain"
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
@@ -324,10 +323,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for pair, count in list(figures["top_confusions"].items())[:10]:  # type: ignore[union-attr]
         print(f"  {count:>4}  {pair}")
     suffix = "-quick" if quick else ""
-    output = args.output or RESULTS_DIR / f"bot-nlu-cv-{figures['date']}{suffix}.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"written {output}")
+    write_figures("bot-nlu-cv", figures, suffix=suffix, path=args.output)
 
 
 if __name__ == "__main__":

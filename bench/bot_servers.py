@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -206,29 +207,41 @@ def running_servers(
     folder = Path(tempfile.mkdtemp(prefix="tthc-servers-"))
     ports = {name: free_port() for name in ("rasa", "actions", "api")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    variables = {**os.environ, **QUIET, "TTHC_RASA_URL": urls["rasa"], **(env or {})}
+    # A local run (development ingest and agent tokens) with a fresh action-server secret.
+    variables = {
+        "TTHC_ENV": "local",
+        **os.environ,
+        **QUIET,
+        "TTHC_RASA_URL": urls["rasa"],
+        "TTHC_ACTIONS_TOKEN": secrets.token_urlsafe(24),
+        **(env or {}),
+    }
     if database_url:
         variables["TTHC_DATABASE_URL"] = database_url
     rasa = [
         str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(ports["rasa"]),
         "--credentials", str(CREDENTIALS), "--enable-api", "--auth-token", token,
+        "--interface", "127.0.0.1", "--cors", urls["api"],  # only the chat page's origin
     ]  # fmt: skip
     commands: dict[str, tuple[list[str], Path]] = {}
     if actions:
         endpoints = folder / "endpoints.yml"
         endpoints.write_text(
-            f'action_endpoint:\n  url: "{urls["actions"]}/webhook"\n', encoding="utf-8"
+            f'action_endpoint:\n  url: "{urls["actions"]}/webhook"\n'
+            '  token: "${TTHC_ACTIONS_TOKEN}"\n'
+            "tracker_store:\n  type: bot.tracker_store.MaskingTrackerStore\n",
+            encoding="utf-8",
         )
         rasa += ["--endpoints", str(endpoints)]
         commands["actions"] = (
-            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-             "--port", str(ports["actions"])],
+            [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(ports["actions"])],
             PROJECT_ROOT,
-        )  # fmt: skip
+        )
     if api:
         commands["api"] = (
             [str(VENV_BIN / "uvicorn"), "knowledge.api.app:create_app", "--factory",
              "--ws", "wsproto",  # Rasa pins websockets 10, too old for uvicorn's own protocol
+             "--no-proxy-headers",  # the API reads X-Forwarded-For from trusted proxies only
              "--host", "127.0.0.1", "--port", str(ports["api"])],
             PROJECT_ROOT,
         )  # fmt: skip

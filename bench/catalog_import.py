@@ -9,15 +9,13 @@ import json
 import statistics
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
+from bench.output import write_figures
 from knowledge.catalog.importer import import_index_sheet, import_json_catalog
 from knowledge.catalog.stats import catalog_coverage
-from knowledge.config import NATIONAL_CATALOG_DIR, NATIONAL_LISTS_DIR, PROJECT_ROOT
+from knowledge.config import NATIONAL_CATALOG_DIR, NATIONAL_LISTS_DIR
 from knowledge.db import make_engine, migrate, session_scope
-
-RESULTS = PROJECT_ROOT / "bench" / "results"
 
 
 def main(runs: int = 3) -> dict[str, object]:
@@ -67,10 +65,7 @@ def main(runs: int = 3) -> dict[str, object]:
         "runs": runs,
     }
     print(json.dumps(figures, ensure_ascii=False, indent=2))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"catalog-import-{date.today().isoformat()}.json"
-    out.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"→ {out}")
+    write_figures("catalog-import", figures)
     return figures
 
 

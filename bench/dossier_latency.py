@@ -18,7 +18,6 @@ Usage (from the project root):
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import platform
@@ -36,8 +35,8 @@ from typing import Any
 import httpx
 import numpy as np
 
-from bench.bot_servers import PROJECT_MODEL, catalog_database, running_bot
-from bench.search_eval import RESULTS_DIR
+from bench.bot_servers import PROJECT_MODEL, catalog_database, running_servers
+from bench.output import write_figures
 
 WARMUP = 5
 
@@ -142,7 +141,7 @@ def direct(url: str, samples: list[tuple[str, str]]) -> dict[str, Any]:
 def through_bot(url: str, model: Path, samples: list[tuple[str, str]]) -> dict[str, Any]:
     """Latency of a lookup through Rasa's REST channel and the action server."""
     with (
-        running_bot(model, with_actions=True, database_url=url) as bot,
+        running_servers(model, actions=True, database_url=url) as bot,
         httpx.Client(timeout=120.0) as client,
     ):
 
@@ -228,10 +227,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error(f"{args.model} is missing: run `make train`, or pass --model or --no-bot")
     figures = run(args)
     print_figures(figures)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    output = RESULTS_DIR / f"dossier-latency-{figures['date']}.json"
-    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"written {output}")
+    write_figures("dossier-latency", figures)
 
 
 if __name__ == "__main__":

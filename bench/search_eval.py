@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
-import json
 import logging
 import re
 import tempfile
@@ -26,13 +25,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from knowledge.config import FAQ_QUESTIONS_CSV, NATIONAL_CATALOG_DIR, PROJECT_ROOT, get_settings
+from bench.output import write_figures
+from knowledge.config import FAQ_QUESTIONS_CSV, NATIONAL_CATALOG_DIR, get_settings
 from knowledge.search import ProcedureIndex, SearchDocument, documents_from_session
 from knowledge.text import fold_accents
 
 logger = logging.getLogger(__name__)
 
-RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 CODE_RE = re.compile(r"ma_thu_tuc=([\d.]+)")
 DEPTH = 10  # ranks looked at: MRR@10
 
@@ -220,10 +219,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     figures = run(args.database_url, args.questions)
     print_table(figures)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    output = RESULTS_DIR / f"search-eval-{figures['date']}.json"
-    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"written {output}")
+    write_figures("search-eval", figures)
 
 
 if __name__ == "__main__":

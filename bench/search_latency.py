@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
-import json
 import logging
 import resource
 import time
@@ -24,7 +23,8 @@ from datetime import date
 
 import numpy as np
 
-from bench.search_eval import RESULTS_DIR, catalog_database, load_catalog
+from bench.output import write_figures
+from bench.search_eval import catalog_database, load_catalog
 from knowledge.config import FAQ_QUESTIONS_CSV, get_settings
 from knowledge.search import ProcedureIndex, SearchDocument, search_procedures
 from knowledge.text import fold_accents
@@ -165,10 +165,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     figures = run(args.database_url, args.scale, args.queries)
     print_figures(figures, args.scale)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    output = RESULTS_DIR / f"search-latency-{figures['date']}.json"
-    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"written {output}")
+    write_figures("search-latency", figures)
 
 
 if __name__ == "__main__":

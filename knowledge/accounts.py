@@ -26,8 +26,8 @@ from pydantic import BaseModel
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from knowledge.clock import local_now
 from knowledge.config import get_settings
-from knowledge.dossiers.schemas import local_now
 from knowledge.errors import (
     AuthenticationError,
     ConflictError,

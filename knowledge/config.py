@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseSettings, validator
 
@@ -15,14 +16,24 @@ FAQ_QUESTIONS_CSV = SHARED_DATASETS / "dvc-faq-questions-hust" / "question_data.
 SAMPLE_CATALOG_DIR = PROJECT_ROOT / "data" / "sample_catalog"
 LEXICON_FILE = PROJECT_ROOT / "data" / "lexicon.yml"
 ABBREVIATIONS_FILE = PROJECT_ROOT / "data" / "abbreviations.yml"
+# This deployment's own fee figures where the province sets the fee (no file: none).
+PROVINCE_FEES_FILE = PROJECT_ROOT / "data" / "province_fees.yml"
 
-_DEV_TOKENS = {"dev-ingest-token", "dev-rasa-token", "dev-auth-secret-only-for-local-use"}
+_DEV_TOKENS = {
+    "dev-ingest-token",
+    "dev-rasa-token",
+    "dev-auth-secret-only-for-local-use",
+    "dev-actions-token",
+    "dev-lookup-secret",
+}
 
 
 class Settings(BaseSettings):
     """One place for every setting; names map to ``TTHC_*`` environment variables."""
 
-    env: str = "local"
+    # "production" unless TTHC_ENV=local is set explicitly (make run does, for the demo):
+    # only a local demo accepts the development tokens below.
+    env: str = "production"
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'tthc.db'}"
     # Administrative levels this deployment serves, preferred in search when a question
     # does not name one (a provincial centre serves its province and its communes).
@@ -30,10 +41,22 @@ class Settings(BaseSettings):
     level_preference: float = 0.15
     hotline: str = "1900 1234"
     public_portal_url: str = "https://dichvucong.quangngai.gov.vn"
+    # Longest question searched, and longest chat message Rasa's REST channel passes to NLU.
     max_question_chars: int = 2000
     # The Center's own facts (address, hours, holidays, queue numbers) for this deployment.
     center_file: str = str(PROJECT_ROOT / "data" / "center.yml")
-    api_rate_limit: str = "300/minute"  # per client address, on the API routes
+    # Rate limits per client address and route group (knowledge.api.ratelimit); counters in
+    # Redis when redis_url is set (shared by every worker), else in the process's memory.
+    api_rate_limit: str = "300/minute"  # catalog reads: /api/procedures/…, /api/fields
+    search_rate_limit: str = "120/minute"
+    dossier_read_rate_limit: str = "120/hour"  # per agent token and address; alert at half
+    ingest_rate_limit: str = "6000/minute"
+    pages_rate_limit: str = "600/minute"
+    redis_url: str = ""
+    # Proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated.
+    trusted_proxies: str = ""
+    # Origins of the portal pages allowed to call Rasa from a browser (Rasa's --cors).
+    cors_origins: str = "http://localhost:8000 http://127.0.0.1:8000"
     # Base of the Rasa REST channel (POST …/webhooks/rest/webhook). Internal: only the chat
     # gateway calls it; citizens talk to the gateway (/api/chat/…).
     rasa_url: str = "http://localhost:5005"
@@ -57,6 +80,12 @@ class Settings(BaseSettings):
 
     # Token of the one-stop system pushing dossiers (staff sign in with accounts instead).
     ingest_token: str = "dev-ingest-token"
+    # Rasa's HTTP API token, and the secret Rasa sends the action server (its ?token=).
+    rasa_token: str = "dev-rasa-token"
+    actions_token: str = "dev-actions-token"
+    actions_host: str = "127.0.0.1"  # the action server listens on the internal side only
+    # Key of the pseudonyms (HMAC) under which dossier codes and client addresses are kept.
+    lookup_secret: str = "dev-lookup-secret"
     # Staff accounts: the key signing access tokens (HS256), their lifetime (one shift), and
     # sign-in attempts allowed per client address.
     auth_secret: str = "dev-auth-secret-only-for-local-use"
@@ -64,23 +93,46 @@ class Settings(BaseSettings):
     login_rate_limit: str = "10/minute"
 
     # Dossier status source: "local" (this database) or "http" (an outside status service).
-    dossier_source: str = "local"
+    dossier_source: Literal["local", "http"] = "local"
     dossier_source_url: str = ""
     dossier_source_timeout: float = 3.0
     dossier_source_retries: int = 2
     lookup_max_failures: int = 5
     lookup_window_minutes: int = 15
     lookup_lockout_minutes: int = 15
+    # Per dossier code, across conversations: after this many failures in a day, each further
+    # try waits an escalating delay (1, 2, 4 … minutes, at most the cap); the owner's success
+    # clears it. Per client address: this many failures an hour lock the address for an hour.
+    lookup_code_free_failures: int = 5
+    lookup_code_max_delay_minutes: int = 240
+    lookup_client_max_failures: int = 20
+    # The second factor a citizen proves a dossier with (knowledge.dossiers.lookup).
+    lookup_second_factor: str = "phone_last4"
+    # Rasa's tracker store: hours a conversation is kept after its last event.
+    tracker_retention_hours: float = 24.0
 
     class Config:
         env_prefix = "TTHC_"
         env_file = str(PROJECT_ROOT / ".env")
 
-    @validator("ingest_token", "auth_secret")
+    @validator("env")
+    def _known_env(cls, value: str) -> str:  # noqa: N805
+        value = value.strip().lower()
+        if value not in {"local", "production"}:
+            raise ValueError("TTHC_ENV must be 'local' or 'production'")
+        return value
+
+    @validator("ingest_token", "auth_secret", "rasa_token", "actions_token", "lookup_secret")
     def _no_dev_secrets_outside_local(cls, value: str, values: dict[str, object]) -> str:  # noqa: N805
         if values.get("env") != "local" and any(t in value for t in _DEV_TOKENS):
             raise ValueError("development tokens are refused outside TTHC_ENV=local")
+        if len(value) < 12 or not value.isascii() or any(c.isspace() for c in value):
+            raise ValueError("tokens need at least 12 printable ASCII characters, no spaces")
         return value
+
+    @validator("dossier_source", pre=True)
+    def _source_kind(cls, value: object) -> object:  # noqa: N805
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 @lru_cache(maxsize=1)

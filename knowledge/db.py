@@ -10,9 +10,11 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.config import get_settings
+from knowledge.errors import WriteFailedError
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +25,17 @@ def make_engine(url: str) -> Engine:
     """Build an engine; SQLite gets its folder created, foreign keys and WAL turned on."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+    # hide_parameters: an error's text never carries the bound values (names, phones, IDs).
+    # check_same_thread off: a request's session may be closed on another thread than the
+    # one that used it (FastAPI's clean-up); a session never uses its connection concurrently.
+    sqlite = url.startswith("sqlite")
+    engine = create_engine(
+        url,
+        future=True,
+        pool_pre_ping=not sqlite,
+        hide_parameters=True,
+        connect_args={"check_same_thread": False} if sqlite else {},
+    )
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -60,6 +72,24 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+WRITE_FAILED = (
+    "Hệ thống chưa lưu được dữ liệu (cơ sở dữ liệu không xác nhận). Vui lòng gửi lại sau ít phút."
+)
+
+
+def commit(session: Session) -> None:
+    """Commit ``session`` now, in the caller's thread; a refused commit is ``WriteFailedError``.
+
+    Routes call it before they answer, so an acknowledged write is a stored write.
+    """
+    try:
+        session.commit()
+    except SQLAlchemyError as exc:
+        session.rollback()
+        logger.error("commit failed: %s", type(exc).__name__)
+        raise WriteFailedError(WRITE_FAILED) from exc
 
 
 def migrate(url: str | None = None) -> None:

@@ -49,3 +49,12 @@ class UserRole(str, enum.Enum):
 
     agent = "agent"
     admin = "admin"
+
+
+class DecisionState(str, enum.Enum):
+    """Where a decision imported by an admin stands; ``published`` = came with the catalog."""
+
+    published = "published"
+    scheduled = "scheduled"  # applied by an admin, takes effect on its effective date
+    applied = "applied"
+    rolled_back = "rolled_back"

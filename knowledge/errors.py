@@ -8,7 +8,8 @@ KnowledgeError
 ├── PermissionDeniedError  a signed-in user whose role does not allow the action (API: 403)
 ├── ConflictError          a change that clashes with the current state, e.g. a claimed chat (409)
 ├── RateLimitedError       too many requests from one client (API: 429)
-└── SourceUnavailableError an outside service (dossier status source) is down (API: 503)
+├── SourceUnavailableError an outside service (dossier status source) is down (API: 503)
+└── WriteFailedError       a write the database did not confirm (API: 503, never a 2xx)
 
 Every error carries a Vietnamese ``message`` fit to show a citizen.
 """
@@ -68,12 +69,22 @@ class ConflictError(KnowledgeError):
 
 
 class RateLimitedError(KnowledgeError):
-    """Too many requests from one client in a short time."""
+    """Too many requests from one client in a short time; ``retry_after`` in seconds if known."""
 
     status_code = 429
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class SourceUnavailableError(KnowledgeError):
     """An outside service the layer depends on did not answer."""
+
+    status_code = 503
+
+
+class WriteFailedError(KnowledgeError):
+    """A write the database refused or did not confirm (its commit failed)."""
 
     status_code = 503

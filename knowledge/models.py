@@ -17,11 +17,19 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-from knowledge.enums import Channel, DossierState, ProcedureStatus, ResultDelivery, UserRole
+from knowledge.enums import (
+    Channel,
+    DecisionState,
+    DossierState,
+    ProcedureStatus,
+    ResultDelivery,
+    UserRole,
+)
 
 # SQLAlchemy 1.4 ships no type hints: the base (and so every column) reads as Any to mypy.
 Base: Any = declarative_base()
@@ -35,6 +43,91 @@ class Decision(Base):
     id = Column(Integer, primary_key=True)
     number = Column(String(100), nullable=False, unique=True)  # "163/QĐ-BTP"
     issued_on = Column(Date)
+    # Set for decisions an admin imported (knowledge.catalog.decisions); NULL for the ones
+    # that only came with the catalog export.
+    effective_on = Column(Date)
+    state = Column(
+        Enum(DecisionState, name="decision_state", native_enum=False, length=20),
+        nullable=False,
+        default=DecisionState.published,
+        server_default=DecisionState.published.value,
+    )
+    source_name = Column(Text)  # the uploaded file's name
+    imported_by = Column(String(200))
+    imported_at = Column(DateTime)
+    applied_at = Column(DateTime)  # when its changes reached the catalog
+    rolled_back_by = Column(String(200))
+    rolled_back_at = Column(DateTime)
+
+    changes = relationship(
+        "DecisionChange",
+        cascade="all, delete-orphan",
+        order_by="DecisionChange.position",
+        back_populates="decision",
+    )
+
+
+class DecisionChange(Base):
+    """One row of an imported decision: its action on one procedure, with before and after."""
+
+    __tablename__ = "decision_changes"
+
+    id = Column(Integer, primary_key=True)
+    decision_id = Column(
+        Integer, ForeignKey("decisions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position = Column(Integer, nullable=False)  # the row in the file
+    procedure_code = Column(String(32), nullable=False, index=True)
+    action = Column(String(20), nullable=False)  # new | amend | abolish | replace
+    replaced_by_code = Column(String(32))
+    # JSON snapshots (knowledge.catalog.editing.snapshot): None before = a new procedure.
+    before = Column(Text)
+    after = Column(Text, nullable=False)
+
+    decision = relationship("Decision", back_populates="changes")
+
+
+class CatalogChange(Base):
+    """One audited change of the catalog: who, when, which decision, before and after.
+
+    Append-only: ``knowledge.audit`` refuses updates and deletes of these rows.
+    """
+
+    __tablename__ = "catalog_changes"
+    __table_args__ = (Index("ix_catalog_changes_code_at", "procedure_code", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, index=True)
+    actor = Column(String(200), nullable=False, index=True)
+    action = Column(String(30), nullable=False)  # edit | decision | rollback | activate | lexicon
+    procedure_code = Column(String(32), nullable=False)
+    decision_number = Column(String(100))
+    attribute = Column(String(50), nullable=False)  # "name", "channels", "status"…
+    before = Column(Text)  # JSON
+    after = Column(Text)  # JSON
+
+
+class CatalogState(Base):
+    """One row: the catalog's version, bumped by every admin change so every process reloads."""
+
+    __tablename__ = "catalog_state"
+
+    id = Column(Integer, primary_key=True)
+    version = Column(Integer, nullable=False, default=0)
+    changed_at = Column(DateTime)
+
+
+class LexiconWord(Base):
+    """A citizen word an admin tied to a procedure; search adds the procedure's name for it."""
+
+    __tablename__ = "lexicon_words"
+    __table_args__ = (UniqueConstraint("term", "procedure_code"),)
+
+    id = Column(Integer, primary_key=True)
+    term = Column(String(200), nullable=False)
+    procedure_code = Column(String(32), nullable=False, index=True)
+    created_by = Column(String(200), nullable=False)
+    created_at = Column(DateTime, nullable=False)
 
 
 class Field(Base):
@@ -257,15 +350,20 @@ class User(Base):
 __all__ = [
     "AuditEntry",
     "Base",
+    "CatalogChange",
     "CatalogImport",
+    "CatalogState",
     "Channel",
     "ChannelOption",
     "Decision",
+    "DecisionChange",
+    "DecisionState",
     "Dossier",
     "DossierEvent",
     "DossierState",
     "Field",
     "LegalDocument",
+    "LexiconWord",
     "LookupAttempt",
     "Procedure",
     "ProcedureStatus",

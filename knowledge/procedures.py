@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from datetime import date
 
 from sqlalchemy import func, select
@@ -13,14 +13,13 @@ from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError, NotFoundError
 from knowledge.models import Decision, Field, Procedure
 from knowledge.schemas import (
+    PROCEDURE_CODE_RE,
     ChannelInfo,
     FieldSummary,
     LegalDocumentInfo,
     PaperInfo,
     ProcedureCard,
 )
-
-PROCEDURE_CODE_RE = re.compile(r"^\d{1,2}\.\d{6}$")
 
 
 def find_procedure(session: Session, code: str) -> Procedure:
@@ -49,7 +48,28 @@ def find_procedure(session: Session, code: str) -> Procedure:
 
 def get_procedure(session: Session, code: str) -> ProcedureCard:
     """The full card of one procedure: all channels, papers, legal basis and status."""
-    p = find_procedure(session, code)
+    return card_of(find_procedure(session, code))
+
+
+def all_procedure_cards(session: Session) -> Iterator[ProcedureCard]:
+    """The card of every procedure in the catalog, by code (for audits and exports)."""
+    procedures = session.scalars(
+        select(Procedure)
+        .order_by(Procedure.code)
+        .options(
+            selectinload(Procedure.channels),
+            selectinload(Procedure.papers),
+            selectinload(Procedure.legal_documents),
+            selectinload(Procedure.field),
+            selectinload(Procedure.decision),
+        )
+    )
+    for procedure in procedures:
+        yield card_of(procedure)
+
+
+def card_of(p: Procedure) -> ProcedureCard:
+    """The card of a loaded procedure."""
     return ProcedureCard(
         code=p.code,
         name=p.name,

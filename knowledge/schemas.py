@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from pydantic import BaseModel
+
+# A national procedure code ("1.001193", "2.000806"): what the catalog, dossiers and the
+# agents' lookups accept. Here, below both the catalog import and the procedure reads, so
+# that neither imports the other.
+PROCEDURE_CODE_RE = re.compile(r"^\d{1,2}\.\d{6}$")
 
 
 class SearchHit(BaseModel):
@@ -72,6 +78,29 @@ class ProcedureCard(BaseModel):
     papers: list[PaperInfo]
     papers_text: str | None  # the papers section as published, for records with no table
     legal_documents: list[LegalDocumentInfo]
+
+
+class ChannelSummary(BaseModel):
+    """One channel of a procedure as the citizen is told it: time and fee in plain words."""
+
+    channel: str  # in_person | online | postal
+    channel_label: str  # "Trực tiếp"
+    time: str  # "3 ngày làm việc", "1 (danh mục không ghi đơn vị)"
+    fee: str  # "50.000 đồng", "mức thu do Hội đồng nhân dân cấp tỉnh quyết định…"
+    fee_note: str  # the record's explanation under the fee, "" when none
+
+
+class ProcedureSummary(BaseModel):
+    """The summary an agent reads out and a citizen is told, rendered once for every screen."""
+
+    code: str
+    title: str  # name with levels
+    status_note: str  # "" when in force
+    channels: list[ChannelSummary]  # in the card's order
+    papers: list[str]  # "Tờ khai đăng ký khai sinh (1 bản chính)", forms first
+    more_papers: int  # papers beyond those listed
+    agency: str
+    text: str  # the whole summary as plain text, for the clipboard
 
 
 class FieldSummary(BaseModel):

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+# The tests run as a local demo (development tokens); bot/endpoints.yml reads the secret.
+export TTHC_ENV="${TTHC_ENV:-local}" TTHC_ACTIONS_TOKEN="${TTHC_ACTIONS_TOKEN:-dev-actions-token}"
 RASA_ARGS=(--config bot/config.yml --domain bot/domain)
 
 echo "== Rasa data validation"
@@ -17,6 +19,9 @@ echo "== PostgreSQL"
 TTHC_TEST_POSTGRES_URL=$(scripts/postgres.sh start)
 export TTHC_TEST_POSTGRES_URL
 trap 'scripts/postgres.sh stop' EXIT
+
+echo "== schemathesis (live API, every route, with and without tokens)"
+scripts/schemathesis.sh
 
 echo "== pytest (unit, doctests, end-to-end, browser, PostgreSQL)"
 .venv/bin/python -m pytest --doctest-modules tests knowledge actions bot --ignore=knowledge/migrations "$@"

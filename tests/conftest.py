@@ -7,6 +7,9 @@ SQLite by default; the ``pg_*`` fixtures give the same on the PostgreSQL server 
 from __future__ import annotations
 
 import os
+
+# Tests use the development tokens, which only an explicit local setting accepts.
+os.environ.setdefault("TTHC_ENV", "local")
 from collections.abc import Iterator
 from pathlib import Path
 

@@ -5,26 +5,35 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.openapi.docs import (
     get_redoc_html,
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse, JSONResponse
-from slowapi import Limiter, _rate_limit_exceeded_handler
-from slowapi.errors import RateLimitExceeded
-from slowapi.middleware import SlowAPIMiddleware
-from slowapi.util import get_remote_address
+from fastapi.responses import HTMLResponse
 
-from knowledge.api.routes import agent, auth, chat, dossiers, fields, health, pages, procedures
+from knowledge.api.errors import ERROR_RESPONSES, install_error_handlers
+from knowledge.api.ratelimit import GroupLimiter, RateLimitMiddleware
+from knowledge.api.routes import (
+    admin,
+    admin_pages,
+    agent,
+    auth,
+    chat,
+    dossiers,
+    fields,
+    health,
+    pages,
+    procedures,
+)
 from knowledge.chat.gateway import rasa
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
-from knowledge.errors import AuthenticationError, KnowledgeError
 from knowledge.limits import Limits
+from knowledge.logs import install_masking
 from knowledge.search import get_index
 
 logger = logging.getLogger(__name__)
@@ -63,11 +72,16 @@ _TAGS = [
 
 
 def create_app(rate_limit: str | None = None) -> FastAPI:
-    """Build the API with its routers, Vietnamese error bodies and a per-client rate limit.
+    """Build the API with its routers, Vietnamese error bodies and per-client rate limits.
 
-    The limit (default: settings ``api_rate_limit``) applies to the API routes; pages, static
-    files, health checks and token-authenticated dossier ingestion are exempt.
+    The settings are read here, so a wrong one stops the start instead of failing a
+    citizen's request.
+
+    Args:
+        rate_limit: one limit for every route group instead of the configured ones (tests).
     """
+    install_masking()
+    settings = get_settings()
     app = FastAPI(
         title="Trợ lý thủ tục hành chính — API",
         description=_DESCRIPTION,
@@ -77,52 +91,58 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        responses=ERROR_RESPONSES,
     )
-    limiter = Limiter(
-        key_func=get_remote_address, default_limits=[rate_limit or get_settings().api_rate_limit]
-    )
-    # Ingestion is authenticated by the one-stop system's token and comes in bursts.
-    for route in (
-        dossiers.create_or_update_dossier,
-        health.read_health,
-        pages.read_chat_page,
-        pages.read_lookup_page,
-        pages.read_lookup_page_for_code,
-        pages.read_static,
-    ):
-        limiter.exempt(route)  # type: ignore[no-untyped-call]  # slowapi has no type hints
-    # Sign-in attempts, new conversations and chat messages: counters per client or
-    # conversation (WebSocket messages included, which slowapi does not see).
+    # Requests per client and route group (knowledge.api.ratelimit); sign-in attempts, new
+    # conversations and chat messages: counters per client or conversation
+    # (WebSocket messages included, which an HTTP middleware does not see).
+    app.state.limiter = GroupLimiter(settings, override=rate_limit)
+    app.add_middleware(RateLimitMiddleware, limiter=app.state.limiter)
     app.state.limits = Limits()
-    app.state.limiter = limiter
-    app.add_middleware(SlowAPIMiddleware)
-    # slowapi's handler takes its own exception type, narrower than Starlette's signature.
-    app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)  # type: ignore[arg-type]
+    install_error_handlers(app)
 
-    @app.exception_handler(KnowledgeError)
-    async def _knowledge_error(_request: Request, exc: KnowledgeError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else None
-        return JSONResponse(
-            status_code=exc.status_code, content={"detail": exc.message}, headers=headers
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields_ = ", ".join(
-            ".".join(str(p) for p in e["loc"] if p != "query") for e in exc.errors()
-        )
-        return JSONResponse(
-            status_code=422,
-            content={"detail": f"Yêu cầu không hợp lệ ({fields_}).", "errors": exc.errors()},
-        )
-
-    for module in (health, auth, chat, agent, procedures, fields, pages, dossiers):
+    for module in (
+        health,
+        auth,
+        chat,
+        agent,
+        procedures,
+        fields,
+        pages,
+        dossiers,
+        admin,
+        admin_pages,
+    ):
         app.include_router(module.router)
-    _offline_docs(app, limiter)
+    _offline_docs(app)
+    _document_optional_fields_as_nullable(app)
     return app
 
 
-def _offline_docs(app: FastAPI, limiter: Limiter) -> None:
+def _document_optional_fields_as_nullable(app: FastAPI) -> None:
+    """Say in the OpenAPI document that optional fields may be null, as they are sent.
+
+    Pydantic 1 (pinned by Rasa 3.6) documents ``str | None = None`` as a plain string, so
+    the document contradicted real answers (schemathesis: "null is not of type string").
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        for schema in document.get("components", {}).get("schemas", {}).values():
+            required = set(schema.get("required", []))
+            for name, prop in (schema.get("properties") or {}).items():
+                if name not in required and "anyOf" not in prop:
+                    schema["properties"][name] = {"anyOf": [prop, {"type": "null"}]}
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _offline_docs(app: FastAPI) -> None:
     """/docs (Swagger UI, with a working Authorize button) and /redoc from vendored assets."""
     vendor = "/static/vendor"
 
@@ -150,6 +170,3 @@ def _offline_docs(app: FastAPI, limiter: Limiter) -> None:
             redoc_favicon_url=f"{vendor}/swagger-ui/favicon-32x32.png",
             with_google_fonts=False,
         )
-
-    for route in (read_swagger_ui, read_swagger_ui_redirect, read_redoc):
-        limiter.exempt(route)

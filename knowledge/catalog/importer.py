@@ -38,8 +38,7 @@ from knowledge.models import (
     Procedure,
     RequiredPaper,
 )
-from knowledge.procedures import PROCEDURE_CODE_RE
-from knowledge.schemas import ImportReport
+from knowledge.schemas import PROCEDURE_CODE_RE, ImportReport
 
 logger = logging.getLogger(__name__)
 

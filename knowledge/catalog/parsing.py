@@ -16,10 +16,10 @@ from typing import Any
 
 __all__ = [
     "CHANNELS",
-    "ChannelOption",
-    "LegalDocument",
     "MismatchedRecordError",
-    "Paper",
+    "ParsedChannel",
+    "ParsedLegalDocument",
+    "ParsedPaper",
     "ProcedureRecord",
     "RecordError",
     "clean_text",
@@ -75,7 +75,7 @@ _CAPITALISED_WORD = (
 
 
 @dataclass(frozen=True)
-class ChannelOption:
+class ParsedChannel:
     """One row of the "Cách thức thực hiện" table (one submission channel)."""
 
     channel: str
@@ -88,7 +88,7 @@ class ChannelOption:
 
 
 @dataclass(frozen=True)
-class Paper:
+class ParsedPaper:
     """One row of the "Thành phần hồ sơ" table."""
 
     group: str
@@ -98,7 +98,7 @@ class Paper:
 
 
 @dataclass(frozen=True)
-class LegalDocument:
+class ParsedLegalDocument:
     """One row of the "Căn cứ pháp lý" table."""
 
     number: str
@@ -126,9 +126,9 @@ class ProcedureRecord:
     conditions: str | None
     results: tuple[str, ...]
     detail_url: str | None
-    channels: tuple[ChannelOption, ...]
-    papers: tuple[Paper, ...]
-    legal_documents: tuple[LegalDocument, ...]
+    channels: tuple[ParsedChannel, ...]
+    papers: tuple[ParsedPaper, ...]
+    legal_documents: tuple[ParsedLegalDocument, ...]
     # The dossier-papers section as the portal shows it: kept whole, because some records
     # hold prose there that is no papers table, and search and agents still need it.
     papers_text: str | None = None
@@ -301,11 +301,18 @@ _FEE_MAIN = re.compile(rf"Miễn\s*phí|{NO_INFO}|\d[\d.,]*\s*(?:{_CURRENCY_ALT}
 
 
 _LIST_MARKER = re.compile(r"\((?:\d{1,2}|[a-zđ]|[ivx]{1,4})\)")
+# The ")" of a list item "b) …" or "2) …", which opens no parenthesis.
+_LIST_MARKER_END = re.compile(r"(?:^|[\s;.:\-])(?:\d{1,2}|[a-zđ]|[ivx]{1,4})\)$")
 
 
 def _balanced_paren_end(text: str, start: int) -> int:
-    """Index just past the ")" closing the "(" at ``start`` (len(text) if unclosed)."""
+    """Index just past the ")" closing the "(" at ``start``.
+
+    When it is never closed ("(đồng/lần (Miễn phí … TT-BTC)trong thời hạn …"), the
+    explanation ends where its last inner parenthesis closed; without one, at the end.
+    """
     depth = 0
+    inner_end = len(text)
     for index in range(start, len(text)):
         char = text[index]
         if char == "(":
@@ -314,7 +321,22 @@ def _balanced_paren_end(text: str, start: int) -> int:
             depth -= 1
             if depth == 0:
                 return index + 1
-    return len(text)
+            if depth == 1:
+                inner_end = index + 1
+    return inner_end
+
+
+def _unmatched_close(text: str, start: int) -> int | None:
+    """Index just past the first ")" after ``start`` that no "(" after ``start`` opened."""
+    depth = 0
+    for index in range(start, len(text)):
+        if text[index] == "(":
+            depth += 1
+        elif text[index] == ")" and not _LIST_MARKER_END.search(text, max(0, index - 6), index + 1):
+            depth -= 1
+            if depth < 0:
+                return index + 1
+    return None
 
 
 def _parse_time(time_text: str) -> tuple[float | None, str | None]:
@@ -338,11 +360,17 @@ def _split_fee(segment: str) -> tuple[str, str]:
     end = match.end()
     explanation = ""
     # "(1) Trường hợp ..." after the fee is a numbered description, not an
-    # explanation of the fee.
+    # explanation of the fee, unless a ")" left open closes it ("(a) Cấp lại ...: 30.000.000
+    # đồng; b) ... 5.000.000 đồng.)" is the fee's explanation with its own list markers).
     if segment[end : end + 1] == "(" and not _LIST_MARKER.match(segment, end):
         close = _balanced_paren_end(segment, end)
         explanation = segment[end:close]
         end = close
+    elif segment[end : end + 1] == "(":
+        close = _unmatched_close(segment, end)
+        if close is not None:
+            explanation = segment[end:close]
+            end = close
     main = "" if main.casefold() == NO_INFO.casefold() else _inline(main)
     # The portal shows the explanation under the amount; the flattening lost
     # that separator, so restore it as one space.
@@ -350,7 +378,7 @@ def _split_fee(segment: str) -> tuple[str, str]:
     return fee_text, segment[end:]
 
 
-def parse_channels(text: str | None) -> list[ChannelOption]:
+def parse_channels(text: str | None) -> list[ParsedChannel]:
     """Parse the flattened submission-channel table.
 
     Example:
@@ -370,14 +398,14 @@ def parse_channels(text: str | None) -> list[ChannelOption]:
     # cell follow it. The same channel may legitimately appear in several
     # rows (e.g. one per card validity with a different fee).
     starts = list(_ROW_START.finditer(body))
-    rows: list[ChannelOption] = []
+    rows: list[ParsedChannel] = []
     for index, match in enumerate(starts):
         stop = starts[index + 1].start() if index + 1 < len(starts) else len(body)
         time_text = _inline(match.group("time"))
         time_value, time_unit = _parse_time(time_text)
         fee_text, rest = _split_fee(body[match.end() : stop])
         rows.append(
-            ChannelOption(
+            ParsedChannel(
                 channel=_CHANNEL_BY_LABEL[match.group("channel")],
                 time_value=time_value,
                 time_unit=time_unit,
@@ -428,7 +456,8 @@ def parse_fee_amount(fee_text: str) -> int | None:
     # ("Lệ phí : 50.000 Đồng" has no parentheses and is found either way).
     paren = text.find("(")
     main, explanation = (text, "") if paren < 0 else (text[:paren], text[paren:])
-    match = _AMOUNT.search(main) or _AMOUNT.search(explanation)
+    in_main = _AMOUNT.search(main)
+    match = in_main or _AMOUNT.search(explanation)
     if not match:
         return None
     if match.group("cur").upper() == "USD":
@@ -438,11 +467,13 @@ def parse_fee_amount(fee_text: str) -> int | None:
     # explanation shows a USD fee, which has no amount in đồng.
     if re.search(rf"(?<![\d.,]){amount}\s*USD", explanation):
         return None
-    # Several ministries typed fees in thousands ("20 VNĐ(20.000 đồng/tờ
-    # khai)", "50 VNĐ((áp dụng mức phí 25.000 đồng/hồ sơ ...)"). No
-    # administrative fee is below 1,000 đồng, so such amounts are thousands.
-    if 0 < amount < 1000:
-        amount *= 1000
+    # Several ministries typed fees in thousands ("20 VNĐ(20.000 đồng/tờ khai)",
+    # "40 VNĐ (4.000 đ/giấy)"). Such an amount is read as the note's full figure, and only
+    # when the note writes it; never scaled on a guess ("500 VNĐ", "1 VNĐ (… miễn lệ phí)").
+    if 0 < amount < 1000 and in_main is not None:
+        written = {_amount_value(m.group("num")) for m in _AMOUNT.finditer(explanation)}
+        scaled = [amount * 10**k for k in (3, 2, 1) if amount * 10**k in written]
+        return scaled[0] if scaled else None
     return amount
 
 
@@ -454,12 +485,13 @@ _PAPER_HEADER = re.compile(r"Tên giấy tờ\s*Mẫu đơn, tờ khai\s*Số l�
 # The "Số lượng" cell: "1 bản chính" or "0 bản chính,1 bản sao". It is glued
 # to the next row, so it must not be followed by a space or punctuation
 # (names often say "01 bản chính hoặc ..."), nor by a digit unless that digit
-# numbers the next row ("1 bản sao2. Bản sao ..."). Only one digit is taken
+# numbers the next row ("1 bản sao2. Bản sao ...") or is a count that starts it
+# ("0 bản chính,1 bản sao02 ảnh 4x6cm ..."). Only one digit is taken
 # because names often end with digits ("... BM.NCC.20.03" + "1 bản chính").
 _COPIES = re.compile(
     r"(?P<copies>\d\s*bản\s*chính(?:\s*,\s*\d\s*bản\s*sao)?"
     r"|Bản\s*chính\s*:\s*\d+\s*-\s*Bản\s*sao\s*:\s*\d+)"
-    r"(?![ .;:),]|\d(?!\d?\.\s))"
+    r"(?![ .;:),]|\d(?!\d?\.\s|\d\s))"
 )
 _TEMPLATE_EXT = r"\.(?:docx|doc|pdf|xlsx|xls|odt|rtf|zip|rar)"
 _TEMPLATE_FILE = re.compile(rf".*?{_TEMPLATE_EXT}", re.IGNORECASE)
@@ -524,13 +556,13 @@ def _looks_like_paper_text(text: str) -> bool:
     return True
 
 
-def parse_papers(text: str | None) -> list[Paper]:
-    """Parse the flattened dossier table, one :class:`Paper` per row.
+def parse_papers(text: str | None) -> list[ParsedPaper]:
+    """Parse the flattened dossier table, one :class:`ParsedPaper` per row.
 
     Example:
         >>> parse_papers("* Giấy tờ phải nộp:Tên giấy tờMẫu đơn, tờ khaiSố lượng"
         ...              "Tờ khai đăng ký khai tử1 bản chính")[0]
-        Paper(group='Giấy tờ phải nộp', name='Tờ khai đăng ký khai tử', template='', \
+        ParsedPaper(group='Giấy tờ phải nộp', name='Tờ khai đăng ký khai tử', template='', \
 copies='1 bản chính')
     """
     if text is None:
@@ -539,7 +571,7 @@ copies='1 bản chính')
     if _inline(body) == "":
         return []
     sections = _PAPER_HEADER.split(body)
-    papers: list[Paper] = []
+    papers: list[ParsedPaper] = []
     group = _clean_group(sections[0])
     if len(sections) == 1:
         # No table at all. Either the portal shows free text ("Theo quy định
@@ -549,7 +581,7 @@ copies='1 bản chính')
         name = _block(body)
         if not name or not _clean_group(body) or not _looks_like_paper_text(name):
             return []
-        return [Paper(group="", name=name, template="", copies="")]
+        return [ParsedPaper(group="", name=name, template="", copies="")]
     for index, section in enumerate(sections[1:], start=1):
         position = 0
         for match in _COPIES.finditer(section):
@@ -557,7 +589,7 @@ copies='1 bản chính')
             position = match.end()
             name, template = _split_template(_inline(chunk))
             papers.append(
-                Paper(
+                ParsedPaper(
                     group=group,
                     # A trailing ";" is the list separator of the source text.
                     name=_inline(name).rstrip(";,").rstrip(),
@@ -572,7 +604,9 @@ copies='1 bản chính')
             group = _clean_group(rest)
         elif _inline(rest):
             name, template = _split_template(_inline(rest))
-            papers.append(Paper(group=group, name=_inline(name), template=template, copies=""))
+            papers.append(
+                ParsedPaper(group=group, name=_inline(name), template=template, copies="")
+            )
     return papers
 
 
@@ -679,7 +713,7 @@ def _clean_title(title: str) -> str:
     return _GLUED_NUMBER_PREFIX.sub("", title).rstrip().rstrip(";,").rstrip()
 
 
-def parse_legal_documents(text: str | None) -> list[LegalDocument]:
+def parse_legal_documents(text: str | None) -> list[ParsedLegalDocument]:
     """Parse the flattened legal-basis table into (number, title) rows.
 
     Example:
@@ -756,11 +790,13 @@ def parse_legal_documents(text: str | None) -> list[LegalDocument]:
             raw_title = previous_title + previous_number
         merged.append((raw_title, raw_number))
     documents = [
-        LegalDocument(number=_inline(number), title=_clean_title(_inline(title)) or _inline(number))
+        ParsedLegalDocument(
+            number=_inline(number), title=_clean_title(_inline(title)) or _inline(number)
+        )
         for title, number in merged
     ]
     if leftover:
-        documents.append(LegalDocument(number="", title=leftover))
+        documents.append(ParsedLegalDocument(number="", title=leftover))
     return documents
 
 

@@ -34,9 +34,9 @@ from tenacity import (
 
 from knowledge.chat import store
 from knowledge.chat.schemas import MessageOut
+from knowledge.clock import local_now
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
-from knowledge.dossiers.schemas import local_now
 from knowledge.errors import InvalidInputError, SourceUnavailableError
 from knowledge.limits import Limits
 from knowledge.text.normalize import fold_accents

@@ -6,10 +6,13 @@ import logging
 
 import typer
 
-from knowledge.cli import catalog, chat, dossiers, search, text, users
+from knowledge.cli import catalog, chat, decisions, dossiers, search, text, users
 
 app = typer.Typer(help="Trợ lý thủ tục hành chính: công cụ quản trị.", no_args_is_help=True)
 app.add_typer(catalog.app, name="catalog", help="Danh mục thủ tục: nhập, thống kê, trạng thái.")
+app.add_typer(
+    decisions.app, name="decision", help="Quyết định công bố: xem trước, áp dụng, hoàn tác."
+)
 app.add_typer(dossiers.app, name="dossier", help="Hồ sơ: nhập, tạo dữ liệu mẫu.")
 app.add_typer(text.app, name="text", help="Tài nguyên xử lý tiếng Việt.")
 app.add_typer(users.app, name="user", help="Tài khoản cán bộ: tạo, liệt kê, khóa.")

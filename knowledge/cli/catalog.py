@@ -83,6 +83,42 @@ def stats() -> None:
     )
 
 
+@app.command("audit")
+def audit_answers(
+    source: Path = typer.Option(
+        None, help="Thư mục JSON gốc để đối chiếu (mặc định: danh mục đã nạp mặc định)"
+    ),
+    out: Path = typer.Option(
+        Path("var/answer-audit.tsv"), help="Tệp ghi mã thủ tục vi phạm (quy tắc<TAB>mã)"
+    ),
+    strict: bool = typer.Option(False, help="Thoát với mã 1 khi có lỗi sai sự thật"),
+) -> None:
+    """Đối chiếu câu trả lời (phí, thời hạn, hồ sơ, cơ quan, cách nộp) với bản ghi gốc."""
+    from rich.table import Table
+
+    from knowledge.answers.audit import RULES, audit, raw_records
+    from knowledge.catalog.importer import default_catalog_dir
+    from knowledge.procedures import all_procedure_cards
+
+    folder = source or default_catalog_dir()[0]
+    records = raw_records(folder)
+    with cli_session() as session:
+        report = audit(all_procedure_cards(session), records)
+    table = Table(title=f"Đối chiếu {report.procedures} thủ tục với {folder}")
+    table.add_column("Quy tắc")
+    table.add_column("Loại")
+    table.add_column("Số thủ tục", justify="right")
+    table.add_column("Mô tả")
+    for rule in RULES:
+        kind = "sai" if rule.kind == "wrong" else "khó đọc"
+        table.add_row(rule.name, kind, str(len(report.findings[rule.name])), rule.description)
+    console.print(table)
+    report.write(out)
+    console.print(f"Lỗi sai sự thật: {report.wrong_findings()}; mã vi phạm ghi tại {out}")
+    if strict and report.wrong_findings():
+        raise typer.Exit(code=1)
+
+
 @app.command("set-status")
 def set_status(
     code: str = typer.Argument(..., help="Mã thủ tục, ví dụ 1.001193"),

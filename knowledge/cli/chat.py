@@ -9,8 +9,8 @@ import typer
 
 from knowledge.chat.store import purge_conversations
 from knowledge.cli.common import cli_session, console
+from knowledge.clock import local_now
 from knowledge.config import get_settings
-from knowledge.dossiers.schemas import local_now
 
 app = typer.Typer(no_args_is_help=True)
 

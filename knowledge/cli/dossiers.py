@@ -40,7 +40,7 @@ def demo(
     from sqlalchemy import func, select
 
     from knowledge.dossiers.demo import generate_demo_dossiers
-    from knowledge.dossiers.schemas import STATE_LABELS
+    from knowledge.dossiers.labels import STATE_LABELS
     from knowledge.models import Dossier
 
     if if_empty:

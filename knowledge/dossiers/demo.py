@@ -20,162 +20,41 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from knowledge.config import get_settings
+from knowledge.clock import local_now
+from knowledge.config import PROJECT_ROOT, get_settings
 from knowledge.dossiers.deadlines import (
     add_office_hours,
     compute_due_at,
     is_working_day,
     last_office_moment,
 )
-from knowledge.dossiers.schemas import local_now
+from knowledge.dossiers.store import is_overdue
 from knowledge.enums import DossierState, ProcedureStatus, ResultDelivery
 from knowledge.errors import InvalidInputError
 from knowledge.models import ChannelOption, Dossier, DossierEvent, Procedure, RequiredPaper
+from knowledge.text.yaml_tables import read_yaml_table
 
 logger = logging.getLogger(__name__)
 
-PROVINCE = "Quảng Ngãi"
-PROVINCE_CODE = "H48"
+DEMO_TABLES_FILE = PROJECT_ROOT / "data" / "demo_dossiers.yml"
+
+# The tables (names, communes, departments, steps, reasons) are data: data/demo_dossiers.yml.
+_TABLES = read_yaml_table(DEMO_TABLES_FILE, "bảng dữ liệu hồ sơ mẫu")
+PROVINCE: str = _TABLES["province"]
+PROVINCE_CODE: str = _TABLES["province_code"]
 CENTER = f"Trung tâm Phục vụ hành chính công tỉnh {PROVINCE}"
-COMMUNES = (
-    "xã Bình Sơn",
-    "xã Sơn Tịnh",
-    "xã Tư Nghĩa",
-    "xã Nghĩa Hành",
-    "xã Mộ Đức",
-    "phường Đức Phổ",
-    "xã Ba Tơ",
-    "xã Trà Bồng",
-    "đặc khu Lý Sơn",
-    "phường Cẩm Thành",
-    "phường Nghĩa Lộ",
-    "phường Trương Quang Trọng",
-    "xã Minh Long",
-    "xã Sơn Hà",
-)
-DEPARTMENTS_BY_MINISTRY = {
-    "bo-tu-phap": "Sở Tư pháp",
-    "bo-cong-an": "Công an tỉnh",
-    "bo-tai-chinh": "Sở Tài chính",
-    "bo-xay-dung": "Sở Xây dựng",
-    "bo-nong-nghiep-mt": "Sở Nông nghiệp và Môi trường",
-    "ngan-hang-nha-nuoc": "Ngân hàng Nhà nước Khu vực",
-    "toa-an-nhan-dan": "Tòa án nhân dân tỉnh",
-}
-FAMILY = (
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Huỳnh",
-    "Hoàng",
-    "Phan",
-    "Võ",
-    "Vũ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Hồ",
-    "Ngô",
-    "Dương",
-    "Lý",
-    "Trương",
-    "Đinh",
-)
-FAMILY_WEIGHTS = (38, 11, 9, 7, 5, 4, 4, 4, 3, 2, 2, 2, 2, 1, 1, 1, 2, 2)
-MIDDLE_MALE = ("Văn", "Minh", "Hữu", "Đức", "Quốc", "Thanh", "Công", "Ngọc", "Xuân", "Tấn")
-MIDDLE_FEMALE = ("Thị", "Thị", "Ngọc", "Thanh", "Thu", "Minh", "Kim", "Mỹ", "Hồng", "Phương")
-GIVEN_MALE = (
-    "An",
-    "Bình",
-    "Cường",
-    "Dũng",
-    "Hải",
-    "Hùng",
-    "Khang",
-    "Long",
-    "Minh",
-    "Nam",
-    "Phúc",
-    "Quang",
-    "Sơn",
-    "Tài",
-    "Thành",
-    "Trung",
-    "Tuấn",
-    "Việt",
-    "Vinh",
-    "Hiếu",
-)
-GIVEN_FEMALE = (
-    "Anh",
-    "Chi",
-    "Dung",
-    "Giang",
-    "Hà",
-    "Hạnh",
-    "Hoa",
-    "Hương",
-    "Lan",
-    "Linh",
-    "Mai",
-    "Ngân",
-    "Nhung",
-    "Oanh",
-    "Phương",
-    "Quyên",
-    "Thảo",
-    "Trang",
-    "Vy",
-    "Yến",
-)
-MOBILE_PREFIXES = (
-    "032",
-    "033",
-    "034",
-    "035",
-    "036",
-    "037",
-    "038",
-    "039",
-    "070",
-    "076",
-    "077",
-    "078",
-    "079",
-    "081",
-    "082",
-    "083",
-    "084",
-    "085",
-    "086",
-    "088",
-    "089",
-    "090",
-    "091",
-    "093",
-    "094",
-    "096",
-    "097",
-    "098",
-)
-PROGRESS_STEPS = (
-    "Thẩm định hồ sơ",
-    "Xin ý kiến cơ quan phối hợp",
-    "Trình lãnh đạo ký duyệt",
-    "Xác minh thực tế",
-    "Thẩm định hồ sơ",
-)
-SUPPLEMENT_GENERIC = (
-    "Ảnh chân dung chưa đúng quy cách (4x6 cm, nền trắng, chụp trong 6 tháng gần đây).",
-    "Tờ khai còn thiếu chữ ký của người yêu cầu.",
-    "Bản sao giấy tờ chưa được chứng thực hoặc không rõ nét.",
-)
-REJECT_REASONS = (
-    "Hồ sơ không đủ điều kiện giải quyết theo quy định của thủ tục.",
-    "Quá thời hạn bổ sung hồ sơ mà người nộp chưa bổ sung theo yêu cầu.",
-    "Yêu cầu không thuộc thẩm quyền giải quyết của cơ quan tiếp nhận.",
-)
+COMMUNES: tuple[str, ...] = tuple(_TABLES["communes"])
+DEPARTMENTS_BY_MINISTRY: dict[str, str] = dict(_TABLES["departments_by_ministry"])
+FAMILY: tuple[str, ...] = tuple(name for name, _ in _TABLES["family_names"])
+FAMILY_WEIGHTS: tuple[int, ...] = tuple(weight for _, weight in _TABLES["family_names"])
+MIDDLE_MALE: tuple[str, ...] = tuple(_TABLES["middle_names_male"])
+MIDDLE_FEMALE: tuple[str, ...] = tuple(_TABLES["middle_names_female"])
+GIVEN_MALE: tuple[str, ...] = tuple(_TABLES["given_names_male"])
+GIVEN_FEMALE: tuple[str, ...] = tuple(_TABLES["given_names_female"])
+MOBILE_PREFIXES: tuple[str, ...] = tuple(_TABLES["mobile_prefixes"])
+PROGRESS_STEPS: tuple[str, ...] = tuple(_TABLES["progress_steps"])
+SUPPLEMENT_GENERIC: tuple[str, ...] = tuple(_TABLES["supplement_reasons"])
+REJECT_REASONS: tuple[str, ...] = tuple(_TABLES["reject_reasons"])
 STATE_WEIGHTS = {
     DossierState.received: 10,
     DossierState.in_progress: 35,
@@ -510,11 +389,7 @@ def generate_demo_dossiers(
         seen = {(e.state, e.overdue) for e in report.examples}
         for row in rows:
             state = row["state"]
-            overdue = (
-                row["due_at"] is not None
-                and row["due_at"] < now
-                and state in (DossierState.received, DossierState.in_progress)
-            )
+            overdue = is_overdue(state, row["due_at"], row["finished_at"], now)
             if (state, overdue) not in seen and (not overdue or state is DossierState.in_progress):
                 seen.add((state, overdue))
                 report.examples.append(

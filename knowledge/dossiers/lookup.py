@@ -10,34 +10,45 @@ Privacy rules kept here, not in the bot:
   but does not erase earlier failures: otherwise someone holding one real dossier could
   interleave it to keep guessing others. Failures from before a lockout's end never count
   toward the next one, so a released conversation starts afresh.
+* The conversation id is chosen by the client, so two more locks hold across conversations:
+  per dossier code, after ``lookup_code_free_failures`` failures since the owner's last
+  success each further try waits an escalating delay (1, 2, 4 … minutes, capped), which
+  stops guessing without locking the owner out for good, and the first lock is written to
+  the audit log (``lookup_code_locked``) and logged as a warning for the one-stop system;
+  per client address (when the channel tells it), ``lookup_client_max_failures`` failures
+  within an hour lock the address for an hour. Codes and addresses are kept only as keyed
+  pseudonyms (HMAC), in the same table, as ``dossier:…`` and ``client:…`` subjects.
+* The second factor is pluggable (``SecondFactor``): the last four phone digits by default,
+  a stronger one (a receipt PIN) where the one-stop system provides it.
 * The answer carries the name masked ("N*** V** A"), never the phone or ID number.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import re
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from knowledge.clock import local_now
 from knowledge.config import get_settings
+from knowledge.dossiers.labels import DELIVERY_LABELS, STATE_LABELS
 from knowledge.dossiers.masking import last_digits, mask_name
 from knowledge.dossiers.schemas import (
-    DELIVERY_LABELS,
-    STATE_LABELS,
     STATES_WITH_REASON,
     DossierCitizenView,
     DossierRecord,
     LookupOutcome,
     LookupResult,
-    local_now,
 )
 from knowledge.dossiers.sources import DossierSource, get_source
 from knowledge.dossiers.store import is_overdue
-from knowledge.models import LookupAttempt
+from knowledge.models import AuditEntry, LookupAttempt
 from knowledge.text.entities import canonical_dossier_code
 
 logger = logging.getLogger(__name__)
@@ -58,6 +69,122 @@ def locked_message(until: datetime, hotline: str) -> str:
         "Bạn đã nhập sai thông tin tra cứu nhiều lần. Để bảo vệ thông tin hồ sơ, chức năng tra "
         f"cứu hồ sơ tạm khóa đến {until:%H:%M} ngày {until:%d/%m/%Y}. Bạn có thể gọi tổng đài "
         f"{hotline} để được hỗ trợ."
+    )
+
+
+AUDIT_CODE_LOCKED = "lookup_code_locked"
+CLIENT_WINDOW = timedelta(hours=1)
+CODE_MEMORY = timedelta(days=1)
+
+
+class SecondFactor(Protocol):
+    """What a citizen proves a dossier with, besides its code."""
+
+    name: str
+
+    def verify(self, record: DossierRecord, answer: str) -> bool:
+        """Whether ``answer`` proves ``record`` (in constant time)."""
+
+
+class PhoneLast4:
+    """The last four digits of the phone registered with the dossier."""
+
+    name = "phone_last4"
+
+    def verify(self, record: DossierRecord, answer: str) -> bool:
+        """Whether ``answer`` holds the last four digits of the registered phone."""
+        return phone_matches(record.applicant_phone, answer)
+
+
+SECOND_FACTORS: dict[str, SecondFactor] = {}
+
+
+def register_second_factor(factor: SecondFactor) -> None:
+    """Make ``factor`` selectable by its name (settings ``lookup_second_factor``)."""
+    SECOND_FACTORS[factor.name] = factor
+
+
+def second_factor() -> SecondFactor:
+    """The configured second factor."""
+    name = get_settings().lookup_second_factor
+    if name not in SECOND_FACTORS:
+        raise ValueError(f"unknown second factor {name!r} (known: {sorted(SECOND_FACTORS)})")
+    return SECOND_FACTORS[name]
+
+
+register_second_factor(PhoneLast4())
+
+
+def pseudonym(kind: str, value: str) -> str:
+    """The subject under which attempts on a code or from an address are kept (keyed HMAC)."""
+    secret = get_settings().lookup_secret.encode()
+    digest = hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{kind}:{digest}"
+
+
+def code_locked_message(until: datetime, hotline: str) -> str:
+    """The answer while a dossier code waits after many wrong tries (any conversation)."""
+    return (
+        "Mã hồ sơ này vừa bị nhập sai thông tin xác minh nhiều lần nên tạm dừng tra cứu để bảo "
+        f"vệ thông tin. Bạn thử lại sau {until:%H:%M} ngày {until:%d/%m/%Y}, hoặc gọi tổng đài "
+        f"{hotline} để được hỗ trợ."
+    )
+
+
+def _failures_since_success(
+    session: Session, subject: str, since: datetime, now: datetime
+) -> list[datetime]:
+    rows = session.execute(
+        select(LookupAttempt.at, LookupAttempt.succeeded)
+        .where(
+            LookupAttempt.conversation_id == subject,
+            LookupAttempt.at > since,
+            LookupAttempt.at <= now,
+        )
+        .order_by(LookupAttempt.at, LookupAttempt.id)
+    ).all()
+    failures: list[datetime] = []
+    for at, succeeded in rows:
+        failures = [] if succeeded else [*failures, at]
+    return failures
+
+
+def code_wait_until(session: Session, code: str, now: datetime) -> datetime | None:
+    """Until when tries on dossier ``code`` must wait, or None (escalating, capped delays)."""
+    settings = get_settings()
+    failures = _failures_since_success(session, pseudonym("dossier", code), now - CODE_MEMORY, now)
+    extra = len(failures) - settings.lookup_code_free_failures
+    if extra < 0:
+        return None
+    delay = min(2**extra, settings.lookup_code_max_delay_minutes)
+    until = failures[-1] + timedelta(minutes=delay)
+    return until if now < until else None
+
+
+def client_locked_until(session: Session, client: str, now: datetime) -> datetime | None:
+    """Until when a client address is locked out of lookups, or None."""
+    failures: list[datetime] = session.scalars(
+        select(LookupAttempt.at)
+        .where(
+            LookupAttempt.conversation_id == pseudonym("client", client),
+            LookupAttempt.succeeded.is_(False),
+            LookupAttempt.at > now - CLIENT_WINDOW,
+            LookupAttempt.at <= now,
+        )
+        .order_by(LookupAttempt.at)
+    ).all()
+    if len(failures) < get_settings().lookup_client_max_failures:
+        return None
+    return failures[-1] + CLIENT_WINDOW
+
+
+def _notify_code_locked(session: Session, code: str, failures: int, now: datetime) -> None:
+    """Tell the one-stop system (audit log + warning) that a code is being guessed."""
+    session.add(AuditEntry(actor="chatbot", action=AUDIT_CODE_LOCKED, target=code, at=now))
+    logger.warning(
+        "NOTICE one-stop system: dossier %s locked for lookups after %d wrong tries",
+        code,
+        failures,
     )
 
 
@@ -133,6 +260,7 @@ def lookup_dossier(
     *,
     source: DossierSource | None = None,
     now: datetime | None = None,
+    client: str | None = None,
 ) -> LookupResult:
     """Look a dossier up for a citizen who proves it with the last four digits of the phone.
 
@@ -143,6 +271,7 @@ def lookup_dossier(
         phone_last4: what the citizen gave as the last four digits of the registered phone.
         source: where dossiers are read (default: the configured one).
         now: the current time (default: now).
+        client: the citizen's address as the chat channel saw it, when known.
 
     Returns:
         ``verified`` with the citizen-safe view; ``not_verified`` with the generic message;
@@ -159,12 +288,39 @@ def lookup_dossier(
         return LookupResult(
             outcome=LookupOutcome.locked, message=locked_message(until, hotline), locked_until=until
         )
+    if client:
+        until = client_locked_until(session, client, now)
+        if until is not None:
+            logger.warning("lookup refused: client address locked until %s", until.isoformat())
+            return LookupResult(
+                outcome=LookupOutcome.locked,
+                message=locked_message(until, hotline),
+                locked_until=until,
+            )
     canonical = canonical_dossier_code(code or "")
+    subject = canonical or (code or "").strip()[:64]
+    until = code_wait_until(session, subject, now)
+    if until is not None:
+        logger.info("lookup refused: dossier code waits until %s", until.isoformat())
+        return LookupResult(
+            outcome=LookupOutcome.locked,
+            message=code_locked_message(until, hotline),
+            locked_until=until,
+        )
     record = None
     if canonical is not None:
         record = (source or get_source(session)).fetch(canonical)
-    verified = record is not None and phone_matches(record.applicant_phone, phone_last4)
+    verified = record is not None and second_factor().verify(record, phone_last4)
     record_attempt(session, conversation_id, verified, now)
+    record_attempt(session, pseudonym("dossier", subject), verified, now)
+    if client:
+        record_attempt(session, pseudonym("client", client), verified, now)
+    if not verified:
+        failures = _failures_since_success(
+            session, pseudonym("dossier", subject), now - CODE_MEMORY, now
+        )
+        if len(failures) == get_settings().lookup_code_free_failures:
+            _notify_code_locked(session, subject, len(failures), now)
     if record is not None and verified:
         logger.info("lookup verified for %s", canonical)
         return LookupResult(outcome=LookupOutcome.verified, dossier=citizen_view(record, now))

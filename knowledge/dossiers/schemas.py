@@ -5,31 +5,18 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, root_validator, validator
 
+from knowledge.clock import to_local_naive
 from knowledge.enums import Channel, DossierState, ResultDelivery
-from knowledge.procedures import PROCEDURE_CODE_RE
+from knowledge.schemas import PROCEDURE_CODE_RE
 from knowledge.text.entities import DOSSIER_CODE_RE, canonical_dossier_code
 from knowledge.text.normalize import fold_accents
+from knowledge.text.phone import normalize_phone
 
-VIETNAM_TZ = timezone(timedelta(hours=7))
-
-STATE_LABELS: dict[DossierState, str] = {
-    DossierState.received: "Đã tiếp nhận",
-    DossierState.in_progress: "Đang giải quyết",
-    DossierState.needs_supplement: "Chờ bổ sung hồ sơ",
-    DossierState.result_ready: "Đã có kết quả, chờ trả",
-    DossierState.returned: "Đã trả kết quả",
-    DossierState.rejected: "Không đủ điều kiện giải quyết (từ chối)",
-    DossierState.withdrawn: "Đã rút hồ sơ",
-}
-DELIVERY_LABELS: dict[ResultDelivery, str] = {
-    ResultDelivery.counter: "nhận trực tiếp tại Bộ phận Một cửa",
-    ResultDelivery.postal: "nhận qua dịch vụ bưu chính công ích",
-}
 OPEN_STATES = frozenset({DossierState.received, DossierState.in_progress})
 FINISHED_STATES = frozenset({DossierState.returned, DossierState.rejected, DossierState.withdrawn})
 STATES_WITH_REASON = frozenset({DossierState.needs_supplement, DossierState.rejected})
@@ -65,24 +52,9 @@ def _folded(value: str) -> str:
     return " ".join(fold_accents(value).lower().split())
 
 
-def normalize_phone(value: str) -> str:
-    """A Vietnamese phone number as digits starting with 0 ("+84 912 345 678" → "0912345678")."""
-    digits = re.sub(r"\D", "", value)
-    if value.strip().startswith("+84") or (digits.startswith("84") and len(digits) in (11, 12)):
-        digits = "0" + digits[2:]
-    return digits
-
-
-def to_local_naive(moment: datetime) -> datetime:
-    """A datetime in Vietnam's local time without tzinfo (how the database stores them)."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(VIETNAM_TZ).replace(tzinfo=None)
-
-
-def local_now() -> datetime:
-    """The current time in Vietnam, without tzinfo, whatever the server's time zone."""
-    return datetime.now(VIETNAM_TZ).replace(tzinfo=None, microsecond=0)
+# Dates a dossier may carry; outside them a date is a typo (and 9999 or 0001 with a time
+# zone overflows the conversion to local time).
+MIN_YEAR, MAX_YEAR = 1990, 2100
 
 
 def _text(value: Any, limit: int, what: str) -> str | None:
@@ -94,13 +66,8 @@ def _text(value: Any, limit: int, what: str) -> str | None:
     return text or None
 
 
-class DossierIn(BaseModel):
-    """A dossier as the one-stop system pushes it: its current state, created or updated by code.
-
-    ``due_at`` may be left out: it is then computed from the procedure's processing time for
-    ``channel`` (in person by default). ``changed_at`` and ``note`` describe the history
-    entry this push appends when the state, step, agency or reason changed.
-    """
+class DossierFields(BaseModel):
+    """What every view of a dossier holds: the fields a push and a status source share."""
 
     code: str
     procedure_code: str
@@ -116,6 +83,20 @@ class DossierIn(BaseModel):
     fee_paid_online: bool = False
     applicant_name: str
     applicant_phone: str
+
+    @validator("received_at", "due_at", "finished_at")
+    def _local_time(cls, value: datetime | None) -> datetime | None:  # noqa: N805
+        return to_local_naive(value) if value is not None else None
+
+
+class DossierIn(DossierFields):
+    """A dossier as the one-stop system pushes it: its current state, created or updated by code.
+
+    ``due_at`` may be left out: it is then computed from the procedure's processing time for
+    ``channel`` (in person by default). ``changed_at`` and ``note`` describe the history
+    entry this push appends when the state, step, agency or reason changed.
+    """
+
     applicant_id_number: str | None = None
     channel: Channel | None = None
     changed_at: datetime | None = None
@@ -178,9 +159,20 @@ class DossierIn(BaseModel):
             raise ValueError("phải là có/không (true/false)")
         return value
 
+    @validator("received_at", "due_at", "finished_at", "changed_at", pre=True)
+    def _iso_text(cls, value: Any) -> Any:  # noqa: N805
+        # pydantic reads numbers as Unix times (1e20 became a date in 1973): text only.
+        if value is None or isinstance(value, datetime | str):
+            return value
+        raise ValueError("ngày giờ phải là chuỗi dạng 2025-11-20T08:30:00+07:00")
+
     @validator("received_at", "due_at", "finished_at", "changed_at")
     def _local_time(cls, value: datetime | None) -> datetime | None:  # noqa: N805
-        return to_local_naive(value) if value is not None else None
+        if value is None:
+            return None
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValueError(f"năm phải trong khoảng {MIN_YEAR}–{MAX_YEAR}")
+        return to_local_naive(value)
 
     @validator("applicant_phone")
     def _phone(cls, value: str) -> str:  # noqa: N805
@@ -211,28 +203,10 @@ class DossierIn(BaseModel):
         return values
 
 
-class DossierRecord(BaseModel):
+class DossierRecord(DossierFields):
     """A dossier as a status source returns it (the local database or an outside service)."""
 
-    code: str
-    procedure_code: str
     procedure_name: str | None = None
-    receiving_agency: str
-    handling_agency: str | None = None
-    current_step: str | None = None
-    state: DossierState
-    state_reason: str | None = None
-    received_at: datetime
-    due_at: datetime | None = None
-    finished_at: datetime | None = None
-    result_delivery: ResultDelivery = ResultDelivery.counter
-    fee_paid_online: bool = False
-    applicant_name: str
-    applicant_phone: str
-
-    @validator("received_at", "due_at", "finished_at")
-    def _local_time(cls, value: datetime | None) -> datetime | None:  # noqa: N805
-        return to_local_naive(value) if value is not None else None
 
 
 class DossierEventView(BaseModel):

@@ -151,15 +151,11 @@ def _http_source(url: str, timeout: float, retries: int, hotline: str) -> HttpSo
 def get_source(session: Session) -> DossierSource:
     """The configured source: ``local`` (on ``session``) or ``http`` (one shared client)."""
     settings = get_settings()
-    kind = settings.dossier_source.strip().lower()
-    if kind == "http":
+    if settings.dossier_source == "http":
         return _http_source(
             settings.dossier_source_url,
             settings.dossier_source_timeout,
             settings.dossier_source_retries,
             settings.hotline,
         )
-    if kind != "local":
-        logger.error("unknown TTHC_DOSSIER_SOURCE %r", settings.dossier_source)
-        raise SourceUnavailableError(unavailable_message(settings.hotline))
-    return LocalSource(session)
+    return LocalSource(session)  # "local": the settings refuse any other kind at start

@@ -7,23 +7,24 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from knowledge.db import session_scope
+from knowledge.clock import local_now
+from knowledge.db import WRITE_FAILED, commit, session_factory
 from knowledge.dossiers.deadlines import compute_due_at
+from knowledge.dossiers.labels import STATE_LABELS
 from knowledge.dossiers.schemas import (
     FINISHED_STATES,
-    STATE_LABELS,
     DossierAgentView,
     DossierEventView,
     DossierIn,
     DossierRecord,
     DossierWriteResult,
-    local_now,
 )
 from knowledge.enums import Channel, DossierState
-from knowledge.errors import InvalidInputError, NotFoundError
+from knowledge.errors import InvalidInputError, NotFoundError, WriteFailedError
 from knowledge.models import AuditEntry, ChannelOption, Dossier, DossierEvent, Procedure
 from knowledge.text.entities import canonical_dossier_code
 
@@ -139,6 +140,35 @@ def upsert_dossier(
     return DossierWriteResult(
         code=payload.code, created=created, state=dossier.state, history_length=len(dossier.events)
     )
+
+
+SAVE_ATTEMPTS = 3
+
+
+def save_dossier(session: Session, payload: DossierIn) -> DossierWriteResult:
+    """``upsert_dossier`` and commit before returning: what it reports is stored.
+
+    Two pushes of a new code at once both see no dossier and both insert; the loser's unique
+    violation (or SQLite's busy snapshot) is retried, and then finds the dossier and updates
+    it, so an immediate re-push is an update, never an error.
+
+    Raises:
+        InvalidInputError: the procedure code is not in the catalog.
+        WriteFailedError: the database did not confirm the write.
+    """
+    for attempt in range(1, SAVE_ATTEMPTS + 1):
+        try:
+            result = upsert_dossier(session, payload)
+            commit(session)
+            return result
+        except (IntegrityError, OperationalError) as exc:
+            session.rollback()
+            logger.warning("dossier write conflict (attempt %d): %s", attempt, type(exc).__name__)
+        except WriteFailedError as exc:
+            if not isinstance(exc.__cause__, IntegrityError | OperationalError):
+                raise
+            logger.warning("dossier commit conflict (attempt %d)", attempt)
+    raise WriteFailedError(WRITE_FAILED)
 
 
 def _event(payload: DossierIn, at: datetime) -> DossierEvent:
@@ -284,9 +314,17 @@ def read_dossier_audited(
 def write_audit(
     bind: Engine | Connection, actor: str, action: str, target: str, at: datetime
 ) -> None:
-    """Write one audit entry in a transaction of its own."""
-    with session_scope(bind.engine) as audit:
+    """Write one audit entry in a transaction of its own, committed before returning.
+
+    Raises:
+        WriteFailedError: the database did not confirm the entry (the read is then refused).
+    """
+    audit = session_factory(bind.engine)()
+    try:
         audit.add(AuditEntry(actor=actor[:200], action=action, target=target, at=at))
+        commit(audit)
+    finally:
+        audit.close()
     logger.info("audit: %s %s %s", actor, action, target)
 
 

@@ -232,7 +232,7 @@ class VariantWord:
 
 @dataclass(frozen=True)
 class VariantWords:
-    """The action words, the qualifiers and the deployment's levels."""
+    """The action words, the qualifiers and the deployment's levels (the setting)."""
 
     actions: tuple[VariantWord, ...]
     qualifiers: tuple[VariantWord, ...]
@@ -361,7 +361,7 @@ def get_variant_words(path: Path = VARIANTS_FILE) -> VariantWords:
     return VariantWords(
         actions=words("actions"),
         qualifiers=words("qualifiers"),
-        levels=tuple(str(level) for level in table.get("deployment_levels") or ()),
+        levels=tuple(get_settings().deployment_levels),
     )
 
 
@@ -400,8 +400,9 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
         score -= 3.0  # an age stated that the variant excludes
     levels = _hit_levels(hit)
     if words.levels and levels:
-        ranks = [words.levels.index(level) for level in levels if level in words.levels]
-        score += 0.5 - 0.2 * min(ranks) if ranks else -0.5  # a ministry's only: after ours
+        # The deployment's levels alike (search order decides between them); a variant only
+        # at another level, a ministry's, after them.
+        score += 0.5 if set(levels) & set(words.levels) else -0.5
     return score
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from knowledge.catalog.live import catalog_version, lexicon_with_admin_words
 from knowledge.config import get_settings
 from knowledge.errors import InvalidInputError
 from knowledge.schemas import SearchHit
@@ -31,6 +32,7 @@ class _Cached:
     index: ProcedureIndex
     fingerprint: tuple[object, ...]
     checked_at: float
+    version: int = 0
 
 
 _lock = threading.Lock()
@@ -40,18 +42,26 @@ _cache: weakref.WeakKeyDictionary[Engine, _Cached] = weakref.WeakKeyDictionary()
 def get_index(session: Session) -> ProcedureIndex:
     """The index of the catalog ``session`` reads, built on first use and cached.
 
-    The catalog's fingerprint (count of procedures, newest update, sum of ids) is checked at
-    most every ``FINGERPRINT_INTERVAL`` seconds; the index is rebuilt when it has changed.
+    The admins' catalog version (``knowledge.catalog.live``, one row) is read on every call,
+    so an admin's change reaches every process at its next search; the catalog's
+    fingerprint (count of procedures, newest update, sum of ids) catches other writers (an
+    import) and is checked at most every ``FINGERPRINT_INTERVAL`` seconds.
     """
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
+    _activate_due_decisions(engine)
+    version = catalog_version(session)
     with _lock:
         cached = _cache.get(engine)
         now = time.monotonic()
-        if cached is not None and now - cached.checked_at < FINGERPRINT_INTERVAL:
+        if (
+            cached is not None
+            and cached.version == version
+            and now - cached.checked_at < FINGERPRINT_INTERVAL
+        ):
             return cached.index
         fingerprint = catalog_fingerprint(session)
-        if cached is not None and cached.fingerprint == fingerprint:
+        if cached is not None and cached.fingerprint == fingerprint and cached.version == version:
             cached.checked_at = now
             return cached.index
         settings = get_settings()
@@ -59,10 +69,31 @@ def get_index(session: Session) -> ProcedureIndex:
             documents_from_session(session),
             preferred_levels=settings.deployment_levels,
             level_preference=settings.level_preference,
+            lexicon=lexicon_with_admin_words(session),
         )
-        _cache[engine] = _Cached(index, fingerprint, time.monotonic())
+        _cache[engine] = _Cached(index, fingerprint, time.monotonic(), version)
         logger.info("search index (re)built for %d procedures", len(index.documents))
         return index
+
+
+_activation_checked: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
+
+
+def _activate_due_decisions(engine: Engine) -> None:
+    """Let scheduled decisions whose day has come take effect (checked once a minute)."""
+    from knowledge.catalog.decisions import activate_due_decisions, has_due_decisions
+    from knowledge.db import session_scope
+
+    now = time.monotonic()
+    if now - _activation_checked.get(engine, -1e9) < 60:
+        return
+    _activation_checked[engine] = now
+    try:
+        with session_scope(engine) as writer:
+            if has_due_decisions(writer):
+                activate_due_decisions(writer)
+    except Exception:  # never let a failed activation stop an answer; it is retried later
+        logger.exception("scheduled decisions could not take effect")
 
 
 def search_procedures(session: Session, question: str, limit: int = 5) -> list[SearchHit]:

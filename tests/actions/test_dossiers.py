@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import pytest
@@ -19,49 +20,35 @@ from actions.dossiers import (
     ActionAnswerDossierStatus,
     ActionCancelDossierLookup,
     ValidateDossierStatusForm,
+    digits_with_code,
+    is_procedure_code,
     status_message,
 )
 from knowledge.catalog.importer import import_json_catalog
+from knowledge.clock import local_now
 from knowledge.config import PROJECT_ROOT, SAMPLE_CATALOG_DIR, get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.dossiers.ingest import parse_dossier
 from knowledge.dossiers.lookup import not_verified_message
-from knowledge.dossiers.schemas import DossierCitizenView, local_now
+from knowledge.dossiers.schemas import DossierCitizenView
 from knowledge.dossiers.sources import _http_source
 from knowledge.dossiers.store import upsert_dossier
 from knowledge.enums import DossierState, ResultDelivery
+from tests.dossier_payloads import CODE, commune_payload
 
-CODE = "000.00.12.H48-251120-0001"
 NOW = datetime(2025, 11, 24, 10, 0)
 
-DOMAIN: dict[str, Any] = {
-    "forms": {"dossier_status_form": {"required_slots": ["dossier_code", "phone_last4"]}},
-    "slots": {
-        "dossier_code": {
-            "type": "text",
-            "mappings": [{"type": "from_entity", "entity": "dossier_code"}, {"type": "custom"}],
-        },
-        "phone_last4": {"type": "text", "mappings": [{"type": "custom"}]},
-        "requested_slot": {"type": "any", "mappings": [{"type": "custom"}]},
-    },
-}
+
+@lru_cache(maxsize=1)
+def _domain() -> dict[str, Any]:
+    """The bot's real domain (bot/domain), as Rasa hands it to the action server."""
+    from rasa.shared.core.domain import Domain  # heavy: loaded once, on first use
+
+    return Domain.load(PROJECT_ROOT / "bot" / "domain").as_dict()
 
 
 def _push(**overrides: Any) -> None:
-    data = {
-        "code": CODE,
-        "procedure_code": "1.001193",
-        "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
-        "handling_agency": "Ủy ban nhân dân xã Bình Sơn",
-        "current_step": "Thẩm định hồ sơ",
-        "state": "in_progress",
-        "received_at": "2025-11-20T08:30:00",
-        "due_at": "2099-12-31T17:00:00",
-        "applicant_name": "Nguyễn Văn An",
-        "applicant_phone": "0912345678",
-        "applicant_id_number": "051090001234",
-    }
-    data.update(overrides)
+    data = commune_payload(due_at="2099-12-31T17:00:00", **overrides)
     with session_scope(get_engine()) as session:
         upsert_dossier(session, parse_dossier(data), now=NOW)
 
@@ -99,14 +86,14 @@ def _tracker(
 
 def _run_form(tracker: Tracker) -> tuple[list[dict[str, Any]], list[str]]:
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ValidateDossierStatusForm().run(dispatcher, tracker, DOMAIN))
+    events = asyncio.run(ValidateDossierStatusForm().run(dispatcher, tracker, _domain()))
     return events, [m["text"] for m in dispatcher.messages]
 
 
 def _answer(slots: dict[str, Any], sender: str = "chat-1") -> tuple[list[dict[str, Any]], str]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(
-        ActionAnswerDossierStatus().run(dispatcher, _tracker(slots=slots, sender=sender), DOMAIN)
+        ActionAnswerDossierStatus().run(dispatcher, _tracker(slots=slots, sender=sender), _domain())
     )
     assert len(dispatcher.messages) == 1
     return events, dispatcher.messages[0]["text"]
@@ -289,7 +276,7 @@ def test_unexpected_errors_become_an_apology(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_cancel_clears_the_slots() -> None:
     dispatcher = CollectingDispatcher()
-    events = ActionCancelDossierLookup().run(dispatcher, _tracker(), DOMAIN)
+    events = ActionCancelDossierLookup().run(dispatcher, _tracker(), _domain())
     assert events == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
     assert dispatcher.messages[0]["text"] == CANCELLED
 
@@ -367,3 +354,61 @@ def test_finished_answers() -> None:
     assert "Lý do: Sai thẩm quyền." in rejected and "tổng đài 1900 1234" in rejected
     assert "đã được rút" in _say(_view(DossierState.withdrawn, finished_at=done))
     assert "Hẹn trả" not in _say(_view(DossierState.received, due_at=None))
+
+
+# --------------------------------------------------------------------------- not trapped
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("thủ tục 1.001193", True),
+        ("1.001193 cần giấy tờ gì", True),
+        ("000.00.12.H48-251120-0001", False),
+        ("mã hồ sơ 000 00 12 h48 251120 0001", False),
+    ],
+)
+def test_a_procedure_code_is_never_a_dossier_code(text: str, expected: bool) -> None:
+    """ "thủ tục 1.001193" names a procedure; a dossier code is never read as one."""
+    assert is_procedure_code(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("hồ sơ 000.00.12.H48-251120-0001, sđt đuôi 0312", "0312"),
+        ("000.00.12.H48-251120-0001 so dien thoai 0935123456", "3456"),
+        ("000.00.12.H48-251120-0001 4 số cuối 5678", "5678"),
+        ("000.00.12.H48-251120-0001", None),
+        ("sđt đuôi 0312", None),
+    ],
+)
+def test_digits_given_with_the_code_are_found(text: str, digits: str | None) -> None:
+    """The phone digits typed after the code in the same message."""
+    assert digits_with_code(text) == digits
+
+
+def test_a_labelled_reason_is_not_labelled_twice() -> None:
+    """An agency's reason "Cần bổ sung: …" is shown once as "Cần bổ sung: …"."""
+    view = DossierCitizenView(
+        code="000.00.12.H48-251120-0001",
+        procedure_code="1.001193",
+        procedure_name="Thủ tục đăng ký khai sinh",
+        applicant_name_masked="N*** V** A",
+        state=DossierState.needs_supplement,
+        state_label="Cần bổ sung hồ sơ",
+        state_reason="Cần bổ sung: bản sao giấy chứng sinh.",
+        current_step="Yêu cầu bổ sung",
+        handling_agency="UBND xã",
+        receiving_agency="Bộ phận Một cửa",
+        received_at=datetime(2025, 11, 20, 8, 30),
+        due_at=datetime(2099, 12, 31, 17, 0),
+        finished_at=None,
+        overdue=False,
+        result_delivery=ResultDelivery.counter,
+        result_delivery_label="Nhận trực tiếp",
+        fee_paid_online=False,
+    )
+    message = status_message(view, datetime(2025, 11, 21, 9, 0), "1900 1234", "https://x")
+    assert "Cần bổ sung: bản sao giấy chứng sinh." in message
+    assert "Cần bổ sung: Cần bổ sung" not in message

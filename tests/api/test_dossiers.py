@@ -9,27 +9,15 @@ from fastapi.testclient import TestClient
 
 from knowledge.db import get_engine, session_scope
 from knowledge.dossiers.store import list_audit
+from tests.dossier_payloads import CODE, commune_payload
 
-CODE = "000.00.12.H48-251120-0001"
 INGEST = {"Authorization": "Bearer dev-ingest-token"}
 
 
 def _dossier(**overrides: Any) -> dict[str, Any]:
-    data = {
-        "code": CODE,
-        "procedure_code": "1.001193",
-        "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
-        "handling_agency": "Ủy ban nhân dân xã Bình Sơn",
-        "current_step": "Thẩm định hồ sơ",
-        "state": "in_progress",
-        "received_at": "2025-11-20T08:30:00+07:00",
-        "applicant_name": "Nguyễn Văn An",
-        "applicant_phone": "0912345678",
-        "applicant_id_number": "051090001234",
-        "changed_at": "2025-11-20T14:00:00+07:00",
-    }
-    data.update(overrides)
-    return data
+    """The shared push, at a commune, with times as the one-stop system sends them (UTC+7)."""
+    times = {"received_at": "2025-11-20T08:30:00+07:00", "changed_at": "2025-11-20T14:00:00+07:00"}
+    return commune_payload(**{**times, **overrides})
 
 
 @pytest.mark.parametrize(

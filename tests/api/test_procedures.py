@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from knowledge.answers import format_answer
+from knowledge.schemas import ProcedureCard
+
 
 def test_health_reports_the_catalog_size(client: TestClient) -> None:
     response = client.get("/health")
@@ -64,6 +67,27 @@ def test_procedure_card_has_channels_papers_and_legal_basis(client: TestClient) 
     assert card["detail_url"].startswith("https://")
 
 
+def test_procedure_summary_is_what_the_bot_says(client: TestClient) -> None:
+    card = ProcedureCard(**client.get("/api/procedures/1.001193").json())
+    response = client.get("/api/procedures/1.001193/summary")
+    assert response.status_code == 200
+    summary = response.json()
+    assert summary["code"] == "1.001193"
+    assert [c["channel"] for c in summary["channels"]] == [c.channel for c in card.channels]
+    # The same renderer: each channel's time and fee appear in the bot's answers.
+    for channel in summary["channels"]:
+        assert channel["time"] in format_answer(card, "processing_time")
+        assert channel["fee"] in format_answer(card, "fee")
+    assert summary["papers"][0].startswith("Tờ khai đăng ký khai sinh")
+    assert summary["text"].splitlines()[0] == "Thủ tục đăng ký khai sinh (mã 1.001193) — Cấp xã"
+
+
+def test_summary_of_an_unknown_code_is_404_in_vietnamese(client: TestClient) -> None:
+    response = client.get("/api/procedures/9.999999/summary")
+    assert response.status_code == 404
+    assert "9.999999" in response.json()["detail"]
+
+
 def test_unknown_code_is_404_in_vietnamese(client: TestClient) -> None:
     response = client.get("/api/procedures/9.999999")
     assert response.status_code == 404
@@ -100,3 +124,29 @@ def test_api_routes_are_rate_limited_but_pages_are_not(configured_database: str)
         pages = [limited.get("/health").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429]
     assert pages == [200] * 5
+
+
+def test_resolve_answers_the_likeliest_variant_with_the_others_labelled(
+    client: TestClient,
+) -> None:
+    """The agent console and the bot share one rule: the base variant, the others short."""
+    response = client.get("/api/procedures/resolve", params={"q": "đăng ký kết hôn cần gì"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["outcome"] == "answer" and body["code"] == "1.000894"
+    assert {"code": "2.000806", "label": "Có yếu tố nước ngoài"} in body["alternatives"]
+
+
+def test_resolve_a_follow_up_keeps_the_current_procedure(client: TestClient) -> None:
+    """ "còn lệ phí thì sao" with a current procedure resolves to it."""
+    response = client.get(
+        "/api/procedures/resolve", params={"q": "còn lệ phí thì sao", "current": "1.001193"}
+    )
+    assert response.json()["outcome"] == "answer"
+    assert response.json()["code"] == "1.001193"
+
+
+def test_resolve_names_a_replaced_paper(client: TestClient) -> None:
+    """A question naming a replaced paper (CMND) carries the note and its legal source."""
+    body = client.get("/api/procedures/resolve", params={"q": "mất chứng minh nhân dân"}).json()
+    assert "Luật Căn cước số 26/2023/QH15" in body["notice"]

@@ -19,5 +19,10 @@ def test_accent_variants_and_close_rewordings_share_a_group() -> None:
     assert len(set(groups[2:])) == 4
 
 
-def test_every_text_gets_a_group() -> None:
-    assert near_duplicate_groups(["a b c", "x y z"]) == [0, 1]
+def test_every_text_gets_a_group_and_only_near_duplicates_share_one() -> None:
+    """One group per text; a group per distinct question (``range(n)`` would fail here)."""
+    texts = ["đăng ký kết hôn", "thủ tục ly hôn ở tòa", "dang ky ket hon", "gặp tổng đài viên"]
+    groups = near_duplicate_groups(texts)
+    assert len(groups) == len(texts)
+    assert groups[0] == groups[2]
+    assert len({groups[0], groups[1], groups[3]}) == 3

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
+import re
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,13 +24,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
+from bench.bot_servers import QUIET, free_port, start, stop, wait_until_ready
+from knowledge.accounts import create_user
 from knowledge.catalog.importer import import_json_catalog
 from knowledge.config import PROJECT_ROOT, SAMPLE_CATALOG_DIR
 from knowledge.db import make_engine, migrate, session_scope
-from knowledge.enums import ProcedureStatus
+from knowledge.enums import ProcedureStatus, UserRole
 from knowledge.models import Procedure
 
 CHROMIUM = os.environ.get("TTHC_CHROMIUM", "/usr/bin/chromium")
@@ -47,17 +50,18 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
 HOTLINE = "1900 1234"
 PHONE = {"width": 360, "height": 740}
+PHONE_390 = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 800}
+AGENT = {"username": "canbo1", "password": "matkhau-canbo1"}
+AGENT_2 = {"username": "canbo2", "password": "matkhau-canbo2"}
+PRESENCE_SECONDS = 20
 
 # A procedure the fixture marks abolished, so the card's status banner can be checked.
 ABOLISHED_CODE = "2.000806"
 ABOLISHED_DECISION = "1234/QĐ-BTP"
 REPLACEMENT_CODE = "1.000894"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# The admin account the admin pages' tests sign in with.
+ADMIN_USER, ADMIN_PASSWORD = "quantri", "mat-khau-quan-tri"
 
 
 @dataclass
@@ -80,6 +84,24 @@ class FakeRasa:
         if "html" in message:
             text = '<img src=x onerror="window.__xss=1"><b>đậm</b><script>window.__xss=2</script>'
             return [{"recipient_id": sender, "text": text}]
+        if "dài" in message:  # a long answer, to check the widget shows its beginning
+            lines = [f"Bước {i}: nộp và kiểm tra giấy tờ theo hướng dẫn." for i in range(1, 41)]
+            return [{"recipient_id": sender, "text": "Trình tự thực hiện:\n" + "\n".join(lines)}]
+        if "khai sinh" in message.lower():  # a cited procedure, as the bot's actions send it
+            text = (
+                "Thủ tục đăng ký khai sinh (Mã thủ tục: 1.001193): miễn lệ phí.\n"
+                "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh.html"
+            )
+            custom = {"procedure_codes": ["1.001193"]}
+            return [
+                {"recipient_id": sender, "text": text},
+                {"recipient_id": sender, "custom": custom},
+            ]
+        if re.search(r"gặp (nhân viên|cán bộ)", message.lower()):  # what action_handoff sends
+            return [
+                {"recipient_id": sender, "text": "Tôi chuyển bạn tới cán bộ tổng đài."},
+                {"recipient_id": sender, "custom": {"handoff": True}},
+            ]
         return [
             {
                 "recipient_id": sender,
@@ -140,7 +162,7 @@ def _handler_for(fake: FakeRasa) -> type[BaseHTTPRequestHandler]:
 def fake_rasa_server() -> Iterator[FakeRasa]:
     """The fake Rasa REST channel, up for the whole session."""
     fake = FakeRasa()
-    server = ThreadingHTTPServer(("127.0.0.1", _free_port()), _handler_for(fake))
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), _handler_for(fake))
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -172,38 +194,44 @@ def _prepare_database(url: str) -> None:
                     replaced_by_code=REPLACEMENT_CODE,
                 )
             )
+            create_user(session, ADMIN_USER, ADMIN_PASSWORD, "admin")
+            for account in (AGENT, AGENT_2):
+                create_user(session, account["username"], account["password"], UserRole.agent)
     finally:
         engine.dispose()
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the API exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the API did not answer at {url} within {seconds:.0f} s")
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test API's SQLite database: the sample catalog, an admin and two agent accounts."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'tthc.db'}"
+    _prepare_database(url)
+    return url
 
 
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory: pytest.TempPathFactory, fake_rasa_server: FakeRasa) -> Iterator[str]:
-    """The API's address: uvicorn in a subprocess on a temporary database of the sample catalog."""
-    folder = tmp_path_factory.mktemp("browser-api")
-    database_url = f"sqlite:///{folder / 'tthc.db'}"
-    _prepare_database(database_url)
+def base_url(
+    tmp_path_factory: pytest.TempPathFactory, fake_rasa_server: FakeRasa, database_url: str
+) -> Iterator[str]:
+    """The API's address: uvicorn in a subprocess on a temporary database of the sample catalog.
 
-    port = _free_port()
+    Started, awaited and stopped by ``bench.bot_servers``, like the end-to-end servers.
+    """
+    folder = tmp_path_factory.mktemp("browser-api")
+
+    port = free_port()
     env = {
         **os.environ,
+        **QUIET,
         "TTHC_ENV": "local",
         "TTHC_DATABASE_URL": database_url,
         "TTHC_RASA_URL": fake_rasa_server.url,
         "TTHC_HOTLINE": HOTLINE,
+        # Always open (public holidays aside), and an agent counts as present only while their
+        # console is open or just used (the API records it every 15 s at most): the callback-form
+        # test waits these seconds out.
+        "TTHC_OFFICE_HOURS": "mon-sun 00:00-23:59",
+        "TTHC_AGENT_PRESENCE_SECONDS": str(PRESENCE_SECONDS),
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     }
     # A generous rate limit: the tests load pages, scripts and searches quickly from one address.
@@ -213,35 +241,15 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, fake_rasa_server: FakeRas
         "uvicorn.run(create_app(rate_limit='100000/minute'), "
         f"host='127.0.0.1', port={port}, ws='wsproto', log_level='warning')"
     )
-    log = (folder / "api.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = start("api", [sys.executable, "-c", code], env, folder)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process)
+        wait_until_ready("api", f"{url}/health", process, folder, timeout=90)
         # The search index is built on the first search (~4 s): build it before tests time one.
-        with urllib.request.urlopen(f"{url}/api/procedures/search?q=khai+sinh", timeout=60):
-            pass
-    except (RuntimeError, OSError):
-        process.kill()
-        process.wait()
-        log.close()
-        raise RuntimeError((folder / "api.log").read_text(errors="replace")[-3000:]) from None
-    try:
+        httpx.get(f"{url}/api/procedures/search", params={"q": "khai sinh"}, timeout=60)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    log.close()
+        stop(process)
 
 
 @pytest.fixture(scope="session")
@@ -277,6 +285,79 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
     yield page
     context.close()
     assert not errors, f"script errors on the page: {errors}"
+
+
+def query(database_url: str, sql: str, **params: Any) -> list[dict[str, Any]]:
+    """Rows of a read-only SQL query on the test API's database (what the gateway stored)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def post_json(
+    url: str, body: dict[str, Any] | None = None, form: bool = False, token: str | None = None
+) -> Any:
+    """POST to the test API (JSON, or a form when ``form``); returns the decoded answer."""
+    if form:
+        data = urllib.parse.urlencode(body or {}).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    else:
+        data = json.dumps(body or {}).encode()
+        headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data, headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read() or b"null")
+
+
+@pytest.fixture(scope="session")
+def agent_token(base_url: str) -> str:
+    """An access token of the test agent, from ``POST /api/auth/token``."""
+    answer = post_json(f"{base_url}/api/auth/token", AGENT, form=True)
+    return str(answer["access_token"])
+
+
+def signed_in(context: Any, token: str) -> Any:
+    """Put the agent's token where the console keeps it, before any page script runs."""
+    context.add_init_script(f"sessionStorage.setItem('tthc.console.token', {json.dumps(token)});")
+    return context
+
+
+@pytest.fixture()
+def agent_page(page: Any, agent_token: str) -> Any:
+    """The phone-sized page, signed in as the test agent."""
+    signed_in(page.context, agent_token)
+    return page
+
+
+BLOCKING = {"serious", "critical"}
+
+
+def audit(page: Any, name: str, report: Path) -> list[dict[str, Any]]:
+    """Run axe-core on the page; write its violations to ``report``; return the blocking ones."""
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")  # axe.min.js inside
+    results = axe_module.Axe().run(page)
+    violations = results.response["violations"]
+    lines = [
+        f"{name}: {v['impact']} {v['id']} ({len(v['nodes'])}): {v['help']}"
+        + "".join(f"\n    {n['target']}" for n in v["nodes"][:5])
+        for v in violations
+    ]
+    with report.open("a", encoding="utf-8") as out:
+        out.write(f"{name}: {len(violations)} violations\n" + "".join(f"  {x}\n" for x in lines))
+    return [v for v in violations if v["impact"] in BLOCKING]
+
+
+@pytest.fixture(scope="session")
+def report(screenshots: Path) -> Path:
+    """The axe report of this run, beside the screenshots."""
+    path = screenshots / "axe-report.txt"
+    path.write_text("", encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="session")

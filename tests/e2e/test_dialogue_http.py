@@ -55,7 +55,7 @@ def national(servers: Servers) -> Servers:
 def test_the_base_variant_is_answered_with_the_others_as_short_buttons(
     national: Servers, sender: str
 ) -> None:
-    """"đăng ký kết hôn cần giấy tờ gì": the papers at once, the foreign case under them."""
+    """ "đăng ký kết hôn cần giấy tờ gì": the papers at once, the foreign case under them."""
     reply = national.send(sender, "đăng ký kết hôn cần những giấy tờ gì")
     assert cited(reply) == MARRIAGE
     assert texts(reply).startswith("Hồ sơ – Thủ tục đăng ký kết hôn")
@@ -95,7 +95,7 @@ def test_a_follow_up_keeps_the_answered_variant(national: Servers, sender: str) 
 def test_a_replaced_paper_is_explained_with_its_legal_source(
     national: Servers, sender: str
 ) -> None:
-    """"sổ hộ khẩu" gets what replaced it and the law, beside the answer."""
+    """ "sổ hộ khẩu" gets what replaced it and the law, beside the answer."""
     said = texts(national.send(sender, "làm sổ hộ khẩu cần giấy tờ gì"))
     assert "sổ hộ khẩu giấy không còn được cấp" in said
     assert "Luật Cư trú số 68/2020/QH14" in said
@@ -119,7 +119,7 @@ def test_questions_about_the_center_are_answered_from_its_configuration(
 
 
 def test_code_and_digits_in_one_message_are_used_at_once(servers: Servers, sender: str) -> None:
-    """"hồ sơ <code>, sđt đuôi 3456": answered without asking for the digits."""
+    """ "hồ sơ <code>, sđt đuôi 3456": answered without asking for the digits."""
     code = f"{PREFIX}-0031"
     push(servers.database_url, code)
     answer = texts(servers.send(sender, f"tra cứu hồ sơ {code}, sđt đuôi {DIGITS}"))
@@ -128,7 +128,7 @@ def test_code_and_digits_in_one_message_are_used_at_once(servers: Servers, sende
 
 
 def test_a_procedure_code_inside_the_lookup_is_a_procedure(servers: Servers, sender: str) -> None:
-    """"thủ tục 1.001193" while the form waits for a dossier code is answered as a procedure."""
+    """ "thủ tục 1.001193" while the form waits for a dossier code is answered as a procedure."""
     servers.send(sender, "tra cứu hồ sơ")
     said = texts(servers.send(sender, f"thủ tục {BIRTH}"))
     assert f"Mã thủ tục: {BIRTH}" in said
@@ -136,7 +136,7 @@ def test_a_procedure_code_inside_the_lookup_is_a_procedure(servers: Servers, sen
 
 
 def test_asking_for_an_officer_inside_a_form_is_a_hand_off(servers: Servers, sender: str) -> None:
-    """"cho tôi gặp cán bộ" in the feedback form gets the hotline, not "thank you for feedback"."""
+    """ "cho tôi gặp cán bộ" in the feedback form gets the hotline, not "thank you for feedback"."""
     servers.send(sender, "tôi muốn góp ý")
     said = texts(servers.send(sender, "cho tôi gặp cán bộ"))
     assert get_settings().hotline in said

@@ -47,7 +47,7 @@ def test_chat_purge_uses_the_retention_setting(configured_database: str) -> None
     from datetime import timedelta
 
     from knowledge.chat.store import add_message, new_session
-    from knowledge.dossiers.schemas import local_now
+    from knowledge.clock import local_now
 
     with session_scope(get_engine()) as session:
         old = new_session(session, local_now() - timedelta(days=120))

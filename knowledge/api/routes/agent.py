@@ -28,9 +28,9 @@ from knowledge.chat.schemas import (
     MessagesOut,
     NoteIn,
 )
+from knowledge.clock import local_now
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
-from knowledge.dossiers.schemas import local_now
 from knowledge.errors import KnowledgeError
 from knowledge.models import UserRole
 from knowledge.procedures import get_procedure

@@ -34,8 +34,8 @@ from knowledge.chat.schemas import (
     MessagesOut,
     SessionCreated,
 )
+from knowledge.clock import local_now
 from knowledge.config import get_settings
-from knowledge.dossiers.schemas import local_now
 from knowledge.errors import KnowledgeError
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from knowledge.api.deps import current_agent, get_session, require_ingest_token
 from knowledge.dossiers.ingest import parse_dossier
 from knowledge.dossiers.schemas import DossierAgentView, DossierWriteResult
-from knowledge.dossiers.store import read_dossier_audited, upsert_dossier
+from knowledge.dossiers.store import read_dossier_audited, save_dossier
 
 router = APIRouter(prefix="/api/dossiers", tags=["dossiers"])
 
@@ -44,8 +44,11 @@ def create_or_update_dossier(
     session: Session = Depends(get_session),
     _caller: str = Depends(require_ingest_token),
 ) -> DossierWriteResult:
-    """Create a dossier or update it by code (one-stop system token); changes append history."""
-    result = upsert_dossier(session, parse_dossier(payload))
+    """Create a dossier or update it by code (one-stop system token); changes append history.
+
+    The answer comes after the commit: a 201/200 means the dossier is stored.
+    """
+    result = save_dossier(session, parse_dossier(payload))
     response.status_code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
     return result
 

@@ -1,7 +1,10 @@
-"""Web pages: the citizen chat (``/``) and the call-center agent's lookup (``/tra-cuu``).
+"""Web pages: the demo portal with the chat widget (``/``), the staff sign-in (``/dang-nhap``)
+and the call-center agent's console (``/tra-cuu``).
 
 The pages are thin: Jinja2 renders a shell with the settings the scripts need, and vanilla
-JS in ``static/`` talks to the Rasa REST channel (chat) or to ``/api/procedures`` (lookup).
+JS in ``static/`` talks to the API only: the widget to the chat gateway (``/api/chat``), the
+console to ``/api/procedures``, ``/api/dossiers`` and ``/api/agent``. Rasa is never reached
+from a browser.
 Static files are served by a route rather than a mount because ``include_router`` does not
 carry mounts over to the app.
 """
@@ -12,7 +15,6 @@ import json
 import logging
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from knowledge.answers import summarize
 from knowledge.api.deps import get_session
 from knowledge.config import Settings, get_settings
 from knowledge.errors import InvalidInputError, NotFoundError
@@ -32,12 +35,6 @@ templates = Jinja2Templates(directory=str(_API_DIR / "templates"))
 _static = StaticFiles(directory=str(_API_DIR / "static"))
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-
-
-def _origin(url: str) -> str:
-    """The ``scheme://host:port`` of an absolute URL, or "" for a relative one."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def _security_headers(connect_to: str = "") -> dict[str, str]:
@@ -54,25 +51,34 @@ def _security_headers(connect_to: str = "") -> dict[str, str]:
     }
 
 
+def _websocket_origin(request: Request) -> str:
+    """The page's own origin as a WebSocket origin (older browsers' ``'self'`` omits ws:)."""
+    scheme = "wss" if request.url.scheme == "https" else "ws"
+    return f"{scheme}://{request.url.netloc}"
+
+
 @router.get("/", response_class=HTMLResponse)
 def read_chat_page(request: Request, settings: Settings = Depends(get_settings)) -> Response:
-    """The citizen chat page, which talks to the Rasa REST channel."""
-    rasa_url = settings.rasa_url.rstrip("/")
+    """A demo provincial portal page embedding the chat widget with one script tag."""
     return templates.TemplateResponse(
         request,
-        "chat.html",
-        {
-            "hotline": settings.hotline,
-            "portal_url": settings.public_portal_url,
-            "webhook_url": f"{rasa_url}/webhooks/rest/webhook",
-        },
-        headers=_security_headers(_origin(rasa_url)),
+        "portal.html",
+        {"hotline": settings.hotline, "portal_url": settings.public_portal_url},
+        headers=_security_headers(_websocket_origin(request)),
+    )
+
+
+@router.get("/dang-nhap", response_class=HTMLResponse)
+def read_login_page(request: Request, settings: Settings = Depends(get_settings)) -> Response:
+    """The staff sign-in page (OAuth2 password flow against ``POST /api/auth/token``)."""
+    return templates.TemplateResponse(
+        request, "login.html", {"hotline": settings.hotline}, headers=_security_headers()
     )
 
 
 @router.get("/tra-cuu", response_class=HTMLResponse)
 def read_lookup_page(request: Request, settings: Settings = Depends(get_settings)) -> Response:
-    """The call-center agent's procedure lookup."""
+    """The call-center agent's console: procedure lookup, dossiers, the handoff queue."""
     return _lookup_page(request, settings)
 
 
@@ -88,8 +94,14 @@ def read_lookup_page_for_code(
         card = get_procedure(session, code)
     except (NotFoundError, InvalidInputError) as exc:
         return _lookup_page(request, settings, error=exc.message, status_code=exc.status_code)
-    # Round-trip through JSON so dates become strings the template's ``tojson`` accepts.
-    return _lookup_page(request, settings, card=json.loads(card.json()))
+    # Round-trip through JSON so dates become strings the template's ``tojson`` accepts; the
+    # summary is the one the bot and GET /api/procedures/{code}/summary give.
+    return _lookup_page(
+        request,
+        settings,
+        card=json.loads(card.json()),
+        summary=json.loads(summarize(card).json()),
+    )
 
 
 def _lookup_page(
@@ -98,19 +110,22 @@ def _lookup_page(
     card: dict[str, object] | None = None,
     error: str | None = None,
     status_code: int = 200,
+    summary: dict[str, object] | None = None,
 ) -> Response:
     return templates.TemplateResponse(
         request,
         "lookup.html",
-        {"hotline": settings.hotline, "card": card, "error": error},
+        {"hotline": settings.hotline, "card": card, "summary": summary, "error": error},
         status_code=status_code,
-        headers=_security_headers(),
+        headers=_security_headers(_websocket_origin(request)),
     )
 
 
 @router.get("/static/{path:path}")
 async def read_static(path: str, request: Request) -> Response:
     """A file of ``knowledge/api/static`` (StaticFiles refuses paths leaving the folder)."""
+    if "\x00" in path or not path.isprintable():
+        raise NotFoundError("Không tìm thấy tệp này.")
     response = await _static.get_response(os.path.normpath(path), request.scope)
     response.headers.setdefault("Cache-Control", "no-cache")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -6,9 +6,10 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from knowledge.answers import summarize
 from knowledge.api.deps import get_session
 from knowledge.procedures import get_procedure
-from knowledge.schemas import ProcedureCard, SearchHit
+from knowledge.schemas import ProcedureCard, ProcedureSummary, SearchHit
 from knowledge.search import search_procedures
 from knowledge.search.resolve import resolve
 
@@ -48,6 +49,7 @@ class ResolvedQuestion(BaseModel):
     candidates: list[SearchHit]
     alternatives: list[ResolvedAlternative]
     message: str
+    notice: str  # a paper the question names that no longer exists (sổ hộ khẩu, CMND)
 
 
 @router.get("/resolve", response_model=ResolvedQuestion)
@@ -67,6 +69,7 @@ def resolve_procedure(
             ResolvedAlternative(code=alt.code, label=alt.label) for alt in resolution.alternatives
         ],
         message=resolution.message,
+        notice=resolution.notice,
     )
 
 
@@ -74,3 +77,9 @@ def resolve_procedure(
 def read_procedure(code: str, session: Session = Depends(get_session)) -> ProcedureCard:
     """Read one procedure's full card: channels, papers, legal basis and status."""
     return get_procedure(session, code)
+
+
+@router.get("/{code}/summary", response_model=ProcedureSummary)
+def read_procedure_summary(code: str, session: Session = Depends(get_session)) -> ProcedureSummary:
+    """Read one procedure's summary as the bot says it: time, fee, papers and agency."""
+    return summarize(get_procedure(session, code))

@@ -298,9 +298,11 @@
     currentCode = code;
     renderResults();
     cardEl.setAttribute("aria-busy", "true");
-    getJson("/api/procedures/" + encodeURIComponent(code)).then(function (card) {
+    var base = "/api/procedures/" + encodeURIComponent(code);
+    Promise.all([getJson(base), getJson(base + "/summary")]).then(function (both) {
+      var card = both[0];
       if (seq !== cardSeq) return;
-      renderCard(card);
+      renderCard(card, both[1]);
       if (push) history.pushState({ code: card.code }, "", "/tra-cuu/" + encodeURIComponent(card.code));
       collapseResults(true);
       document.title = card.code + " · " + card.name + " — Tra cứu thủ tục hành chính";
@@ -368,14 +370,20 @@
     return wrap;
   }
 
-  function channelsTable(channels) {
+  // Time and fee come as the server renders them for the bot (GET …/summary), never re-read here.
+  function channelsTable(channels, summary) {
     if (!channels || !channels.length) return missing();
+    var told = (summary && summary.channels) || [];
     var described = channels.some(function (c) { return !blank(c.description); });
-    var rows = channels.map(function (c) {
+    var rows = channels.map(function (c, i) {
+      var said = told[i] || {};
       return el("tr", null, [
         el("th", { scope: "row", "data-label": "Hình thức nộp", text: c.channel_label || c.channel }),
-        el("td", { "data-label": "Thời hạn giải quyết", className: "time", text: c.time_text || "—" }),
-        el("td", { "data-label": "Phí, lệ phí", className: "fee", text: c.fee_text || "Chưa có thông tin" }),
+        el("td", { "data-label": "Thời hạn giải quyết", className: "time", text: said.time || "—" }),
+        el("td", { "data-label": "Phí, lệ phí", className: "fee" }, [
+          said.fee || "—",
+          blank(said.fee_note) ? null : el("span", { className: "muted fee-note", text: " (" + said.fee_note + ")" }),
+        ]),
         described ? el("td", {
           "data-label": "Mô tả", className: blank(c.description) ? "empty" : "", text: c.description || "",
         }) : null,
@@ -463,10 +471,10 @@
     ["sec-legal", "Căn cứ pháp lý"],
   ];
 
-  function renderCard(card) {
+  function renderCard(card, summary) {
     clear(cardEl);
     var copyButton = el("button", { type: "button", className: "button", id: "copy-summary", text: "Sao chép tóm tắt" });
-    copyButton.addEventListener("click", function () { copySummary(card); });
+    copyButton.addEventListener("click", function () { copySummary(card, summary); });
 
     var actions = [copyButton];
     if (isHttpUrl(card.detail_url)) {
@@ -497,7 +505,7 @@
         el("div", { className: "card-actions" }, actions),
       ]),
       nav,
-      section("sec-fees", "Thời hạn giải quyết và phí, lệ phí", channelsTable(card.channels)),
+      section("sec-fees", "Thời hạn giải quyết và phí, lệ phí", channelsTable(card.channels, summary)),
       section("sec-papers", "Thành phần hồ sơ", papersList(card.papers)),
       section("sec-agency", "Cơ quan và nơi tiếp nhận", definitionList([
         ["Cơ quan có thẩm quyền", card.competent_agency],
@@ -513,55 +521,7 @@
     cardEl.appendChild(article);
   }
 
-  // ---- the summary an agent reads out on the phone ----
-
-  function shorten(text, max) {
-    text = String(text || "").replace(/\s+/g, " ").trim();
-    if (text.length <= max) return text;
-    var cut = text.slice(0, max);
-    var space = cut.lastIndexOf(" ");
-    return (space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[,;:.\s]+$/, "") + "…";
-  }
-
-  function perChannel(channels, key, fallback) {
-    var values = channels.map(function (c) { return String(c[key] || "").trim() || fallback; });
-    var distinct = values.filter(function (v, i) { return values.indexOf(v) === i; });
-    if (distinct.length === 1) {
-      return channels.length > 1 ? distinct[0] + " (mọi hình thức nộp)" : distinct[0];
-    }
-    return channels.map(function (c, i) { return (c.channel_label || c.channel) + ": " + values[i]; }).join("; ");
-  }
-
-  function buildSummary(card) {
-    var lines = [card.name + " (mã " + card.code + ")" + (card.levels ? " — " + card.levels : "")];
-    if (card.status && card.status !== "in_force") {
-      var status = card.status === "abolished" ? "ĐÃ BÃI BỎ" : "ĐÃ SỬA ĐỔI";
-      if (card.status_decision) status += " theo QĐ " + card.status_decision;
-      if (card.status_date) status += " ngày " + formatDate(card.status_date);
-      if (card.replaced_by_code) status += "; thay bằng thủ tục " + card.replaced_by_code;
-      lines.push("Lưu ý: " + status + ".");
-    }
-    var channels = card.channels || [];
-    if (channels.length) {
-      lines.push("Thời hạn: " + shorten(perChannel(channels, "time_text", "chưa có thông tin"), 240) + ".");
-      lines.push("Lệ phí: " + shorten(perChannel(channels, "fee_text", "chưa có thông tin"), 320) + ".");
-    }
-    var papers = (card.papers || []).filter(function (p) {
-      return !/xuất trình/i.test(p.group || "");
-    });
-    if (!papers.length) papers = card.papers || [];
-    if (papers.length) {
-      lines.push("Hồ sơ:");
-      papers.forEach(function (p, i) {
-        lines.push("  " + (i + 1) + ". " + shorten(cleanPaperName(p.name), 110));
-      });
-    }
-    var place = card.receiving_address || card.implementing_agency || card.competent_agency;
-    if (!blank(place)) lines.push("Nơi nộp: " + shorten(place, 200) + ".");
-    if (card.results && card.results.length) lines.push("Kết quả: " + shorten(card.results.join("; "), 200) + ".");
-    if (isHttpUrl(card.detail_url)) lines.push("Chi tiết: " + card.detail_url.trim());
-    return lines.join("\n");
-  }
+  // ---- the summary an agent reads out on the phone (rendered by the server) ----
 
   function copyWithTextarea(text) {
     var area = el("textarea", { readonly: true, className: "offscreen" });
@@ -574,8 +534,8 @@
     return ok;
   }
 
-  function copySummary(card) {
-    var text = buildSummary(card);
+  function copySummary(card, summary) {
+    var text = summary.text;
     var article = cardEl.querySelector(".procedure");
     if (article) article.setAttribute("data-summary", text);
     var done = function () { showToast("Đã sao chép tóm tắt thủ tục " + card.code + "."); };
@@ -606,10 +566,10 @@
   var embedded = document.getElementById("card-data");
   if (embedded) {
     try {
-      var card = JSON.parse(embedded.textContent);
-      currentCode = card.code;
-      renderCard(card);
-      history.replaceState({ code: card.code }, "", location.pathname);
+      var data = JSON.parse(embedded.textContent);
+      currentCode = data.card.code;
+      renderCard(data.card, data.summary);
+      history.replaceState({ code: data.card.code }, "", location.pathname);
     } catch (e) {
       renderError("Không đọc được dữ liệu thủ tục.");
     }

@@ -15,10 +15,10 @@ import pytest
 
 from knowledge.catalog.parsing import (
     CHANNELS,
-    ChannelOption,
-    LegalDocument,
     MismatchedRecordError,
-    Paper,
+    ParsedChannel,
+    ParsedLegalDocument,
+    ParsedPaper,
     ProcedureRecord,
     RecordError,
     clean_text,
@@ -121,7 +121,7 @@ def test_channels_with_fee_explanation_in_three_channels() -> None:
     )
     rows = parse_channels(text)
     assert [row.channel for row in rows] == ["online", "postal", "in_person"]
-    assert rows[0] == ChannelOption(
+    assert rows[0] == ParsedChannel(
         channel="online",
         time_value=2.0,
         time_unit="ngày làm việc",
@@ -225,7 +225,7 @@ def test_channels_placeholders_and_label_inside_description() -> None:
     )
     rows = parse_channels(text)
     assert [r.channel for r in rows] == ["in_person", "postal", "online"]
-    assert rows[2] == ChannelOption(
+    assert rows[2] == ParsedChannel(
         channel="online",
         time_value=None,
         time_unit=None,
@@ -369,11 +369,11 @@ def test_papers_with_groups_and_a_group_reset() -> None:
         + "Tài liệu, chứng cứ kèm theo (nếu có)1 bản chính,1 bản sao"
     )
     assert parse_papers(text) == [
-        Paper("Giấy tờ phải nộp", "Đơn khởi kiện", "", "1 bản chính"),
-        Paper(
+        ParsedPaper("Giấy tờ phải nộp", "Đơn khởi kiện", "", "1 bản chính"),
+        ParsedPaper(
             "Giấy tờ phải nộp", "Tài liệu, chứng cứ kèm theo (nếu có)", "", "0 bản chính,1 bản sao"
         ),
-        Paper("", "Tài liệu, chứng cứ kèm theo (nếu có)", "", "1 bản chính,1 bản sao"),
+        ParsedPaper("", "Tài liệu, chứng cứ kèm theo (nếu có)", "", "1 bản chính,1 bản sao"),
     ]
 
 
@@ -396,7 +396,7 @@ def test_papers_starred_groups_and_camel_case_templates() -> None:
     )
     papers = parse_papers(text)
     first_group = "Giấy tờ phải nộp để lưu giữ tại cơ quan đăng ký phương tiện"
-    assert papers[0] == Paper(
+    assert papers[0] == ParsedPaper(
         first_group,
         "Đơn đề nghị đăng ký phương tiện thủy nội địa theo quy định",
         "Mauon (2).docx",
@@ -404,7 +404,7 @@ def test_papers_starred_groups_and_camel_case_templates() -> None:
     )
     assert (papers[1].group, papers[1].template) == (first_group, "MauBankekhai.docx")
     assert papers[1].name.endswith("không thuộc diện đăng kiểm")
-    assert papers[2] == Paper(
+    assert papers[2] == ParsedPaper(
         "Xuất trình hoặc gửi bản chính hoặc bản sao có chứng thực các loại giấy tờ sau đây để cơ "
         "quan "
         "đăng ký phương tiện kiểm tra",
@@ -427,14 +427,14 @@ def test_papers_template_after_capitalised_seam_and_copy_counts() -> None:
         "nhấtMẫu TP-LS-02-sđ.docx1 bản chính"
     )
     assert parse_papers(text) == [
-        Paper("", "Dự thảo Điều lệ của công ty luật", "", "1 bản chính"),
-        Paper(
+        ParsedPaper("", "Dự thảo Điều lệ của công ty luật", "", "1 bản chính"),
+        ParsedPaper(
             "",
             "Giấy tờ chứng minh về trụ sở của tổ chức hành nghề luật sư.",
             "",
             "0 bản chính,1 bản sao",
         ),
-        Paper(
+        ParsedPaper(
             "",
             "Giấy đề nghị đăng ký hoạt động theo mẫu thống nhất",
             "Mẫu TP-LS-02-sđ.docx",
@@ -510,7 +510,7 @@ def test_papers_heading_before_the_table() -> None:
         "điều chỉnh trong nội dung giấy phép vận chuyển.1 bản chính"
     )
     assert parse_papers(text) == [
-        Paper(
+        ParsedPaper(
             "Theo quy định tại Điều 47 Luật Quản lý, sử dụng vũ khí, vật liệu nổ và công cụ hỗ trợ "
             "(Luật số "
             "42/2024/QH15 ngày 29/6/2024), cụ thể",
@@ -548,10 +548,10 @@ def test_legal_titles_that_contain_their_own_number() -> None:
     )
     documents = parse_legal_documents(text)
     assert documents[:4] == [
-        LegalDocument("601/QĐ-BTC", "Quyết định 601/QĐ-BTC"),
-        LegalDocument("08/2015/NĐ-CP", "Nghị định 08/2015/NĐ-CP"),
-        LegalDocument("54/2014/QH13", "Luật 54/2014/QH13"),
-        LegalDocument("93/2018/TT-BTC", "Thông tư 93/2018/TT-BTC"),
+        ParsedLegalDocument("601/QĐ-BTC", "Quyết định 601/QĐ-BTC"),
+        ParsedLegalDocument("08/2015/NĐ-CP", "Nghị định 08/2015/NĐ-CP"),
+        ParsedLegalDocument("54/2014/QH13", "Luật 54/2014/QH13"),
+        ParsedLegalDocument("93/2018/TT-BTC", "Thông tư 93/2018/TT-BTC"),
     ]
     assert documents[4].number == "73-CP"
     assert documents[4].title.startswith("Nghị định 73/NĐ-CP ngày 30/7/1994 của Chính phủ")
@@ -565,8 +565,8 @@ def test_legal_number_glued_to_a_year_in_the_title() -> None:
         + "Luật Đất đai ngày 18/01/2024;31/2024/QH15Luật số 43/2024/QH15 ngày 29/6/202443/2024/QH15"
     )
     assert parse_legal_documents(text) == [
-        LegalDocument("31/2024/QH15", "Luật Đất đai ngày 18/01/2024"),
-        LegalDocument("43/2024/QH15", "Luật số 43/2024/QH15 ngày 29/6/2024"),
+        ParsedLegalDocument("31/2024/QH15", "Luật Đất đai ngày 18/01/2024"),
+        ParsedLegalDocument("43/2024/QH15", "Luật số 43/2024/QH15 ngày 29/6/2024"),
     ]
 
 
@@ -581,19 +581,19 @@ def test_legal_lower_case_and_all_caps_titles() -> None:
         "92/2016/NĐ-CPLUẬT  HÀNG KHÔNG DÂN DỤNG VIỆT NAM66/2006/QH11"
     )
     assert parse_legal_documents(text) == [
-        LegalDocument(
+        ParsedLegalDocument(
             "46/2024/TT-BTC",
             "sửa đổi một số điều của Thông tư 19/2021/TT-BTC ngày 18/3/2021 của Bộ trưởng Bộ Tài "
             "chính "
             "hướng dẫn giao dịch điện tử trong lĩnh vực thuế",
         ),
-        LegalDocument("38/2019/QH14", "Luật Quản lý thuế"),
-        LegalDocument(
+        ParsedLegalDocument("38/2019/QH14", "Luật Quản lý thuế"),
+        ParsedLegalDocument(
             "92/2016/NĐ-CP",
             "Quy định về các ngành, nghề kinh doanh có điều kiện trong lĩnh vực hàng không dân "
             "dụng",
         ),
-        LegalDocument("66/2006/QH11", "LUẬT HÀNG KHÔNG DÂN DỤNG VIỆT NAM"),
+        ParsedLegalDocument("66/2006/QH11", "LUẬT HÀNG KHÔNG DÂN DỤNG VIỆT NAM"),
     ]
 
 
@@ -604,7 +604,7 @@ def test_legal_decision_of_the_prime_minister_and_short_numbers() -> None:
         + "Quyết định 33/2016/QĐ-TTg - Ban hành Quy chế cung cấp, sử dụng thông tin tờ khai hải "
         "quan điện tử33/2016/QĐ-TTg"
     ) == [
-        LegalDocument(
+        ParsedLegalDocument(
             "33/2016/QĐ-TTg",
             "Quyết định 33/2016/QĐ-TTg - Ban hành Quy chế cung cấp, sử dụng thông tin tờ khai hải "
             "quan điện tử",
@@ -615,7 +615,7 @@ def test_legal_decision_of_the_prime_minister_and_short_numbers() -> None:
         + "Quyết định 24/2024/QĐ-UBND Sơn La 2024 mẫu hồ sơ, thủ tục chọn dự án hỗ trợ sản xuất "
         "liên kết theo chuỗi giá trị24/2024"
     ) == [
-        LegalDocument(
+        ParsedLegalDocument(
             "24/2024",
             "Quyết định 24/2024/QĐ-UBND Sơn La 2024 mẫu hồ sơ, thủ tục chọn dự án hỗ trợ sản xuất "
             "liên kết "
@@ -628,7 +628,7 @@ def test_legal_number_cell_with_prefix_and_title_own_number_before_space() -> No
     # bo-nong-nghiep-mt/1.002439.json ("Luật Thú y" + "Luật 79/2015/QH13") and
     # ngan-hang-nha-nuoc/1.001201.json ("Thông tư 08/2025/TT-NHNN Sửa đổi ...": no cell boundary)
     assert parse_legal_documents(LEGAL_HEADER + "Luật Thú yLuật 79/2015/QH13") == [
-        LegalDocument("79/2015/QH13", "Luật Thú y")
+        ParsedLegalDocument("79/2015/QH13", "Luật Thú y")
     ]
     title = (
         "Thông tư 08/2025/TT-NHNN Sửa đổi, bổ sung một số điều của Thông tư số 43/2015/TT-NHNN "
@@ -645,8 +645,8 @@ def test_legal_number_cell_with_prefix_and_title_own_number_before_space() -> No
     )
     text = LEGAL_HEADER + title + "08/2025/TT-NHNNThông tư 27/2022/TT-NHNN27/2022/TT-NHNN"
     assert parse_legal_documents(text) == [
-        LegalDocument("08/2025/TT-NHNN", title),
-        LegalDocument("27/2022/TT-NHNN", "Thông tư 27/2022/TT-NHNN"),
+        ParsedLegalDocument("08/2025/TT-NHNN", title),
+        ParsedLegalDocument("27/2022/TT-NHNN", "Thông tư 27/2022/TT-NHNN"),
     ]
 
 
@@ -756,9 +756,11 @@ def test_parse_record_maps_every_field() -> None:
     assert record.conditions is None
     assert record.steps == "Bước 1: Nộp hồ sơ.\nBước 2: Nhận kết quả."
     assert record.results == ("Trích lục khai tử",)
-    assert record.channels == (ChannelOption("in_person", 1.0, None, "1", "Miễn phí", 0, ""),)
-    assert record.papers == (Paper("", "Tờ khai đăng ký khai tử", "", "1 bản chính"),)
-    assert record.legal_documents == (LegalDocument("04/2020/TT-BTP", "Thông tư 04/2020/TT-BTP"),)
+    assert record.channels == (ParsedChannel("in_person", 1.0, None, "1", "Miễn phí", 0, ""),)
+    assert record.papers == (ParsedPaper("", "Tờ khai đăng ký khai tử", "", "1 bản chính"),)
+    assert record.legal_documents == (
+        ParsedLegalDocument("04/2020/TT-BTP", "Thông tư 04/2020/TT-BTP"),
+    )
     assert record.detail_url is not None and record.detail_url.startswith(
         "https://dichvucong.gov.vn/"
     )
@@ -810,9 +812,10 @@ def test_parse_record_rejoins_fee_explanation_split_into_legal_field() -> None:
         "Ngày100 VNĐ(Căn cứ pháp lý: Thông tư 269/2016/TT-BTC ngày 14/11/2016 của Bộ Tài chính.)",
     )
     record = parse_record(raw)
+    # "100 VNĐ" stays unread: nothing in the record writes 100.000 đồng (issue 17).
     assert [(c.channel, c.time_value, c.time_unit, c.fee_amount) for c in record.channels] == [
-        ("online", 1.0, "ngày", 100000),
-        ("postal", 1.0, "ngày", 100000),
+        ("online", 1.0, "ngày", None),
+        ("postal", 1.0, "ngày", None),
     ]
     assert record.channels[0].fee_text == (
         "100 VNĐ (Căn cứ pháp lý: Thông tư 269/2016/TT-BTC ngày 14/11/2016 của Bộ Tài chính.)"

@@ -14,32 +14,12 @@ from knowledge.db import session_factory
 from knowledge.dossiers.ingest import parse_dossier
 from knowledge.dossiers.schemas import DossierIn
 from knowledge.dossiers.store import upsert_dossier
+from tests.dossier_payloads import CODE, PHONE, payload
+
+__all__ = ["CODE", "NOW", "PHONE", "payload"]
 
 # Monday 24 November 2025, 10:00 (Vietnam local time, as stored).
 NOW = datetime(2025, 11, 24, 10, 0)
-CODE = "000.00.12.H48-251120-0001"
-PHONE = "0912345678"
-
-
-def payload(**overrides: Any) -> dict[str, Any]:
-    """A valid push of the one-stop system, for procedure 1.001456 (passport, 8 working days)."""
-    data: dict[str, Any] = {
-        "code": CODE,
-        "procedure_code": "1.001456",
-        "receiving_agency": "Trung tâm Phục vụ hành chính công tỉnh Quảng Ngãi",
-        "handling_agency": "Phòng Quản lý xuất nhập cảnh, Công an tỉnh",
-        "current_step": "Thẩm định hồ sơ",
-        "state": "in_progress",
-        "received_at": "2025-11-20T08:30:00",
-        "result_delivery": "counter",
-        "fee_paid_online": True,
-        "applicant_name": "Nguyễn Văn An",
-        "applicant_phone": PHONE,
-        "applicant_id_number": "051090001234",
-        "changed_at": "2025-11-20T14:00:00",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 @pytest.fixture()

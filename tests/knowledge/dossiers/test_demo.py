@@ -76,12 +76,36 @@ def test_demo_dossiers_are_consistent(session: Session) -> None:
             assert d.finished_at is not None
 
 
+def _written(session: Session) -> list[tuple[object, ...]]:
+    """Every dossier written, with its whole history, without the database ids."""
+    dossiers = session.scalars(
+        select(Dossier).options(selectinload(Dossier.events)).order_by(Dossier.code)
+    ).all()
+    return [
+        (
+            *(getattr(d, c.key) for c in Dossier.__table__.columns if c.key != "id"),
+            tuple((e.state, e.step, e.agency, e.note, e.occurred_at) for e in d.events),
+        )
+        for d in dossiers
+    ]
+
+
 def test_same_seed_same_dossiers(sample_engine: Engine) -> None:
+    """Every dossier and history entry is drawn again the same, not just the examples."""
     with session_scope(sample_engine) as session:
         first = generate_demo_dossiers(session, 30, seed=11, now=NOW)
+        first_rows = _written(session)
         session.rollback()
         again = generate_demo_dossiers(session, 30, seed=11, now=NOW)
+        again_rows = _written(session)
+        session.rollback()
+        generate_demo_dossiers(session, 30, seed=12, now=NOW)
+        other_rows = _written(session)
+        session.rollback()
+    assert len(first_rows) == 30
+    assert first_rows == again_rows
     assert first.examples == again.examples
+    assert other_rows != first_rows
 
 
 def test_examples_can_be_looked_up(session: Session) -> None:

@@ -24,7 +24,11 @@ OTHER = "000.00.12.H48-251120-0999"
 
 
 def _attempts(session: Session) -> list[bool]:
-    return list(session.scalars(select(LookupAttempt.succeeded).order_by(LookupAttempt.id)))
+    conversations = select(LookupAttempt.succeeded).where(
+        LookupAttempt.conversation_id.not_like("dossier:%"),
+        LookupAttempt.conversation_id.not_like("client:%"),
+    )
+    return list(session.scalars(conversations.order_by(LookupAttempt.id)))
 
 
 def test_verified_lookup_shows_the_status_without_personal_data(
@@ -129,10 +133,13 @@ def test_five_failures_in_fifteen_minutes_lock_the_conversation(
     assert get_settings().hotline in (locked.message or "")
     assert "10:23 ngày 24/11/2025" in (locked.message or "")
     assert len(_attempts(session)) == 5
-    # Another conversation is not affected.
+    # Another conversation is not locked, but the guessed code waits a minute for everyone.
     assert lookup_dossier(session, "chat-2", CODE, "5678", now=fifth).outcome is (
-        LookupOutcome.verified
+        LookupOutcome.locked
     )
+    assert lookup_dossier(
+        session, "chat-2", CODE, "5678", now=fifth + timedelta(minutes=1)
+    ).outcome is (LookupOutcome.verified)
     # Released when the lockout has passed, and the old failures do not count again.
     released = fifth + timedelta(minutes=15)
     assert lookup_dossier(session, "chat-1", CODE, "5678", now=released).outcome is (

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from knowledge.config import get_settings
@@ -180,10 +181,13 @@ def test_configuration_chooses_the_source(
         source = get_source(session)
         assert isinstance(source, HttpSource)
         assert (source.url, source.retries) == ("http://status.example/api", 4)
+        monkeypatch.setenv("TTHC_DOSSIER_SOURCE", " HTTP ")
+        get_settings.cache_clear()
+        assert isinstance(get_source(session), HttpSource)
         monkeypatch.setenv("TTHC_DOSSIER_SOURCE", "ftp")
         get_settings.cache_clear()
-        with pytest.raises(SourceUnavailableError):
-            get_source(session)
+        with pytest.raises(ValidationError, match="dossier_source"):
+            get_settings()  # an unknown source stops the start, not the first citizen
     finally:
         get_settings.cache_clear()
         _http_source.cache_clear()

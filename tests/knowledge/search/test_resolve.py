@@ -148,8 +148,8 @@ CCCD_VARIANTS = (CCCD_EXCHANGE, CCCD_REISSUE, CCCD_FIRST, CCCD_UNDER_14, CCCD_FI
         ("căn cước hết hạn đổi cần gì", CCCD_VARIANTS, CCCD_EXCHANGE),
         (
             "cấp đổi thẻ căn cước nộp ở đâu",
-            (CCCD_EXCHANGE_PROVINCE, CCCD_EXCHANGE_CENTRAL, CCCD_EXCHANGE),
-            CCCD_EXCHANGE,  # the commune level of this deployment before the province's
+            (CCCD_EXCHANGE_CENTRAL, CCCD_EXCHANGE, CCCD_EXCHANGE_PROVINCE),
+            CCCD_EXCHANGE,  # the deployment's levels before the ministry's, then search order
         ),
         (
             "đăng ký kết hôn cần những giấy tờ gì",

@@ -1,0 +1,196 @@
+"""Rate limits per client and per route group, in a store every worker shares.
+
+A request is counted against ``<group>:<client>``, never against its URL, so scanning 600
+distinct ``/api/procedures/{code}`` paths spends one budget. The client is the address behind
+trusted proxies only (``knowledge.api.clients``). The counters live in Redis when
+``TTHC_REDIS_URL`` is set (shared by every worker and process), else in this process's memory.
+An exceeded limit answers 429 with ``Retry-After`` and a Vietnamese body; agents reading many
+dossiers are limited separately and logged as a warning (an alert for the security officer).
+
+Groups (settings in brackets):
+    search         /api/procedures/search               (``search_rate_limit``)
+    catalog        /api/procedures/…, /api/fields       (``api_rate_limit``)
+    dossier_reads  GET /api/dossiers/…, per agent token (``dossier_read_rate_limit``)
+    ingest         POST /api/dossiers                   (``ingest_rate_limit``)
+    pages          pages, static files, documentation   (``pages_rate_limit``)
+    /health is not limited (probes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from limits import RateLimitItem, parse
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from knowledge.api.clients import client_address, client_key, trusted_proxies
+from knowledge.config import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+Scope = dict[str, Any]
+ASGIApp = Callable[..., Any]
+
+EXEMPT_PATHS = frozenset({"/health"})
+
+
+def too_many_requests_message(retry_after: int) -> str:
+    """The Vietnamese body of a 429."""
+    return (
+        "Bạn gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng thử lại sau "
+        f"{retry_after} giây."
+    )
+
+
+def route_group(method: str, path: str) -> str | None:
+    """The limit group of a request, or None for routes that are never limited."""
+    if path in EXEMPT_PATHS:
+        return None
+    if path == "/api/procedures/search":
+        return "search"
+    if path.startswith(("/api/procedures", "/api/fields")):
+        return "catalog"
+    if path.startswith("/api/dossiers"):
+        return "ingest" if method == "POST" else "dossier_reads"
+    return "pages"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of counting one request."""
+
+    allowed: bool
+    group: str
+    retry_after: int = 0
+
+
+class GroupLimiter:
+    """Counts requests per group and client in one shared store.
+
+    Args:
+        settings: where the limits, the store and the trusted proxies come from.
+        override: one limit for every group (tests and benchmarks), e.g. ``"100000/minute"``.
+        storage_url: a ``limits`` storage URL (default: Redis when configured, else memory).
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        override: str | None = None,
+        storage_url: str | None = None,
+    ) -> None:
+        settings = settings or get_settings()
+        self.settings = settings
+        url = storage_url or settings.redis_url or "memory://"
+        self.storage: Storage = storage_from_string(url)
+        self.shared = not url.startswith("memory://")
+        self.strategy = MovingWindowRateLimiter(self.storage)
+        limits = {
+            "search": settings.search_rate_limit,
+            "catalog": settings.api_rate_limit,
+            "dossier_reads": settings.dossier_read_rate_limit,
+            "ingest": settings.ingest_rate_limit,
+            "pages": settings.pages_rate_limit,
+        }
+        self.limits: dict[str, RateLimitItem] = {
+            group: parse(override or value) for group, value in limits.items()
+        }
+        self.trusted = trusted_proxies(settings.trusted_proxies)
+
+    def client(self, scope: Scope) -> str:
+        """The client address of an ASGI request (X-Forwarded-For from trusted proxies only)."""
+        peer = (scope.get("client") or (None,))[0]
+        forwarded = _header(scope, b"x-forwarded-for")
+        return client_address(peer, forwarded, self.trusted)
+
+    def check(self, scope: Scope) -> Decision | None:
+        """Count the request; None when its route is not limited."""
+        group = route_group(scope.get("method", "GET"), scope.get("path", ""))
+        if group is None:
+            return None
+        client = self.client(scope)
+        identity = client_key(client)
+        agent = None
+        if group == "dossier_reads":
+            token = _header(scope, b"authorization") or ""
+            agent = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:16]
+            identity = f"{identity}:{agent}"
+        item = self.limits[group]
+        if self.strategy.hit(item, "tthc", group, identity):
+            if group == "dossier_reads":
+                self._watch_bulk_reads(item, identity, agent or "")
+            return Decision(True, group)
+        reset, _remaining = self.strategy.get_window_stats(item, "tthc", group, identity)
+        retry_after = max(1, math.ceil(reset - time.time()))
+        if group == "dossier_reads":
+            logger.warning(
+                "ALERT bulk dossier reads: agent token %s from client %s over %s; refused",
+                agent,
+                identity.split(":")[0],
+                item,
+            )
+        return Decision(False, group, retry_after)
+
+    def _watch_bulk_reads(self, item: RateLimitItem, identity: str, agent: str) -> None:
+        """Warn once an agent has spent half of the dossier-read budget of the window."""
+        _reset, remaining = self.strategy.get_window_stats(item, "tthc", "dossier_reads", identity)
+        if remaining == item.amount // 2:
+            logger.warning(
+                "ALERT bulk dossier reads: agent token %s has read %d dossiers within %s",
+                agent,
+                item.amount - remaining,
+                item,
+            )
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or []:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class RateLimitMiddleware:
+    """ASGI middleware answering 429 (Retry-After, Vietnamese body) over a group's limit."""
+
+    def __init__(self, app: ASGIApp, limiter: GroupLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: ASGIApp, send: ASGIApp) -> None:
+        """Count HTTP requests; pass the allowed ones on."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.limiter.shared:
+            import anyio.to_thread
+
+            decision = await anyio.to_thread.run_sync(self.limiter.check, scope)
+        else:
+            decision = self.limiter.check(scope)
+        if decision is None or decision.allowed:
+            await self.app(scope, receive, send)
+            return
+        body = json.dumps(
+            {"detail": too_many_requests_message(decision.retry_after)}, ensure_ascii=False
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(decision.retry_after).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

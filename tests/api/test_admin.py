@@ -1,0 +1,256 @@
+"""Admin API: permissions, validation, edits with audit, decisions (preview, apply, rollback)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from knowledge.config import PROJECT_ROOT
+
+DEMO = PROJECT_ROOT / "data" / "decisions" / "quyet-dinh-mau.csv"
+TEMPORARY_RESIDENCE = "1.004194"
+HEADER = "Mã số,Hành động,Số quyết định,Ngày hiệu lực,Mã thay thế,Phí trực tuyến\n"
+
+Headers = dict[str, str]
+
+
+@pytest.fixture()
+def admin_headers(staff_headers: Callable[[str, str], Headers]) -> Headers:
+    """The Authorization header of a signed-in admin named ``quantri``."""
+    return staff_headers("quantri", "admin")
+
+
+def _upload(client: TestClient, headers: Headers, data: bytes, dry_run: bool, name: str = "qd.csv"):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/api/admin/decisions?dry_run={str(dry_run).lower()}",
+        files={"file": (name, data, "text/csv")},
+        headers=headers,
+    )
+
+
+def _online_fee(client: TestClient, code: str) -> str:
+    card = client.get(f"/api/procedures/{code}").json()
+    return next(c["fee_text"] for c in card["channels"] if c["channel"] == "online")
+
+
+READS = [
+    ("get", "/api/admin/procedures"),
+    ("get", f"/api/admin/procedures/{TEMPORARY_RESIDENCE}"),
+    ("get", "/api/admin/audit"),
+    ("get", "/api/admin/decisions"),
+    ("get", "/api/admin/lexicon"),
+]
+WRITES = [
+    ("patch", f"/api/admin/procedures/{TEMPORARY_RESIDENCE}", {"json": {"name": "Tạm trú"}}),
+    ("post", "/api/admin/decisions?dry_run=true", {"files": {"file": ("a.csv", b"x")}}),
+    ("post", "/api/admin/decisions/1/rollback", {}),
+    ("post", "/api/admin/lexicon", {"json": {"term": "tạm trú", "procedure_code": "1.004194"}}),
+    ("delete", "/api/admin/lexicon/1", {}),
+]
+
+
+@pytest.mark.parametrize(("method", "url"), READS)
+def test_reads_need_a_staff_account(
+    client: TestClient, agent_headers: Headers, method: str, url: str
+) -> None:
+    anonymous = getattr(client, method)(url)
+    assert anonymous.status_code == 401
+    assert (
+        "đăng nhập" in anonymous.json()["detail"].lower()
+        or "mã truy cập" in anonymous.json()["detail"].lower()
+    )
+    assert getattr(client, method)(url, headers=agent_headers).status_code == 200
+
+
+@pytest.mark.parametrize(("method", "url", "body"), WRITES)
+def test_writes_are_for_admins_only(
+    client: TestClient, agent_headers: Headers, method: str, url: str, body: dict
+) -> None:
+    assert getattr(client, method)(url, **body).status_code == 401
+    refused = getattr(client, method)(url, headers=agent_headers, **body)
+    assert refused.status_code == 403
+    assert client.get("/api/admin/audit", headers=agent_headers).json() == []
+
+
+def test_patch_fee_is_live_and_audited(client: TestClient, admin_headers: Headers) -> None:
+    response = client.patch(
+        f"/api/admin/procedures/{TEMPORARY_RESIDENCE}",
+        json={
+            "channels": [
+                {"channel": "online", "time_text": "1 ngày làm việc", "fee_text": "4.000 đồng"}
+            ],
+            "decision_number": "3/QĐ-UBND",
+        },
+        headers=admin_headers,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [c["attribute"] for c in body["changes"]] == ["channel:in_person", "channel:online"]
+    assert body["procedure"]["channels"][0]["fee_amount"] == 4000
+    assert _online_fee(client, TEMPORARY_RESIDENCE) == "4.000 đồng"
+    audit = client.get(
+        f"/api/admin/audit?code={TEMPORARY_RESIDENCE}&user=quantri", headers=admin_headers
+    ).json()
+    assert {(e["attribute"], e["actor"], e["decision_number"]) for e in audit} == {
+        ("channel:in_person", "quantri", "3/QĐ-UBND"),
+        ("channel:online", "quantri", "3/QĐ-UBND"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("payload", "where"),
+    [
+        ({"name": "x"}, "name"),
+        ({"channels": [{"channel": "fax"}]}, "channels"),
+        ({"status": "tam_ngung"}, "status"),
+        ({"status_date": "31/02/2026"}, "status_date"),
+    ],
+)
+def test_invalid_patch_is_422_in_vietnamese(
+    client: TestClient, admin_headers: Headers, payload: dict, where: str
+) -> None:
+    response = client.patch(
+        f"/api/admin/procedures/{TEMPORARY_RESIDENCE}", json=payload, headers=admin_headers
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("Yêu cầu không hợp lệ")
+    assert where in response.json()["detail"]
+
+
+def test_patch_errors_from_the_knowledge_layer(client: TestClient, admin_headers: Headers) -> None:
+    missing = client.patch("/api/admin/procedures/9.999999", json={}, headers=admin_headers)
+    assert missing.status_code == 404 and "Không tìm thấy" in missing.json()["detail"]
+    abolish = client.patch(
+        f"/api/admin/procedures/{TEMPORARY_RESIDENCE}",
+        json={"status": "abolished"},
+        headers=admin_headers,
+    )
+    assert abolish.status_code == 422 and "số quyết định" in abolish.json()["detail"]
+
+
+def test_list_filters(client: TestClient, agent_headers: Headers) -> None:
+    everything = client.get("/api/admin/procedures", headers=agent_headers).json()
+    assert everything["total"] == 20
+    civil = client.get(
+        "/api/admin/procedures?field=Hộ tịch&level=Cấp xã&status=in_force", headers=agent_headers
+    ).json()
+    assert civil["total"] == 5 and all(p["field"] == "Hộ tịch" for p in civil["items"])
+    by_words = client.get("/api/admin/procedures?q=kết hôn", headers=agent_headers).json()
+    assert {p["code"] for p in by_words["items"]} == {"1.000894", "2.000806"}
+    bad = client.get("/api/admin/procedures?status=xoa", headers=agent_headers)
+    assert bad.status_code == 422 and "Tình trạng" in bad.json()["detail"]
+
+
+def test_decision_preview_apply_rollback(client: TestClient, admin_headers: Headers) -> None:
+    old_fee = _online_fee(client, TEMPORARY_RESIDENCE)
+    preview = _upload(client, admin_headers, DEMO.read_bytes(), dry_run=True, name=DEMO.name)
+    assert preview.status_code == 200, preview.text
+    body = preview.json()
+    assert body["dry_run"] and body["decision"] is None
+    assert [p["code"] for p in body["preview"]["added"]] == ["1.099001"]
+    assert _online_fee(client, TEMPORARY_RESIDENCE) == old_fee
+
+    applied = _upload(client, admin_headers, DEMO.read_bytes(), dry_run=False, name=DEMO.name)
+    assert applied.status_code == 200, applied.text
+    decision = applied.json()["decision"]
+    assert decision["state"] in ("applied", "scheduled") and decision["rows"] == 4
+    if decision["state"] == "applied":
+        assert _online_fee(client, TEMPORARY_RESIDENCE) == "5.000 đồng/lần đăng ký"
+        abolished = client.get("/api/procedures/2.001195").json()
+        assert abolished["status"] == "abolished" and abolished["replaced_by_code"] == "1.014063"
+
+    rolled = client.post(f"/api/admin/decisions/{decision['id']}/rollback", headers=admin_headers)
+    assert rolled.status_code == 200 and rolled.json()["state"] == "rolled_back"
+    assert _online_fee(client, TEMPORARY_RESIDENCE) == old_fee
+    assert client.get("/api/procedures/1.099001").status_code == 404
+    again = client.post(f"/api/admin/decisions/{decision['id']}/rollback", headers=admin_headers)
+    assert again.status_code == 422 and "không thể hoàn tác" in again.json()["detail"]
+
+
+def test_broken_decision_changes_nothing(client: TestClient, admin_headers: Headers) -> None:
+    today = date.today().strftime("%d/%m/%Y")
+    data = (
+        HEADER
+        + f"{TEMPORARY_RESIDENCE},sửa đổi,8/QĐ-UBND,{today},,1 đồng\n"
+        + f"1.000894,bãi bỏ,8/QĐ-UBND,{today},7.777777,\n"
+    ).encode()
+    old_fee = _online_fee(client, TEMPORARY_RESIDENCE)
+    preview = _upload(client, admin_headers, data, dry_run=True).json()["preview"]
+    assert [(e["row"], e["code"]) for e in preview["errors"]] == [(3, "1.000894")]
+    applied = _upload(client, admin_headers, data, dry_run=False)
+    assert applied.status_code == 422
+    assert "dòng 3: Mã thay thế 7.777777" in applied.json()["detail"]
+    assert _online_fee(client, TEMPORARY_RESIDENCE) == old_fee
+    assert client.get("/api/admin/decisions", headers=admin_headers).json() == []
+    unreadable = _upload(client, admin_headers, b"%PDF", dry_run=True, name="qd.pdf")
+    assert unreadable.status_code == 422 and ".csv hoặc .xlsx" in unreadable.json()["detail"]
+
+
+def test_future_decision_is_scheduled(client: TestClient, admin_headers: Headers) -> None:
+    later = (date.today() + timedelta(days=30)).strftime("%d/%m/%Y")
+    data = (HEADER + f"{TEMPORARY_RESIDENCE},sửa đổi,9/QĐ-UBND,{later},,2.000 đồng\n").encode()
+    old_fee = _online_fee(client, TEMPORARY_RESIDENCE)
+    applied = _upload(client, admin_headers, data, dry_run=False).json()
+    assert not applied["preview"]["takes_effect_now"]
+    assert applied["decision"]["state"] == "scheduled"
+    assert _online_fee(client, TEMPORARY_RESIDENCE) == old_fee
+
+
+def test_lexicon_word_from_the_api_reaches_search(
+    client: TestClient, admin_headers: Headers
+) -> None:
+    question = "xin giấy ở nhờ nhà bạn"
+    created = client.post(
+        "/api/admin/lexicon",
+        json={"term": "giấy ở nhờ", "procedure_code": TEMPORARY_RESIDENCE},
+        headers=admin_headers,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["procedure_name"] == "Đăng ký tạm trú"
+    hits = client.get("/api/procedures/search", params={"q": question}).json()["results"]
+    assert hits[0]["code"] == TEMPORARY_RESIDENCE
+    duplicate = client.post(
+        "/api/admin/lexicon",
+        json={"term": "giấy ở nhờ", "procedure_code": TEMPORARY_RESIDENCE},
+        headers=admin_headers,
+    )
+    assert duplicate.status_code == 422 and "đã gắn" in duplicate.json()["detail"]
+    word_id = created.json()["id"]
+    assert client.delete(f"/api/admin/lexicon/{word_id}", headers=admin_headers).status_code == 204
+    assert client.get("/api/admin/lexicon", headers=admin_headers).json() == []
+
+
+def test_analytics_summary_and_csv(
+    client: TestClient, admin_headers: Headers, agent_headers: Headers
+) -> None:
+    from datetime import datetime
+
+    from knowledge.db import get_engine, session_scope
+    from knowledge.models import LookupAttempt
+
+    now = datetime.now()
+    with session_scope(get_engine()) as session:
+        for succeeded in (True, False, False):
+            session.add(LookupAttempt(conversation_id="c1", succeeded=succeeded, at=now))
+    client.patch(
+        f"/api/admin/procedures/{TEMPORARY_RESIDENCE}",
+        json={"name": "Đăng ký tạm trú (thử)"},
+        headers=admin_headers,
+    )
+    assert client.get("/api/admin/analytics/summary").status_code == 401
+    figures = client.get("/api/admin/analytics/summary", headers=agent_headers).json()
+    assert figures["procedures_by_status"]["in_force"] == 20
+    today = [d for d in figures["lookups_per_day"] if d["day"] == now.date().isoformat()]
+    assert today == [{"day": now.date().isoformat(), "lookups": 3, "failed": 2}]
+    assert sum(d["count"] for d in figures["changes_per_day"]) == 1
+    assert len(figures["changes_per_day"]) == 30
+    export = client.get("/api/admin/analytics/summary.csv", headers=agent_headers)
+    assert export.headers["content-type"].startswith("text/csv")
+    assert f"{now.date().isoformat()},1,3,2" in export.text
+    wrong = client.get(
+        "/api/admin/analytics/summary?from=2026-02-01&to=2026-01-01", headers=agent_headers
+    )
+    assert wrong.status_code == 422 and "Ngày bắt đầu" in wrong.json()["detail"]

@@ -1,0 +1,123 @@
+"""The admin pages in Chromium: sign in, import the demo decision, preview, apply, roll back.
+
+After the apply the agent's lookup page shows the new fee and the abolition with its
+replacement (the same API the bot's actions read); after the rollback the old ones return.
+axe-core (bundled in axe-playwright-python, run offline) checks each state of the page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from knowledge.config import PROJECT_ROOT
+from tests.browser.conftest import ADMIN_PASSWORD, ADMIN_USER
+
+pytestmark = pytest.mark.browser
+
+DEMO = PROJECT_ROOT / "data" / "decisions" / "quyet-dinh-mau.csv"
+
+
+def _axe_violations(page: Any) -> list[str]:
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    results = axe_module.Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _sign_in(page: Any) -> None:
+    page.goto("/quan-tri")
+    login = page.locator("#login")
+    login.get_by_label("Tên đăng nhập").fill(ADMIN_USER)
+    login.get_by_label("Mật khẩu").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("heading", name="Danh mục thủ tục").wait_for()
+
+
+def _online_fee(page: Any, code: str) -> str:
+    card = page.request.get(f"/api/procedures/{code}").json()
+    return next(c["fee_text"] for c in card["channels"] if c["channel"] == "online")
+
+
+def test_wrong_password_is_refused_in_vietnamese(page: Any) -> None:
+    page.goto("/quan-tri")
+    login = page.locator("#login")
+    login.get_by_label("Tên đăng nhập").fill(ADMIN_USER)
+    login.get_by_label("Mật khẩu").fill("sai-mat-khau-roi")
+    page.get_by_role("button", name="Đăng nhập").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text().strip()
+    assert page.locator("#app").is_hidden()
+    assert _axe_violations(page) == []
+
+
+def test_admin_imports_previews_applies_and_rolls_back_the_demo_decision(
+    page: Any, screenshots: Path
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _sign_in(page)
+    assert _axe_violations(page) == []
+    old_fee = _online_fee(page, "1.004194")
+
+    page.get_by_role("button", name="Quyết định công bố").click()
+    page.get_by_label("Tệp quyết định (.csv hoặc .xlsx)").set_input_files(str(DEMO))
+    page.get_by_role("button", name="Xem trước").click()
+    summary = page.locator("#decision-preview .notice").first
+    summary.wait_for()
+    assert "1 thêm mới, 2 sửa đổi, 1 bãi bỏ" in summary.inner_text()
+    preview = page.locator("#decision-preview").inner_text()
+    assert "5.000 đồng/lần đăng ký" in preview and "thay bằng 1.014063" in preview
+    assert _online_fee(page, "1.004194") == old_fee  # a preview writes nothing
+    assert _axe_violations(page) == []
+    page.screenshot(path=str(screenshots / "admin-decision-preview.png"), full_page=True)
+
+    page.get_by_role("button", name="Áp dụng").click()
+    page.get_by_role("cell", name="Đã áp dụng").wait_for()
+    assert _online_fee(page, "1.004194") == "5.000 đồng/lần đăng ký"
+
+    lookup = page.context.new_page()
+    lookup.goto("/tra-cuu/2.001195")
+    banner = lookup.locator("#card").inner_text()
+    assert "bãi bỏ" in banner.lower() and "1.014063" in banner
+    lookup.goto("/tra-cuu/1.004194")
+    assert "5.000 đồng/lần đăng ký" in lookup.locator("#card").inner_text()
+
+    page.get_by_role("button", name="Nhật ký thay đổi").click()
+    page.get_by_role("cell", name="channel:online").first.wait_for()
+    assert "2468/QĐ-UBND" in page.locator("#audit-table").inner_text()
+    assert _axe_violations(page) == []
+    page.screenshot(path=str(screenshots / "admin-audit.png"), full_page=True)
+
+    page.get_by_role("button", name="Quyết định công bố").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Hoàn tác quyết định 2468/QĐ-UBND").click()
+    page.get_by_role("cell", name="Đã hoàn tác").wait_for()
+    assert "Đã hoàn tác quyết định 2468/QĐ-UBND" in page.locator("#status").inner_text()
+    assert _online_fee(page, "1.004194") == old_fee
+    lookup.goto("/tra-cuu/2.001195")
+    assert "bãi bỏ" not in lookup.locator("#card").inner_text().lower()
+    lookup.close()
+
+
+def test_admin_edits_a_fee_in_the_editor(page: Any, screenshots: Path) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _sign_in(page)
+    page.get_by_label("Mã hoặc tên").fill("1.004873")
+    page.get_by_role("button", name="Lọc").click()
+    page.get_by_role("button", name="Sửa 1.004873").click()
+    page.get_by_label("Phí, lệ phí (Trực tiếp)").fill("8.000 đồng")
+    page.get_by_label("Số quyết định làm căn cứ (ghi vào nhật ký)").fill("77/QĐ-UBND")
+    page.get_by_role("button", name="Lưu thay đổi").click()
+    page.locator("#editor-result .notice.ok").wait_for()
+    card = page.request.get("/api/procedures/1.004873").json()
+    fees = {c["channel"]: c["fee_text"] for c in card["channels"]}
+    assert fees["in_person"] == "8.000 đồng"
+    page.locator("#editor-audit").get_by_role("cell", name="77/QĐ-UBND").first.wait_for()
+    assert _axe_violations(page) == []
+    page.screenshot(path=str(screenshots / "admin-editor.png"), full_page=True)

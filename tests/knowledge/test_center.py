@@ -1,0 +1,56 @@
+"""Questions about the Center itself, answered from the deployment's configuration file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.center import answer_center_question, center_topics, load_center
+from knowledge.config import PROJECT_ROOT, get_settings
+from knowledge.errors import InvalidInputError
+
+CENTER = load_center(PROJECT_ROOT / "data" / "center.yml")
+
+
+@pytest.mark.parametrize(
+    ("question", "topics"),
+    [
+        ("trung tâm hành chính công ở đâu", ["address"]),
+        ("thu 7 trung tam co lam viec khong", ["saturday"]),
+        ("tết trung tâm nghỉ đến bao giờ", ["holidays"]),
+        ("trung tâm làm việc mấy giờ", ["hours"]),
+        ("lấy số thứ tự thế nào", ["queue"]),
+        ("đặt lịch hẹn trước được không", ["queue"]),
+        ("số tổng đài của trung tâm", ["hotline"]),
+    ],
+)
+def test_the_fact_asked_is_found_with_or_without_diacritics(
+    question: str, topics: list[str]
+) -> None:
+    """Address, Saturday, holidays, hours, queue numbers, hotline: by the words used."""
+    assert center_topics(question) == topics
+
+
+def test_each_answer_comes_from_the_configuration() -> None:
+    """The configured texts are given as they are; the hotline is the setting."""
+    assert CENTER.address in answer_center_question("trung tâm ở đâu", CENTER)
+    assert CENTER.saturday in answer_center_question("thứ 7 có làm không", CENTER)
+    assert CENTER.holidays in answer_center_question("ngày lễ có nghỉ không", CENTER)
+    queue = answer_center_question("lấy số thứ tự ở đâu", CENTER)
+    assert get_settings().public_portal_url in queue
+    assert get_settings().hotline in answer_center_question("hotline trung tâm", CENTER)
+
+
+def test_a_question_without_a_known_topic_gets_the_address_and_hours() -> None:
+    """ "trung tâm hành chính công" alone: where and when."""
+    answer = answer_center_question("trung tâm hành chính công", CENTER)
+    assert CENTER.address in answer and CENTER.weekdays in answer
+
+
+def test_an_incomplete_configuration_is_refused_in_vietnamese(tmp_path: Path) -> None:
+    """A deployment file without hours names what is missing."""
+    broken = tmp_path / "center.yml"
+    broken.write_text("name: Trung tâm\naddress: Số 1\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="thiếu mục"):
+        load_center(broken)
