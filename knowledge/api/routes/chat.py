@@ -36,6 +36,7 @@ from knowledge.chat.schemas import (
 )
 from knowledge.clock import local_now
 from knowledge.config import get_settings
+from knowledge.db import commit
 from knowledge.errors import KnowledgeError
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,9 @@ def create_chat_session(
     request.app.state.limits.check(
         get_settings().chat_sessions_rate_limit, f"sessions:{_client(request)}"
     )
-    return store.new_session(session, local_now())
+    created = store.new_session(session, local_now())
+    commit(session)  # the token must work for the request that follows at once
+    return created
 
 
 @router.get("/sessions/{session_id}/messages", response_model=MessagesOut, responses={401: {}})
@@ -140,7 +143,9 @@ def create_feedback(
     session: Session = Depends(get_session),
 ) -> FeedbackSaved:
     """Đánh giá 👍/👎 một câu trả lời (kèm lý do) hoặc chấm 1–5 sao cả cuộc trò chuyện."""
-    return FeedbackSaved(id=store.save_feedback(session, session_id, body, local_now()))
+    saved = FeedbackSaved(id=store.save_feedback(session, session_id, body, local_now()))
+    commit(session)
+    return saved
 
 
 @router.websocket("/ws")
