@@ -12,7 +12,8 @@ and once without diacritics. The first reply is classified:
 * ``direct_right``: an answer citing an acceptable code (``Mã thủ tục: X``) under the heading
   of the asked aspect ("Lệ phí – …" for a fee question; any heading for an overview question);
 * ``direct_wrong``: any other answer citing a code (a wrong procedure, or the wrong aspect);
-* ``ask_back_offered``: no answer, but a menu or a "Ý bạn là …?" offering an acceptable code;
+* ``ask_back_offered``: no answer, but a menu or a "Ý bạn là …?" offering an acceptable code
+  (a confirmation cites its candidate's code, but is not an answer);
 * ``miss``: anything else (a menu without the right code, no match, out of scope…).
 
 ``offered_or_answered`` is the share of first replies citing or offering an acceptable code
@@ -51,6 +52,7 @@ RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 QUESTIONS = PROJECT_ROOT / "bench" / "data" / "heldout_questions.yml"
 CITED = re.compile(r"Mã thủ tục: (\d{1,2}\.\d{6})")
 BUTTON_CODE = re.compile(r'"procedure_code"\s*:\s*"([\d.]+)"')
+CONFIRMATION = "Ý bạn là"
 KINDS = ("direct_right", "direct_wrong", "ask_back_offered", "miss")
 # How an answer to each aspect begins (actions/answers.py); an overview starts with the name.
 HEADINGS = {
@@ -109,7 +111,12 @@ def _answer_aspect(message: str) -> str:
 
 def classify(messages: list[dict[str, Any]], question: HeldOutQuestion) -> tuple[str, bool]:
     """The kind of first reply (one of ``KINDS``) and whether it cites or offers a right code."""
-    answers = [m.get("text") or "" for m in messages if CITED.search(m.get("text") or "")]
+    # A confirmation ("Ý bạn là thủ tục «…» (Mã thủ tục: X)?") cites a code but answers nothing.
+    answers = [
+        text
+        for text in (m.get("text") or "" for m in messages)
+        if CITED.search(text) and not text.startswith(CONFIRMATION)
+    ]
     cited = {code for text in answers for code in CITED.findall(text)}
     buttons = {
         code

@@ -34,6 +34,10 @@ if wanted catalog_import && [ -d ../shared/datasets/dvc-national-catalog/raw ]; 
   echo "== Catalog import time and coverage (national export, 3 fresh databases)"
   $PY -m bench.catalog_import
 fi
+if wanted answer_audit && [ -d ../shared/datasets/dvc-national-catalog/raw ]; then
+  echo "== Answer audit sample (60 procedures judged against the national record)"
+  $PY -m bench.answer_audit
+fi
 if wanted search_eval; then
   echo "== Search quality (FAQ questions)"
   $PY -m bench.search_eval --database-url "$DB"

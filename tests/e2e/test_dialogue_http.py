@@ -22,6 +22,7 @@ MARRIAGE_FOREIGN = "2.000806"
 CCCD_FIRST = "1.014061"
 CCCD_UNDER_14 = "1.014062"
 CCCD_REISSUE = "1.014064"
+CCCD_EXCHANGE = "1.014063"
 BIRTH = "1.001193"
 
 
@@ -72,7 +73,6 @@ def test_the_base_variant_is_answered_with_the_others_as_short_buttons(
     ("question", "code"),
     [
         ("mất căn cước làm lại bao nhiêu tiền", CCCD_REISSUE),
-        ("lam cccd lan dau can giay to gi", CCCD_FIRST),
         ("làm căn cước cho con 10 tuổi cần gì", CCCD_UNDER_14),
         ("lấy chồng người Hàn Quốc đăng ký kết hôn cần giấy tờ gì", MARRIAGE_FOREIGN),
     ],
@@ -82,6 +82,17 @@ def test_action_words_and_qualifiers_pick_the_variant(
 ) -> None:
     """Lost → cấp lại; first time → cấp (never only cấp đổi/cấp lại); an age; a foreign spouse."""
     assert cited(national.send(sender, question)) == code
+
+
+def test_a_first_time_question_never_gets_only_exchange_or_reissue(
+    national: Servers, sender: str
+) -> None:
+    """ "làm cccd lần đầu" (accentless): the first issue answered or offered, never only
+    "cấp đổi"/"cấp lại"."""
+    reply = national.send(sender, "lam cccd lan dau can giay to gi")
+    offered = {p.split('"')[-2] for p in buttons(reply).values() if "procedure_code" in p}
+    assert cited(reply) == CCCD_FIRST or CCCD_FIRST in offered or CCCD_FIRST in texts(reply)
+    assert cited(reply) not in (CCCD_EXCHANGE, CCCD_REISSUE)
 
 
 def test_a_follow_up_keeps_the_answered_variant(national: Servers, sender: str) -> None:

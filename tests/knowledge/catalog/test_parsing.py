@@ -855,18 +855,20 @@ def test_parses_the_whole_national_catalog() -> None:
     # the rest say "Không có thông tin" or a phrase such as "Không quy định".
     assert share(lambda r: all(c.time_value is not None for c in r.channels)) >= 0.93
     assert share(lambda r: all(c.time_unit is not None for c in r.channels)) >= 0.80
-    # Every row has a fee amount, 0 when free (85.3 %); the rest are
-    # "Không có thông tin" or USD.
-    assert share(lambda r: all(c.fee_amount is not None for c in r.channels)) >= 0.84
+    # Every row has a fee amount, 0 when free (83.2 %); the rest are "Không có thông tin",
+    # USD, or an amount typed in thousands whose note does not write the full figure
+    # ("500 VNĐ"), left unread rather than scaled on a guess (issue 17; it was 85.3 %).
+    assert share(lambda r: all(c.fee_amount is not None for c in r.channels)) >= 0.83
     assert (
         share(
             lambda r: all(c.time_value is not None and c.fee_amount is not None for c in r.channels)
         )
-        >= 0.81
+        >= 0.79  # 79.8 % (81 % before amounts stopped being scaled on a guess)
     )
-    # Whenever a time / fee is actually stated, it is parsed (99.4 % / 99.1 %).
+    # Whenever a time / fee is actually stated, it is parsed (99.4 % / 97.0 %; the fees left
+    # unread are the amounts typed in thousands without the full figure, see above).
     assert share(lambda r: all(c.time_value is not None for c in r.channels if c.time_text)) >= 0.99
-    assert share(lambda r: all(c.fee_amount is not None for c in r.channels if c.fee_text)) >= 0.985
+    assert share(lambda r: all(c.fee_amount is not None for c in r.channels if c.fee_text)) >= 0.965
     papers = [paper for record in records for paper in record.papers]
     assert len(papers) >= 13500  # 13,845
     assert sum(1 for paper in papers if paper.template) >= 2100  # 2,175
