@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from knowledge.clock import local_now
+from knowledge.clock import LocalTimeModel, local_now
 from knowledge.config import get_settings
 from knowledge.errors import (
     AuthenticationError,
@@ -49,7 +49,7 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 ROLE_LABELS = {UserRole.agent: "Cán bộ tổng đài", UserRole.admin: "Quản trị viên"}
 
 
-class UserView(BaseModel):
+class UserView(LocalTimeModel):
     """An account as the API and the CLI show it (never the hash)."""
 
     username: str

@@ -11,10 +11,10 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from knowledge.clock import LocalTimeModel
 from knowledge.errors import InvalidInputError
 from knowledge.models import CatalogChange
 
@@ -35,7 +35,7 @@ event.listen(CatalogChange, "before_update", _refuse_change)
 event.listen(CatalogChange, "before_delete", _refuse_change)
 
 
-class AuditEntryInfo(BaseModel):
+class AuditEntryInfo(LocalTimeModel):
     """One audited change as the admin pages show it."""
 
     id: int

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from pydantic import BaseModel
+
 VIETNAM_TZ = timezone(timedelta(hours=7))
 
 
@@ -17,3 +19,22 @@ def to_local_naive(moment: datetime) -> datetime:
 def local_now() -> datetime:
     """The current time in Vietnam, without tzinfo, whatever the server's time zone."""
     return datetime.now(VIETNAM_TZ).replace(tzinfo=None, microsecond=0)
+
+
+def with_offset(moment: datetime) -> str:
+    """RFC 3339 text of a moment: a naive (stored) one is read as Vietnam's local time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VIETNAM_TZ)
+    return moment.isoformat()
+
+
+class LocalTimeModel(BaseModel):
+    """Base of every answer holding moments: JSON writes them with their offset (+07:00).
+
+    The database stores naive Vietnam local times; the OpenAPI document promises
+    ``format: date-time``, which needs an offset. FastAPI encodes a response with the outer
+    model's encoders only, so a model holding such models in a list derives from this one too.
+    """
+
+    class Config:
+        json_encoders = {datetime: with_offset}

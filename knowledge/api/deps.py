@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Path, Query
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,16 @@ oauth2_scheme = OAuth2PasswordBearer(
     description="Tài khoản cán bộ tổng đài hoặc quản trị: đăng nhập bằng tên và mật khẩu.",
     auto_error=False,
 )
+
+
+# Row ids are SQLite/PostgreSQL 64-bit integers: a larger number in a path is refused up front
+# (422, like any malformed parameter) instead of overflowing the database driver (500).
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Mã số (số nguyên dương)")]
+AfterRowId = Annotated[
+    int | None,
+    Query(ge=0, le=MAX_ROW_ID, description="Chỉ lấy tin nhắn có id lớn hơn giá trị này"),
+]
 
 
 def get_session() -> Iterator[Session]:

@@ -51,6 +51,7 @@ from knowledge.catalog.editing import (
 )
 from knowledge.catalog.live import bump_catalog_version
 from knowledge.catalog.parsing import CHANNELS, ProcedureRecord, RecordError, parse_record
+from knowledge.clock import LocalTimeModel
 from knowledge.config import NATIONAL_CATALOG_DIR, SAMPLE_CATALOG_DIR
 from knowledge.errors import ImportFailed, InvalidInputError, NotFoundError
 from knowledge.models import Decision, DecisionChange, DecisionState, Procedure
@@ -153,7 +154,7 @@ class DecisionPreview(BaseModel):
         return not self.errors
 
 
-class DecisionInfo(BaseModel):
+class DecisionInfo(LocalTimeModel):
     """A decision imported by an admin, as the admin pages list it."""
 
     id: int

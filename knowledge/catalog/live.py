@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from knowledge.clock import LocalTimeModel
 from knowledge.errors import InvalidInputError, NotFoundError
 from knowledge.models import CatalogState, LexiconWord, Procedure
 from knowledge.text import Lexicon, fold_accents, get_lexicon, normalize
@@ -47,7 +47,7 @@ def bump_catalog_version(session: Session) -> int:
     return catalog_version(session)
 
 
-class LexiconWordInfo(BaseModel):
+class LexiconWordInfo(LocalTimeModel):
     """A citizen word an admin added, with the procedure it points to."""
 
     id: int

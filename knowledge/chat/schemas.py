@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, root_validator, validator
 
+from knowledge.clock import LocalTimeModel
+
 
 class Button(BaseModel):
     """A quick reply: the label shown, and what is sent when it is pressed."""
@@ -15,7 +17,7 @@ class Button(BaseModel):
     payload: str
 
 
-class MessageOut(BaseModel):
+class MessageOut(LocalTimeModel):
     """One message as the widget and the console receive it (text already masked)."""
 
     id: int
@@ -28,7 +30,7 @@ class MessageOut(BaseModel):
     callback_form: bool = False  # the widget shows the callback form under this message
 
 
-class MessagesOut(BaseModel):
+class MessagesOut(LocalTimeModel):
     """A list of messages, oldest first."""
 
     messages: list[MessageOut]
@@ -84,7 +86,7 @@ class FeedbackSaved(BaseModel):
     id: int
 
 
-class HandoffView(BaseModel):
+class HandoffView(LocalTimeModel):
     """A handoff as the agents' console lists it."""
 
     id: int
@@ -104,7 +106,7 @@ class HandoffView(BaseModel):
     note: str | None = None
 
 
-class HandoffList(BaseModel):
+class HandoffList(LocalTimeModel):
     """Handoffs of one status, oldest first."""
 
     handoffs: list[HandoffView]

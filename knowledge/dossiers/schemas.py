@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, root_validator, validator
 
-from knowledge.clock import to_local_naive
+from knowledge.clock import LocalTimeModel, to_local_naive
 from knowledge.enums import Channel, DossierState, ResultDelivery
 from knowledge.schemas import PROCEDURE_CODE_RE
 from knowledge.text.entities import DOSSIER_CODE_RE, canonical_dossier_code
@@ -66,7 +66,7 @@ def _text(value: Any, limit: int, what: str) -> str | None:
     return text or None
 
 
-class DossierFields(BaseModel):
+class DossierFields(LocalTimeModel):
     """What every view of a dossier holds: the fields a push and a status source share."""
 
     code: str
@@ -209,7 +209,7 @@ class DossierRecord(DossierFields):
     procedure_name: str | None = None
 
 
-class DossierEventView(BaseModel):
+class DossierEventView(LocalTimeModel):
     """One entry of a dossier's history."""
 
     state: DossierState
@@ -230,7 +230,7 @@ class DossierAgentView(DossierRecord):
     history: list[DossierEventView]
 
 
-class DossierCitizenView(BaseModel):
+class DossierCitizenView(LocalTimeModel):
     """What the bot may tell a verified citizen: no phone, no ID, the name masked."""
 
     code: str
@@ -278,7 +278,7 @@ class LookupOutcome(str, enum.Enum):
     locked = "locked"
 
 
-class LookupResult(BaseModel):
+class LookupResult(LocalTimeModel):
     """A citizen's lookup: the dossier when verified, else the Vietnamese message to show."""
 
     outcome: LookupOutcome

@@ -59,7 +59,7 @@ def test_create_then_update_appends_history(
     }
     record = client.get(f"/api/dossiers/{CODE}", headers=agent_headers).json()
     assert [h["state"] for h in record["history"]] == ["received", "in_progress", "result_ready"]
-    assert record["finished_at"] == "2025-11-21T10:00:00"
+    assert record["finished_at"] == "2025-11-21T10:00:00+07:00"
 
 
 def test_bad_payload_is_422_with_vietnamese_reasons(client: TestClient) -> None:
@@ -98,8 +98,8 @@ def test_agent_read_returns_the_full_record_and_is_audited(
         "0912345678",
         "051090001234",
     )
-    assert record["received_at"] == "2025-11-20T08:30:00"
-    assert record["due_at"] == "2025-11-21T08:30:00"  # 1 (working) day
+    assert record["received_at"] == "2025-11-20T08:30:00+07:00"
+    assert record["due_at"] == "2025-11-21T08:30:00+07:00"  # 1 (working) day
     assert record["state_label"] == "Đang giải quyết"
     missing = client.get("/api/dossiers/000.00.12.H48-251120-0999", headers=agent_headers)
     assert missing.status_code == 404

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from knowledge.accounts import UserView, create_user, list_users, set_active
 from knowledge.analytics import AnalyticsSummary, summary, summary_csv
-from knowledge.api.deps import get_session, require_admin, require_agent
+from knowledge.api.deps import RowId, get_session, require_admin, require_agent
 from knowledge.audit import AuditEntryInfo, list_changes
 from knowledge.catalog.admin_queries import ProcedureRow, list_procedures
 from knowledge.catalog.decisions import (
@@ -33,6 +33,7 @@ from knowledge.catalog.live import (
     delete_lexicon_word,
     list_lexicon_words,
 )
+from knowledge.clock import LocalTimeModel
 from knowledge.db import commit
 from knowledge.errors import InvalidInputError
 from knowledge.procedures import get_procedure
@@ -56,7 +57,7 @@ class EditResult(BaseModel):
     changes: list[AttributeChange]
 
 
-class DecisionResult(BaseModel):
+class DecisionResult(LocalTimeModel):
     """A preview, or the decision stored when it was applied."""
 
     dry_run: bool
@@ -163,7 +164,7 @@ def list_decisions_route(
 
 @router.post("/decisions/{decision_id}/rollback", response_model=DecisionInfo)
 def rollback_decision_route(
-    decision_id: int,
+    decision_id: RowId,
     session: Session = Depends(get_session),
     admin: UserView = Depends(require_admin),
 ) -> DecisionInfo:
@@ -209,7 +210,9 @@ def create_lexicon_word(
 
 @router.delete("/lexicon/{word_id}", status_code=204)
 def delete_lexicon(
-    word_id: int, session: Session = Depends(get_session), admin: UserView = Depends(require_admin)
+    word_id: RowId,
+    session: Session = Depends(get_session),
+    admin: UserView = Depends(require_admin),
 ) -> None:
     """Remove a citizen word an admin added."""
     delete_lexicon_word(session, word_id, admin.username)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 from sqlalchemy.orm import Session
 
 from knowledge.accounts import UserView, mark_seen, require, user_from_token
-from knowledge.api.deps import get_session, require_agent
+from knowledge.api.deps import AfterRowId, RowId, get_session, require_agent
 from knowledge.chat import store
 from knowledge.chat.gateway import hub, in_db
 from knowledge.chat.schemas import (
@@ -72,7 +72,7 @@ def list_handoffs(
 
 @router.get("/handoffs/{handoff_id}", response_model=HandoffView, responses=_ERRORS)
 def read_handoff(
-    handoff_id: int, _agent: str = Depends(present_agent), session: Session = Depends(get_session)
+    handoff_id: RowId, _agent: str = Depends(present_agent), session: Session = Depends(get_session)
 ) -> HandoffView:
     """Một yêu cầu gặp cán bộ."""
     return store.get_handoff(session, handoff_id)
@@ -80,8 +80,8 @@ def read_handoff(
 
 @router.get("/handoffs/{handoff_id}/messages", response_model=MessagesOut, responses=_ERRORS)
 def list_handoff_messages(
-    handoff_id: int,
-    after: int | None = Query(None, description="Chỉ lấy tin nhắn có id lớn hơn giá trị này"),
+    handoff_id: RowId,
+    after: AfterRowId = None,
     _agent: str = Depends(present_agent),
     session: Session = Depends(get_session),
 ) -> MessagesOut:
@@ -91,7 +91,7 @@ def list_handoff_messages(
 
 
 @router.post("/handoffs/{handoff_id}/claim", response_model=HandoffView, responses=_ERRORS)
-async def claim_handoff(handoff_id: int, agent: str = Depends(present_agent)) -> HandoffView:
+async def claim_handoff(handoff_id: RowId, agent: str = Depends(present_agent)) -> HandoffView:
     """Nhận hỗ trợ một cuộc trò chuyện; người thứ hai nhận cùng yêu cầu bị từ chối (409)."""
     view, messages = await in_db(lambda s: store.claim(s, handoff_id, agent, local_now()))
     _publish(view, messages, "claimed")
@@ -105,7 +105,7 @@ async def claim_handoff(handoff_id: int, agent: str = Depends(present_agent)) ->
     responses={**_ERRORS, 422: {}},
 )
 async def create_agent_message(
-    handoff_id: int, body: AgentMessageIn, agent: str = Depends(present_agent)
+    handoff_id: RowId, body: AgentMessageIn, agent: str = Depends(present_agent)
 ) -> MessageOut:
     """Gửi tin nhắn cho người dân (kèm mã thủ tục khi gửi thẻ thủ tục); đến ngay qua WebSocket."""
 
@@ -123,7 +123,7 @@ async def create_agent_message(
 
 
 @router.post("/handoffs/{handoff_id}/release", response_model=HandoffView, responses=_ERRORS)
-async def release_handoff(handoff_id: int, agent: str = Depends(present_agent)) -> HandoffView:
+async def release_handoff(handoff_id: RowId, agent: str = Depends(present_agent)) -> HandoffView:
     """Trả cuộc trò chuyện cho trợ lý ảo (bot tiếp tục với ngữ cảnh cũ)."""
     view, messages = await in_db(lambda s: store.release(s, handoff_id, agent, local_now()))
     _publish(view, messages, "released")
@@ -131,7 +131,7 @@ async def release_handoff(handoff_id: int, agent: str = Depends(present_agent)) 
 
 
 @router.post("/handoffs/{handoff_id}/close", response_model=HandoffView, responses=_ERRORS)
-async def close_handoff(handoff_id: int, agent: str = Depends(present_agent)) -> HandoffView:
+async def close_handoff(handoff_id: RowId, agent: str = Depends(present_agent)) -> HandoffView:
     """Kết thúc hỗ trợ (hoặc đánh dấu đã gọi lại xong một đề nghị gọi lại)."""
     view, messages = await in_db(lambda s: store.close(s, handoff_id, agent, local_now()))
     _publish(view, messages, "closed")
@@ -140,7 +140,7 @@ async def close_handoff(handoff_id: int, agent: str = Depends(present_agent)) ->
 
 @router.put("/handoffs/{handoff_id}/note", response_model=HandoffView, responses=_ERRORS)
 def update_handoff_note(
-    handoff_id: int,
+    handoff_id: RowId,
     body: NoteIn,
     agent: str = Depends(present_agent),
     session: Session = Depends(get_session),

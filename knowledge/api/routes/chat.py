@@ -23,7 +23,7 @@ from fastapi import (
 )
 from sqlalchemy.orm import Session
 
-from knowledge.api.deps import get_session
+from knowledge.api.deps import AfterRowId, get_session
 from knowledge.chat import store
 from knowledge.chat.gateway import citizen_turn, hub, in_db
 from knowledge.chat.schemas import (
@@ -83,7 +83,7 @@ def create_chat_session(
 
 @router.get("/sessions/{session_id}/messages", response_model=MessagesOut, responses={401: {}})
 def list_chat_messages(
-    after: int | None = Query(None, description="Chỉ lấy tin nhắn có id lớn hơn giá trị này"),
+    after: AfterRowId = None,
     session_id: str = Depends(chat_session),
     session: Session = Depends(get_session),
 ) -> MessagesOut:
@@ -153,7 +153,7 @@ async def chat_socket(
     websocket: WebSocket,
     session_id: str = Query(...),
     token: str = Query(...),
-    after: int | None = Query(None),
+    after: AfterRowId = None,
 ) -> None:
     """WebSocket: {"type": "message", "text"} lên; tin nhắn {"id", "role", "text", …} xuống."""
     try:
