@@ -4,7 +4,8 @@
 masked when it is created, whatever handler (ours, uvicorn's, Rasa's, Sanic's) writes it
 later: phone and ID numbers keep their last two digits, applicants' names (``applicant_name``
 fields, "Họ tên: …") are reduced to initials, dossier codes lose their sequence digits, and
-the ``q=`` of a search URL (a citizen's question) is hidden. Tracebacks are formatted and
+the ``q=`` of a search URL (a citizen's question) and the ``token=`` of a socket URL (a chat
+session's or an agent's secret) are hidden. Tracebacks are formatted and
 masked at once too. The CLI, the API (``create_app``), Rasa (``bot/channels.py``, loaded
 from credentials.yml) and the action server (``actions/server.py``) call it first.
 
@@ -21,7 +22,7 @@ from typing import Any
 
 from knowledge.text.entities import DOSSIER_CODE_RE, mask_pii
 
-_QUERY_RE = re.compile(r"([?&](?:q|query|text|message)=)[^&\s\"']*", re.IGNORECASE)
+_QUERY_RE = re.compile(r"([?&](?:q|query|text|message|token)=)[^&\s\"']*", re.IGNORECASE)
 _NAME_RE = re.compile(
     r"""((?:applicant_name|full_name|ho_ten|họ tên|người nộp)["']?\s*[:=]\s*["']?)"""
     r"""([^"',;\n}]+)""",

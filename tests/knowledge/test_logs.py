@@ -20,6 +20,12 @@ from knowledge.logs import install_masking, mask_text
         ("applicant_name='Lê Thị Hoa'", "Lê Thị Hoa", "L. T. H."),
         ("GET /api/procedures/search?q=lam%20cccd&limit=5", "lam%20cccd", "limit=5"),
         ("hồ sơ 000.00.12.H48-251120-0001", "251120-0001", "000.00.12.H48-251120-****"),
+        (
+            '"GET /api/chat/ws?session_id=abc123&token=s3cr3t-Tok_en HTTP/1.1" 101',
+            "s3cr3t-Tok_en",
+            "session_id=abc123&token=*** HTTP/1.1",
+        ),
+        ("WebSocket /api/agent/ws?token=eyJhbGciOi.eyJzdWIi.sig", "eyJhbGciOi", "ws?token=***"),
     ],
 )
 def test_mask_text(raw: str, hidden: str, kept: str) -> None:
