@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -136,6 +137,16 @@ class Settings(BaseSettings):
         if len(value) < 12 or not value.isascii() or any(c.isspace() for c in value):
             raise ValueError("tokens need at least 12 printable ASCII characters, no spaces")
         return value
+
+    @validator("cors_origins")
+    def _portal_origins(cls, value: str) -> str:  # noqa: N805
+        # Rasa's --cors: the portal's own origins, space-separated; never "*" (any site).
+        origins = value.split()
+        if not origins or any(not re.fullmatch(r"https?://[^\s/*]+", o) for o in origins):
+            raise ValueError(
+                "TTHC_CORS_ORIGINS: origins like https://dichvucong.example.vn, no '*'"
+            )
+        return " ".join(origins)
 
     @validator("dossier_source", pre=True)
     def _source_kind(cls, value: object) -> object:  # noqa: N805

@@ -49,6 +49,19 @@ def test_the_dossier_source_is_read_loosely() -> None:
     assert Settings(dossier_source=" HTTP ").dossier_source == "http"
 
 
+@pytest.mark.parametrize("origins", ["*", "", "http://a.vn *", "dichvucong.example.vn"])
+def test_rasa_cors_needs_the_portal_origins_not_any_site(origins: str) -> None:
+    with pytest.raises(ValidationError, match="cors_origins"):
+        Settings(cors_origins=origins)
+
+
+def test_rasa_cors_origins_are_space_separated() -> None:
+    given = " https://dichvucong.example.vn   http://localhost:8000 "
+    assert Settings(cors_origins=given).cors_origins == (
+        "https://dichvucong.example.vn http://localhost:8000"
+    )
+
+
 def test_the_api_checks_its_settings_when_it_is_built(
     monkeypatch: pytest.MonkeyPatch, fresh_settings: None
 ) -> None:
