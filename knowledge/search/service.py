@@ -39,13 +39,19 @@ _lock = threading.Lock()
 _cache: weakref.WeakKeyDictionary[Engine, _Cached] = weakref.WeakKeyDictionary()
 
 
+_rebuilding: weakref.WeakKeyDictionary[Engine, threading.Thread] = weakref.WeakKeyDictionary()
+
+
 def get_index(session: Session) -> ProcedureIndex:
     """The index of the catalog ``session`` reads, built on first use and cached.
 
     The admins' catalog version (``knowledge.catalog.live``, one row) is read on every call,
     so an admin's change reaches every process at its next search; the catalog's
     fingerprint (count of procedures, newest update, sum of ids) catches other writers (an
-    import) and is checked at most every ``FINGERPRINT_INTERVAL`` seconds.
+    import) and is checked at most every ``FINGERPRINT_INTERVAL`` seconds and rebuilds at once.
+    After an admin's change the catalog is indexed again on a background thread while
+    searches keep using the current index (the cards, fees and statuses an answer shows are
+    read from the database anyway); the new index replaces it in one assignment when ready.
     """
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
@@ -54,26 +60,63 @@ def get_index(session: Session) -> ProcedureIndex:
     with _lock:
         cached = _cache.get(engine)
         now = time.monotonic()
-        if (
-            cached is not None
-            and cached.version == version
-            and now - cached.checked_at < FINGERPRINT_INTERVAL
+        if cached is not None and (
+            engine in _rebuilding
+            or (cached.version == version and now - cached.checked_at < FINGERPRINT_INTERVAL)
         ):
             return cached.index
         fingerprint = catalog_fingerprint(session)
         if cached is not None and cached.fingerprint == fingerprint and cached.version == version:
             cached.checked_at = now
             return cached.index
-        settings = get_settings()
-        index = ProcedureIndex.build(
-            documents_from_session(session),
-            preferred_levels=settings.deployment_levels,
-            level_preference=settings.level_preference,
-            lexicon=lexicon_with_admin_words(session),
+        if cached is None or cached.version == version:
+            # The first index, or a change by another writer (an import): built now.
+            _cache[engine] = _build(session)
+            return _cache[engine].index
+        thread = threading.Thread(
+            target=_rebuild_in_background, args=(engine,), name="search-index", daemon=True
         )
-        _cache[engine] = _Cached(index, fingerprint, time.monotonic(), version)
-        logger.info("search index (re)built for %d procedures", len(index.documents))
-        return index
+        _rebuilding[engine] = thread
+        thread.start()
+        return cached.index
+
+
+def refresh_pending(session: Session) -> bool:
+    """Whether a new index of the catalog ``session`` reads is being built (for tests, waits)."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    with _lock:
+        return engine in _rebuilding
+
+
+def _build(session: Session) -> _Cached:
+    """Index the catalog ``session`` reads, with the admins' lexicon words."""
+    version = catalog_version(session)
+    fingerprint = catalog_fingerprint(session)
+    settings = get_settings()
+    index = ProcedureIndex.build(
+        documents_from_session(session),
+        preferred_levels=settings.deployment_levels,
+        level_preference=settings.level_preference,
+        lexicon=lexicon_with_admin_words(session),
+    )
+    logger.info("search index (re)built for %d procedures", len(index.documents))
+    return _Cached(index, fingerprint, time.monotonic(), version)
+
+
+def _rebuild_in_background(engine: Engine) -> None:
+    from knowledge.db import session_scope
+
+    try:
+        with session_scope(engine) as session:
+            fresh = _build(session)
+        with _lock:
+            _cache[engine] = fresh
+    except Exception:  # the current index keeps serving; the next search tries again
+        logger.exception("search index could not be rebuilt")
+    finally:
+        with _lock:
+            _rebuilding.pop(engine, None)
 
 
 _activation_checked: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
