@@ -10,6 +10,7 @@ the other Rasa through the same entry point, which finds the lookup in PostgreSQ
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -31,6 +32,7 @@ from bench.bot_servers import (
     free_port,
     start,
     stop,
+    tail,
     wait_until_ready,
 )
 from bench.cluster import Cluster
@@ -60,11 +62,13 @@ def _postgres(folder: Path, port: int, stack: ExitStack) -> None:
     """A PostgreSQL cluster in ``folder`` on ``port`` with the tracker database, stopped later."""
     data = folder / "pg"
     data.mkdir()
-    if os.geteuid() == 0:
+    if os.geteuid() == 0:  # initdb refuses root: the postgres user must reach the folder
+        folder.chmod(0o755)
         shutil.chown(data, "postgres")
     binaries = PGBIN[-1]
     run = subprocess.run
-    run(_as_postgres([str(binaries / "initdb"), "-D", str(data), "-U", "tthc", "--auth=trust"]),
+    run(_as_postgres([str(binaries / "initdb"), "-D", str(data), "-U", "tthc", "--auth=trust",
+                      "-E", "UTF8"]),
         check=True, capture_output=True)  # fmt: skip
     options = f"-p {port} -k /tmp -c listen_addresses=127.0.0.1"
     run(_as_postgres([str(binaries / "pg_ctl"), "-D", str(data), "-o", options,
@@ -108,7 +112,7 @@ def cluster() -> Iterator[dict[str, Any]]:
         **QUIET,
         **plan.environment(),
         "TTHC_DATABASE_URL": database_url,
-        "TTHC_ACTIONS_TOKEN": uuid.uuid4().hex,
+        "TTHC_ACTIONS_TOKEN": secrets.token_urlsafe(24),
         "PATH": f"{os.environ.get('PATH', '')}:/usr/sbin",
     }
     processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -143,6 +147,12 @@ def _turn(plan: Cluster, sender: str, text: str) -> tuple[str, int]:
     return "\n".join(m.get("text", "") for m in response.json()), port
 
 
+def _logs(plan: Cluster) -> str:
+    """The end of every process's log, to explain a failure."""
+    return "\n".join(f"--- {p.name}\n{tail(plan.folder / f'{p.name}.log', 15)}"
+                     for p in plan.processes())  # fmt: skip
+
+
 def test_a_conversation_continues_on_the_other_rasa_when_one_dies(
     cluster: dict[str, Any],
 ) -> None:
@@ -155,10 +165,16 @@ def test_a_conversation_continues_on_the_other_rasa_when_one_dies(
     push(cluster["database_url"], code, state="received", current_step="Tiếp nhận hồ sơ")
     sender = f"cluster-{uuid.uuid4().hex[:12]}"
     asked, first = _turn(plan, sender, f"tra cứu hồ sơ {code}")
-    assert ASK_DIGITS in asked
+    assert ASK_DIGITS in asked, _logs(plan)
     index = plan.rasa_ports.index(first)
-    os.killpg(cluster["processes"][f"rasa{index + 1}"].pid, signal.SIGKILL)
-    answer, other = _turn(plan, sender, DIGITS)
+    killed = cluster["processes"][f"rasa{index + 1}"]
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait(timeout=30)
+    try:
+        answer, other = _turn(plan, sender, DIGITS)
+    except httpx.HTTPStatusError as exc:
+        error_log = tail(plan.folder / "nginx-error.log", 10)
+        raise AssertionError(f"{exc}\n{error_log}\n{_logs(plan)}") from exc
     assert other != first
     assert answer.startswith(f"Hồ sơ {code} — ") and "đã tiếp nhận" in answer
     # Rasa's locks went through Redis (the safety net when two Rasa see one conversation).
