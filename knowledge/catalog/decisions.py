@@ -54,7 +54,7 @@ from knowledge.catalog.parsing import CHANNELS, ProcedureRecord, RecordError, pa
 from knowledge.config import NATIONAL_CATALOG_DIR, SAMPLE_CATALOG_DIR
 from knowledge.errors import ImportFailed, InvalidInputError, NotFoundError
 from knowledge.models import Decision, DecisionChange, DecisionState, Procedure
-from knowledge.procedures import PROCEDURE_CODE_RE
+from knowledge.schemas import PROCEDURE_CODE_RE
 from knowledge.text import fold_accents
 
 logger = logging.getLogger(__name__)
@@ -671,7 +671,9 @@ def apply_decision(
                 for e in preview.errors
             ],
         )
-    decision = session.scalars(select(Decision).where(Decision.number == preview.number)).first()
+    decision: Decision | None = session.scalars(
+        select(Decision).where(Decision.number == preview.number)
+    ).first()
     if decision is None:
         decision = Decision(number=preview.number)
         session.add(decision)
@@ -799,7 +801,7 @@ def rollback_decision(session: Session, decision_id: int, *, actor: str) -> Deci
         InvalidInputError: it is not applied or scheduled, or a later applied decision
             changed the same procedures (roll that one back first).
     """
-    decision = session.get(Decision, decision_id)
+    decision: Decision | None = session.get(Decision, decision_id)
     if decision is None:
         raise NotFoundError(f"Không tìm thấy quyết định số {decision_id}.")
     if decision.state not in (DecisionState.applied, DecisionState.scheduled):

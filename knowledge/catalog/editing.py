@@ -32,7 +32,8 @@ from knowledge.models import (
     ProcedureStatus,
     RequiredPaper,
 )
-from knowledge.procedures import PROCEDURE_CODE_RE, find_procedure
+from knowledge.procedures import find_procedure
+from knowledge.schemas import PROCEDURE_CODE_RE
 
 logger = logging.getLogger(__name__)
 
@@ -133,8 +134,10 @@ class Names:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.fields = {f.name: f for f in session.scalars(select(Field))}
-        self.decisions = {d.number: d for d in session.scalars(select(Decision))}
+        self.fields: dict[str, Field] = {f.name: f for f in session.scalars(select(Field))}
+        self.decisions: dict[str, Decision] = {
+            d.number: d for d in session.scalars(select(Decision))
+        }
 
     def field(self, name: str | None) -> Field | None:
         """The field called ``name``, created when new; None for no name."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, root_validator, validator
 
@@ -65,7 +65,7 @@ class FeedbackIn(BaseModel):
     comment: str | None = Field(None, max_length=1000)
 
     @root_validator(skip_on_failure=True)
-    def _one_kind(cls, values: dict) -> dict:  # noqa: N805
+    def _one_kind(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
         thumb = values.get("message_id") is not None or values.get("value") is not None
         rating = values.get("rating") is not None
         if thumb == rating:

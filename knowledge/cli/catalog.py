@@ -36,7 +36,8 @@ def import_catalog(
             report = import_index_sheet(session, path)
         else:
             report = _import_with_progress(session, path, source)
-    _print_report(report, path)
+        _print_report(report, path)
+        _embed_with_progress(session)
 
 
 @app.command("load-default")
@@ -54,6 +55,14 @@ def load_default(
         if with_lists and source == "national" and NATIONAL_LISTS_DIR.is_dir():
             for sheet in sorted(NATIONAL_LISTS_DIR.glob("*.xlsx")):
                 _print_report(import_index_sheet(session, sheet), sheet)
+        _embed_with_progress(session)
+
+
+@app.command("embed")
+def embed() -> None:
+    """Tính trước vector ngữ nghĩa của danh mục cho tìm kiếm (chỉ các thủ tục mới hoặc đã đổi)."""
+    with cli_session() as session:
+        _embed_with_progress(session)
 
 
 @app.command("stats")
@@ -163,6 +172,38 @@ def _import_with_progress(session: Session, path: Path, source: str) -> ImportRe
         return import_json_catalog(
             session, path, source=source, progress=lambda n: progress.update(task, completed=n)
         )
+
+
+def _embed_with_progress(session: Session) -> None:
+    """Fill the embedding cache now, so that no service embeds the catalog on its first search.
+
+    Commits first: the cache is keyed by what the database holds once the import is in.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from knowledge.search.service import embed_catalog
+
+    session.commit()
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("Tính vector ngữ nghĩa", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        report = embed_catalog(session, progress=advance)
+    if report.embedded:
+        console.print(
+            f"[green]Vector ngữ nghĩa: đã tính {report.embedded} thủ tục[/green] "
+            f"trong {report.seconds:.1f} s ({report.reused} dùng lại từ bộ nhớ đệm)"
+        )
+    else:
+        console.print(f"Vector ngữ nghĩa: {report.reused} thủ tục, đã có sẵn trong bộ nhớ đệm")
 
 
 def _print_report(report: ImportReport, path: Path) -> None:

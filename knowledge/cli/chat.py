@@ -7,7 +7,6 @@ from typing import Optional
 
 import typer
 
-from knowledge.chat.store import purge_conversations
 from knowledge.cli.common import cli_session, console
 from knowledge.clock import local_now
 from knowledge.config import get_settings
@@ -26,6 +25,8 @@ def purge(
     ),
 ) -> None:
     """Xóa các cuộc trò chuyện cũ (tin nhắn, yêu cầu gặp cán bộ); giữ lại số liệu đánh giá."""
+    from knowledge.chat.store import purge_conversations  # imported on use: tthc --help stays fast
+
     keep = get_settings().chat_retention_days if days is None else days
     with cli_session() as session:
         count = purge_conversations(session, local_now() - timedelta(days=keep))

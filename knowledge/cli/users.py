@@ -7,7 +7,6 @@ import sys
 import typer
 from rich.table import Table
 
-from knowledge.accounts import create_user, list_users, set_active
 from knowledge.cli.common import cli_session, console, errors
 
 app = typer.Typer(no_args_is_help=True)
@@ -30,6 +29,8 @@ def create(
         errors.print("[red]Chưa có mật khẩu.[/red]")
         raise typer.Exit(1)
     with cli_session() as session:
+        from knowledge.accounts import create_user  # argon2: imported on use
+
         user = create_user(session, username, password, role)
     console.print(f"[green]Đã tạo tài khoản {user.username}[/green] ({user.role_label}).")
 
@@ -38,6 +39,8 @@ def create(
 def list_command() -> None:
     """Liệt kê các tài khoản cán bộ."""
     with cli_session() as session:
+        from knowledge.accounts import list_users
+
         users = list_users(session)
     table = Table(title="Tài khoản cán bộ")
     for column in ("Tên đăng nhập", "Vai trò", "Trạng thái", "Tạo lúc", "Đăng nhập gần nhất"):
@@ -57,6 +60,8 @@ def list_command() -> None:
 def disable(username: str = typer.Argument(..., help="Tên đăng nhập cần khóa")) -> None:
     """Khóa một tài khoản: các mã truy cập đã cấp hết hiệu lực ngay."""
     with cli_session() as session:
+        from knowledge.accounts import set_active
+
         user = set_active(session, username, False)
     console.print(f"[yellow]Đã khóa tài khoản {user.username}.[/yellow]")
 
@@ -65,5 +70,7 @@ def disable(username: str = typer.Argument(..., help="Tên đăng nhập cần k
 def enable(username: str = typer.Argument(..., help="Tên đăng nhập cần mở khóa")) -> None:
     """Mở khóa một tài khoản đã khóa."""
     with cli_session() as session:
+        from knowledge.accounts import set_active
+
         user = set_active(session, username, True)
     console.print(f"[green]Đã mở khóa tài khoản {user.username}.[/green]")

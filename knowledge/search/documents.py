@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -27,13 +28,15 @@ def split_levels(levels: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in levels.split(",") if part.strip())
 
 
-def documents_from_session(session: Session) -> list[SearchDocument]:
-    """Every procedure of the catalog as a SearchDocument, in code order.
+def documents_from_session(
+    session: Session, codes: Collection[str] | None = None
+) -> list[SearchDocument]:
+    """Every procedure of the catalog (or those of ``codes``) as a SearchDocument, in code order.
 
     The body joins who may apply, the conditions, the result papers, the dossier papers,
     the steps and the agencies: what a citizen may describe without naming the procedure.
     """
-    rows = session.execute(
+    query = (
         select(
             Procedure.id,
             Procedure.code,
@@ -52,6 +55,9 @@ def documents_from_session(session: Session) -> list[SearchDocument]:
         .outerjoin(Field, Procedure.field_id == Field.id)
         .order_by(Procedure.code)
     )
+    if codes is not None:
+        query = query.where(Procedure.code.in_(sorted(codes)))
+    rows = session.execute(query)
     documents = []
     for row in rows:
         parts = [

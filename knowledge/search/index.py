@@ -8,6 +8,12 @@ from), times a document prior that favours procedures with fuller records (BM25 
 bodies down more than their relevance warrants); plus a bonus for how much of the
 procedure's name the question covers. Procedures served at the preferred levels (those the
 question names, else the deployment's) get a multiplicative bonus; abolished ones a penalty.
+
+With sentence embeddings (``knowledge.search.embeddings``), the cosine between the question
+and each procedure's passage adds a share of the best lexical score: the procedures nearest
+in meaning gain up to ``Weights.dense`` (``dense_accentless`` for a question typed without
+diacritics, which are put back first for the encoder) times that best score. The fused
+score keeps the lexical scale, so ratios between hits mean what they meant before.
 """
 
 from __future__ import annotations
@@ -25,11 +31,13 @@ import numpy as np
 from knowledge.schemas import SearchHit
 from knowledge.search.documents import SearchDocument
 from knowledge.search.terms import folded_syllables, terms
-from knowledge.text import Lexicon, get_lexicon
+from knowledge.text import Lexicon, get_lexicon, has_diacritics
 
 if TYPE_CHECKING:
     import bm25s
     from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from knowledge.search.semantic import SemanticScorer
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +64,10 @@ class Weights:
     coverage: float = 0.3  # share of a name the question covers, times the best BM25 score
     body_length: float = 1.5  # exponent of the prior: log body length / the catalog's median
     abolished: float = 0.5  # factor on the score of an abolished procedure
+    dense: float = 0.3  # semantic share, times the best lexical score, for accented questions
+    dense_accentless: float = 0.2  # the same for questions typed without diacritics
+    dense_depth: int = 1000  # cosines at or below the k-th best count 0; the best counts 1
+    dense_power: float = 3.0  # exponent on that 0..1 share (favours the very nearest)
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -94,8 +106,10 @@ class ProcedureIndex:
         level_preference: float,
         weights: Weights,
         lexicon: Lexicon | None,
+        semantic: SemanticScorer | None = None,
     ) -> None:
         self.documents = list(documents)
+        self.semantic = semantic
         self.preferred_levels = tuple(preferred_levels)
         self.level_preference = level_preference
         self.weights = weights
@@ -122,6 +136,7 @@ class ProcedureIndex:
         level_preference: float = 0.15,
         weights: Weights = DEFAULT_WEIGHTS,
         lexicon: Lexicon | None = None,
+        semantic: SemanticScorer | None = None,
     ) -> ProcedureIndex:
         """Index ``documents``.
 
@@ -131,6 +146,8 @@ class ProcedureIndex:
             level_preference: the bonus for them, as a fraction of the score (0.15 = +15 %).
             weights: how much names, fields, bodies and the other signals count.
             lexicon: citizen-word lexicon; the project's (``get_lexicon()``) when None.
+            semantic: the documents' sentence vectors and encoder; lexical search only
+                when None (``knowledge.search.semantic.SemanticScorer.build``).
         """
         import bm25s  # heavy (pulls in jax when installed): imported on first build
 
@@ -146,6 +163,7 @@ class ProcedureIndex:
                 level_preference=level_preference,
                 weights=weights,
                 lexicon=lexicon,
+                semantic=semantic,
             )
         texts = {
             "name": [d.name for d in documents],
@@ -172,6 +190,7 @@ class ProcedureIndex:
             level_preference=level_preference,
             weights=weights,
             lexicon=lexicon,
+            semantic=semantic,
         )
         logger.info(
             "indexed %d procedures in %.2f s", len(documents), time.perf_counter() - started
@@ -201,7 +220,15 @@ class ProcedureIndex:
         best = float(total.max())
         if best > 0 and self._coverage is not None:
             total += w.coverage * best * self._coverage(own + added)
-        return total * self._level_factor(question) * self._status_factor
+        total *= self._level_factor(question)
+        best = float(total.max())
+        if best > 0 and self.semantic is not None:
+            accented = has_diacritics(question)
+            weight = w.dense if accented else w.dense_accentless
+            if weight:
+                share = dense_share(self.semantic.cosines(question), w.dense_depth, w.dense_power)
+                total += weight * best * share
+        return total * self._status_factor
 
     def _expansion(self, question: str) -> list[str]:
         """The catalog wordings the lexicon gives for the question's citizen words, as terms."""
@@ -251,6 +278,21 @@ class ProcedureIndex:
             levels=", ".join(document.levels),
             status=document.status,
         )
+
+
+def dense_share(cosines: np.ndarray, depth: int, power: float) -> np.ndarray:
+    """Each cosine as a 0..1 share: 1 for the nearest procedure, 0 at or below the ``depth``-th.
+
+    e5's cosines crowd into a narrow band (0.75–0.90 for any Vietnamese text), so only their
+    order near the top carries meaning; ``power`` > 1 favours the very nearest.
+    """
+    if len(cosines) <= depth:
+        floor = float(cosines.min())
+    else:
+        floor = float(np.partition(cosines, len(cosines) - depth - 1)[len(cosines) - depth - 1])
+    top = float(cosines.max())
+    share = np.clip((cosines - floor) / max(top - floor, 1e-6), 0.0, 1.0)
+    return (share**power).astype(np.float32)
 
 
 def _length_prior(documents: Sequence[SearchDocument], exponent: float) -> np.ndarray:

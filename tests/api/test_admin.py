@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -210,7 +211,12 @@ def test_lexicon_word_from_the_api_reaches_search(
     )
     assert created.status_code == 201, created.text
     assert created.json()["procedure_name"] == "Đăng ký tạm trú"
-    hits = client.get("/api/procedures/search", params={"q": question}).json()["results"]
+    deadline = time.monotonic() + 20  # the index is rebuilt in the background
+    while True:
+        hits = client.get("/api/procedures/search", params={"q": question}).json()["results"]
+        if hits[:1] and hits[0]["code"] == TEMPORARY_RESIDENCE or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert hits[0]["code"] == TEMPORARY_RESIDENCE
     duplicate = client.post(
         "/api/admin/lexicon",
@@ -227,7 +233,9 @@ def test_analytics_summary_and_csv(
     client: TestClient, admin_headers: Headers, agent_headers: Headers
 ) -> None:
     from datetime import datetime
+    from datetime import timedelta as delta
 
+    from knowledge.chat.models import ChatFeedback, ChatMessage, ChatSession, Handoff
     from knowledge.db import get_engine, session_scope
     from knowledge.models import LookupAttempt
 
@@ -235,6 +243,30 @@ def test_analytics_summary_and_csv(
     with session_scope(get_engine()) as session:
         for succeeded in (True, False, False):
             session.add(LookupAttempt(conversation_id="c1", succeeded=succeeded, at=now))
+        session.add(
+            ChatSession(id="s1", token_hash="x", mode="bot", created_at=now, last_active_at=now)
+        )
+        session.flush()
+        for role, codes, buttons in (
+            ("user", "", "[]"),
+            ("bot", TEMPORARY_RESIDENCE, "[]"),
+            ("user", "", "[]"),
+            ("bot", "1.000894,2.000806", '[{"title": "a", "payload": "/b"}]'),
+            ("bot", TEMPORARY_RESIDENCE, "[]"),
+        ):
+            session.add(
+                ChatMessage(session_id="s1", role=role, text="…", buttons=buttons,
+                            procedure_codes=codes, created_at=now)
+            )  # fmt: skip
+        session.add(ChatFeedback(session_id="s1", kind="thumb", value=1, created_at=now))
+        session.add(ChatFeedback(session_id="s1", kind="thumb", value=-1, created_at=now))
+        session.add(ChatFeedback(session_id="s1", kind="rating", value=4, created_at=now))
+        session.add(ChatFeedback(session_id="s1", kind="rating", value=5, created_at=now))
+        session.add(
+            Handoff(session_id="s1", status="closed", reason="asked",
+                    created_at=now - delta(seconds=90), claimed_at=now)
+        )  # fmt: skip
+        session.add(Handoff(session_id="s1", status="callback", reason="fallback", created_at=now))
     client.patch(
         f"/api/admin/procedures/{TEMPORARY_RESIDENCE}",
         json={"name": "Đăng ký tạm trú (thử)"},
@@ -247,9 +279,20 @@ def test_analytics_summary_and_csv(
     assert today == [{"day": now.date().isoformat(), "lookups": 3, "failed": 2}]
     assert sum(d["count"] for d in figures["changes_per_day"]) == 1
     assert len(figures["changes_per_day"]) == 30
+    chat = [d for d in figures["chat_per_day"] if d["day"] == now.date().isoformat()][0]
+    assert (chat["conversations"], chat["questions"]) == (1, 2)
+    assert (chat["thumbs_up"], chat["thumbs_down"], chat["ratings"]) == (1, 1, 2)
+    assert chat["rating_mean"] == 4.5 and (chat["handoffs"], chat["callbacks"]) == (2, 1)
+    assert figures["most_cited_procedures"][0] == {
+        "code": TEMPORARY_RESIDENCE,
+        "name": "Đăng ký tạm trú (thử)",
+        "answers": 2,
+    }
+    assert figures["direct_answer_share"] == round(2 / 3, 4)
+    assert figures["handoff_wait_seconds_mean"] == 90.0
     export = client.get("/api/admin/analytics/summary.csv", headers=agent_headers)
     assert export.headers["content-type"].startswith("text/csv")
-    assert f"{now.date().isoformat()},1,3,2" in export.text
+    assert f"{now.date().isoformat()},1,3,2,1,2,1,1,2,4.5,2,1" in export.text
     wrong = client.get(
         "/api/admin/analytics/summary?from=2026-02-01&to=2026-01-01", headers=agent_headers
     )

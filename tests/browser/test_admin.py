@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from knowledge.config import PROJECT_ROOT
-from tests.browser.conftest import ADMIN_PASSWORD, ADMIN_USER
+from tests.browser.conftest import ADMIN_PASSWORD, ADMIN_USER, post_json, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +58,7 @@ def test_wrong_password_is_refused_in_vietnamese(page: Any) -> None:
 
 
 def test_admin_imports_previews_applies_and_rolls_back_the_demo_decision(
-    page: Any, screenshots: Path
+    page: Any, base_url: str, screenshots: Path
 ) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
     _sign_in(page)
@@ -81,20 +81,27 @@ def test_admin_imports_previews_applies_and_rolls_back_the_demo_decision(
     page.get_by_role("cell", name="Đã áp dụng").wait_for()
     assert _online_fee(page, "1.004194") == "5.000 đồng/lần đăng ký"
 
-    # The console keeps its own sign-in per tab: the admin (also an agent) signs in there too.
-    lookup = page.context.new_page()
+    # The agent console needs a signed-in account; an admin is also an agent.
+    token = post_json(
+        f"{base_url}/api/auth/token",
+        {"username": ADMIN_USER, "password": ADMIN_PASSWORD},
+        form=True,
+    )["access_token"]
+    console = page.context.browser.new_context(base_url=base_url, locale="vi-VN")
+    signed_in(console, token)
+    lookup = console.new_page()
+    lookup.set_default_timeout(8000)
     lookup.goto("/tra-cuu/2.001195")
-    lookup.get_by_role("textbox", name="Tên đăng nhập").fill(ADMIN_USER)
-    lookup.get_by_label("Mật khẩu").fill(ADMIN_PASSWORD)
-    lookup.get_by_role("button", name="Đăng nhập").click()
-    lookup.locator("#card-title").wait_for()
+    lookup.locator("#card .code-line").wait_for()
     banner = lookup.locator("#card").inner_text()
     assert "bãi bỏ" in banner.lower() and "1.014063" in banner
     lookup.goto("/tra-cuu/1.004194")
-    assert "5.000 đồng/lần đăng ký" in lookup.locator("#card").inner_text()
+    lookup.locator("#card .code-line").wait_for()
+    card_text = lookup.locator("#card").inner_text()
+    assert "5.000 đồng" in card_text and "2468/QĐ-UBND" in card_text
 
     page.get_by_role("button", name="Nhật ký thay đổi").click()
-    page.get_by_role("cell", name="channel:online").first.wait_for()
+    page.get_by_role("cell", name="Kênh Trực tuyến").first.wait_for()
     assert "2468/QĐ-UBND" in page.locator("#audit-table").inner_text()
     assert _axe_violations(page) == []
     page.screenshot(path=str(screenshots / "admin-audit.png"), full_page=True)
@@ -106,8 +113,9 @@ def test_admin_imports_previews_applies_and_rolls_back_the_demo_decision(
     assert "Đã hoàn tác quyết định 2468/QĐ-UBND" in page.locator("#status").inner_text()
     assert _online_fee(page, "1.004194") == old_fee
     lookup.goto("/tra-cuu/2.001195")
+    lookup.locator("#card .code-line").wait_for()
     assert "bãi bỏ" not in lookup.locator("#card").inner_text().lower()
-    lookup.close()
+    console.close()
 
 
 def test_admin_edits_a_fee_in_the_editor(page: Any, screenshots: Path) -> None:

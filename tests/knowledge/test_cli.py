@@ -34,6 +34,26 @@ def loaded(configured_database: str) -> str:
     return configured_database
 
 
+@pytest.fixture()
+def embeddings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from knowledge.config import get_settings
+
+    monkeypatch.setenv("TTHC_EMBEDDINGS_DIR", str(tmp_path / "embeddings"))
+    get_settings.cache_clear()
+    return tmp_path / "embeddings"
+
+
+def test_import_embeds_the_catalog_once(configured_database: str, embeddings_dir: Path) -> None:
+    args = ["catalog", "import", str(SAMPLE_CATALOG_DIR), "--source", "sample"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.stdout + first.stderr
+    assert "Vector ngữ nghĩa: đã tính 20 thủ tục" in first.stdout
+    assert len(list(embeddings_dir.rglob("*.npy"))) == 1
+    again = runner.invoke(app, ["catalog", "embed"])
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert "20 thủ tục, đã có sẵn" in again.stdout
+
+
 def test_search_prints_json(loaded: str) -> None:
     result = runner.invoke(app, ["search", "thu tuc lam cccd", "--limit", "3", "--json"])
     assert result.exit_code == 0, result.stderr

@@ -33,6 +33,7 @@ from knowledge.catalog.live import (
     delete_lexicon_word,
     list_lexicon_words,
 )
+from knowledge.db import commit
 from knowledge.errors import InvalidInputError
 from knowledge.procedures import get_procedure
 from knowledge.schemas import ProcedureCard
@@ -119,7 +120,7 @@ def update_procedure(
 ) -> EditResult:
     """Edit a procedure (name, time and fee per channel, papers, agencies, status); audited."""
     changes = edit_procedure(session, code, edit, actor=admin.username)
-    session.commit()
+    commit(session)
     return EditResult(procedure=get_procedure(session, code), changes=changes)
 
 
@@ -140,7 +141,7 @@ def create_decision(
             raise _row_errors(preview)
         return DecisionResult(dry_run=True, preview=preview)
     decision = apply_decision(session, data, filename, actor=admin.username)
-    session.commit()
+    commit(session)
     info = next(d for d in list_decisions(session) if d.id == decision.id)
     return DecisionResult(dry_run=False, preview=preview, decision=info)
 
@@ -168,7 +169,7 @@ def rollback_decision_route(
 ) -> DecisionInfo:
     """Roll back a whole applied (or scheduled) decision."""
     rollback_decision(session, decision_id, actor=admin.username)
-    session.commit()
+    commit(session)
     return next(d for d in list_decisions(session) if d.id == decision_id)
 
 
@@ -202,7 +203,7 @@ def create_lexicon_word(
 ) -> LexiconWordInfo:
     """Add a citizen word for a procedure; search uses it from the next question."""
     created = add_lexicon_word(session, word.term, word.procedure_code, admin.username)
-    session.commit()
+    commit(session)
     return next(w for w in list_lexicon_words(session) if w.id == created.id)
 
 
@@ -212,7 +213,7 @@ def delete_lexicon(
 ) -> None:
     """Remove a citizen word an admin added."""
     delete_lexicon_word(session, word_id, admin.username)
-    session.commit()
+    commit(session)
 
 
 @router.get("/users", response_model=list[UserView])
@@ -229,7 +230,7 @@ def create_user_route(
 ) -> UserView:
     """Create a staff account (agent or admin)."""
     created = create_user(session, user.username, user.password, user.role)
-    session.commit()
+    commit(session)
     return created
 
 
@@ -244,7 +245,7 @@ def update_user(
     if username.strip().lower() == admin.username and not change.is_active:
         raise InvalidInputError("Không thể tự khóa tài khoản đang đăng nhập.")
     updated = set_active(session, username, change.is_active)
-    session.commit()
+    commit(session)
     return updated
 
 

