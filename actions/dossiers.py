@@ -246,6 +246,16 @@ def _latest_text(tracker: Tracker) -> str:
     return str(tracker.latest_message.get("text") or "")
 
 
+def _asks_supplement(tracker: Tracker) -> bool:
+    """Whether the message asks what to supplement, right after a verified lookup."""
+    text = _latest_text(tracker)
+    return bool(
+        tracker.get_slot(SUPPLEMENT_SLOT)
+        and ASKS_SUPPLEMENT.search(text)
+        and not DOSSIER_CODE_RE.search(text)
+    )
+
+
 def _conversation_locked(conversation_id: str) -> bool:
     """Whether the conversation is locked out of lookups (False if the check itself fails)."""
     try:
@@ -280,7 +290,12 @@ class ValidateDossierStatusForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """Both slots, or none while the conversation is locked (the answer says why)."""
+        """Both slots; none while locked, or for "cần bổ sung gì" after a verified lookup.
+
+        The answer action then says why (the lockout) or answers from the verified dossier.
+        """
+        if _asks_supplement(tracker):
+            return []
         locked = _LOCKED.get()
         if locked is None:
             locked = await asyncio.to_thread(_conversation_locked, tracker.sender_id)
@@ -448,9 +463,8 @@ async def dossier_followup(
     what to supplement is answered from that dossier. Any other message ends the follow-up.
     """
     text = _latest_text(tracker)
-    supplement = tracker.get_slot(SUPPLEMENT_SLOT)
-    if supplement and ASKS_SUPPLEMENT.search(text):
-        dispatcher.utter_message(text=str(supplement))
+    if _asks_supplement(tracker):
+        dispatcher.utter_message(text=str(tracker.get_slot(SUPPLEMENT_SLOT)))
         return []
     retry = tracker.get_slot(RETRY_SLOT)
     if not retry or _last_action(tracker) != ANSWER_ACTION or text.startswith("/"):
@@ -484,7 +498,13 @@ class ActionAnswerDossierStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Answer with the status (verified), the generic failure, or the lockout."""
+        """Answer with the status (verified), the generic failure, or the lockout.
+
+        "cần bổ sung gì" after a verified lookup (read as a new lookup) is answered from it.
+        """
+        if _asks_supplement(tracker):
+            dispatcher.utter_message(text=str(tracker.get_slot(SUPPLEMENT_SLOT)))
+            return [SlotSet(CODE_SLOT, None), SlotSet(DIGITS_SLOT, None)]
         text, events = await asyncio.to_thread(
             _lookup,
             tracker.sender_id,

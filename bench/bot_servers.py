@@ -228,7 +228,7 @@ def running_servers(
         endpoints = folder / "endpoints.yml"
         endpoints.write_text(
             f'action_endpoint:\n  url: "{urls["actions"]}/webhook"\n'
-            '  token: "${TTHC_ACTIONS_TOKEN}"\n'
+            "  token: ${TTHC_ACTIONS_TOKEN}\n"  # unquoted: Rasa substitutes it only so
             "tracker_store:\n  type: bot.tracker_store.MaskingTrackerStore\n",
             encoding="utf-8",
         )

@@ -502,3 +502,21 @@ def test_supplement_question_is_answered_from_the_verified_dossier() -> None:
         None,
         [],
     )
+
+
+@pytest.mark.usefixtures("database")
+def test_supplement_question_read_as_a_new_lookup_is_answered_without_asking() -> None:
+    slots = {"dossier_supplement": f"Hồ sơ {CODE} cần bổ sung: Bản sao giấy chứng sinh."}
+    events, texts = _run_form(_tracker("cần bổ sung gì vậy", slots=slots))
+    assert (
+        texts == []
+        and {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None} in events
+    )
+    dispatcher = CollectingDispatcher()
+    answered = asyncio.run(
+        ActionAnswerDossierStatus().run(
+            dispatcher, _tracker("cần bổ sung gì vậy", slots=slots), _domain()
+        )
+    )
+    assert [m["text"] for m in dispatcher.messages] == [slots["dossier_supplement"]]
+    assert answered == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
