@@ -12,13 +12,16 @@ DOCTESTS := --doctest-modules knowledge actions bot --ignore=knowledge/migration
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help run test unit bench setup system-deps catalog demo-data demo-decision train validate test-stories lint shell clean
+.PHONY: help run run-cluster test unit bench setup system-deps catalog demo-data demo-decision train validate test-stories lint shell clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 run: setup catalog demo-data demo-decision train  ## Set up, load the catalog, train if needed, start Rasa + actions + API
 	@scripts/run.sh
+
+run-cluster: setup system-deps catalog demo-data demo-decision train  ## The production topology here: PostgreSQL, Redis, nginx, 2 Rasa, 2 actions, 2 API
+	@scripts/run-cluster.sh
 
 test: lint system-deps train  ## Lint, then run every test (unit, doctests, stories, end-to-end, browser, PostgreSQL)
 	@scripts/test.sh

@@ -61,7 +61,15 @@ def create_app(token: str | None = None):  # type: ignore[no-untyped-def]
         return None
 
     app.register_middleware(_require_token, "request")
+    app.register_listener(_warm_up, "before_server_start")
     return app
+
+
+async def _warm_up(_app: object, _loop: object) -> None:
+    """Index the catalog and load the encoder before Rasa's first call (its timeout is 5 s)."""
+    from knowledge.search.service import warm_up
+
+    warm_up()
 
 
 def main(argv: list[str] | None = None) -> None:

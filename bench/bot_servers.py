@@ -228,8 +228,9 @@ def running_servers(
         endpoints = folder / "endpoints.yml"
         endpoints.write_text(
             f'action_endpoint:\n  url: "{urls["actions"]}/webhook"\n'
-            "  token: ${TTHC_ACTIONS_TOKEN}\n"  # unquoted: Rasa substitutes it only so
-            "tracker_store:\n  type: bot.tracker_store.MaskingTrackerStore\n",
+            "  token: ${TTHC_ACTIONS_TOKEN}\n"
+            "tracker_store:\n  type: bot.tracker_store.ConfiguredTrackerStore\n"
+            "lock_store:\n  type: bot.lock_store.ConfiguredLockStore\n",
             encoding="utf-8",
         )
         rasa += ["--endpoints", str(endpoints)]

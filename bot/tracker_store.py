@@ -1,6 +1,11 @@
-"""Rasa's in-memory tracker store: no dossier codes or phone digits at rest, a retention.
+"""Rasa's tracker store: no dossier codes or phone digits at rest, a retention.
 
-Registered in ``bot/endpoints.yml`` (``type: bot.tracker_store.MaskingTrackerStore``).
+Registered in ``bot/endpoints.yml`` (``type: bot.tracker_store.ConfiguredTrackerStore``),
+which picks the store from the settings: ``MaskingSQLTrackerStore`` (Rasa's
+``SQLTrackerStore``, PostgreSQL in the production topology, so every Rasa process sees every
+conversation and a restart loses none) when ``tracker_db_url`` is set, else
+``MaskingTrackerStore`` in the process's memory (``make run``). Both store the same masked
+events:
 
 * Once a lookup is over (the answer or the cancel action cleared both slots), every earlier
   event is stored masked: dossier codes lose their sequence digits, the citizen's replies to
@@ -18,8 +23,17 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from rasa.core.tracker_store import InMemoryTrackerStore
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import (
+    AwaitableTrackerStore,
+    InMemoryTrackerStore,
+    SQLTrackerStore,
+    TrackerStore,
+)
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import make_url
 
 from knowledge.config import get_settings
 from knowledge.logs import mask_text
@@ -120,3 +134,121 @@ class MaskingTrackerStore(InMemoryTrackerStore):
         """Ids of the conversations kept."""
         self.expire()
         return list(self.store.keys())
+
+
+class MaskingSQLTrackerStore(SQLTrackerStore):
+    """Rasa's ``SQLTrackerStore`` storing masked events and deleting old conversations.
+
+    Rasa's store only appends the events it has not stored yet; once a lookup ends, the
+    rows written while it was in progress (the code and the digits, needed by the form until
+    then) are rewritten masked, in the same transaction as the new events.
+    """
+
+    def __init__(self, *args: Any, retention_hours: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if retention_hours is None:
+            retention_hours = get_settings().tracker_retention_hours
+        self.retention_seconds = 3600.0 * float(retention_hours)
+        self.expired_at = 0.0
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        domain: Domain | None = None,
+        event_broker: EventBroker | None = None,
+        **kwargs: Any,
+    ) -> MaskingSQLTrackerStore:
+        """The store in the database at the SQLAlchemy ``url``."""
+        parsed = make_url(url)
+        return cls(
+            domain=domain,
+            dialect=parsed.drivername,
+            host=parsed.host,
+            port=parsed.port,
+            db=parsed.database or "rasa.db",
+            username=parsed.username,
+            password=parsed.password,
+            event_broker=event_broker,
+            query=dict(parsed.query) or None,
+            **kwargs,
+        )
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Append the new events masked; mask the stored rows of a lookup that just ended."""
+        await self.stream_events(tracker)
+        events = list(tracker.events)
+        serialised = [event.as_dict() for event in events]
+        masked = mask_events(json.loads(json.dumps(serialised)))
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, tracker.sender_id, fetch_events_from_all_sessions=False
+            ).all()
+            for row, data in zip(rows, masked, strict=False):
+                text = json.dumps(data)
+                if row.data != text:
+                    row.data = text
+            for event, data in zip(events[len(rows) :], masked[len(rows) :], strict=True):
+                intent = (data.get("parse_data") or {}).get("intent", {}).get("name")
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=intent,
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+        self.expire()
+
+    def expire(self, now: float | None = None) -> int:
+        """Delete conversations idle for longer than the retention (at most once a minute).
+
+        Returns:
+            The number of event rows deleted.
+        """
+        now = now or time.time()
+        if now - self.expired_at < 60.0:
+            return 0
+        self.expired_at = now
+        events = self.SQLEvent.__table__
+        idle = (
+            sa.select(events.c.sender_id)
+            .group_by(events.c.sender_id)
+            .having(sa.func.max(events.c.timestamp) < now - self.retention_seconds)
+        )
+        with self.session_scope() as session:
+            result = session.execute(events.delete().where(events.c.sender_id.in_(idle)))
+            session.commit()
+            return int(result.rowcount or 0)
+
+
+class ConfiguredTrackerStore(AwaitableTrackerStore):
+    """The tracker store the settings select, wrapped the way Rasa wraps its own.
+
+    ``tracker_db_url`` set: ``MaskingSQLTrackerStore`` in that database; empty:
+    ``MaskingTrackerStore`` in memory. endpoints.yml cannot choose by itself: Rasa 3.6 refuses
+    to start when a ``${VAR}`` it names is unset.
+    """
+
+    def __init__(
+        self,
+        host: str | None = None,
+        domain: Domain | None = None,
+        event_broker: EventBroker | None = None,
+        **kwargs: Any,
+    ) -> None:
+        url = get_settings().tracker_db_url
+        store: TrackerStore
+        if url:
+            store = MaskingSQLTrackerStore.from_url(url, domain, event_broker, **kwargs)
+        else:
+            store = MaskingTrackerStore(domain, event_broker, **kwargs)
+        super().__init__(store)
+
+    @property
+    def inner(self) -> TrackerStore:
+        """The store in use."""
+        return self._tracker_store

@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     lookup_second_factor: str = "phone_last4"
     # Rasa's tracker store: hours a conversation is kept after its last event.
     tracker_retention_hours: float = 24.0
+    # Production topology (bot/tracker_store.py, bot/lock_store.py): Rasa's trackers in this
+    # database (SQLAlchemy URL, e.g. postgresql://user:pass@127.0.0.1:5432/tthc_tracker) so
+    # any Rasa process can continue any conversation; empty keeps them in the process's
+    # memory (make run). Rasa's lock store is in Redis whenever redis_url is set.
+    tracker_db_url: str = ""
 
     class Config:
         env_prefix = "TTHC_"

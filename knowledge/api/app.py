@@ -31,10 +31,9 @@ from knowledge.api.routes import (
 )
 from knowledge.chat.gateway import rasa
 from knowledge.config import get_settings
-from knowledge.db import get_engine, session_scope
 from knowledge.limits import Limits
 from knowledge.logs import install_masking
-from knowledge.search import get_index
+from knowledge.search.service import warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +41,7 @@ logger = logging.getLogger(__name__)
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Build the search index before the first request, so no agent waits for it."""
-    try:
-        with session_scope(get_engine()) as session:
-            get_index(session)
-    except Exception:  # an empty or unmigrated database must not stop the API from starting
-        logger.exception("search index not built at start-up; it will be built on first use")
+    warm_up()
     yield
     await rasa.aclose()
 

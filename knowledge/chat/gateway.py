@@ -45,6 +45,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# The conversation id in a header too: nginx (bench/cluster.py) hashes it, so every turn of a
+# conversation reaches the same Rasa server of several.
+ROUTING_HEADER = "X-Conversation-Id"
 BOT_DOWN = (
     "Xin lỗi, trợ lý ảo đang tạm gián đoạn. Bạn thử lại sau ít phút, hoặc gọi tổng đài "
     "{hotline} để được cán bộ hỗ trợ."
@@ -158,7 +161,9 @@ class RasaClient:
             ):
                 with attempt:
                     response = await self._http().post(
-                        url, json={"sender": sender, "message": text}
+                        url,
+                        json={"sender": sender, "message": text},
+                        headers={ROUTING_HEADER: sender},
                     )
                     response.raise_for_status()
         except (httpx.HTTPError, ValueError) as exc:

@@ -205,6 +205,22 @@ def _activate_due_decisions(engine: Engine) -> None:
         logger.exception("scheduled decisions could not take effect")
 
 
+def warm_up() -> None:
+    """Build this process's index and load the encoder before the first question arrives.
+
+    Servers call it at start, so the first citizen does not wait seconds for it (the action
+    server's call would run past Rasa's action timeout). An empty or unmigrated database must
+    not stop a server from starting: the index is then built on first use.
+    """
+    from knowledge.db import get_engine, session_scope
+
+    try:
+        with session_scope(get_engine()) as session:
+            search_procedures(session, "thủ tục hành chính", limit=1)
+    except Exception:
+        logger.exception("search index not built at start-up; it will be built on first use")
+
+
 def search_procedures(session: Session, question: str, limit: int = 5) -> list[SearchHit]:
     """The procedures ``question`` is most likely about, best first.
 

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from pathlib import Path
+from typing import Any
 
+import pytest
+from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy.engine import Engine
 
-from bot.tracker_store import MaskingTrackerStore, mask_events
+from bot.tracker_store import (
+    ConfiguredTrackerStore,
+    MaskingSQLTrackerStore,
+    MaskingTrackerStore,
+    mask_events,
+)
+from knowledge.config import get_settings
 
 CODE = "000.00.12.H48-251120-0001"
 
@@ -72,3 +85,85 @@ def test_conversations_are_forgotten_after_the_retention() -> None:
 def test_mask_events_leaves_other_conversations_alone() -> None:
     events = [{"event": "user", "text": "lệ phí khai sinh 1.001193"}]
     assert json.dumps(mask_events(events)) == json.dumps(events)
+
+
+def _sql_store(tmp_path: Path, **kwargs: Any) -> MaskingSQLTrackerStore:
+    return MaskingSQLTrackerStore.from_url(
+        f"sqlite:///{tmp_path / 'trackers.db'}", Domain.empty(), **kwargs
+    )
+
+
+def _rows(store: MaskingSQLTrackerStore, sender: str) -> str:
+    with store.session_scope() as session:
+        rows = store._event_query(session, sender, fetch_events_from_all_sessions=True).all()
+        return "\n".join(row.data for row in rows)
+
+
+def test_the_sql_store_masks_the_rows_of_a_lookup_once_it_ends(tmp_path: Path) -> None:
+    store = _sql_store(tmp_path)
+    in_progress = _lookup_events(finished=False)
+    asyncio.run(store.save(DialogueStateTracker.from_events("c3", in_progress)))
+    assert CODE in _rows(store, "c3")  # the form still needs it
+    assert "0912345678" not in _rows(store, "c3")
+    finished = DialogueStateTracker.from_events("c3", _lookup_events(finished=True))
+    asyncio.run(store.save(finished))
+    text = _rows(store, "c3")
+    for secret in (CODE, "5678", "0912345678", "251120-0001"):
+        assert secret not in text
+    assert text.count('"event"') == len(finished.events)
+    again = asyncio.run(store.retrieve("c3"))
+    assert again is not None and len(again.events) == len(finished.events)
+
+
+def test_the_sql_store_is_shared_by_every_process(tmp_path: Path) -> None:
+    first, second = _sql_store(tmp_path), _sql_store(tmp_path)
+    events = [UserUttered("lệ phí khai sinh"), BotUttered("Miễn lệ phí.")]
+    asyncio.run(first.save(DialogueStateTracker.from_events("c4", events)))
+    tracker = asyncio.run(second.retrieve("c4"))
+    assert tracker is not None
+    assert [e.text for e in tracker.events] == ["lệ phí khai sinh", "Miễn lệ phí."]
+
+
+def test_the_sql_store_deletes_conversations_after_the_retention(tmp_path: Path) -> None:
+    store = _sql_store(tmp_path, retention_hours=1)
+    store.expired_at = time.time()  # the last clean-up just ran: the next is a minute away
+    old = UserUttered("chào", timestamp=time.time() - 2 * 3600)
+    asyncio.run(store.save(DialogueStateTracker.from_events("old", [old])))
+    asyncio.run(store.save(DialogueStateTracker.from_events("new", [UserUttered("chào")])))
+    assert asyncio.run(store.retrieve("old")) is not None
+    store.expired_at = 0.0
+    assert store.expire() == 1
+    assert asyncio.run(store.retrieve("old")) is None
+    assert list(asyncio.run(store.keys())) == ["new"]
+
+
+def test_the_settings_choose_the_store(tmp_path: Path, monkeypatch: Any) -> None:
+    get_settings.cache_clear()
+    monkeypatch.delenv("TTHC_TRACKER_DB_URL", raising=False)
+    assert isinstance(ConfiguredTrackerStore(domain=Domain.empty()).inner, MaskingTrackerStore)
+    monkeypatch.setenv("TTHC_TRACKER_DB_URL", f"sqlite:///{tmp_path / 't.db'}")
+    get_settings.cache_clear()
+    try:
+        endpoint = EndpointConfig(type="bot.tracker_store.ConfiguredTrackerStore")
+        store = TrackerStore.create(endpoint, Domain.empty())
+        assert isinstance(store, ConfiguredTrackerStore)
+        assert isinstance(store.inner, MaskingSQLTrackerStore)
+    finally:
+        get_settings.cache_clear()
+
+
+@pytest.mark.postgres
+def test_the_sql_store_on_postgresql_masks_and_is_shared(pg_engine: Engine) -> None:
+    url = pg_engine.url.render_as_string(hide_password=False)
+    first = MaskingSQLTrackerStore.from_url(url, Domain.empty())
+    asyncio.run(first.save(DialogueStateTracker.from_events("pg", _lookup_events(False))))
+    second = MaskingSQLTrackerStore.from_url(url, Domain.empty())
+    tracker = asyncio.run(second.retrieve("pg"))
+    assert tracker is not None and len(tracker.events) == len(_lookup_events(False))
+    assert CODE in _rows(second, "pg")  # the form still needs it
+    asyncio.run(second.save(DialogueStateTracker.from_events("pg", _lookup_events(True))))
+    text = _rows(first, "pg")
+    for secret in (CODE, "5678", "0912345678"):
+        assert secret not in text
+    first.engine.dispose()
+    second.engine.dispose()

@@ -30,7 +30,7 @@ from knowledge.chat.schemas import (
 )
 from knowledge.clock import local_now
 from knowledge.config import get_settings
-from knowledge.db import get_engine, session_scope
+from knowledge.db import commit, get_engine, session_scope
 from knowledge.errors import KnowledgeError
 from knowledge.models import UserRole
 from knowledge.procedures import get_procedure
@@ -146,7 +146,9 @@ def update_handoff_note(
     session: Session = Depends(get_session),
 ) -> HandoffView:
     """Ghi chú ngắn của cán bộ về cuộc trò chuyện hoặc cuộc gọi lại."""
-    return store.save_note(session, handoff_id, agent, body.note)
+    view = store.save_note(session, handoff_id, agent, body.note)
+    commit(session)
+    return view
 
 
 @router.websocket("/ws")

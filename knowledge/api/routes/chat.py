@@ -36,6 +36,7 @@ from knowledge.chat.schemas import (
 )
 from knowledge.clock import local_now
 from knowledge.config import get_settings
+from knowledge.db import commit
 from knowledge.errors import KnowledgeError
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,9 @@ def create_chat_session(
     request.app.state.limits.check(
         get_settings().chat_sessions_rate_limit, f"sessions:{_client(request)}"
     )
-    return store.new_session(session, local_now())
+    created = store.new_session(session, local_now())
+    commit(session)  # the token must work for the request that follows at once
+    return created
 
 
 @router.get("/sessions/{session_id}/messages", response_model=MessagesOut, responses={401: {}})
@@ -140,7 +143,9 @@ def create_feedback(
     session: Session = Depends(get_session),
 ) -> FeedbackSaved:
     """Đánh giá 👍/👎 một câu trả lời (kèm lý do) hoặc chấm 1–5 sao cả cuộc trò chuyện."""
-    return FeedbackSaved(id=store.save_feedback(session, session_id, body, local_now()))
+    saved = FeedbackSaved(id=store.save_feedback(session, session_id, body, local_now()))
+    commit(session)
+    return saved
 
 
 @router.websocket("/ws")
@@ -157,12 +162,16 @@ async def chat_socket(
         await websocket.close(code=4401)
         return
     await websocket.accept()
+    # Subscribe before reading the history: whatever is said meanwhile waits in the queue,
+    # and the pump skips what the history already sent.
     queue = hub.subscribe(session_id)
     try:
+        sent = after if after is not None else -1
         if after is not None:
             for message in await in_db(lambda s: store.messages_after(s, session_id, after)):
-                queue.put_nowait(_wire(message.dict()))
-        pump = asyncio.create_task(_pump(websocket, queue))
+                await websocket.send_json(_wire(message.dict()))
+                sent = message.id
+        pump = asyncio.create_task(_pump(websocket, queue, sent))
         try:
             await _receive(websocket, session_id, queue)
         finally:
@@ -178,9 +187,8 @@ def _wire(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-async def _pump(websocket: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> None:
-    """Send whatever the hub queues, in order, skipping messages already sent."""
-    sent = -1
+async def _pump(websocket: WebSocket, queue: asyncio.Queue[dict[str, Any]], sent: int) -> None:
+    """Send whatever the hub queues, in order, skipping messages up to id ``sent``."""
     while True:
         data = await queue.get()
         message_id = data.get("id")

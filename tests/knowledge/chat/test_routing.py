@@ -1,0 +1,24 @@
+"""The gateway names the conversation in a header, so nginx can keep it on one Rasa server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from knowledge.chat.gateway import ROUTING_HEADER, RasaClient
+
+
+def test_every_turn_carries_the_conversation_id_for_the_balancer() -> None:
+    seen: list[httpx.Request] = []
+
+    def rasa(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=[{"recipient_id": "c-7", "text": "Chào bạn."}])
+
+    client = RasaClient()
+    client._client = httpx.AsyncClient(transport=httpx.MockTransport(rasa))
+    replies = asyncio.run(client.send("c-7", "xin chào"))
+    assert replies == [{"recipient_id": "c-7", "text": "Chào bạn."}]
+    assert [request.headers[ROUTING_HEADER] for request in seen] == ["c-7"]
+    assert seen[0].url.path == "/webhooks/rest/webhook"
