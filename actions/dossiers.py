@@ -10,9 +10,14 @@ action words the citizen-safe view. Neither the phone number nor the ID number e
 a message; the applicant's name only masked. The digits are cleared from the slots after
 each lookup.
 
-A message with no digits at all while the form waits (a question, "thôi") fills nothing, so
-the form steps aside and the other rules answer it, then the form asks again; "thôi"/"không"
-stops the lookup (rule in ``data/rules/dossiers.yml``).
+A message with no digits at all while the form waits fills nothing: "thôi"/"không"/"hủy" stops
+the lookup, and a new question stops it and is answered by its own action (rules in
+``data/rules/dossiers.yml``).
+
+After the answer, :func:`dossier_followup` (called first by the procedure and fallback actions)
+keeps the conversation on the dossier for one more message: digits right after a failed
+attempt are a retry with the same code (4 digits) or a new code, not an out-of-scope message;
+"cần bổ sung gì" after a verified lookup is answered from that dossier.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
@@ -45,6 +50,13 @@ logger = logging.getLogger(__name__)
 
 CODE_SLOT = "dossier_code"
 DIGITS_SLOT = "phone_last4"
+# The code of a failed attempt, kept for a retry with other digits in the next message.
+RETRY_SLOT = "dossier_retry_code"
+# After a verified lookup: the answer to "cần bổ sung gì", from that dossier.
+SUPPLEMENT_SLOT = "dossier_supplement"
+ANSWER_ACTION = "action_answer_dossier_status"
+FORM = "dossier_status_form"
+ASKS_SUPPLEMENT = re.compile(r"\b(?:bổ sung|bo sung|bổ xung|bo xung)\b", re.IGNORECASE)
 MAX_CODE_CHARS = 64
 # A mistyped code still has most of its 19 digits: looked up (and failed) like any other
 # code, so the answer never tells a malformed code from an unknown one.
@@ -111,6 +123,14 @@ WILL_COLLECT_POSTAL = (
 )
 RETURNED_POSTAL = "Kết quả đã được gửi qua dịch vụ bưu chính công ích."
 FEE_PAID = "Phí, lệ phí: đã thanh toán trực tuyến."
+SUPPLEMENT_OF = (
+    "Hồ sơ {code} cần bổ sung: {reason}\nBạn bổ sung tại {receiving_agency} hoặc trên Cổng dịch "
+    "vụ công {portal_url}."
+)
+NO_SUPPLEMENT = (
+    "Hồ sơ {code} hiện không cần bổ sung giấy tờ gì (tình trạng: {state}). Khi cơ quan yêu cầu "
+    "bổ sung, bạn tra cứu lại hồ sơ sẽ thấy lý do."
+)
 
 
 def _reason(reason: str | None) -> str:
@@ -226,6 +246,16 @@ def _latest_text(tracker: Tracker) -> str:
     return str(tracker.latest_message.get("text") or "")
 
 
+def _asks_supplement(tracker: Tracker) -> bool:
+    """Whether the message asks what to supplement, right after a verified lookup."""
+    text = _latest_text(tracker)
+    return bool(
+        tracker.get_slot(SUPPLEMENT_SLOT)
+        and ASKS_SUPPLEMENT.search(text)
+        and not DOSSIER_CODE_RE.search(text)
+    )
+
+
 def _conversation_locked(conversation_id: str) -> bool:
     """Whether the conversation is locked out of lookups (False if the check itself fails)."""
     try:
@@ -260,7 +290,12 @@ class ValidateDossierStatusForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """Both slots, or none while the conversation is locked (the answer says why)."""
+        """Both slots; none while locked, or for "cần bổ sung gì" after a verified lookup.
+
+        The answer action then says why (the lockout) or answers from the verified dossier.
+        """
+        if _asks_supplement(tracker):
+            return []
         locked = _LOCKED.get()
         if locked is None:
             locked = await asyncio.to_thread(_conversation_locked, tracker.sender_id)
@@ -330,6 +365,58 @@ class ValidateDossierStatusForm(FormValidationAction):
         return {DIGITS_SLOT: None}
 
 
+def supplement_message(view: DossierCitizenView, portal_url: str) -> str:
+    """The answer to "cần bổ sung gì" about a verified dossier, without a repeated label.
+
+    Example:
+        Hồ sơ 000.00.12.H48-251120-0001 cần bổ sung: Bản sao giấy chứng sinh có chứng thực.
+        Bạn bổ sung tại Bộ phận Một cửa UBND xã Bình Sơn hoặc trên Cổng dịch vụ công ….
+    """
+    if view.state is DossierState.needs_supplement:
+        return SUPPLEMENT_OF.format(
+            code=view.code,
+            reason=_reason(view.state_reason) or "(xem thông báo của cơ quan)",
+            receiving_agency=view.receiving_agency,
+            portal_url=portal_url,
+        )
+    return NO_SUPPLEMENT.format(code=view.code, state=view.state_label.lower())
+
+
+def _lookup(
+    conversation_id: str, code: str | None, digits: str | None, client: str | None
+) -> tuple[str, list[EventType]]:
+    """The reply to a completed form and the slots it leaves for the next message."""
+    settings = get_settings()
+    now = local_now()
+    forget = [SlotSet(RETRY_SLOT, None), SlotSet(SUPPLEMENT_SLOT, None)]
+    try:
+        with session_scope() as session:
+            if not code or not digits:
+                until = locked_until(session, conversation_id, now)
+                if until is None:
+                    return CANCELLED, forget
+            result = lookup_dossier(
+                session, conversation_id, code or "", digits or "", now=now, client=client
+            )
+    except KnowledgeError as exc:
+        logger.warning("dossier lookup unavailable: %s", type(exc).__name__)
+        return exc.message, forget
+    except Exception:  # noqa: BLE001 - an action must answer, whatever went wrong
+        logger.exception("dossier lookup failed")
+        return SERVICE_UNAVAILABLE.format(hotline=settings.hotline), forget
+    if result.outcome is LookupOutcome.verified and result.dossier is not None:
+        view = result.dossier
+        return status_message(view, now, settings.hotline, settings.public_portal_url), [
+            SlotSet(RETRY_SLOT, None),
+            SlotSet(SUPPLEMENT_SLOT, supplement_message(view, settings.public_portal_url)),
+        ]
+    message = result.message or SERVICE_UNAVAILABLE.format(hotline=settings.hotline)
+    if result.outcome is LookupOutcome.not_verified:
+        retry = canonical_dossier_code(code or "") or (code or "")[:MAX_CODE_CHARS]
+        return message, [SlotSet(RETRY_SLOT, retry), SlotSet(SUPPLEMENT_SLOT, None)]
+    return message, forget
+
+
 def answer_lookup(
     conversation_id: str, code: str | None, digits: str | None, client: str | None = None
 ) -> str:
@@ -337,26 +424,68 @@ def answer_lookup(
 
     Never raises: a failing source or database becomes a polite message with the hotline.
     """
-    settings = get_settings()
-    now = local_now()
-    try:
-        with session_scope() as session:
-            if not code or not digits:
-                until = locked_until(session, conversation_id, now)
-                if until is None:
-                    return CANCELLED
-            result = lookup_dossier(
-                session, conversation_id, code or "", digits or "", now=now, client=client
-            )
-    except KnowledgeError as exc:
-        logger.warning("dossier lookup unavailable: %s", type(exc).__name__)
-        return exc.message
-    except Exception:  # noqa: BLE001 - an action must answer, whatever went wrong
-        logger.exception("dossier lookup failed")
-        return SERVICE_UNAVAILABLE.format(hotline=settings.hotline)
-    if result.outcome is LookupOutcome.verified and result.dossier is not None:
-        return status_message(result.dossier, now, settings.hotline, settings.public_portal_url)
-    return result.message or SERVICE_UNAVAILABLE.format(hotline=settings.hotline)
+    return _lookup(conversation_id, code, digits, client)[0]
+
+
+def _client(tracker: Tracker) -> str | None:
+    # The citizen's address as Rasa's REST channel saw it (bot/channels.py).
+    return (tracker.latest_message.get("metadata") or {}).get("client")
+
+
+def _last_action(tracker: Tracker) -> str | None:
+    """The bot's last action before the latest user message (action_listen aside)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif kind == "action" and seen_user and event.get("name") != "action_listen":
+            return str(event.get("name"))
+    return None
+
+
+def forget_unfinished_lookup(tracker: Tracker) -> list[EventType]:
+    """Clear what a lookup stopped by a new question left in the slots (the code, the digits)."""
+    if tracker.active_loop_name:
+        return []
+    return [SlotSet(slot, None) for slot in (CODE_SLOT, DIGITS_SLOT) if tracker.get_slot(slot)]
+
+
+async def dossier_followup(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType] | None:
+    """Answer the message as the follow-up of a lookup, or None when it is not one.
+
+    Right after a failed attempt, 4 digits retry the same code and a longer run of digits is a
+    new code (the form then asks for the 4 digits); after a verified lookup, a question about
+    what to supplement is answered from that dossier. Any other message ends the follow-up.
+    """
+    text = _latest_text(tracker)
+    if _asks_supplement(tracker):
+        dispatcher.utter_message(text=str(tracker.get_slot(SUPPLEMENT_SLOT)))
+        return []
+    retry = tracker.get_slot(RETRY_SLOT)
+    if not retry or _last_action(tracker) != ANSWER_ACTION or text.startswith("/"):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if len(digits) == 4 and not canonical_dossier_code(text):
+        reply, events = await asyncio.to_thread(
+            _lookup, tracker.sender_id, str(retry), digits, _client(tracker)
+        )
+        dispatcher.utter_message(text=reply)
+        return events
+    if len(digits) >= MIN_CODE_DIGITS and not is_procedure_code(text):
+        code = canonical_dossier_code(text) or text.strip()[:MAX_CODE_CHARS]
+        found = digits_with_code(text)
+        return [
+            SlotSet(RETRY_SLOT, None),
+            SlotSet(CODE_SLOT, code),
+            *([SlotSet(DIGITS_SLOT, found)] if found else []),
+            FollowupAction(FORM),
+        ]
+    return None
 
 
 class ActionAnswerDossierStatus(Action):
@@ -369,17 +498,22 @@ class ActionAnswerDossierStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Answer with the status (verified), the generic failure, or the lockout."""
-        text = await asyncio.to_thread(
-            answer_lookup,
+        """Answer with the status (verified), the generic failure, or the lockout.
+
+        "cần bổ sung gì" after a verified lookup (read as a new lookup) is answered from it.
+        """
+        if _asks_supplement(tracker):
+            dispatcher.utter_message(text=str(tracker.get_slot(SUPPLEMENT_SLOT)))
+            return [SlotSet(CODE_SLOT, None), SlotSet(DIGITS_SLOT, None)]
+        text, events = await asyncio.to_thread(
+            _lookup,
             tracker.sender_id,
             tracker.get_slot(CODE_SLOT),
             tracker.get_slot(DIGITS_SLOT),
-            # The citizen's address as Rasa's REST channel saw it (bot/channels.py).
-            (tracker.latest_message.get("metadata") or {}).get("client"),
+            _client(tracker),
         )
         dispatcher.utter_message(text=text)
-        return [SlotSet(CODE_SLOT, None), SlotSet(DIGITS_SLOT, None)]
+        return [SlotSet(CODE_SLOT, None), SlotSet(DIGITS_SLOT, None), *events]
 
 
 class ActionCancelDossierLookup(Action):
@@ -394,4 +528,9 @@ class ActionCancelDossierLookup(Action):
     ) -> list[EventType]:
         """Confirm the lookup stopped; clear the code and the digits."""
         dispatcher.utter_message(text=CANCELLED)
-        return [SlotSet(CODE_SLOT, None), SlotSet(DIGITS_SLOT, None)]
+        return [
+            SlotSet(CODE_SLOT, None),
+            SlotSet(DIGITS_SLOT, None),
+            SlotSet(RETRY_SLOT, None),
+            SlotSet(SUPPLEMENT_SLOT, None),
+        ]

@@ -23,6 +23,7 @@ from actions.answers import (
     OFFER_HUMAN,
     OUT_OF_SCOPE,
 )
+from actions.dossiers import dossier_followup
 from actions.procedures import reply_to_question
 from knowledge.config import get_settings
 
@@ -38,6 +39,9 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Overview of a clearly named procedure, or what the assistant can do."""
+        followup = await dossier_followup(dispatcher, tracker)
+        if followup is not None:
+            return followup
         reply = await asyncio.to_thread(reply_to_question, tracker, "procedure", strict=True)
         if reply.messages:
             return reply.send(dispatcher)
@@ -56,6 +60,9 @@ class ActionClarify(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """A named procedure's overview or "Ý bạn là …?"; else stage one, or two after it."""
+        followup = await dossier_followup(dispatcher, tracker)
+        if followup is not None:
+            return followup
         reply = await asyncio.to_thread(
             reply_to_question, tracker, "procedure", strict=True, confirm_weak=True
         )

@@ -45,6 +45,7 @@ from actions.answers import (
     is_abolished,
     shorten,
 )
+from actions.dossiers import dossier_followup, forget_unfinished_lookup
 from knowledge.config import get_settings
 from knowledge.db import session_scope
 from knowledge.errors import InvalidInputError, KnowledgeError, NotFoundError
@@ -234,9 +235,15 @@ class ActionAnswerAspect(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Answer off the event loop (search and database are blocking)."""
+        """Answer off the event loop (search and database are blocking).
+
+        A follow-up of a dossier lookup ("cần bổ sung gì" after it) is answered from it.
+        """
+        followup = await dossier_followup(dispatcher, tracker)
+        if followup is not None:
+            return followup
         reply = await asyncio.to_thread(reply_to_question, tracker, self.aspect_asked(tracker))
-        return reply.send(dispatcher)
+        return [*reply.send(dispatcher), *forget_unfinished_lookup(tracker)]
 
     def aspect_asked(self, tracker: Tracker) -> str:
         """This action's aspect, or the pending one when the message only names the procedure."""

@@ -21,8 +21,10 @@ from actions.dossiers import (
     ActionCancelDossierLookup,
     ValidateDossierStatusForm,
     digits_with_code,
+    dossier_followup,
     is_procedure_code,
     status_message,
+    supplement_message,
 )
 from knowledge.catalog.importer import import_json_catalog
 from knowledge.clock import local_now
@@ -34,6 +36,7 @@ from knowledge.dossiers.schemas import DossierCitizenView
 from knowledge.dossiers.sources import _http_source
 from knowledge.dossiers.store import upsert_dossier
 from knowledge.enums import DossierState, ResultDelivery
+from knowledge.text.entities import canonical_dossier_code
 from tests.dossier_payloads import CODE, commune_payload
 
 NOW = datetime(2025, 11, 24, 10, 0)
@@ -199,7 +202,14 @@ def test_forms_ask_with_domain_responses() -> None:
 @pytest.mark.usefixtures("database")
 def test_verified_answer_shows_status_and_clears_the_slots() -> None:
     events, text = _answer({"dossier_code": CODE, "phone_last4": "5678"})
-    assert events == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
+    assert events[:3] == [
+        SlotSet("dossier_code", None),
+        SlotSet("phone_last4", None),
+        SlotSet("dossier_retry_code", None),
+    ]
+    # Kept for "cần bổ sung gì": the dossier's answer, never the digits or the name.
+    assert events[3]["name"] == "dossier_supplement"
+    assert events[3]["value"].startswith(f"Hồ sơ {CODE} hiện không cần bổ sung giấy tờ gì")
     assert text.splitlines()[:4] == [
         f"Hồ sơ {CODE} — Thủ tục đăng ký khai sinh",
         "Người nộp: N*** V** A",
@@ -223,7 +233,14 @@ def test_verified_answer_shows_status_and_clears_the_slots() -> None:
 def test_failures_share_one_answer(slots: dict[str, Any]) -> None:
     events, text = _answer(slots)
     assert text == not_verified_message()
-    assert events == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
+    # The code tried is kept for a retry with other digits in the next message.
+    retry = canonical_dossier_code(slots["dossier_code"]) or slots["dossier_code"]
+    assert events == [
+        SlotSet("dossier_code", None),
+        SlotSet("phone_last4", None),
+        SlotSet("dossier_retry_code", retry),
+        SlotSet("dossier_supplement", None),
+    ]
 
 
 @pytest.mark.usefixtures("database")
@@ -260,7 +277,12 @@ def test_source_down_gives_the_citizen_message(monkeypatch: pytest.MonkeyPatch) 
         get_settings.cache_clear()
         _http_source.cache_clear()
     assert text.startswith("Xin lỗi, hệ thống tra cứu tình trạng hồ sơ đang tạm thời gián đoạn")
-    assert events == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
+    assert events == [
+        SlotSet("dossier_code", None),
+        SlotSet("phone_last4", None),
+        SlotSet("dossier_retry_code", None),
+        SlotSet("dossier_supplement", None),
+    ]
 
 
 @pytest.mark.usefixtures("database")
@@ -277,7 +299,12 @@ def test_unexpected_errors_become_an_apology(monkeypatch: pytest.MonkeyPatch) ->
 def test_cancel_clears_the_slots() -> None:
     dispatcher = CollectingDispatcher()
     events = ActionCancelDossierLookup().run(dispatcher, _tracker(), _domain())
-    assert events == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
+    assert events == [
+        SlotSet("dossier_code", None),
+        SlotSet("phone_last4", None),
+        SlotSet("dossier_retry_code", None),
+        SlotSet("dossier_supplement", None),
+    ]
     assert dispatcher.messages[0]["text"] == CANCELLED
 
 
@@ -412,3 +439,84 @@ def test_a_labelled_reason_is_not_labelled_twice() -> None:
     message = status_message(view, datetime(2025, 11, 21, 9, 0), "1900 1234", "https://x")
     assert "Cần bổ sung: bản sao giấy chứng sinh." in message
     assert "Cần bổ sung: Cần bổ sung" not in message
+
+
+def _after_answer(text: str, slots: dict[str, Any], sender: str = "chat-1") -> Tracker:
+    """A tracker whose latest message comes right after ``action_answer_dossier_status``."""
+    tracker = _tracker(text, slots=slots, sender=sender, intent="nlu_fallback")
+    tracker.active_loop = {}
+    tracker.events = [
+        {"event": "user", "text": "tra cứu hồ sơ"},
+        {"event": "action", "name": "dossier_status_form"},
+        {"event": "action", "name": "action_answer_dossier_status"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text},
+    ]
+    return tracker
+
+
+def _followup(tracker: Tracker) -> tuple[list[dict[str, Any]] | None, list[str]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(dossier_followup(dispatcher, tracker))
+    return events, [m["text"] for m in dispatcher.messages]
+
+
+@pytest.mark.usefixtures("database")
+def test_four_digits_after_a_failure_retry_the_same_code() -> None:
+    events, texts = _followup(_after_answer("5678", {"dossier_retry_code": CODE}))
+    assert texts[0].startswith(f"Hồ sơ {CODE} — ")
+    assert "5678" not in texts[0]
+    assert SlotSet("dossier_retry_code", None) in (events or [])
+
+
+@pytest.mark.usefixtures("database")
+def test_a_new_code_after_a_failure_restarts_the_form_with_it() -> None:
+    events, texts = _followup(
+        _after_answer("000 00 12 h48 251120 0001", {"dossier_retry_code": "000.00.12.H48-1"})
+    )
+    assert texts == []
+    assert events is not None
+    assert SlotSet("dossier_code", CODE) in events
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "dossier_status_form"}
+
+
+@pytest.mark.usefixtures("database")
+def test_digits_are_no_retry_once_another_action_came_between() -> None:
+    tracker = _after_answer("5678", {"dossier_retry_code": CODE})
+    tracker.events.insert(3, {"event": "action", "name": "action_answer_fee"})
+    tracker.events.insert(3, {"event": "user", "text": "lệ phí khai sinh"})
+    assert _followup(tracker) == (None, [])
+
+
+def test_supplement_question_is_answered_from_the_verified_dossier() -> None:
+    answer = supplement_message(
+        _view(DossierState.needs_supplement, state_reason="Cần bổ sung: Bản sao giấy chứng sinh."),
+        "https://dichvucong.example",
+    )
+    assert answer.startswith(f"Hồ sơ {CODE} cần bổ sung: Bản sao giấy chứng sinh.\n")
+    assert "Cần bổ sung: Cần bổ sung" not in answer
+    events, texts = _followup(_after_answer("vậy cần bổ sung gì", {"dossier_supplement": answer}))
+    assert (events, texts) == ([], [answer])
+    # Any other question is not a follow-up.
+    assert _followup(_after_answer("lệ phí bao nhiêu", {"dossier_supplement": answer})) == (
+        None,
+        [],
+    )
+
+
+@pytest.mark.usefixtures("database")
+def test_supplement_question_read_as_a_new_lookup_is_answered_without_asking() -> None:
+    slots = {"dossier_supplement": f"Hồ sơ {CODE} cần bổ sung: Bản sao giấy chứng sinh."}
+    events, texts = _run_form(_tracker("cần bổ sung gì vậy", slots=slots))
+    assert (
+        texts == []
+        and {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None} in events
+    )
+    dispatcher = CollectingDispatcher()
+    answered = asyncio.run(
+        ActionAnswerDossierStatus().run(
+            dispatcher, _tracker("cần bổ sung gì vậy", slots=slots), _domain()
+        )
+    )
+    assert [m["text"] for m in dispatcher.messages] == [slots["dossier_supplement"]]
+    assert answered == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]

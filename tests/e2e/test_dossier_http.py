@@ -191,24 +191,70 @@ def test_overdue_dossier_gets_an_apology_and_the_hotline(servers: Servers, sende
     assert get_settings().hotline in answer
 
 
-def test_a_question_in_the_middle_is_answered_then_the_form_goes_on(
+def test_a_question_in_the_middle_stops_the_lookup_and_is_answered(
     servers: Servers, codes: dict[str, str], sender: str
 ) -> None:
-    asked, fee, code_reply, answer = converse(
+    asked, fee, after = converse(
         servers,
         sender,
         "tra cứu hồ sơ",
         "lệ phí đăng ký khai sinh là bao nhiêu",
-        codes["received"],
-        DIGITS,
+        "thủ tục đăng ký khai sinh cần giấy tờ gì",
     )
     assert "mã hồ sơ" in asked
-    # Answered by the procedure actions (whatever they say), then the code is asked again.
-    answered, asked_again = fee.rsplit("\n", 1)
-    assert answered.strip() and "mã hồ sơ" not in answered
-    assert asked_again == asked
-    assert ASK_DIGITS in code_reply
+    # Answered by the procedure actions, and the form does not ask for the code again.
+    assert fee.strip() and "mã hồ sơ" not in fee and ASK_DIGITS not in fee
+    assert after.strip() and "mã hồ sơ" not in after
+    # A new lookup asks for everything again (nothing left from the stopped one).
+    assert "mã hồ sơ" in converse(servers, sender, "tra cứu hồ sơ")[0]
+
+
+def test_huy_stops_the_lookup(servers: Servers, codes: dict[str, str], sender: str) -> None:
+    _, stopped = converse(servers, sender, f"tra cứu hồ sơ {codes['received']}", "hủy")
+    assert "dừng tra cứu hồ sơ" in stopped
+
+
+def test_digits_after_a_wrong_attempt_are_a_retry(
+    servers: Servers, codes: dict[str, str], sender: str
+) -> None:
+    code = _code(31)  # its own code: failures on a code count towards its lockout
+    push(servers.database_url, code)
+    _, wrong, retried = converse(servers, sender, f"tra cứu hồ sơ {code}", "1111", DIGITS)
+    assert wrong == not_verified_message()
+    assert retried.startswith(f"Hồ sơ {code} — ")
+    assert_private([wrong, retried])
+
+
+def test_a_new_code_after_a_wrong_attempt_asks_for_its_digits(
+    servers: Servers, codes: dict[str, str], sender: str
+) -> None:
+    malformed = codes["received"].replace("-251120-", "-25112-")
+    _, _, wrong, asked, answer = converse(
+        servers,
+        sender,
+        "tra cứu hồ sơ",
+        malformed,
+        DIGITS,
+        codes["received"].replace(".", " "),
+        DIGITS,
+    )
+    assert wrong == not_verified_message()
+    assert ASK_DIGITS in asked
     assert "đã tiếp nhận" in answer
+
+
+def test_what_to_supplement_after_a_lookup_is_answered_from_the_dossier(
+    servers: Servers, codes: dict[str, str], sender: str
+) -> None:
+    answer, supplement = converse(
+        servers, sender, f"tra cứu hồ sơ {codes['needs_supplement']}", DIGITS, "cần bổ sung gì"
+    )[1:]
+    assert "cần bổ sung hồ sơ" in answer
+    assert supplement.startswith(
+        f"Hồ sơ {codes['needs_supplement']} cần bổ sung: Bản sao giấy chứng sinh có chứng thực."
+    )
+    assert "Cần bổ sung: Cần bổ sung" not in supplement
+    assert_private([answer, supplement])
 
 
 def test_thoi_stops_the_lookup(servers: Servers, sender: str) -> None:
