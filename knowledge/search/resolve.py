@@ -239,11 +239,13 @@ class VariantWords:
     levels: tuple[str, ...]
 
     def question_actions(self, text: str) -> set[str]:
-        """The actions ``text`` names: "mất căn cước làm lại" → {"reissue"}.
+        """The actions ``text`` names: "mất căn cước làm lại" → {"reissue", "report_loss"}.
+
+        Both are named here: the loss ("mất") and the new card ("làm lại").
 
         Example:
             >>> sorted(get_variant_words().question_actions("bị mất cccd làm lại cần gì"))
-            ['reissue']
+            ['reissue', 'report_loss']
             >>> sorted(get_variant_words().question_actions("lam cccd mat bao lau"))
             []
         """
