@@ -286,6 +286,19 @@ class VariantWords:
         found = {w.key for w in self.actions if w.key != "issue" and _in_name(folded, w)}
         return found or {"issue"}
 
+    def names_first_issue(self, name: str) -> bool:
+        """Whether ``name`` says its first-issue action outright ("Cấp thẻ căn cước"), rather
+        than by naming no action at all ("Khai thác thông tin công dân …").
+
+        Example:
+            >>> get_variant_words().names_first_issue("Cấp thẻ căn cước")
+            True
+            >>> get_variant_words().names_first_issue("Khai thác thông tin trong cơ sở dữ liệu")
+            False
+        """
+        folded = _folded_name(name)
+        return any(w.key == "issue" and _in_name(folded, w) for w in self.actions)
+
     def name_qualifiers(self, name: str) -> set[str]:
         """The qualifiers a procedure's name carries ("… có yếu tố nước ngoài" → foreign)."""
         folded = _folded_name(name)
@@ -385,6 +398,8 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
     if asked:
         score += 3.0 if actions & asked else -3.0
         score -= 0.5 * len(actions - asked)  # "Cấp lại, đổi, điều chỉnh …" is less specific
+        if "issue" in asked and words.names_first_issue(hit.name):
+            score += 1.0  # "lần đầu": a name saying "Cấp …" over one that names no action
     elif actions == {"issue"}:
         score += 1.0  # no action named: the base procedure, not "cấp lại"/"cấp đổi"
     defaults = {w.key for w in words.qualifiers if w.default or w.level}
