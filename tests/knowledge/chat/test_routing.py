@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -18,7 +19,10 @@ def test_every_turn_carries_the_conversation_id_for_the_balancer() -> None:
 
     client = RasaClient()
     client._client = httpx.AsyncClient(transport=httpx.MockTransport(rasa))
-    replies = asyncio.run(client.send("c-7", "xin chào"))
+    # On a thread of its own: the browser tests' Playwright keeps an event loop running in the
+    # main thread for the rest of the session, where asyncio.run() refuses to start.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        replies = pool.submit(asyncio.run, client.send("c-7", "xin chào")).result()
     assert replies == [{"recipient_id": "c-7", "text": "Chào bạn."}]
     assert [request.headers[ROUTING_HEADER] for request in seen] == ["c-7"]
     assert seen[0].url.path == "/webhooks/rest/webhook"
