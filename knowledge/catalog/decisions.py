@@ -42,13 +42,13 @@ from knowledge.audit import record_change
 from knowledge.catalog.editing import (
     AttributeChange,
     ChannelEdit,
-    Names,
     Snapshot,
     channel_values,
     diff,
     restore,
     snapshot,
 )
+from knowledge.catalog.importer import Names
 from knowledge.catalog.live import bump_catalog_version
 from knowledge.catalog.parsing import CHANNELS, ProcedureRecord, RecordError, parse_record
 from knowledge.clock import LocalTimeModel

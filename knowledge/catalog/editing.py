@@ -14,19 +14,16 @@ from typing import Any
 
 from pydantic import BaseModel, validator
 from pydantic import Field as PydanticField
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.audit import record_change
+from knowledge.catalog.importer import Names
 from knowledge.catalog.live import bump_catalog_version
 from knowledge.catalog.parsing import CHANNELS, _parse_time, parse_fee_amount
 from knowledge.errors import InvalidInputError
 from knowledge.models import (
     Channel,
     ChannelOption,
-    Decision,
-    DecisionState,
-    Field,
     LegalDocument,
     Procedure,
     ProcedureStatus,
@@ -127,35 +124,6 @@ def snapshot(procedure: Procedure) -> Snapshot:
             values[column] = getattr(procedure, column)
     values.update(snapshot_children(procedure))
     return values
-
-
-class Names:
-    """Fields and decisions by name, read once and created when new (for many restores)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.fields: dict[str, Field] = {f.name: f for f in session.scalars(select(Field))}
-        self.decisions: dict[str, Decision] = {
-            d.number: d for d in session.scalars(select(Decision))
-        }
-
-    def field(self, name: str | None) -> Field | None:
-        """The field called ``name``, created when new; None for no name."""
-        if not name:
-            return None
-        if name not in self.fields:
-            self.fields[name] = Field(name=name)
-            self.session.add(self.fields[name])
-        return self.fields[name]
-
-    def decision(self, number: str | None) -> Decision | None:
-        """The decision numbered ``number``, created (as published) when new."""
-        if not number:
-            return None
-        if number not in self.decisions:
-            self.decisions[number] = Decision(number=number, state=DecisionState.published)
-            self.session.add(self.decisions[number])
-        return self.decisions[number]
 
 
 def restore(

@@ -208,8 +208,8 @@ def _clean_cell(value: str | None) -> str | None:
     return text or None
 
 
-class _CatalogWriter:
-    """Writes records into the session, reusing fields and decisions by name."""
+class Names:
+    """Fields and decisions by name, read once and created when new (for many writes)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -217,6 +217,31 @@ class _CatalogWriter:
         self.decisions: dict[str, Decision] = {
             d.number: d for d in session.scalars(select(Decision))
         }
+
+    def field(self, name: str | None) -> Field | None:
+        """The field called ``name``, created when new; None for no name."""
+        if not name:
+            return None
+        if name not in self.fields:
+            self.fields[name] = Field(name=name)
+            self.session.add(self.fields[name])
+        return self.fields[name]
+
+    def decision(self, number: str | None) -> Decision | None:
+        """The decision numbered ``number``, created (as published) when new."""
+        if not number:
+            return None
+        if number not in self.decisions:
+            self.decisions[number] = Decision(number=number)
+            self.session.add(self.decisions[number])
+        return self.decisions[number]
+
+
+class _CatalogWriter(Names):
+    """Writes records into the session, reusing fields and decisions by name."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
         self.procedures = {
             p.code: p
             for p in session.scalars(
@@ -227,22 +252,6 @@ class _CatalogWriter:
                 )
             )
         }
-
-    def field(self, name: str | None) -> Field | None:
-        if not name:
-            return None
-        if name not in self.fields:
-            self.fields[name] = Field(name=name)
-            self.session.add(self.fields[name])
-        return self.fields[name]
-
-    def decision(self, number: str | None) -> Decision | None:
-        if not number:
-            return None
-        if number not in self.decisions:
-            self.decisions[number] = Decision(number=number)
-            self.session.add(self.decisions[number])
-        return self.decisions[number]
 
     def upsert(self, record: ProcedureRecord, *, ministry: str | None, source: str) -> Procedure:
         procedure = self.procedures.get(record.code)
