@@ -17,6 +17,9 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
+# `make run` and `make run-cluster` are local demos: their steps (catalog, demo data) accept the
+# development tokens too, unless TTHC_ENV is set otherwise (scripts/run.sh says so at start).
+run run-cluster: export TTHC_ENV ?= local
 run: setup catalog demo-data demo-decision train  ## Set up, load the catalog, train if needed, start Rasa + actions + API
 	@scripts/run.sh
 

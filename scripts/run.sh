@@ -18,7 +18,9 @@ if [ "$env" = local ]; then
   echo "  LOCAL DEMO (TTHC_ENV=local): development tokens are accepted. Not for production."
 fi
 cat <<URLS
-  Chat (web page):      http://localhost:8000/
+  Portal + chat widget: http://localhost:8000/
+  Agent console:        http://localhost:8000/tra-cuu   (tthc user create NAME --role agent)
+  Admin pages:          http://localhost:8000/quan-tri  (tthc user create NAME --role admin)
   API + OpenAPI docs:   http://localhost:8000/docs
   Rasa REST channel:    http://localhost:5005/webhooks/rest/webhook
   Rasa HTTP API:        http://localhost:5005/ (token: TTHC_RASA_TOKEN; 127.0.0.1 only)
