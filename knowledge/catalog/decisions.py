@@ -48,7 +48,7 @@ from knowledge.catalog.editing import (
     restore,
     snapshot,
 )
-from knowledge.catalog.importer import Names
+from knowledge.catalog.importer import Names, record_columns
 from knowledge.catalog.live import bump_catalog_version
 from knowledge.catalog.parsing import CHANNELS, ProcedureRecord, RecordError, parse_record
 from knowledge.clock import LocalTimeModel
@@ -542,22 +542,8 @@ def _record(row: _Row, bases: tuple[Path, ...]) -> ProcedureRecord | None:
 def _record_snapshot(record: ProcedureRecord) -> Snapshot:
     return {
         "code": record.code,
-        "name": record.name,
-        "levels": ", ".join(record.levels),
+        **record_columns(record),
         "field": record.field,
-        "procedure_type": record.procedure_type,
-        "target_subjects": record.target_subjects,
-        "competent_agency": record.competent_agency,
-        "implementing_agency": record.implementing_agency,
-        "receiving_address": record.receiving_address,
-        "authorised_agency": record.authorised_agency,
-        "coordinating_agency": record.coordinating_agency,
-        "related_procedures": record.related_procedures,
-        "steps": record.steps,
-        "conditions": record.conditions,
-        "results": "\n".join(record.results) or None,
-        "papers_text": record.papers_text,
-        "detail_url": record.detail_url,
         "channels": [
             {
                 "channel": c.channel,

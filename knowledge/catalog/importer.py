@@ -208,6 +208,27 @@ def _clean_cell(value: str | None) -> str | None:
     return text or None
 
 
+def record_columns(record: ProcedureRecord) -> dict[str, Any]:
+    """A parsed record's plain procedure columns, as stored (field, decision and source aside)."""
+    return {
+        "name": record.name,
+        "levels": ", ".join(record.levels),
+        "procedure_type": record.procedure_type,
+        "target_subjects": record.target_subjects,
+        "competent_agency": record.competent_agency,
+        "implementing_agency": record.implementing_agency,
+        "receiving_address": record.receiving_address,
+        "authorised_agency": record.authorised_agency,
+        "coordinating_agency": record.coordinating_agency,
+        "related_procedures": record.related_procedures,
+        "steps": record.steps,
+        "conditions": record.conditions,
+        "results": "\n".join(record.results) or None,
+        "papers_text": record.papers_text,
+        "detail_url": record.detail_url,
+    }
+
+
 class Names:
     """Fields and decisions by name, read once and created when new (for many writes)."""
 
@@ -259,25 +280,11 @@ class _CatalogWriter(Names):
             procedure = Procedure(code=record.code)
             self.session.add(procedure)
             self.procedures[record.code] = procedure
-        values = {
-            "name": record.name,
-            "levels": ", ".join(record.levels),
-            "procedure_type": record.procedure_type,
+        values: dict[str, Any] = {
+            **record_columns(record),
             "ministry": ministry or procedure.ministry,
             "field": self.field(record.field),
             "decision": self.decision(record.decision_number),
-            "target_subjects": record.target_subjects,
-            "competent_agency": record.competent_agency,
-            "implementing_agency": record.implementing_agency,
-            "receiving_address": record.receiving_address,
-            "authorised_agency": record.authorised_agency,
-            "coordinating_agency": record.coordinating_agency,
-            "related_procedures": record.related_procedures,
-            "steps": record.steps,
-            "conditions": record.conditions,
-            "results": "\n".join(record.results) or None,
-            "papers_text": record.papers_text,
-            "detail_url": record.detail_url,
             "source": source,
         }
         for key, value in values.items():
