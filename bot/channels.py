@@ -37,7 +37,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.answers import QUESTION_TOO_LONG
 from knowledge.api.clients import client_address, client_key, trusted_proxies
 from knowledge.config import get_settings
 from knowledge.logs import install_masking
@@ -49,6 +48,10 @@ install_masking()
 DEFAULT_ACTION_TIMEOUT = 5.0  # seconds Rasa waits for the action server per action
 DEFAULT_REPLY_TIMEOUT = 10.0  # seconds one turn may take in all before the apology
 
+# Answered by the channel before Rasa runs (so not the domain's responses).
+QUESTION_TOO_LONG = (
+    "Câu hỏi dài quá (tối đa {max_chars} ký tự). Bạn hỏi ngắn gọn lại giúp mình nhé."
+)
 EMPTY_MESSAGE = (
     "Mình chưa nhận được nội dung câu hỏi. Bạn nhắn giúp mình tên thủ tục hoặc điều bạn cần "
     'hỏi nhé (ví dụ: "lệ phí đăng ký khai sinh").'
