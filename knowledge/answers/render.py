@@ -27,14 +27,13 @@ from knowledge.answers.facts import (
     read_time,
 )
 from knowledge.config import PROVINCE_FEES_FILE
+from knowledge.enums import Channel, ProcedureStatus
 from knowledge.schemas import ChannelInfo, ChannelSummary, ProcedureCard, ProcedureSummary
 
 MAX_ITEM_CHARS = 170  # one paper, one legal document, one channel description
 MAX_BLOCK_CHARS = 800  # steps, conditions
 MAX_ITEMS = 8
-ABOLISHED = "abolished"
-AMENDED = "amended"
-CHANNEL_ORDER = {"in_person": 0, "online": 1, "postal": 2}
+CHANNEL_ORDER = {channel.value: rank for rank, channel in enumerate(Channel)}
 
 
 @dataclass(frozen=True)
@@ -186,7 +185,7 @@ def abolished_notice(card: ProcedureCard, replacement: ProcedureCard | None) -> 
 
 def is_abolished(card: ProcedureCard) -> bool:
     """Whether the catalog marks ``card`` as abolished."""
-    return card.status == ABOLISHED
+    return card.status == ProcedureStatus.abolished
 
 
 def aspect_buttons(code: str, aspects: Iterable[str] = FOLLOW_UP_ASPECTS) -> list[dict[str, str]]:
@@ -417,7 +416,7 @@ def _province_fees() -> dict[str, str]:
 
 
 def _status_note(card: ProcedureCard) -> str:
-    if card.status == AMENDED:
+    if card.status == ProcedureStatus.amended:
         return f"Lưu ý: thủ tục đã được sửa đổi{_decision_phrase(card)}."
     return ""
 

@@ -53,6 +53,7 @@ from knowledge.catalog.live import bump_catalog_version
 from knowledge.catalog.parsing import CHANNELS, ProcedureRecord, RecordError, parse_record
 from knowledge.clock import LocalTimeModel
 from knowledge.config import NATIONAL_CATALOG_DIR, SAMPLE_CATALOG_DIR
+from knowledge.enums import ProcedureStatus
 from knowledge.errors import ImportFailed, InvalidInputError, NotFoundError
 from knowledge.models import Decision, DecisionChange, DecisionState, Procedure
 from knowledge.schemas import PROCEDURE_CODE_RE
@@ -417,7 +418,7 @@ def _plan(
                         fail(f"Mã thay thế {replacement} không có trong danh mục hay quyết định.")
                         continue
                 after.update(
-                    status="abolished",
+                    status=ProcedureStatus.abolished.value,
                     status_decision=number,
                     status_date=effective_on.isoformat(),
                     replaced_by_code=replacement,

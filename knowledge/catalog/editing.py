@@ -20,13 +20,13 @@ from knowledge.audit import record_change
 from knowledge.catalog.importer import Names
 from knowledge.catalog.live import bump_catalog_version
 from knowledge.catalog.parsing import CHANNELS, _parse_time, parse_fee_amount
+from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError
 from knowledge.models import (
     Channel,
     ChannelOption,
     LegalDocument,
     Procedure,
-    ProcedureStatus,
     RequiredPaper,
 )
 from knowledge.procedures import find_procedure
@@ -91,9 +91,9 @@ LABELS: dict[str, str] = {
     **{f"channel:{key}": f"Kênh {label}" for key, label in CHANNELS.items()},
 }
 STATUS_LABELS = {
-    "in_force": "Còn hiệu lực",
-    "amended": "Được sửa đổi, bổ sung",
-    "abolished": "Bị bãi bỏ",
+    ProcedureStatus.in_force.value: "Còn hiệu lực",
+    ProcedureStatus.amended.value: "Được sửa đổi, bổ sung",
+    ProcedureStatus.abolished.value: "Bị bãi bỏ",
 }
 
 Snapshot = dict[str, Any]

@@ -71,14 +71,14 @@ def import_json_catalog(
         try:
             raw = json.loads(file.read_text(encoding="utf-8"))
             if not isinstance(raw, dict):
-                raise RecordError("expected one JSON object per file")
+                raise RecordError("Mỗi tệp phải chứa đúng một đối tượng JSON")
             record = parse_record(raw)
             if file.stem != record.code:
-                raise RecordError(f"file name does not match ma_thu_tuc {record.code!r}")
+                raise RecordError(f"Tên tệp không khớp mã thủ tục (ma_thu_tuc) {record.code!r}")
         except MismatchedRecordError as exc:
             skipped.append((where, str(exc)))
         except json.JSONDecodeError as exc:
-            problems.append((f"{where}:{exc.lineno}", f"invalid JSON: {exc.msg}"))
+            problems.append((f"{where}:{exc.lineno}", f"JSON không hợp lệ: {exc.msg}"))
         except (RecordError, UnicodeDecodeError) as exc:
             problems.append((where, str(exc)))
         else:

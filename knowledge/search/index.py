@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from knowledge.enums import ProcedureStatus
 from knowledge.schemas import SearchHit
 from knowledge.search.documents import SearchDocument
 from knowledge.search.terms import folded_syllables, terms
@@ -49,7 +50,6 @@ LEVEL_PATTERNS = {
     "Cấp xã": re.compile(r"\bcap (?:xa|phuong)\b(?! hoi)"),
     "Cấp bộ": re.compile(r"\bcap (?:bo|trung uong)\b(?! sung)"),
 }
-ABOLISHED = "abolished"
 PARTS = ("name", "field", "body")
 
 
@@ -122,7 +122,10 @@ class ProcedureIndex:
                 mask = self._level_masks.setdefault(level, np.zeros(len(documents), dtype=bool))
                 mask[position] = True
         self._status_factor = np.array(
-            [weights.abolished if d.status == ABOLISHED else 1.0 for d in self.documents],
+            [
+                weights.abolished if d.status == ProcedureStatus.abolished else 1.0
+                for d in self.documents
+            ],
             dtype=np.float32,
         )
         self._length_prior = _length_prior(self.documents, weights.body_length)
