@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 import jwt
 from argon2 import PasswordHasher
@@ -43,8 +44,16 @@ MIN_PASSWORD_CHARS = 10
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 _ALGORITHM = "HS256"
 _hasher = PasswordHasher()
-# Verified against when the name is unknown, so both failures cost the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so both failures cost the same time.
+
+    Hashed on first use: an argon2 hash costs about 0.1-0.4 s, too much for every import.
+    """
+    return _hasher.hash("not-a-real-password")
+
 
 ROLE_LABELS = {UserRole.agent: "Cán bộ tổng đài", UserRole.admin: "Quản trị viên"}
 
@@ -157,7 +166,7 @@ def authenticate(
     refused = AuthenticationError("Tên đăng nhập hoặc mật khẩu không đúng.")
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         logger.info("sign-in refused")
         raise refused from None

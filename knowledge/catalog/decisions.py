@@ -33,7 +33,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -220,6 +219,8 @@ def read_decision_file(data: bytes, filename: str) -> list[_Row]:
 
 
 def _xlsx_rows(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
+    import openpyxl  # only an .xlsx decision needs it (0.3 s to import)
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
