@@ -369,10 +369,10 @@ def _split_fee(segment: str) -> tuple[str, str]:
         explanation = segment[end:close]
         end = close
     elif segment[end : end + 1] == "(":
-        close = _unmatched_close(segment, end)
-        if close is not None:
-            explanation = segment[end:close]
-            end = close
+        unmatched = _unmatched_close(segment, end)
+        if unmatched is not None:
+            explanation = segment[end:unmatched]
+            end = unmatched
     main = "" if main.casefold() == NO_INFO.casefold() else _inline(main)
     # The portal shows the explanation under the amount; the flattening lost
     # that separator, so restore it as one space.

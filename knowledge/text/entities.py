@@ -20,13 +20,14 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from knowledge.text.normalize import fold_accents
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc
+    from spacy.pipeline import EntityRuler
+    from spacy.tokens import Doc, Span
 
 DOSSIER_CODE = "dossier_code"
 PHONE = "phone"
@@ -77,13 +78,13 @@ def _regex_spans(doc: Doc) -> Doc:
     """Mark codes, phones and ID numbers found by regex as entities of ``doc``."""
     from spacy.util import filter_spans
 
-    spans = []
+    spans: list[Span] = []
     for label, pattern in _PATTERNS:
         for match in pattern.finditer(doc.text):
             span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="expand")
             if span is not None:
                 spans.append(span)
-    doc.ents = filter_spans(list(doc.ents) + spans)
+    doc.set_ents(filter_spans(list(doc.ents) + spans), default="outside")  # = doc.ents = …
     return doc
 
 
@@ -96,10 +97,12 @@ def get_nlp() -> Language:
     from knowledge.text.lexicon import get_lexicon
 
     if not Language.has_factory("tthc_regex_spans"):
-        Language.component("tthc_regex_spans", func=_regex_spans)
+        Language.component("tthc_regex_spans")(_regex_spans)
     nlp = spacy.blank("xx")
     nlp.add_pipe("tthc_regex_spans")
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler = cast(
+        "EntityRuler", nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    )
     patterns: list[dict[str, Any]] = []
     for entry in get_lexicon().entries:
         for term in {*entry.citizen, *entry.catalog}:
