@@ -27,7 +27,6 @@ Usage (from the project root):
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import statistics
@@ -45,10 +44,10 @@ import httpx
 import yaml
 
 from bench.bot_servers import PROJECT_MODEL, catalog_database, running_servers
+from bench.output import write_figures
 from knowledge.config import NATIONAL_CATALOG_DIR, PROJECT_ROOT
 from knowledge.text import fold_accents
 
-RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 QUESTIONS = PROJECT_ROOT / "bench" / "data" / "heldout_questions.yml"
 CITED = re.compile(r"Mã thủ tục: (\d{1,2}\.\d{6})")
 BUTTON_CODE = re.compile(r'"procedure_code"\s*:\s*"([\d.]+)"')
@@ -213,11 +212,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             for miss in row["not_right"]:  # type: ignore[attr-defined]
                 print(f"      {miss['id']:>3} {miss['kind']:<16} {miss['text']!r}")
                 print(f"          → {miss['reply']!r}")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    suffix = "" if args.half == "report" else f"-{args.half}"
-    output = RESULTS_DIR / f"bot-dialogue-{figures['date']}{suffix}.json"
-    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"written {output}")
+    write_figures("bot-dialogue", figures, suffix="" if args.half == "report" else f"-{args.half}")
 
 
 if __name__ == "__main__":
