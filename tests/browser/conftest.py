@@ -271,6 +271,14 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
         base_url=base_url, viewport=PHONE, locale="vi-VN", device_scale_factor=1, has_touch=True
     )
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page = watched_page(context)
+    yield page
+    context.close()
+    assert not page.script_errors, f"script errors on the page: {page.script_errors}"
+
+
+def watched_page(context: Any) -> Any:
+    """A new page of ``context`` whose script errors (and CSP refusals) go to ``script_errors``."""
     context.set_default_timeout(8000)
     page = context.new_page()
     errors: list[str] = []
@@ -282,9 +290,7 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
         else None,
     )
     page.script_errors = errors
-    yield page
-    context.close()
-    assert not errors, f"script errors on the page: {errors}"
+    return page
 
 
 def query(database_url: str, sql: str, **params: Any) -> list[dict[str, Any]]:

@@ -39,7 +39,9 @@ from knowledge.errors import InvalidInputError
 from knowledge.procedures import get_procedure
 from knowledge.schemas import ProcedureCard
 
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+# Every route needs a signed-in agent; those that change the catalog or accounts, an admin.
+router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_agent)])
+ADMIN_ONLY = [Depends(require_admin)]
 DECISION_FILE = File(..., description="Tệp .csv hoặc .xlsx của quyết định công bố")
 
 
@@ -95,7 +97,6 @@ def list_procedures_route(
     offset: int = Query(0, ge=0),
     limit: int = Query(50, ge=1, le=500),
     session: Session = Depends(get_session),
-    _user: UserView = Depends(require_agent),
 ) -> ProcedureList:
     """List catalog procedures with filters (field, level, status, words of the name)."""
     total, items = list_procedures(
@@ -106,7 +107,8 @@ def list_procedures_route(
 
 @router.get("/procedures/{code}", response_model=ProcedureCard)
 def read_procedure_admin(
-    code: str, session: Session = Depends(get_session), _user: UserView = Depends(require_agent)
+    code: str,
+    session: Session = Depends(get_session),
 ) -> ProcedureCard:
     """Read one procedure's full card."""
     return get_procedure(session, code)
@@ -156,7 +158,7 @@ def _row_errors(preview: DecisionPreview) -> InvalidInputError:
 
 @router.get("/decisions", response_model=list[DecisionInfo])
 def list_decisions_route(
-    session: Session = Depends(get_session), _user: UserView = Depends(require_agent)
+    session: Session = Depends(get_session),
 ) -> list[DecisionInfo]:
     """List the decisions admins imported, newest first."""
     return list_decisions(session)
@@ -182,7 +184,6 @@ def list_audit(
     to: date | None = Query(None, description="Đến ngày (YYYY-MM-DD)"),
     limit: int = Query(200, description="Số dòng (1–1000)"),
     session: Session = Depends(get_session),
-    _user: UserView = Depends(require_agent),
 ) -> list[AuditEntryInfo]:
     """Read the append-only audit log of the catalog, newest first."""
     return list_changes(session, code=code, actor=user, since=from_, until=to, limit=limit)
@@ -190,7 +191,7 @@ def list_audit(
 
 @router.get("/lexicon", response_model=list[LexiconWordInfo])
 def list_lexicon(
-    session: Session = Depends(get_session), _user: UserView = Depends(require_agent)
+    session: Session = Depends(get_session),
 ) -> list[LexiconWordInfo]:
     """List the citizen words admins added."""
     return list_lexicon_words(session)
@@ -219,18 +220,14 @@ def delete_lexicon(
     commit(session)
 
 
-@router.get("/users", response_model=list[UserView])
-def list_users_route(
-    session: Session = Depends(get_session), _admin: UserView = Depends(require_admin)
-) -> list[UserView]:
+@router.get("/users", response_model=list[UserView], dependencies=ADMIN_ONLY)
+def list_users_route(session: Session = Depends(get_session)) -> list[UserView]:
     """List the staff accounts."""
     return list_users(session)
 
 
-@router.post("/users", response_model=UserView, status_code=201)
-def create_user_route(
-    user: UserIn, session: Session = Depends(get_session), _admin: UserView = Depends(require_admin)
-) -> UserView:
+@router.post("/users", response_model=UserView, status_code=201, dependencies=ADMIN_ONLY)
+def create_user_route(user: UserIn, session: Session = Depends(get_session)) -> UserView:
     """Create a staff account (agent or admin)."""
     created = create_user(session, user.username, user.password, user.role)
     commit(session)
@@ -257,7 +254,6 @@ def read_analytics_summary(
     from_: date | None = Query(None, alias="from", description="Từ ngày (YYYY-MM-DD)"),
     to: date | None = Query(None, description="Đến ngày (YYYY-MM-DD)"),
     session: Session = Depends(get_session),
-    _user: UserView = Depends(require_agent),
 ) -> AnalyticsSummary:
     """Read the dashboard's figures for a day range (default: the last 30 days)."""
     return summary(session, from_, to)
@@ -268,7 +264,6 @@ def read_analytics_csv(
     from_: date | None = Query(None, alias="from", description="Từ ngày (YYYY-MM-DD)"),
     to: date | None = Query(None, description="Đến ngày (YYYY-MM-DD)"),
     session: Session = Depends(get_session),
-    _user: UserView = Depends(require_agent),
 ) -> Response:
     """Download the per-day figures as CSV."""
     figures = summary(session, from_, to)
