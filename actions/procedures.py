@@ -27,7 +27,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.answers import (
+from actions.dossiers import dossier_followup, forget_unfinished_lookup
+from knowledge.answers import (
     ASPECTS,
     abolished_notice,
     aspect_buttons,
@@ -36,7 +37,6 @@ from actions.answers import (
     is_abolished,
     shorten,
 )
-from actions.dossiers import dossier_followup, forget_unfinished_lookup
 from knowledge.config import get_settings
 from knowledge.db import session_scope
 from knowledge.errors import InvalidInputError, KnowledgeError, NotFoundError

@@ -12,7 +12,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import shorten
 from actions.fallback import ActionClarify, ActionOutOfScope
 from actions.feedback import (
     ActionStoreFeedback,
@@ -35,6 +34,7 @@ from actions.procedures import (
     ActionDenyCandidate,
 )
 from bot.responses import message_buttons, message_text, response_text
+from knowledge.answers import shorten
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.models import ProcedureStatus

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
-from actions.answers import ASPECTS
+from knowledge.answers import ASPECTS
 from knowledge.config import PROJECT_ROOT
 
 DOMAIN_DIR = PROJECT_ROOT / "bot" / "domain"
