@@ -53,7 +53,7 @@ CITED = re.compile(r"Mã thủ tục: (\d{1,2}\.\d{6})")
 BUTTON_CODE = re.compile(r'"procedure_code"\s*:\s*"([\d.]+)"')
 CONFIRMATION = "Ý bạn là"
 KINDS = ("direct_right", "direct_wrong", "ask_back_offered", "miss")
-# How an answer to each aspect begins (actions/answers.py); an overview starts with the name.
+# How an answer to each aspect begins (knowledge.answers); an overview starts with the name.
 HEADINGS = {
     "fee": "Lệ phí –",
     "documents": "Hồ sơ –",
