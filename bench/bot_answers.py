@@ -23,16 +23,18 @@ import re
 import statistics
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from bench.bot_servers import PROJECT_MODEL, catalog_database, running_servers
+from bench.bot_servers import (
+    PROJECT_MODEL,
+    catalog_database,
+    first_replies,
+    running_servers,
+)
 from bench.output import write_figures
 from bench.search_eval import Question, load_questions, split
 from bot.responses import domain_responses
@@ -104,20 +106,15 @@ def evaluate(webhook: str, questions: Sequence[Question], *, fold: bool) -> dict
     outcomes: Counter[str] = Counter()
     correct_by_outcome: Counter[str] = Counter()
     seconds: list[float] = []
-    with httpx.Client(timeout=120.0) as client:
-        for question in questions:
-            text = fold_accents(question.text) if fold else question.text
-            started = time.perf_counter()
-            response = client.post(
-                webhook, json={"sender": f"bench-{uuid.uuid4().hex}", "message": text}
-            )
-            seconds.append(time.perf_counter() - started)
-            messages = response.json() if response.status_code == 200 else []
-            kind = outcome(messages) if response.status_code == 200 else "http_error"
-            hit = bool(offered_codes(messages) & question.codes)
-            outcomes[kind] += 1
-            correct_by_outcome[kind] += hit
-            correct += hit
+    texts = [fold_accents(q.text) if fold else q.text for q in questions]
+    replies = first_replies(webhook, texts)
+    for question, (messages, took, status) in zip(questions, replies, strict=True):
+        seconds.append(took)
+        kind = outcome(messages) if status == 200 else "http_error"
+        hit = bool(offered_codes(messages) & question.codes)
+        outcomes[kind] += 1
+        correct_by_outcome[kind] += hit
+        correct += hit
     n = len(questions) or 1
     return {
         "typing": "accentless" if fold else "accented",

@@ -31,8 +31,6 @@ import os
 import re
 import statistics
 import tempfile
-import time
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,10 +38,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 
-from bench.bot_servers import PROJECT_MODEL, catalog_database, running_servers
+from bench.bot_servers import (
+    PROJECT_MODEL,
+    catalog_database,
+    first_replies,
+    running_servers,
+)
 from bench.output import write_figures
 from knowledge.config import NATIONAL_CATALOG_DIR, PROJECT_ROOT
 from knowledge.text import fold_accents
@@ -142,21 +144,16 @@ def evaluate(
     offered = 0
     seconds: list[float] = []
     misses: list[dict[str, object]] = []
-    with httpx.Client(timeout=120.0) as client:
-        for question in questions:
-            text = fold_accents(question.text) if fold else question.text
-            started = time.perf_counter()
-            response = client.post(
-                webhook, json={"sender": f"bench-{uuid.uuid4().hex}", "message": text}
-            )
-            seconds.append(time.perf_counter() - started)
-            messages = response.json() if response.status_code == 200 else []
-            kind, right = classify(messages, question)
-            kinds[kind] += 1
-            offered += right
-            if kind != "direct_right":
-                first = (messages[0].get("text") or "")[:160] if messages else ""
-                misses.append({"id": question.id, "text": text, "kind": kind, "reply": first})
+    texts = [fold_accents(q.text) if fold else q.text for q in questions]
+    replies = first_replies(webhook, texts)
+    for question, text, (messages, took, _status) in zip(questions, texts, replies, strict=True):
+        seconds.append(took)
+        kind, right = classify(messages, question)
+        kinds[kind] += 1
+        offered += right
+        if kind != "direct_right":
+            first = (messages[0].get("text") or "")[:160] if messages else ""
+            misses.append({"id": question.id, "text": text, "kind": kind, "reply": first})
     n = len(questions) or 1
     row: dict[str, object] = {
         "typing": "accentless" if fold else "as written",
