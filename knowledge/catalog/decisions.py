@@ -47,7 +47,7 @@ from knowledge.catalog.editing import (
     restore,
     snapshot,
 )
-from knowledge.catalog.importer import Names, record_columns
+from knowledge.catalog.importer import Names, load_procedures, record_columns
 from knowledge.catalog.live import bump_catalog_version
 from knowledge.catalog.parsing import CHANNELS, ProcedureRecord, RecordError, parse_record
 from knowledge.clock import LocalTimeModel
@@ -322,16 +322,7 @@ def _plan(
     rows = read_decision_file(data, filename)
     problems: list[RowProblem] = []
     number, issued_on, effective_on = _decision_header(rows, problems)
-    procedures = {
-        p.code: p
-        for p in session.scalars(
-            select(Procedure).options(
-                selectinload(Procedure.channels),
-                selectinload(Procedure.papers),
-                selectinload(Procedure.legal_documents),
-            )
-        )
-    }
+    procedures = load_procedures(session)
     existing = session.scalars(select(Decision).where(Decision.number == number)).first()
     if existing is not None and existing.state in (DecisionState.applied, DecisionState.scheduled):
         problems.append(

@@ -258,21 +258,22 @@ class Names:
         return self.decisions[number]
 
 
+def load_procedures(session: Session) -> dict[str, Procedure]:
+    """Every procedure by code, with its channels, papers and legal documents loaded."""
+    query = select(Procedure).options(
+        selectinload(Procedure.channels),
+        selectinload(Procedure.papers),
+        selectinload(Procedure.legal_documents),
+    )
+    return {p.code: p for p in session.scalars(query)}
+
+
 class _CatalogWriter(Names):
     """Writes records into the session, reusing fields and decisions by name."""
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
-        self.procedures = {
-            p.code: p
-            for p in session.scalars(
-                select(Procedure).options(
-                    selectinload(Procedure.channels),
-                    selectinload(Procedure.papers),
-                    selectinload(Procedure.legal_documents),
-                )
-            )
-        }
+        self.procedures = load_procedures(session)
 
     def upsert(self, record: ProcedureRecord, *, ministry: str | None, source: str) -> Procedure:
         procedure = self.procedures.get(record.code)

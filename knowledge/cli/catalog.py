@@ -12,6 +12,7 @@ from knowledge.cli.common import cli_session, console
 from knowledge.enums import ProcedureStatus
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
     from sqlalchemy.orm import Session
 
     from knowledge.schemas import ImportReport
@@ -155,19 +156,24 @@ def set_status(
         )
 
 
-def _import_with_progress(session: Session, path: Path, source: str) -> ImportReport:
+def _progress() -> Progress:
+    """A progress bar with the count done and the time taken (imported on use: rich.progress)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from knowledge.catalog.importer import import_json_catalog
-
-    total = len(list(path.rglob("*.json"))) if path.is_dir() else 1
     columns = (
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as progress:
+    return Progress(*columns, console=console, transient=True)
+
+
+def _import_with_progress(session: Session, path: Path, source: str) -> ImportReport:
+    from knowledge.catalog.importer import import_json_catalog
+
+    total = len(list(path.rglob("*.json"))) if path.is_dir() else 1
+    with _progress() as progress:
         task = progress.add_task(f"Đọc {path.name}", total=total)
         return import_json_catalog(
             session, path, source=source, progress=lambda n: progress.update(task, completed=n)
@@ -179,18 +185,10 @@ def _embed_with_progress(session: Session) -> None:
 
     Commits first: the cache is keyed by what the database holds once the import is in.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from knowledge.search.service import embed_catalog
 
     session.commit()
-    columns = (
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as progress:
+    with _progress() as progress:
         task = progress.add_task("Tính vector ngữ nghĩa", total=None)
 
         def advance(done: int, total: int) -> None:
