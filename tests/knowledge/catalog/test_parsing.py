@@ -832,6 +832,7 @@ def test_parse_record_rejoins_fee_explanation_split_into_legal_field() -> None:
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_parses_the_whole_national_catalog() -> None:
     if not RAW_DIR.is_dir():
