@@ -115,6 +115,8 @@ class AnalyticsSummary(BaseModel):
     chat_per_day: list[ChatDay]
     most_cited_procedures: list[CitedProcedure]
     direct_answer_share: float | None  # bot answers citing a procedure without a menu
+    direct_answers: int = 0
+    menu_answers: int = 0
     handoff_wait_seconds_mean: float | None
     unanswered_questions: int = 0
     low_confidence_questions: int = 0
@@ -244,6 +246,8 @@ def summary(
             for code, count in top
         ],
         direct_answer_share=round(direct / (direct + menus), 4) if direct + menus else None,
+        direct_answers=direct,
+        menu_answers=menus,
         handoff_wait_seconds_mean=round(sum(waits) / len(waits), 1) if waits else None,
         unanswered_questions=sum(q == AnswerQuality.unanswered for _, q in gaps),
         low_confidence_questions=sum(q == AnswerQuality.low_confidence for _, q in gaps),

@@ -297,3 +297,63 @@ def test_analytics_summary_and_csv(
         "/api/admin/analytics/summary?from=2026-02-01&to=2026-01-01", headers=agent_headers
     )
     assert wrong.status_code == 422 and "Ngày bắt đầu" in wrong.json()["detail"]
+
+
+def test_analytics_groups_unanswered_questions_and_renders_the_dashboard(
+    client: TestClient, admin_headers: Headers, agent_headers: Headers
+) -> None:
+    from knowledge.db import get_engine, session_scope
+    from tests.chat_seed import RESIDENCE, seed_conversations
+
+    today = date.today()
+    with session_scope(get_engine()) as session:
+        expected = seed_conversations(session, today)
+    since = (today - timedelta(days=2)).isoformat()
+    range_ = f"from={since}&to={today.isoformat()}"
+    figures = client.get(f"/api/admin/analytics/summary?{range_}", headers=agent_headers).json()
+    assert figures["unanswered_questions"] == expected.unanswered
+    assert figures["low_confidence_questions"] == expected.low_confidence
+    assert (figures["direct_answers"], figures["menu_answers"]) == (4, 1)
+    groups = figures["question_groups"]
+    # The three wordings of "giấy ở nhờ" form one group, the two of "nuôi chó" another.
+    assert [g["count"] for g in groups] == [3, 2, 1]
+    assert set(groups[0]["samples"]) == {
+        "giấy ở nhờ làm ở đâu",
+        "xin giấy ở nhờ cho con",
+        "làm giấy ở nhờ ở đâu",
+    }
+    assert (groups[0]["unanswered"], groups[0]["low_confidence"]) == (3, 0)
+    assert "ở nhờ" in groups[0]["term"]
+    suggested = client.get(f"/api/procedures/{groups[0]['procedure_code']}").json()
+    assert suggested["name"] == groups[0]["procedure_name"]  # the search's likeliest, to confirm
+    assert set(groups[1]["samples"]) == {"nuôi chó có phải đăng ký không", "đăng ký nuôi chó mèo"}
+    assert groups[2] == {**groups[2], "count": 1, "unanswered": 0, "low_confidence": 1}
+    waits = {d["day"]: d["wait_seconds_mean"] for d in figures["chat_per_day"]}
+    assert waits[since] == 120.0 and waits[today.isoformat()] == 60.0
+
+    url = f"/api/admin/analytics/dashboard?{range_}"
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers=agent_headers).status_code == 403
+    page = client.get(url, headers=admin_headers)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert html.count("<svg") == 7 and html.count("<table") == 7
+    assert '<div class="kpi"><dt>Cuộc trò chuyện</dt><dd>8</dd></div>' in html
+    assert "<dt>Điểm trung bình (1–5)</dt><dd>4,0</dd>" in html
+    assert "<dt>Chờ trung bình (giây)</dt><dd>90,0</dd>" in html
+    assert "<dt>Trả lời trực tiếp</dt><dd>80,0%</dd>" in html
+    assert f"{RESIDENCE} · Đăng ký tạm trú" in html
+    assert 'id="gap-term-1"' in html and f'value="{groups[0]["procedure_code"]}"' in html
+    assert f"/api/admin/analytics/summary.csv?{range_}".replace("&", "&amp;") in html
+    wrong = client.get(
+        "/api/admin/analytics/dashboard?from=2026-02-01&to=2026-01-01", headers=admin_headers
+    )
+    assert wrong.status_code == 422 and "Ngày bắt đầu" in wrong.json()["detail"]
+
+
+def test_answer_quality_markers_reach_the_stored_bot_message() -> None:
+    from actions.answers import LOW_CONFIDENCE_MARKER, UNANSWERED_MARKER
+    from knowledge.enums import AnswerQuality
+
+    assert UNANSWERED_MARKER == {"answer_quality": AnswerQuality.unanswered.value}
+    assert LOW_CONFIDENCE_MARKER == {"answer_quality": AnswerQuality.low_confidence.value}
