@@ -320,13 +320,21 @@ def group_questions(
                 unanswered=sum(q == AnswerQuality.unanswered for q in qualities),
                 low_confidence=sum(q == AnswerQuality.low_confidence for q in qualities),
                 samples=group[:SAMPLES],
-                term=suggested_term(group[0]),
+                term=_group_term(group, wordings),
                 procedure_code=code,
                 procedure_name=name,
             )
         )
     groups.sort(key=lambda g: (-g.count, g.samples[0]))
     return groups[:MAX_GROUPS]
+
+
+def _group_term(group: list[str], wordings: Counter[str]) -> str:
+    """The citizen word most of the group's questions suggest (the shortest on a tie)."""
+    terms: Counter[str] = Counter()
+    for wording in group:
+        terms[suggested_term(wording)] += wordings[wording]
+    return min(terms, key=lambda term: (-terms[term], len(term), term))
 
 
 def _cluster(wordings: list[str]) -> list[int] | None:

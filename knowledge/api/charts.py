@@ -14,9 +14,11 @@ from datetime import date
 
 from knowledge.analytics import AnalyticsSummary
 
-WIDTH = 720  # viewBox units; the SVG scales to the page's width (a phone's too)
-HEIGHT = 220
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 28
+# viewBox units; the SVG scales to its column (about 560 px on a desktop, 300 on a phone), so
+# its 12-unit labels stay between 9 and 14 px.
+WIDTH = 480
+HEIGHT = 200
+LEFT, RIGHT, TOP, BOTTOM = 40, 6, 10, 26
 MAX_X_LABELS = 8
 
 
@@ -117,7 +119,7 @@ def column_chart(
     chart = Chart(key, title, description, [name for name, _ in series], headers, rows)
     values = [v for _, vs in series for v in vs if v is not None]
     chart.empty = not any(values)
-    ceiling = top or nice_max(max(values, default=0))
+    ceiling = float(top or nice_max(max(values, default=0)))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(days), 1)
     bar_w = max(min(slot * 0.8 / len(series), 24), 1)
@@ -135,7 +137,7 @@ def column_chart(
         Tick(LEFT + i * slot + slot / 2, day_label(d)) for i, d in enumerate(days) if i % every == 0
     ]
     chart.y_ticks = [
-        Tick(TOP + plot_h - plot_h * f, number(ceiling * f, digits if ceiling < 10 else 0))
+        Tick(TOP + plot_h - plot_h * f, number(ceiling * f, 0 if (ceiling * f).is_integer() else 1))
         for f in (0, 0.5, 1)
     ]
     return chart
@@ -144,20 +146,16 @@ def column_chart(
 def bar_list_chart(
     key: str, title: str, description: str, headers: list[str], items: list[tuple[str, float]]
 ) -> Chart:
-    """Horizontal bars, one per item, the label above its bar (long names wrap in the table)."""
+    """Horizontal bars, one per item: the template writes each label as HTML text above a bar
+    whose length (``Bar.width``, 0–100) is its share of the largest value.
+    """
     chart = Chart(key, title, description, [headers[-1]], headers, [])
     chart.empty = not items
-    row_h = 34
-    chart.height = max(row_h * len(items) + 8, 40)
     ceiling = max((v for _, v in items), default=0) or 1
-    plot_w = WIDTH - 60
-    for i, (label, value) in enumerate(items):
-        y = i * row_h + 4
-        width = max(plot_w * value / ceiling, 2)
-        tip = f"{label}: {number(value)}"
-        chart.labels.append(Bar(0, y + 11, width, 0, 0, _shorten(label, 95)))
-        chart.bars.append(Bar(0, y + 15, width, 14, 0, tip))
-        chart.x_ticks.append(Tick(width + 6, number(value)))
+    for label, value in items:
+        width = max(100 * value / ceiling, 1)
+        chart.labels.append(Bar(0, 0, width, 10, 0, label))
+        chart.x_ticks.append(Tick(width, number(value)))
         chart.rows.append([label, number(value)])
     return chart
 
@@ -167,14 +165,14 @@ def share_chart(key: str, title: str, description: str, parts: list[tuple[str, i
     total = sum(v for _, v in parts)
     headers = ["Loại trả lời", "Số câu trả lời", "Tỉ lệ"]
     rows = [[name, number(v), _percent(v, total)] for name, v in parts]
-    chart = Chart(key, title, description, [name for name, _ in parts], headers, rows, height=56)
+    chart = Chart(key, title, description, [name for name, _ in parts], headers, rows, height=40)
     chart.empty = total == 0
     x = 0.0
     for s, (name, value) in enumerate(parts):
         width = WIDTH * value / total if total else 0
         if width:
             tip = f"{name}: {number(value)} ({_percent(value, total)})"
-            chart.bars.append(Bar(x, 4, width, 28, s, tip))
+            chart.bars.append(Bar(x, 4, width, 32, s, tip))
             if width > 60:
                 chart.x_ticks.append(Tick(x + width / 2, _percent(value, total)))
         x += width
@@ -213,12 +211,12 @@ def analytics_charts(figures: AnalyticsSummary) -> list[Chart]:
         ),
         column_chart(
             "thumbs",
-            "Đánh giá 👍/👎 theo ngày",
+            "Lượt thích và không thích theo ngày",
             "Số lượt thích và không thích câu trả lời của trợ lý ảo mỗi ngày.",
             days,
             [
-                ("Thích 👍", [float(d.thumbs_up) for d in chat]),
-                ("Không thích 👎", [float(d.thumbs_down) for d in chat]),
+                ("Thích", [float(d.thumbs_up) for d in chat]),
+                ("Không thích", [float(d.thumbs_down) for d in chat]),
             ],
         ),
         column_chart(
@@ -269,8 +267,8 @@ def key_figures(figures: AnalyticsSummary) -> list[tuple[str, str]]:
     return [
         ("Cuộc trò chuyện", number(sum(d.conversations for d in chat))),
         ("Câu hỏi", number(sum(d.questions for d in chat))),
-        ("Thích 👍", number(sum(d.thumbs_up for d in chat))),
-        ("Không thích 👎", number(sum(d.thumbs_down for d in chat))),
+        ("Thích", number(sum(d.thumbs_up for d in chat))),
+        ("Không thích", number(sum(d.thumbs_down for d in chat))),
         ("Điểm trung bình (1–5)", number(rating_total / ratings, 1) if ratings else "—"),
         ("Chuyển cán bộ", number(sum(d.handoffs for d in chat))),
         ("Hẹn gọi lại", number(sum(d.callbacks for d in chat))),
