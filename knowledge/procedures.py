@@ -133,24 +133,33 @@ def set_procedure_status(
     decision_number: str,
     on: date,
     replaced_by: str | None = None,
+    actor: str = "system",
 ) -> Procedure:
     """Record that a decision amended or abolished a procedure (or put it back in force).
+
+    It goes through the admins' audited editing service (``knowledge.catalog.editing``): each
+    changed attribute is written to the audit log under ``actor`` with the decision, and the
+    catalog version moves so every process answers from the change at once. A decision
+    number not yet known is added to the decisions.
 
     Raises:
         NotFoundError: ``code`` or ``replaced_by`` names no procedure.
         InvalidInputError: the decision number is empty.
     """
-    if not decision_number.strip():
+    from knowledge.catalog.editing import ProcedureEdit, edit_procedure
+
+    number = decision_number.strip()
+    if not number:
         raise InvalidInputError("Cần số quyết định (ví dụ 1234/QĐ-UBND).")
-    procedure = find_procedure(session, code)
-    if replaced_by:
-        find_procedure(session, replaced_by)
-    decision = session.scalars(select(Decision).where(Decision.number == decision_number)).first()
-    if decision is None:
-        session.add(Decision(number=decision_number.strip(), issued_on=on))
-    procedure.status = status
-    procedure.status_decision = decision_number.strip()
-    procedure.status_date = on
-    procedure.replaced_by_code = replaced_by
+    edit = ProcedureEdit(
+        status=status,
+        status_decision=number,
+        status_date=on,
+        replaced_by_code=replaced_by or "",
+        decision_number=number,
+    )
+    edit_procedure(session, code, edit, actor=actor)
+    if session.scalars(select(Decision).where(Decision.number == number)).first() is None:
+        session.add(Decision(number=number, issued_on=on))
     session.flush()
-    return procedure
+    return find_procedure(session, code)
