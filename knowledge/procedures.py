@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 
@@ -11,9 +12,10 @@ from sqlalchemy.orm import Session, selectinload
 from knowledge.catalog.parsing import CHANNELS
 from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError, NotFoundError
-from knowledge.models import Decision, Field, Procedure
+from knowledge.models import Decision, DecisionChange, DecisionState, Field, Procedure
 from knowledge.schemas import (
     PROCEDURE_CODE_RE,
+    AmendmentInfo,
     ChannelInfo,
     FieldSummary,
     LegalDocumentInfo,
@@ -47,8 +49,33 @@ def find_procedure(session: Session, code: str) -> Procedure:
 
 
 def get_procedure(session: Session, code: str) -> ProcedureCard:
-    """The full card of one procedure: all channels, papers, legal basis and status."""
-    return card_of(find_procedure(session, code))
+    """The full card of one procedure: all channels, papers, legal basis and status.
+
+    An amended procedure's card also says what its amending decision changed.
+    """
+    procedure = find_procedure(session, code)
+    card = card_of(procedure)
+    if procedure.status is ProcedureStatus.amended and procedure.status_decision:
+        card.amendments = amendments_of(session, procedure.code, procedure.status_decision)
+    return card
+
+
+def amendments_of(session: Session, code: str, decision_number: str) -> list[AmendmentInfo]:
+    """What the applied decision ``decision_number`` changed in procedure ``code``, from its
+    before/after record (empty when the decision holds none, e.g. one of the export)."""
+    from knowledge.catalog.editing import citizen_changes
+
+    row = session.execute(
+        select(DecisionChange.before, DecisionChange.after)
+        .join(Decision, Decision.id == DecisionChange.decision_id)
+        .where(DecisionChange.procedure_code == code, DecisionChange.action == "amend")
+        .where(Decision.number == decision_number, Decision.state == DecisionState.applied)
+        .order_by(DecisionChange.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or row.before is None:
+        return []
+    return citizen_changes(json.loads(row.before), json.loads(row.after))
 
 
 def all_procedure_cards(session: Session) -> Iterator[ProcedureCard]:

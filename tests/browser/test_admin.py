@@ -99,6 +99,9 @@ def test_admin_imports_previews_applies_and_rolls_back_the_demo_decision(
     lookup.locator("#card .code-line").wait_for()
     card_text = lookup.locator("#card").inner_text()
     assert "5.000 đồng" in card_text and "2468/QĐ-UBND" in card_text
+    # What changed, as the bot says it (the server's note), not only since when.
+    assert f"Lệ phí (Trực tuyến): {old_fee} → 5.000 đồng/lần đăng ký" in card_text
+    assert "áp dụng từ 01/12/2026" in card_text
 
     page.get_by_role("button", name="Nhật ký thay đổi").click()
     page.get_by_role("cell", name="Kênh Trực tuyến").first.wait_for()
