@@ -48,6 +48,7 @@ WRITES = [
     ("patch", f"/api/admin/procedures/{TEMPORARY_RESIDENCE}", {"json": {"name": "Tạm trú"}}),
     ("post", "/api/admin/decisions?dry_run=true", {"files": {"file": ("a.csv", b"x")}}),
     ("post", "/api/admin/decisions/1/rollback", {}),
+    ("get", "/api/admin/decisions/1/rollback", {}),
     ("post", "/api/admin/lexicon", {"json": {"term": "tạm trú", "procedure_code": "1.004194"}}),
     ("delete", "/api/admin/lexicon/1", {}),
 ]
@@ -169,6 +170,39 @@ def test_decision_preview_apply_rollback(client: TestClient, admin_headers: Head
     assert client.get("/api/procedures/1.099001").status_code == 404
     again = client.post(f"/api/admin/decisions/{decision['id']}/rollback", headers=admin_headers)
     assert again.status_code == 422 and "không thể hoàn tác" in again.json()["detail"]
+
+
+def test_rollback_after_a_hand_edit_is_refused_with_409_and_a_preview(
+    client: TestClient, admin_headers: Headers
+) -> None:
+    old_fee = _online_fee(client, TEMPORARY_RESIDENCE)
+    day = date.today().strftime("%d/%m/%Y")
+    data = (HEADER + f"{TEMPORARY_RESIDENCE},sửa đổi,77/QĐ-UBND,{day},,6.000 đồng\n").encode()
+    applied = _upload(client, admin_headers, data, dry_run=False)
+    assert applied.status_code == 200, applied.text
+    decision_id = applied.json()["decision"]["id"]
+    preview = client.get(f"/api/admin/decisions/{decision_id}/rollback", headers=admin_headers)
+    assert preview.status_code == 200 and preview.json()["edited_since"] == []
+    assert [p["code"] for p in preview.json()["restored"]] == [TEMPORARY_RESIDENCE]
+    edit = {"channels": [{"channel": "online", "time_text": "", "fee_text": "7.000 đồng"}]}
+    patched = client.patch(
+        f"/api/admin/procedures/{TEMPORARY_RESIDENCE}", json=edit, headers=admin_headers
+    )
+    assert patched.status_code == 200, patched.text
+
+    preview = client.get(f"/api/admin/decisions/{decision_id}/rollback", headers=admin_headers)
+    [edited] = preview.json()["edited_since"]
+    assert edited["code"] == TEMPORARY_RESIDENCE and edited["edited_by"] == ["quantri"]
+    refused = client.post(f"/api/admin/decisions/{decision_id}/rollback", headers=admin_headers)
+    assert refused.status_code == 409
+    assert TEMPORARY_RESIDENCE in refused.json()["detail"]
+    assert "sửa tay" in refused.json()["detail"]
+    assert _online_fee(client, TEMPORARY_RESIDENCE) == "7.000 đồng"
+    forced = client.post(
+        f"/api/admin/decisions/{decision_id}/rollback?overwrite_edits=true", headers=admin_headers
+    )
+    assert forced.status_code == 200 and forced.json()["state"] == "rolled_back"
+    assert _online_fee(client, TEMPORARY_RESIDENCE) == old_fee
 
 
 def test_broken_decision_changes_nothing(client: TestClient, admin_headers: Headers) -> None:

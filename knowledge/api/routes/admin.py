@@ -22,9 +22,11 @@ from knowledge.catalog.decisions import (
     MAX_FILE_BYTES,
     DecisionInfo,
     DecisionPreview,
+    RollbackPreview,
     apply_decision,
     list_decisions,
     preview_decision,
+    preview_rollback,
     rollback_decision,
 )
 from knowledge.catalog.editing import AttributeChange, ProcedureEdit, edit_procedure
@@ -163,14 +165,27 @@ def list_decisions_route(
     return list_decisions(session)
 
 
+@router.get("/decisions/{decision_id}/rollback", response_model=RollbackPreview)
+def read_rollback_preview(
+    decision_id: RowId,
+    session: Session = Depends(get_session),
+    _admin: UserView = Depends(require_admin),
+) -> RollbackPreview:
+    """Preview a rollback: procedures restored (current → before), removed, edited since."""
+    return preview_rollback(session, decision_id)
+
+
 @router.post("/decisions/{decision_id}/rollback", response_model=DecisionInfo)
 def rollback_decision_route(
     decision_id: RowId,
+    overwrite_edits: bool = Query(
+        False, description="true: hoàn tác cả khi thủ tục đã được sửa tay sau quyết định"
+    ),
     session: Session = Depends(get_session),
     admin: UserView = Depends(require_admin),
 ) -> DecisionInfo:
-    """Roll back a whole applied (or scheduled) decision."""
-    rollback_decision(session, decision_id, actor=admin.username)
+    """Roll back a whole applied (or scheduled) decision; 409 if procedures were edited since."""
+    rollback_decision(session, decision_id, actor=admin.username, overwrite_edits=overwrite_edits)
     commit(session)
     return next(d for d in list_decisions(session) if d.id == decision_id)
 

@@ -416,19 +416,69 @@
           el("td", {}, [canRollBack ? el("button", {
             type: "button", className: "button secondary small", text: "Hoàn tác",
             "aria-label": "Hoàn tác quyết định " + d.number,
-            onclick: function () {
-              if (!window.confirm("Hoàn tác toàn bộ quyết định " + d.number + "?")) return;
-              api("POST", "/api/admin/decisions/" + d.id + "/rollback").then(function () {
-                say("Đã hoàn tác quyết định " + d.number + ".");
-                loadDecisions();
-                loadCatalog();
-              }).catch(fail);
-            },
+            onclick: function () { previewRollback(d); },
           }) : null]),
         ]));
       });
       if (!decisions.length) body.appendChild(el("tr", {}, [el("td", { colspan: 6, text: "Chưa có quyết định nào." })]));
     }).catch(fail);
+  }
+
+  // A rollback is previewed first: what goes back, what is removed, and the procedures edited
+  // by hand since the decision (the server refuses to overwrite those unless told to).
+  function previewRollback(d) {
+    var box = $("rollback-preview");
+    api("GET", "/api/admin/decisions/" + d.id + "/rollback").then(function (p) {
+      clear(box);
+      box.hidden = false;
+      var title = el("h4", { id: "rollback-title", tabindex: "-1", text: "Hoàn tác quyết định " + d.number });
+      box.appendChild(title);
+      box.appendChild(el("p", { className: "notice", text: p.state === "scheduled"
+        ? "Quyết định chưa đến ngày hiệu lực: hoàn tác chỉ hủy lịch áp dụng."
+        : "Sẽ khôi phục " + p.restored.length + " thủ tục về như trước quyết định và xóa " + p.removed.length + " thủ tục quyết định đã thêm." }));
+      [previewTable("Khôi phục", p.restored, true), previewTable("Xóa", p.removed, false)].forEach(function (node) {
+        if (node) box.appendChild(node);
+      });
+      var overwrite = p.edited_since.length > 0;
+      if (overwrite) {
+        box.appendChild(el("p", { className: "notice error", role: "alert",
+          text: p.edited_since.length + " thủ tục đã được sửa tay sau khi áp dụng quyết định; hoàn tác sẽ ghi đè các sửa đổi này:" }));
+        box.appendChild(el("ul", { className: "errors" }, p.edited_since.map(function (e) {
+          return el("li", {}, [
+            el("strong", { text: e.code }), " " + e.name + " — sửa bởi " + (e.edited_by.join(", ") || "—") +
+              (e.last_edited_at ? ", lần cuối " + when(e.last_edited_at) : ""),
+            changeList(e.changes),
+          ]);
+        })));
+      }
+      var confirmText = overwrite ? "Hoàn tác và ghi đè sửa tay" : "Xác nhận hoàn tác";
+      box.appendChild(el("div", { className: "form-actions" }, [
+        el("button", {
+          type: "button", className: "button", text: confirmText,
+          "aria-label": confirmText + " quyết định " + d.number,
+          onclick: function () { rollBack(d, overwrite); },
+        }),
+        el("button", {
+          type: "button", className: "button secondary", text: "Hủy",
+          onclick: function () { clear(box); box.hidden = true; },
+        }),
+      ]));
+      title.focus();
+    }).catch(fail);
+  }
+
+  function rollBack(d, overwrite) {
+    var url = "/api/admin/decisions/" + d.id + "/rollback" + (overwrite ? "?overwrite_edits=true" : "");
+    api("POST", url).then(function () {
+      clear($("rollback-preview"));
+      $("rollback-preview").hidden = true;
+      say("Đã hoàn tác quyết định " + d.number + ".");
+      loadDecisions();
+      loadCatalog();
+    }).catch(function (error) {
+      fail(error);
+      if (error.status === 409) previewRollback(d);  // edited meanwhile: show what changed
+    });
   }
 
   // ---- audit ----
