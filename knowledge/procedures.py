@@ -178,12 +178,14 @@ def set_procedure_status(
     number = decision_number.strip()
     if not number:
         raise InvalidInputError("Cần số quyết định (ví dụ 1234/QĐ-UBND).")
-    edit = ProcedureEdit(
-        status=status,
-        status_decision=number,
-        status_date=on,
-        replaced_by_code=replaced_by or "",
-        decision_number=number,
+    edit = ProcedureEdit.parse_obj(
+        {
+            "status": status,
+            "status_decision": number,
+            "status_date": on,
+            "replaced_by_code": replaced_by or "",
+            "decision_number": number,
+        }
     )
     edit_procedure(session, code, edit, actor=actor)
     if session.scalars(select(Decision).where(Decision.number == number)).first() is None:

@@ -268,7 +268,7 @@ def citizen_changes(before: Snapshot, after: Snapshot) -> list[AmendmentInfo]:
                 change = (kind, a.get(column) or "không ghi", b.get(column) or "không ghi")
                 grouped.setdefault(change, []).append(label)
     for (kind, was, now), labels in grouped.items():
-        if was is None:
+        if was is None or now is None:
             out.append(AmendmentInfo(label=kind, before=None, after=", ".join(labels)))
         else:
             label = f"{kind} ({', '.join(labels)})"
