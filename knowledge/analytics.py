@@ -18,8 +18,10 @@ import io
 import logging
 from collections import Counter
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -40,9 +42,12 @@ from knowledge.models import (
 logger = logging.getLogger(__name__)
 
 MAX_DAYS = 366
-# The newest questions behind unanswered or unsure answers that are grouped (each is encoded,
-# about 5 ms apiece on this machine's CPU).
+# The newest questions behind unanswered or unsure answers that are grouped, and the distinct
+# wordings among them that are encoded (the most frequent): 25-30 ms a wording on this
+# 2-core machine while shared (measured 2026-12-01), so at most about 6 s for a first load;
+# vectors are cached per process, so a reload encodes only new wordings.
 MAX_GAP_QUESTIONS = 400
+MAX_WORDINGS = 200
 MAX_GROUPS = 20
 SAMPLES = 5
 # Cosine distance under which two questions join a group (average linkage). e5's cosines
@@ -298,7 +303,9 @@ def group_questions(
     wordings = Counter(" ".join(text.split()) for text, _ in questions)
     if not wordings:
         return []
-    distinct = list(wordings)
+    distinct = [w for w, _ in wordings.most_common(MAX_WORDINGS)]
+    kept = set(distinct)
+    questions = [(text, q) for text, q in questions if " ".join(text.split()) in kept]
     labels = _cluster(distinct)
     if labels is None:  # no encoder: the same words, with or without diacritics
         keys = {
@@ -309,10 +316,13 @@ def group_questions(
     members: dict[int, list[str]] = {}
     for wording, label in zip(distinct, labels, strict=True):
         members.setdefault(int(label), []).append(wording)
-    groups = []
+    ranked = []
     for group in members.values():
         group.sort(key=lambda w: (-wordings[w], w))
-        qualities = [q for w in group for q in by_wording[w]]
+        ranked.append((group, [q for w in group for q in by_wording[w]]))
+    ranked.sort(key=lambda item: (-len(item[1]), item[0][0]))
+    groups = []
+    for group, qualities in ranked[:MAX_GROUPS]:  # a search each: only for the groups shown
         code, name = _likely_procedure(session, group[0])
         groups.append(
             QuestionGroup(
@@ -325,8 +335,7 @@ def group_questions(
                 procedure_name=name,
             )
         )
-    groups.sort(key=lambda g: (-g.count, g.samples[0]))
-    return groups[:MAX_GROUPS]
+    return groups
 
 
 def _group_term(group: list[str], wordings: Counter[str]) -> str:
@@ -345,15 +354,19 @@ def _cluster(wordings: list[str]) -> list[int] | None:
         return [0]
     from sklearn.cluster import AgglomerativeClustering
 
-    from knowledge.search.embeddings import get_encoder
-
-    encoder = get_encoder()
-    vectors = np.stack([encoder.query(w) for w in wordings])
+    vectors = np.stack([_question_vector(w) for w in wordings])
     # scikit-learn 1.1 (Rasa's pin) names the metric ``affinity``.
     clustering = AgglomerativeClustering(
         n_clusters=None, affinity="cosine", linkage="average", distance_threshold=GROUP_DISTANCE
     )
     return [int(label) for label in clustering.fit_predict(vectors)]
+
+
+@lru_cache(maxsize=4096)
+def _question_vector(text: str) -> npt.NDArray[np.float32]:
+    from knowledge.search.embeddings import get_encoder
+
+    return get_encoder().query(text)
 
 
 def suggested_term(question: str) -> str:

@@ -393,3 +393,25 @@ def test_answer_quality_markers_reach_the_stored_bot_message() -> None:
 
     assert UNANSWERED_MARKER == {"answer_quality": AnswerQuality.unanswered.value}
     assert LOW_CONFIDENCE_MARKER == {"answer_quality": AnswerQuality.low_confidence.value}
+
+
+def test_question_groups_without_the_encoder_fall_back_to_the_same_words(
+    client: TestClient, agent_headers: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge.analytics import group_questions
+    from knowledge.config import get_settings
+    from knowledge.db import get_engine, session_scope
+    from knowledge.enums import AnswerQuality
+
+    monkeypatch.setattr(get_settings(), "semantic_search", False)
+    unanswered, unsure = AnswerQuality.unanswered, AnswerQuality.low_confidence
+    questions = [
+        ("giấy ở nhờ", unanswered),
+        ("Giay o nho", unanswered),
+        ("giấy  ở nhờ", unsure),
+        ("nuôi chó", unanswered),
+    ]
+    with session_scope(get_engine()) as session:
+        groups = group_questions(session, questions)
+    assert [(g.count, g.unanswered, g.low_confidence) for g in groups] == [(3, 2, 1), (1, 1, 0)]
+    assert groups[0].samples == ["giấy ở nhờ", "Giay o nho"]
