@@ -111,6 +111,10 @@ def test_a_citizen_word_is_added_from_a_question_group_with_the_keyboard(
     page.keyboard.press("Tab")  # to "Thêm từ ngữ"
     page.keyboard.press("Enter")
     page.locator("#status").get_by_text("Đã thêm từ").wait_for()
+    assert "Đã thêm từ" in group.locator(".gap-result").inner_text()  # beside the form too
+    page.keyboard.press("Enter")  # the same word twice: a Vietnamese error, there as well
+    group.locator(".gap-result.error").wait_for()
+    assert "đã gắn với thủ tục 1.001612" in group.locator(".gap-result").inner_text()
     token = post_json(
         f"{base_url}/api/auth/token",
         {"username": ADMIN_USER, "password": ADMIN_PASSWORD},

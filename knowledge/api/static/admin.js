@@ -628,9 +628,17 @@
     event.preventDefault();
     var term = form.elements.term.value;
     var code = form.elements.procedure_code.value.trim();
+    var result = form.parentNode.querySelector(".gap-result");
     api("POST", "/api/admin/lexicon", { term: term, procedure_code: code }).then(function (w) {
-      say("Đã thêm từ «" + w.term + "» cho thủ tục " + w.procedure_code + "; tìm kiếm dùng ngay.");
-    }).catch(fail);
+      var done = "Đã thêm từ «" + w.term + "» cho thủ tục " + w.procedure_code + "; tìm kiếm dùng ngay.";
+      say(done);
+      result.className = "gap-result notice ok";
+      result.textContent = done;
+    }).catch(function (error) {
+      fail(error);
+      result.className = "gap-result notice error";
+      result.textContent = error.message;
+    });
   });
 
   if (token) start(); else signOut();
