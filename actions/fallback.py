@@ -16,7 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import FALLBACK_HANDOFF_MARKER
+from actions.answers import FALLBACK_HANDOFF_MARKER, UNANSWERED_MARKER
 from actions.dossiers import dossier_followup
 from actions.procedures import reply_to_question
 from knowledge.config import get_settings
@@ -41,7 +41,7 @@ class ActionOutOfScope(Action):
         reply = await asyncio.to_thread(reply_to_question, tracker, "procedure", strict=True)
         if reply.messages:
             return reply.send(dispatcher)
-        dispatcher.utter_message(response="utter_out_of_scope")
+        dispatcher.utter_message(response="utter_out_of_scope", json_message=UNANSWERED_MARKER)
         return []
 
 
@@ -65,11 +65,15 @@ class ActionClarify(Action):
         if reply.messages:
             return reply.send(dispatcher)
         if asked_to_rephrase_last_turn(tracker):
-            dispatcher.utter_message(response="utter_offer_human", hotline=get_settings().hotline)
+            dispatcher.utter_message(
+                response="utter_offer_human",
+                hotline=get_settings().hotline,
+                json_message=UNANSWERED_MARKER,
+            )
             # The second fallback: the chat gateway queues the conversation for an agent.
             dispatcher.utter_message(json_message=FALLBACK_HANDOFF_MARKER)
         else:
-            dispatcher.utter_message(response=REPHRASE)
+            dispatcher.utter_message(response=REPHRASE, json_message=UNANSWERED_MARKER)
         return []
 
 

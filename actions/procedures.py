@@ -27,6 +27,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
+from actions.answers import LOW_CONFIDENCE_MARKER, UNANSWERED_MARKER
 from actions.dossiers import dossier_followup, forget_unfinished_lookup
 from knowledge.answers import (
     ASPECTS,
@@ -83,7 +84,9 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
         try:
             card = get_procedure(session, resolution.code)
         except (NotFoundError, InvalidInputError):
-            reply.say(response="utter_no_match", hotline=settings.hotline)
+            reply.say(
+                response="utter_no_match", hotline=settings.hotline, json_message=UNANSWERED_MARKER
+            )
             return reply
         _answer_card(session, card, aspect, reply)
         if resolution.notice:
@@ -102,6 +105,7 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
         reply.say(
             response="utter_choose_procedure",
             buttons=[_choice_button(hit, aspect) for hit in resolution.hits],
+            json_message=LOW_CONFIDENCE_MARKER,
         )
         # A follow-up typed past the menu answers its first (likeliest) candidate.
         if resolution.notice:
@@ -112,7 +116,13 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
         buttons = [{"title": "Đúng vậy", "payload": button_payload(aspect, top.code)}]
         buttons += [_choice_button(hit, aspect, prefix="Hay: ") for hit in others]
         buttons = buttons[: MAX_BUTTONS - 1] + [{"title": "Không phải", "payload": "/deny"}]
-        reply.say(response="utter_confirm_procedure", name=top.name, code=top.code, buttons=buttons)
+        reply.say(
+            response="utter_confirm_procedure",
+            name=top.name,
+            code=top.code,
+            buttons=buttons,
+            json_message=LOW_CONFIDENCE_MARKER,
+        )
         reply.events += _pending(aspect, [top.code])
     elif resolution.outcome == "need_procedure":
         reply.say(response="utter_which_procedure")
@@ -120,7 +130,9 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
     elif resolution.outcome == "invalid":
         reply.say(text=resolution.message)
     else:
-        reply.say(response="utter_no_match", hotline=settings.hotline)
+        reply.say(
+            response="utter_no_match", hotline=settings.hotline, json_message=UNANSWERED_MARKER
+        )
     return reply
 
 

@@ -43,7 +43,16 @@ def response_text(name: str, /, **values: Any) -> str:
 def message_text(message: dict[str, Any]) -> str:
     """What a message collected by the dispatcher says: its text, or its response filled in."""
     if message.get("response"):
-        skip = {"response", "text", "buttons", "image", "elements", "json_message", "attachment"}
+        skip = {
+            "response",
+            "template",
+            "text",
+            "buttons",
+            "image",
+            "elements",
+            "custom",
+            "attachment",
+        }
         values = {k: v for k, v in message.items() if k not in skip and v is not None}
         return response_text(str(message["response"]), **values)
     return str(message.get("text") or "")
