@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     dossier_read_rate_limit: str = "120/hour"  # per agent token and address; alert at half
     ingest_rate_limit: str = "6000/minute"
     pages_rate_limit: str = "600/minute"
+    # The widget's gateway (a socket, or the HTTP fallback polling every few seconds; several
+    # citizens may share one address behind a portal's NAT), the agents' console, sign-in
+    # (besides login_rate_limit per attempt) and the administration pages and API.
+    chat_api_rate_limit: str = "300/minute"
+    agent_api_rate_limit: str = "600/minute"
+    auth_api_rate_limit: str = "30/minute"
+    admin_api_rate_limit: str = "300/minute"
     redis_url: str = ""
     # Proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated.
     trusted_proxies: str = ""
