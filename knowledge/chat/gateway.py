@@ -17,9 +17,11 @@ between worker processes); clients that miss a push catch up with ``?after=ID``.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -102,8 +104,16 @@ class Hub:
 
     def publish_handoff(self, event: str, handoff: dict[str, Any]) -> None:
         """Tell the agents' consoles that a handoff appeared or changed."""
+        # Dates as ISO text: the sockets send JSON (a datetime here used to kill the pump).
+        data = json.loads(json.dumps(handoff, default=_isoformat))
         for queue in list(self._agents):
-            queue.put_nowait({"type": "handoff", "event": event, "handoff": handoff})
+            queue.put_nowait({"type": "handoff", "event": event, "handoff": data})
+
+
+def _isoformat(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 hub = Hub()
