@@ -30,7 +30,7 @@ from knowledge.api.routes import (
     pages,
     procedures,
 )
-from knowledge.chat.gateway import rasa
+from knowledge.chat.gateway import hub, rasa
 from knowledge.config import get_settings
 from knowledge.limits import Limits
 from knowledge.logs import install_masking
@@ -41,9 +41,12 @@ logger = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Build the search index before the first request, so no agent waits for it."""
+    """Build the search index before the first request, so no agent waits for it; share the
+    chat hub through Redis when configured (several API workers)."""
     warm_up()
+    await hub.start(get_settings().redis_url)
     yield
+    await hub.stop()
     await rasa.aclose()
 
 
