@@ -300,8 +300,8 @@ def base_url(
         "TTHC_RASA_URL": fake_rasa_server.url,
         "TTHC_HOTLINE": HOTLINE,
         # Always open (public holidays aside), and an agent counts as present only while their
-        # console is open or just used (the API records it every 15 s at most): the callback-form
-        # test waits these seconds out.
+        # console is open or just used (the API rewrites the mark once a quarter of the window
+        # old, here every 5 s): the callback-form test waits these seconds out.
         "TTHC_OFFICE_HOURS": "mon-sun 00:00-23:59",
         "TTHC_AGENT_PRESENCE_SECONDS": str(PRESENCE_SECONDS),
         # One other portal may embed the widget (tests/browser/test_embedding.py).
