@@ -230,18 +230,43 @@ def require(user: UserView, role: UserRole | str) -> UserView:
     return user
 
 
-def mark_seen(session: Session, username: str, now: datetime | None = None) -> None:
+def presence_write_interval(window: timedelta) -> timedelta:
+    """How stale an agent's mark may get before it is written again, for a presence ``window``.
+
+    A quarter of the window, at most 15 seconds: a console that marks itself every half
+    window (``/api/agent/ws``) then never looks older than three quarters of it, and a long
+    window still costs at most one write per 15 seconds per agent.
+
+    Example:
+        >>> presence_write_interval(timedelta(seconds=8)).total_seconds()
+        2.0
+        >>> presence_write_interval(timedelta(minutes=2)).total_seconds()
+        15.0
+    """
+    return min(timedelta(seconds=15), window / 4)
+
+
+def mark_seen(
+    session: Session,
+    username: str,
+    now: datetime | None = None,
+    window: timedelta | None = None,
+) -> None:
     """Record that an agent is at the console now (handoffs need someone present).
 
-    Written at most every 15 seconds per agent: the console polls, and each write takes
-    SQLite's write lock.
+    Written only when the last mark is older than ``presence_write_interval(window)``: the
+    console polls, and each write takes SQLite's write lock. ``window`` defaults to the
+    ``agent_presence_seconds`` setting.
     """
     now = now or local_now()
+    if window is None:
+        window = timedelta(seconds=get_settings().agent_presence_seconds)
+    stale = now - presence_write_interval(window)
     session.execute(
         update(User)
         .where(
             User.username == username,
-            or_(User.last_seen_at.is_(None), User.last_seen_at < now - timedelta(seconds=15)),
+            or_(User.last_seen_at.is_(None), User.last_seen_at < stale),
         )
         .values(last_seen_at=now)
     )
