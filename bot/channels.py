@@ -40,6 +40,7 @@ from sanic.response import HTTPResponse
 from knowledge.api.clients import client_address, client_key, trusted_proxies
 from knowledge.config import get_settings
 from knowledge.logs import install_masking
+from knowledge.search.resolve import QUESTION_TOO_LONG  # the search refuses the same
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +49,6 @@ install_masking()
 DEFAULT_ACTION_TIMEOUT = 5.0  # seconds Rasa waits for the action server per action
 DEFAULT_REPLY_TIMEOUT = 10.0  # seconds one turn may take in all before the apology
 
-# Answered by the channel before Rasa runs (so not the domain's responses).
-QUESTION_TOO_LONG = (
-    "Câu hỏi dài quá (tối đa {max_chars} ký tự). Bạn hỏi ngắn gọn lại giúp mình nhé."
-)
 EMPTY_MESSAGE = (
     "Mình chưa nhận được nội dung câu hỏi. Bạn nhắn giúp mình tên thủ tục hoặc điều bạn cần "
     'hỏi nhé (ví dụ: "lệ phí đăng ký khai sinh").'
