@@ -375,9 +375,7 @@ def get_variant_words(path: Path = VARIANTS_FILE) -> VariantWords:
                         not_before=frozenset(
                             fold_accents(normalize(w)) for w in row.get("not_before") or []
                         ),
-                        accented=frozenset(
-                            split_phrases(", ".join(row.get("accented") or []))
-                        ),
+                        accented=frozenset(split_phrases(", ".join(row.get("accented") or []))),
                         ages=(int(ages[0]), int(ages[1])) if ages else None,
                         default=bool(row.get("default", False)),
                         level=bool(row.get("level", False)),
