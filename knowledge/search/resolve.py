@@ -31,7 +31,7 @@ from knowledge.errors import InvalidInputError
 from knowledge.schemas import SearchHit
 from knowledge.search.service import search_procedures
 from knowledge.search.terms import stopwords
-from knowledge.text import fold_accents, get_lexicon, has_diacritics, normalize, syllables
+from knowledge.text import Lexicon, fold_accents, get_lexicon, has_diacritics, normalize, syllables
 from knowledge.text.abbreviations import get_abbreviations
 from knowledge.text.yaml_tables import read_yaml_table
 
@@ -132,6 +132,19 @@ def _is_phrase(words: list[str]) -> bool:
     return any(all(map(same_word, words, phrase)) for phrase in candidates)
 
 
+@lru_cache(maxsize=4)
+def catalog_terms(lexicon: Lexicon) -> frozenset[tuple[str, ...]]:
+    """The lexicon's catalog wordings of two syllables or more, folded: pieces of procedure
+    names ("bản sao giấy khai sinh", "giám hộ"), never aspect or filler words, even when a
+    word of theirs is one ("bản sao" asks for papers, "giam" folded is also "giảm")."""
+    return frozenset(
+        key
+        for entry in lexicon.entries
+        for wording in entry.catalog
+        if len(key := tuple(fold_accents(normalize(wording)).split())) >= 2
+    )
+
+
 def procedure_words(text: str) -> list[str]:
     """The words of ``text`` that may name a procedure: aspect and filler words removed.
 
@@ -147,6 +160,7 @@ def procedure_words(text: str) -> list[str]:
     folded = [fold_accents(s) for s in spans]
     longest = question_phrases()[1]
     citizen_terms = {tuple(term.split()) for term, _ in get_lexicon().matches(text)}
+    citizen_terms |= catalog_terms(get_lexicon())
     citizen_longest = max((len(t) for t in citizen_terms), default=0)
     stop = stopwords()
     kept: list[str] = []

@@ -261,6 +261,20 @@ def test_labels_of_long_names_stay_short(records: dict[str, SearchHit]) -> None:
 # --------------------------------------------------------------------------- words
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # "bản sao" asks for papers, but "bản sao giấy khai sinh" names a procedure.
+        ("xin bản sao giấy khai sinh mất bao nhiêu tiền", ["bản", "sao", "giấy", "khai", "sinh"]),
+        # Folded, "giam" is also "giảm" (a filler word): "giám hộ" is the lexicon's wording.
+        ("dang ky giam ho can giay to gi", ["dang", "ky", "giam", "ho"]),
+    ],
+)
+def test_catalog_wordings_of_the_lexicon_are_procedure_words(text: str, kept: list[str]) -> None:
+    """A wording the lexicon gives for a procedure is never dropped as an aspect or filler."""
+    assert procedure_words(text) == kept
+
+
 def test_every_aspect_has_its_words_in_the_data_file() -> None:
     """The phrase table is data (data/dialogue/question_words.yml), read once."""
     by_folded, longest = question_phrases()
