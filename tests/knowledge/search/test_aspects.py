@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.answers.render import ASPECTS
 from knowledge.search.aspects import ASPECT_CUES_FILE, asked_aspect, aspect_cues, cued_aspects
 from knowledge.search.resolve import procedure_words
 
@@ -64,16 +65,13 @@ def test_every_cue_is_a_question_word_not_a_procedure_word() -> None:
     assert longest >= 3
     for variants in table.values():
         for phrase, aspect in variants:
-            assert aspect in {
-                "fee",
-                "documents",
-                "processing_time",
-                "agency",
-                "steps",
-                "channels",
-                "conditions",
-                "result",
-                "legal_basis",
-            }
+            assert aspect in ASPECTS and aspect != "procedure"
             text = " ".join(phrase)
             assert procedure_words(text) == [], f"'{text}' ({aspect}) would name a procedure"
+
+
+def test_every_aspect_has_cues() -> None:
+    """An aspect added to the answers without cue phrases is only ever reached by its intent."""
+    table, _ = aspect_cues(ASPECT_CUES_FILE)
+    cued = {aspect for variants in table.values() for _, aspect in variants}
+    assert cued == set(ASPECTS) - {"procedure"}
