@@ -19,6 +19,7 @@ from knowledge.answers import (
     shorten,
     title_of,
 )
+from knowledge.enums import AnswerQuality
 
 __all__ = [
     "ASPECTS",
@@ -81,6 +82,9 @@ HANDOFF_CONTEXT = " Khi gọi, bạn đọc mã thủ tục {code} để đượ
 # Read by the chat gateway: queue the conversation for an agent (see actions.handoff).
 HANDOFF_MARKER = {"handoff": True, "reason": "asked"}
 FALLBACK_HANDOFF_MARKER = {"handoff": True, "reason": "fallback"}
+# Read by the chat gateway too: the question behind this answer goes to the admins' analytics.
+UNANSWERED_MARKER = {"answer_quality": AnswerQuality.unanswered.value}
+LOW_CONFIDENCE_MARKER = {"answer_quality": AnswerQuality.low_confidence.value}
 FEEDBACK_SAVED = (
     "Cảm ơn bạn đã góp ý! Nội dung đã được ghi nhận. Nếu cần phản ánh chính thức, bạn gửi qua "
     "Cổng dịch vụ công {portal_url} hoặc gọi tổng đài {hotline}."

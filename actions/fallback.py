@@ -22,6 +22,7 @@ from actions.answers import (
     HUMAN_BUTTON,
     OFFER_HUMAN,
     OUT_OF_SCOPE,
+    UNANSWERED_MARKER,
 )
 from actions.dossiers import dossier_followup
 from actions.procedures import reply_to_question
@@ -45,7 +46,7 @@ class ActionOutOfScope(Action):
         reply = await asyncio.to_thread(reply_to_question, tracker, "procedure", strict=True)
         if reply.messages:
             return reply.send(dispatcher)
-        dispatcher.utter_message(text=OUT_OF_SCOPE)
+        dispatcher.utter_message(text=OUT_OF_SCOPE, json_message=UNANSWERED_MARKER)
         return []
 
 
@@ -70,12 +71,14 @@ class ActionClarify(Action):
             return reply.send(dispatcher)
         if asked_to_rephrase_last_turn(tracker):
             dispatcher.utter_message(
-                text=OFFER_HUMAN.format(hotline=get_settings().hotline), buttons=[HUMAN_BUTTON]
+                text=OFFER_HUMAN.format(hotline=get_settings().hotline),
+                buttons=[HUMAN_BUTTON],
+                json_message=UNANSWERED_MARKER,
             )
             # The second fallback: the chat gateway queues the conversation for an agent.
             dispatcher.utter_message(json_message=FALLBACK_HANDOFF_MARKER)
         else:
-            dispatcher.utter_message(text=ASK_REPHRASE)
+            dispatcher.utter_message(text=ASK_REPHRASE, json_message=UNANSWERED_MARKER)
         return []
 
 

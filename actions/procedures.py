@@ -34,10 +34,12 @@ from actions.answers import (
     CHOOSE_PROCEDURE,
     CONFIRM_PROCEDURE,
     HUMAN_BUTTON,
+    LOW_CONFIDENCE_MARKER,
     NO_MATCH,
     PICK_ONE,
     REPHRASE_PROCEDURE,
     SERVICE_UNAVAILABLE,
+    UNANSWERED_MARKER,
     abolished_notice,
     aspect_buttons,
     button_payload,
@@ -94,7 +96,11 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
         try:
             card = get_procedure(session, resolution.code)
         except (NotFoundError, InvalidInputError):
-            reply.say(text=NO_MATCH.format(hotline=settings.hotline), buttons=[HUMAN_BUTTON])
+            reply.say(
+                text=NO_MATCH.format(hotline=settings.hotline),
+                buttons=[HUMAN_BUTTON],
+                json_message=UNANSWERED_MARKER,
+            )
             return reply
         _answer_card(session, card, aspect, reply)
         if resolution.notice:
@@ -113,6 +119,7 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
         reply.say(
             text=CHOOSE_PROCEDURE,
             buttons=[_choice_button(hit, aspect) for hit in resolution.hits],
+            json_message=LOW_CONFIDENCE_MARKER,
         )
         # A follow-up typed past the menu answers its first (likeliest) candidate.
         if resolution.notice:
@@ -123,7 +130,11 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
         buttons = [{"title": "Đúng vậy", "payload": button_payload(aspect, top.code)}]
         buttons += [_choice_button(hit, aspect, prefix="Hay: ") for hit in others]
         buttons = buttons[: MAX_BUTTONS - 1] + [{"title": "Không phải", "payload": "/deny"}]
-        reply.say(text=CONFIRM_PROCEDURE.format(name=top.name, code=top.code), buttons=buttons)
+        reply.say(
+            text=CONFIRM_PROCEDURE.format(name=top.name, code=top.code),
+            buttons=buttons,
+            json_message=LOW_CONFIDENCE_MARKER,
+        )
         reply.events += _pending(aspect, [top.code])
     elif resolution.outcome == "need_procedure":
         reply.say(text=ASK_PROCEDURE_NAME)
@@ -131,7 +142,11 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
     elif resolution.outcome == "invalid":
         reply.say(text=resolution.message)
     else:
-        reply.say(text=NO_MATCH.format(hotline=settings.hotline), buttons=[HUMAN_BUTTON])
+        reply.say(
+            text=NO_MATCH.format(hotline=settings.hotline),
+            buttons=[HUMAN_BUTTON],
+            json_message=UNANSWERED_MARKER,
+        )
     return reply
 
 

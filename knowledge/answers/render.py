@@ -32,6 +32,7 @@ from knowledge.schemas import ChannelInfo, ChannelSummary, ProcedureCard, Proced
 MAX_ITEM_CHARS = 170  # one paper, one legal document, one channel description
 MAX_BLOCK_CHARS = 800  # steps, conditions
 MAX_ITEMS = 8
+MAX_AMENDMENTS = 5  # changes listed in an amended procedure's note
 ABOLISHED = "abolished"
 AMENDED = "amended"
 CHANNEL_ORDER = {"in_person": 0, "online": 1, "postal": 2}
@@ -418,8 +419,34 @@ def _province_fees() -> dict[str, str]:
 
 def _status_note(card: ProcedureCard) -> str:
     if card.status == AMENDED:
-        return f"Lưu ý: thủ tục đã được sửa đổi{_decision_phrase(card)}."
+        return amendment_note(card)
     return ""
+
+
+def amendment_note(card: ProcedureCard) -> str:
+    """What an amending decision changed in ``card`` and since when (bot, API and console).
+
+    Example:
+        >>> print(amendment_note(card))  # doctest: +SKIP
+        Lưu ý: thủ tục đã được sửa đổi theo Quyết định 2468/QĐ-UBND, áp dụng từ 01/12/2026:
+        - Lệ phí (Trực tuyến): 50.000 đồng → 30.000 đồng
+    """
+    head = "Lưu ý: thủ tục đã được sửa đổi"
+    if card.status_decision:
+        head += f" theo Quyết định {card.status_decision}"
+    if card.status_date:
+        head += f", áp dụng từ {card.status_date:%d/%m/%Y}"
+    if not card.amendments:
+        return head + "."
+    lines = [head + ":"]
+    for change in card.amendments[:MAX_AMENDMENTS]:
+        if change.before is not None:
+            lines.append(f"- {change.label}: {change.before} → {change.after}")
+        else:
+            lines.append(f"- {change.label}: {change.after}")
+    if len(card.amendments) > MAX_AMENDMENTS:
+        lines.append(f"- … và {len(card.amendments) - MAX_AMENDMENTS} thay đổi khác.")
+    return "\n".join(lines)
 
 
 def _decision_phrase(card: ProcedureCard) -> str:

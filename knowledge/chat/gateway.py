@@ -7,7 +7,8 @@ the next turn simply tries again, so the gateway recovers by itself.
 
 The bot asks for a human with a custom payload ``{"handoff": true}`` (``action_handoff`` and
 the second fallback send it); the answer's procedure codes come from ``{"procedure_codes":
-[…]}`` payloads and from the "Mã thủ tục: X" citation.
+[…]}`` payloads and from the "Mã thủ tục: X" citation; ``{"answer_quality": "unanswered" |
+"low_confidence"}`` marks the turn's last bot message (its ``event``) for the analytics.
 
 New messages are published on an in-process hub: the citizen's sockets and the agents'
 console sockets receive them at once. One API process serves the chat (the hub is not shared
@@ -37,6 +38,7 @@ from knowledge.chat.schemas import MessageOut
 from knowledge.clock import local_now
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
+from knowledge.enums import AnswerQuality
 from knowledge.errors import InvalidInputError, SourceUnavailableError
 from knowledge.limits import Limits
 from knowledge.text.normalize import fold_accents
@@ -56,6 +58,8 @@ TOO_LONG = "Tin nhắn dài quá (tối đa {limit} ký tự). Bạn hỏi ngắ
 EMPTY = "Tin nhắn trống. Bạn nhập câu hỏi giúp mình nhé."
 # Asking for a person while Rasa is down still reaches the queue (the widget's button text).
 _HUMAN_REQUESTS = {"gap nhan vien", "gap can bo", "/request_human"}
+# The actions' {"answer_quality": …}: kept as the turn's last bot message's event (analytics).
+_QUALITIES = {quality.value for quality in AnswerQuality}
 
 
 # --------------------------------------------------------------------------- the hub
@@ -202,6 +206,7 @@ def _bot_messages(
     """Store Rasa's replies; returns them and the handoff reason when the bot asked for one."""
     now = local_now()
     handoff: str | None = None
+    quality: str | None = None
     codes: list[str] = []
     shown = []
     for reply in replies:
@@ -209,6 +214,8 @@ def _bot_messages(
         if isinstance(custom, dict):
             if custom.get("handoff"):
                 handoff = str(custom.get("reason") or "asked")[:20]
+            if custom.get("answer_quality") in _QUALITIES:
+                quality = str(custom["answer_quality"])
             if isinstance(custom.get("procedure_codes"), list):
                 codes.extend(str(c) for c in custom["procedure_codes"])
         if reply.get("text") or reply.get("buttons"):
@@ -222,6 +229,7 @@ def _bot_messages(
             now,
             buttons=reply.get("buttons") or [],
             codes=codes if index == len(shown) - 1 else (),
+            event=quality if index == len(shown) - 1 else None,
         )
         for index, reply in enumerate(shown)
     ]

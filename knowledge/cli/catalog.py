@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from knowledge.cli.common import cli_session, console
+from knowledge.cli.common import cli_actor, cli_session, console
 from knowledge.enums import ProcedureStatus
 
 if TYPE_CHECKING:
@@ -137,8 +137,15 @@ def set_status(
         None, formats=["%Y-%m-%d"], help="Ngày quyết định (mặc định: hôm nay)"
     ),
     replaced_by: str = typer.Option(None, help="Mã thủ tục thay thế (nếu có)"),
+    actor: str = typer.Option(
+        None, "--as", help="Tên người thực hiện ghi vào nhật ký (mặc định: tên đăng nhập máy chủ)"
+    ),
 ) -> None:
-    """Ghi nhận thủ tục được sửa đổi, bãi bỏ (hoặc còn hiệu lực) theo một quyết định."""
+    """Ghi nhận thủ tục được sửa đổi, bãi bỏ (hoặc còn hiệu lực) theo một quyết định.
+
+    Thay đổi được ghi vào nhật ký như khi quản trị viên sửa trên trang quản trị, với người thực
+    hiện "cli:<tên đăng nhập máy chủ>".
+    """
     from knowledge.procedures import set_procedure_status
 
     with cli_session() as session:
@@ -149,6 +156,7 @@ def set_status(
             decision_number=decision,
             on=on.date() if on else date.today(),
             replaced_by=replaced_by,
+            actor=cli_actor(actor),
         )
         console.print(
             f"{procedure.code}: {procedure.status.value} theo {procedure.status_decision}"

@@ -61,7 +61,9 @@ def apply(
             number = preview_decision(session, data, path.name).number
             stored = session.scalars(select(Decision).where(Decision.number == number)).first()
             if stored is not None and stored.state.value in ("applied", "scheduled"):
-                rollback_decision(session, stored.id, actor=actor)
+                # Reloading the catalog (make run) has overwritten the decision's values, so
+                # they differ from its record: that is expected here, not a hand edit to keep.
+                rollback_decision(session, stored.id, actor=actor, overwrite_edits=True)
                 console.print(f"Đã hoàn tác quyết định {number} để áp dụng lại.")
         decision = apply_decision(
             session, data, path.name, actor=actor, record_dirs=(path.resolve().parent,)
@@ -83,11 +85,22 @@ def rollback(
         ..., help="Số thứ tự (id) hoặc số quyết định, hoặc tệp đã áp dụng"
     ),
     actor: str = ACTOR,
+    overwrite_edits: bool = typer.Option(
+        False,
+        "--overwrite-edits",
+        help="Hoàn tác cả khi thủ tục đã được sửa tay sau quyết định (ghi đè các sửa đổi đó)",
+    ),
 ) -> None:
-    """Hoàn tác cả một quyết định đã áp dụng: các thủ tục trở lại như trước."""
+    """Hoàn tác cả một quyết định đã áp dụng: các thủ tục trở lại như trước.
+
+    Thủ tục đã được sửa tay sau quyết định thì không hoàn tác (liệt kê các thủ tục đó), trừ
+    khi có --overwrite-edits.
+    """
     with cli_session() as session:
         decision_id = _decision_id(session, target)
-        decision = rollback_decision(session, decision_id, actor=actor)
+        decision = rollback_decision(
+            session, decision_id, actor=actor, overwrite_edits=overwrite_edits
+        )
         console.print(f"[green]Đã hoàn tác quyết định {decision.number}.[/green]")
 
 

@@ -43,7 +43,7 @@ from actions.procedures import (
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.models import ProcedureStatus
-from knowledge.procedures import set_procedure_status
+from knowledge.procedures import get_procedure, set_procedure_status
 from knowledge.schemas import SearchHit
 from knowledge.search import search_procedures
 from knowledge.search.resolve import (
@@ -468,6 +468,30 @@ def test_abolished_procedure_names_the_decision_and_the_replacement() -> None:
         }
     ]
     assert slot(events, "procedure_code") == MARRIAGE
+
+
+def test_an_amended_procedure_answer_says_what_changed_and_since_when() -> None:
+    """After an amending decision the bot's answer lists the change, before → after."""
+    from knowledge.catalog.decisions import apply_decision
+    from knowledge.config import PROJECT_ROOT
+
+    demo = PROJECT_ROOT / "data" / "decisions" / "quyet-dinh-mau.csv"
+    with session_scope(get_engine()) as session:
+        old_fee = next(
+            c.fee_text
+            for c in get_procedure(session, TEMPORARY_RESIDENCE).channels
+            if c.channel == "online"
+        )
+        apply_decision(
+            session, demo.read_bytes(), demo.name, actor="quantri", today=date(2026, 12, 1)
+        )
+    messages, _ = run(
+        ActionAnswerFee(), tracker("/ask_fee", "ask_fee", entities=button(TEMPORARY_RESIDENCE))
+    )
+    text = messages[0]["text"]
+    assert text.startswith("Lưu ý: thủ tục đã được sửa đổi theo Quyết định 2468/QĐ-UBND, ")
+    assert "áp dụng từ 01/12/2026:" in text
+    assert f"- Lệ phí (Trực tuyến): {old_fee} → 5.000 đồng/lần đăng ký" in text
 
 
 def test_a_database_failure_is_answered_politely(

@@ -12,7 +12,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from actions.answers import HANDOFF_MARKER
+from actions.answers import ASK_REPHRASE, HANDOFF_MARKER, UNANSWERED_MARKER
 
 
 class FakeRasa:
@@ -39,6 +39,8 @@ class FakeRasa:
                     "buttons": [{"title": "Giấy tờ cần nộp", "payload": "/ask_papers"}],
                 },
             ]
+        if "ở nhờ" in message:  # what action_clarify sends: the text and its marker
+            return [{"text": ASK_REPHRASE}, {"custom": UNANSWERED_MARKER}]
         return [{"text": f"Bạn vừa hỏi: {message}"}]
 
     def start(self) -> None:

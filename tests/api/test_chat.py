@@ -87,6 +87,21 @@ def test_a_turn_stores_the_question_and_the_cited_answer(
     assert set(messages[0]) >= {"id", "role", "text", "buttons", "created_at"}
 
 
+def test_an_unanswered_turn_is_marked_and_reaches_the_admins_analytics(
+    chat: TestClient, fake_rasa: FakeRasa, staff_headers: Headers
+) -> None:
+    session_id, headers = open_chat(chat)
+    messages = say(chat, session_id, headers, "làm giấy ở nhờ ở đâu")
+    assert [(m["role"], m["event"]) for m in messages] == [("user", None), ("bot", "unanswered")]
+    say(chat, session_id, headers, "lệ phí đăng ký khai sinh")  # answered: not counted
+    figures = chat.get(
+        "/api/admin/analytics/summary", headers=staff_headers("canbo-an", "agent")
+    ).json()
+    assert figures["unanswered_questions"] == 1
+    [group] = figures["question_groups"]
+    assert group["samples"] == ["làm giấy ở nhờ ở đâu"] and group["term"] == "giấy ở nhờ"
+
+
 def test_a_wrong_token_is_refused(chat: TestClient) -> None:
     session_id, _ = open_chat(chat)
     _, other = open_chat(chat)

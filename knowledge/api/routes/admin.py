@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from knowledge.accounts import UserView, create_user, list_users, set_active
 from knowledge.analytics import AnalyticsSummary, summary, summary_csv
+from knowledge.api.charts import analytics_charts, key_figures
 from knowledge.api.deps import RowId, get_session, require_admin, require_agent
 from knowledge.audit import AuditEntryInfo, list_changes
 from knowledge.catalog.admin_queries import ProcedureRow, list_procedures
@@ -21,9 +22,11 @@ from knowledge.catalog.decisions import (
     MAX_FILE_BYTES,
     DecisionInfo,
     DecisionPreview,
+    RollbackPreview,
     apply_decision,
     list_decisions,
     preview_decision,
+    preview_rollback,
     rollback_decision,
 )
 from knowledge.catalog.editing import AttributeChange, ProcedureEdit, edit_procedure
@@ -162,14 +165,27 @@ def list_decisions_route(
     return list_decisions(session)
 
 
+@router.get("/decisions/{decision_id}/rollback", response_model=RollbackPreview)
+def read_rollback_preview(
+    decision_id: RowId,
+    session: Session = Depends(get_session),
+    _admin: UserView = Depends(require_admin),
+) -> RollbackPreview:
+    """Preview a rollback: procedures restored (current → before), removed, edited since."""
+    return preview_rollback(session, decision_id)
+
+
 @router.post("/decisions/{decision_id}/rollback", response_model=DecisionInfo)
 def rollback_decision_route(
     decision_id: RowId,
+    overwrite_edits: bool = Query(
+        False, description="true: hoàn tác cả khi thủ tục đã được sửa tay sau quyết định"
+    ),
     session: Session = Depends(get_session),
     admin: UserView = Depends(require_admin),
 ) -> DecisionInfo:
-    """Roll back a whole applied (or scheduled) decision."""
-    rollback_decision(session, decision_id, actor=admin.username)
+    """Roll back a whole applied (or scheduled) decision; 409 if procedures were edited since."""
+    rollback_decision(session, decision_id, actor=admin.username, overwrite_edits=overwrite_edits)
     commit(session)
     return next(d for d in list_decisions(session) if d.id == decision_id)
 
@@ -261,6 +277,33 @@ def read_analytics_summary(
 ) -> AnalyticsSummary:
     """Read the dashboard's figures for a day range (default: the last 30 days)."""
     return summary(session, from_, to)
+
+
+@router.get("/analytics/dashboard", response_class=HTMLResponse)
+def read_analytics_dashboard(
+    request: Request,
+    from_: date | None = Query(None, alias="from", description="Từ ngày (YYYY-MM-DD)"),
+    to: date | None = Query(None, description="Đến ngày (YYYY-MM-DD)"),
+    session: Session = Depends(get_session),
+    _admin: UserView = Depends(require_admin),
+) -> Response:
+    """Render the analytics tab of /quan-tri: SVG charts with their tables, question groups."""
+    from knowledge.api.routes.pages import templates
+
+    figures = summary(session, from_, to)
+    query = f"from={figures.since}&to={figures.until}"
+    context = {
+        "since": figures.since.strftime("%d/%m/%Y"),
+        "until": figures.until.strftime("%d/%m/%Y"),
+        "csv_url": f"/api/admin/analytics/summary.csv?{query}",
+        "csv_name": f"thong-ke-{figures.since}-{figures.until}.csv",
+        "kpis": key_figures(figures),
+        "charts": analytics_charts(figures),
+        "groups": figures.question_groups,
+        "unanswered": figures.unanswered_questions,
+        "low_confidence": figures.low_confidence_questions,
+    }
+    return templates.TemplateResponse(request, "admin_analytics.html", context)
 
 
 @router.get("/analytics/summary.csv", response_class=Response)
