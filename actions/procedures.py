@@ -43,6 +43,7 @@ from knowledge.db import session_scope
 from knowledge.errors import InvalidInputError, KnowledgeError, NotFoundError
 from knowledge.procedures import get_procedure
 from knowledge.schemas import ProcedureCard, SearchHit
+from knowledge.search.aspects import asked_aspect
 from knowledge.search.resolve import MAX_BUTTONS, Alternative, Resolution, resolve
 from knowledge.text.entities import mask_pii
 
@@ -194,10 +195,12 @@ def reply_to_question(
     """Resolve the procedure of the latest message and answer ``aspect``; never raises.
 
     With ``strict`` (see ``resolve``), nothing is said unless the message names a procedure:
-    the caller then answers in its own way.
+    the caller then answers in its own way. The aspect the message names outright ("… cần
+    gì") overrides ``aspect``, the intent's (``knowledge.search.aspects.asked_aspect``).
     """
     text = tracker.latest_message.get("text") or ""
     try:
+        aspect = asked_aspect(text, aspect)
         with session_scope() as session:
             resolution = resolve(
                 session,

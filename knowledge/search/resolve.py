@@ -31,7 +31,7 @@ from knowledge.errors import InvalidInputError
 from knowledge.schemas import SearchHit
 from knowledge.search.service import search_procedures
 from knowledge.search.terms import stopwords
-from knowledge.text import fold_accents, get_lexicon, has_diacritics, normalize, syllables
+from knowledge.text import Lexicon, fold_accents, get_lexicon, has_diacritics, normalize, syllables
 from knowledge.text.abbreviations import get_abbreviations
 from knowledge.text.yaml_tables import read_yaml_table
 
@@ -103,7 +103,8 @@ def same_word(typed: str, catalog: str) -> bool:
     return typed == fold_accents(catalog)
 
 
-def _split_phrases(text: str) -> list[tuple[str, ...]]:
+def split_phrases(text: str) -> list[tuple[str, ...]]:
+    """The comma- or line-separated phrases of a word table's cell, each as its syllables."""
     return [
         tuple(normalize(piece).split())
         for piece in re.split(r"[,\n]", text)
@@ -119,7 +120,7 @@ def question_phrases(
     groups = read_yaml_table(path, "bảng từ hỏi").get("phrases") or {}
     by_folded: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
     for text in groups.values():
-        for words in _split_phrases(str(text)):
+        for words in split_phrases(str(text)):
             by_folded.setdefault(tuple(fold_accents(w) for w in words), []).append(words)
     if not by_folded:
         raise InvalidInputError(f"{path}: bảng từ hỏi trống")
@@ -129,6 +130,19 @@ def question_phrases(
 def _is_phrase(words: list[str]) -> bool:
     candidates = question_phrases()[0].get(tuple(fold_accents(w) for w in words), [])
     return any(all(map(same_word, words, phrase)) for phrase in candidates)
+
+
+@lru_cache(maxsize=4)
+def catalog_terms(lexicon: Lexicon) -> frozenset[tuple[str, ...]]:
+    """The lexicon's catalog wordings of two syllables or more, folded: pieces of procedure
+    names ("bản sao giấy khai sinh", "giám hộ"), never aspect or filler words, even when a
+    word of theirs is one ("bản sao" asks for papers, "giam" folded is also "giảm")."""
+    return frozenset(
+        key
+        for entry in lexicon.entries
+        for wording in entry.catalog
+        if len(key := tuple(fold_accents(normalize(wording)).split())) >= 2
+    )
 
 
 def procedure_words(text: str) -> list[str]:
@@ -146,6 +160,7 @@ def procedure_words(text: str) -> list[str]:
     folded = [fold_accents(s) for s in spans]
     longest = question_phrases()[1]
     citizen_terms = {tuple(term.split()) for term, _ in get_lexicon().matches(text)}
+    citizen_terms |= catalog_terms(get_lexicon())
     citizen_longest = max((len(t) for t in citizen_terms), default=0)
     stop = stopwords()
     kept: list[str] = []
@@ -225,6 +240,9 @@ class VariantWord:
     catalog: tuple[tuple[str, ...], ...]  # phrases found in procedure names (with diacritics)
     citizen: tuple[tuple[str, ...], ...]  # phrases found in questions, as written
     not_before: frozenset[str] = frozenset()
+    # citizen phrases matched only as typed with diacritics: folded, "ban" is "bán" (sell)
+    # but also "bản" (a copy), "mo" is "mờ" (faded) but also "mở" (open)
+    accented: frozenset[tuple[str, ...]] = frozenset()
     ages: tuple[int, int] | None = None
     default: bool = False
     level: bool = False  # a level ("cấp tỉnh"): ranked by the deployment's levels instead
@@ -312,7 +330,7 @@ class VariantWords:
             for phrase in word.citizen:
                 size = len(phrase)
                 for start in range(len(words) - size + 1):
-                    if all(map(same_word, words[start : start + size], phrase)):
+                    if _says(words[start : start + size], phrase, word):
                         drop.update(range(start, start + size))
         return [w for i, w in enumerate(words) if i not in drop]
 
@@ -331,11 +349,18 @@ def _in_name(folded_name: str, word: VariantWord) -> bool:
     return any(f" {' '.join(phrase)} " in folded_name for phrase in word.catalog)
 
 
+def _says(typed: list[str], phrase: tuple[str, ...], word: VariantWord) -> bool:
+    """Whether the syllables ``typed`` are ``word``'s citizen ``phrase``."""
+    if phrase in word.accented:
+        return tuple(s.lower() for s in typed) == phrase
+    return all(map(same_word, typed, phrase))
+
+
 def _in_question(spans: list[str], word: VariantWord) -> bool:
     for phrase in word.citizen:
         size = len(phrase)
         for start in range(len(spans) - size + 1):
-            if all(map(same_word, spans[start : start + size], phrase)):
+            if _says(spans[start : start + size], phrase, word):
                 after = spans[start + size] if start + size < len(spans) else ""
                 if fold_accents(after) not in word.not_before:
                     return True
@@ -359,11 +384,12 @@ def get_variant_words(path: Path = VARIANTS_FILE) -> VariantWords:
                     VariantWord(
                         key=str(key),
                         label=str(row["label"]),
-                        catalog=tuple(_split_phrases(", ".join(row["catalog"]))),
-                        citizen=tuple(_split_phrases(", ".join(row.get("citizen") or []))),
+                        catalog=tuple(split_phrases(", ".join(row["catalog"]))),
+                        citizen=tuple(split_phrases(", ".join(row.get("citizen") or []))),
                         not_before=frozenset(
                             fold_accents(normalize(w)) for w in row.get("not_before") or []
                         ),
+                        accented=frozenset(split_phrases(", ".join(row.get("accented") or []))),
                         ages=(int(ages[0]), int(ages[1])) if ages else None,
                         default=bool(row.get("default", False)),
                         level=bool(row.get("level", False)),
@@ -479,7 +505,7 @@ def get_replaced_papers(path: Path = REPLACED_PAPERS_FILE) -> tuple[ReplacedPape
         return tuple(
             ReplacedPaper(
                 key=str(key),
-                citizen=tuple(_split_phrases(", ".join(row["citizen"]))),
+                citizen=tuple(split_phrases(", ".join(row["citizen"]))),
                 note=" ".join(str(row["note"]).split()),
                 source=str(row["source"]),
             )
@@ -644,10 +670,25 @@ def choose_variant(
         and words.name_actions(top.name) != words.name_actions(order[1].name)
     ):
         return Resolution("choose", hits=tuple(order[:MAX_BUTTONS]))
+    # The likeliest is a special case the question did not state ("… trực tuyến toàn trình",
+    # "… xe nhập khẩu") while another candidate is not: the usual case was not found among
+    # the variants of the asked action, so which case the citizen is in is a guess.
+    if _unstated_special_case(text, top, order[1:], words):
+        return Resolution("choose", hits=tuple(order[:MAX_BUTTONS]))
     alternatives = tuple(
         Alternative(hit.code, variant_label(hit, top, words)) for hit in order[1:MAX_BUTTONS]
     )
     return Resolution("answer", top.code, hits=tuple(order), alternatives=alternatives)
+
+
+def _unstated_special_case(
+    text: str, top: SearchHit, others: list[SearchHit], words: VariantWords
+) -> bool:
+    """Whether ``top`` carries a special case ``text`` does not state that some of
+    ``others`` lack (the qualifiers of the usual case and levels are no special case)."""
+    usual = {w.key for w in words.qualifiers if w.default or w.level}
+    special = words.name_qualifiers(top.name) - words.question_qualifiers(text) - usual
+    return bool(special) and any(not words.name_qualifiers(h.name) & special for h in others)
 
 
 def _follow_up(current_code: str | None, strict: bool) -> Resolution:

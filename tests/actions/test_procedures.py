@@ -190,6 +190,34 @@ def test_the_procedure_comes_from_the_question(question: str) -> None:
     assert slot(events, "procedure_code") == RESIDENCE
 
 
+@pytest.mark.parametrize(
+    ("action", "question", "heading"),
+    [
+        # NLU took "… cần giấy tờ gì" for an overview: the phrase says papers.
+        (
+            ActionAnswerProcedure(),
+            "đăng ký thường trú cần giấy tờ gì",
+            "Hồ sơ – Đăng ký thường trú",
+        ),
+        (
+            ActionAnswerDocuments(),
+            "dang ky thuong tru le phi bao nhieu",
+            "Lệ phí – Đăng ký thường trú",
+        ),
+        # Two aspects named, the intent's not among them: the overview with its buttons.
+        (ActionAnswerAgency(), "lệ phí và thời hạn đăng ký thường trú", "Đăng ký thường trú"),
+    ],
+)
+def test_the_aspect_named_in_the_question_wins_over_the_intent(
+    action: Action, question: str, heading: str
+) -> None:
+    """A wrong aspect answered directly is worse than the asked one, or an overview."""
+    messages, events = run(action, tracker(question, action.name().replace("action_answer", "ask")))
+    assert messages[0]["text"].startswith(heading)
+    assert f"Mã thủ tục: {RESIDENCE}" in messages[0]["text"]
+    assert slot(events, "procedure_code") == RESIDENCE
+
+
 # --------------------------------------------------------------------------- context
 
 

@@ -40,6 +40,10 @@ PASSPORT_CENTRAL = "1.001471"
 PASSPORT_LOSS = "1.010386"  # Trình báo mất hộ chiếu phổ thông (cấp xã)
 HEALTH_CARD_EXCHANGE = "1.002438"  # Cấp đổi thẻ bảo hiểm y tế (cấp tỉnh)
 HEALTH_CARD_MANY = "1.002759"  # Cấp lại, đổi, điều chỉnh thông tin trên sổ BHXH, thẻ BHYT
+HOUSEHOLD_BUSINESS = "1.001612"  # Đăng ký thành lập hộ kinh doanh
+HOUSEHOLD_BUSINESS_CHANGE = "2.000720"  # Đăng ký thay đổi nội dung đăng ký hộ kinh doanh
+CAR_FIRST_ONLINE = "1.012575"  # Đăng ký xe lần đầu trực tuyến toàn trình … lắp ráp trong nước
+CAR_FIRST_IMPORTED = "1.013066"  # … trực tuyến toàn trình đối với xe nhập khẩu
 RESIDENCE = "1.004222"
 RESIDENCE_REMOVE = "1.003197"
 
@@ -83,6 +87,14 @@ def hits_of(records: dict[str, SearchHit], *codes: str) -> list[SearchHit]:
         ("dang ky ket hon mat bao lau", set()),  # "mất bao lâu" is time, not a loss
         ("lam cccd mat phi k", set()),
         ("lệ phí đăng ký khai sinh", set()),
+        # Folded, "mo" is "mở" (open) as well as "mờ" (faded), "ban" is "bản" as well as "bán":
+        # those two are read only as typed with their diacritics.
+        ("mo ho kinh doanh le phi bao nhieu", {"issue"}),
+        ("mở công ty tnhh một thành viên", {"issue"}),
+        ("căn cước bị mờ chữ đổi ở đâu", {"exchange"}),
+        ("cong chung ban sao giay to o dau", set()),
+        ("bán xe máy cần làm gì", {"transfer"}),
+        ("mở lại hộ kinh doanh", {"restore"}),  # "mở lại" is no first issue
     ],
 )
 def test_the_action_a_citizen_names_is_found(question: str, actions: set[str]) -> None:
@@ -184,6 +196,34 @@ def test_the_likeliest_variant_is_answered_first(
     assert resolution.alternatives, "the other variants are offered under the answer"
 
 
+def test_an_accentless_opening_is_a_first_issue_not_a_change(
+    records: dict[str, SearchHit],
+) -> None:
+    """ "mo ho kinh doanh" (mở): the registration, not "thay đổi nội dung" ("mờ" → đổi)."""
+    resolution = choose_variant(
+        "mo ho kinh doanh le phi bao nhieu",
+        hits_of(records, HOUSEHOLD_BUSINESS, HOUSEHOLD_BUSINESS_CHANGE),
+    )
+    assert resolution.outcome == "answer"
+    assert resolution.code == HOUSEHOLD_BUSINESS
+
+
+def test_an_unstated_special_case_is_asked_back_not_guessed(
+    records: dict[str, SearchHit],
+) -> None:
+    """The likeliest first registration is only "trực tuyến toàn trình" (a special case the
+    question did not state) while another candidate is not: a menu, not a wrong answer."""
+    variants = hits_of(records, CAR_FIRST_IMPORTED, CAR_EXCHANGE, CAR_FIRST_ONLINE, CAR_REISSUE)
+    resolution = choose_variant("đăng ký xe máy mới mua cần giấy tờ gì", variants)
+    assert resolution.outcome == "choose"
+    assert resolution.code is None
+    assert {hit.code for hit in resolution.hits} >= {CAR_FIRST_ONLINE, CAR_EXCHANGE}
+    # Stated, the same special case is answered directly.
+    stated = choose_variant("đăng ký xe mới mua trực tuyến toàn trình", variants)
+    assert stated.outcome == "answer"
+    assert stated.code == CAR_FIRST_ONLINE
+
+
 def test_a_first_time_question_never_gets_only_exchange_or_reissue(
     records: dict[str, SearchHit],
 ) -> None:
@@ -219,6 +259,20 @@ def test_labels_of_long_names_stay_short(records: dict[str, SearchHit]) -> None:
 
 
 # --------------------------------------------------------------------------- words
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # "bản sao" asks for papers, but "bản sao giấy khai sinh" names a procedure.
+        ("xin bản sao giấy khai sinh mất bao nhiêu tiền", ["bản", "sao", "giấy", "khai", "sinh"]),
+        # Folded, "giam" is also "giảm" (a filler word): "giám hộ" is the lexicon's wording.
+        ("dang ky giam ho can giay to gi", ["dang", "ky", "giam", "ho"]),
+    ],
+)
+def test_catalog_wordings_of_the_lexicon_are_procedure_words(text: str, kept: list[str]) -> None:
+    """A wording the lexicon gives for a procedure is never dropped as an aspect or filler."""
+    assert procedure_words(text) == kept
 
 
 def test_every_aspect_has_its_words_in_the_data_file() -> None:

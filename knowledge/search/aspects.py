@@ -1,0 +1,107 @@
+"""Which aspect a question asks (fee, papers, time…), from the phrases it uses and the intent.
+
+The NLU intent is one signal, the weaker one for short questions: it reads "mất bằng lái xe
+làm lại cần gì" as an overview. Phrases that name an aspect outright ("cần gì", "giấy tờ
+gì", "mất bao lâu", "bao nhiêu tiền", "ở đâu") are data, ``data/dialogue/aspect_cues.yml``,
+and decide when they name one aspect only; when they name several, the intent decides if it
+is one of them, otherwise the overview answers (it carries the aspect buttons): a wrong
+aspect answered directly is worse than an overview with a button to the right one.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from knowledge.config import PROJECT_ROOT
+from knowledge.errors import InvalidInputError
+from knowledge.search.resolve import same_word, split_phrases
+from knowledge.text import fold_accents, syllables
+from knowledge.text.yaml_tables import read_yaml_table
+
+ASPECT_CUES_FILE = PROJECT_ROOT / "data" / "dialogue" / "aspect_cues.yml"
+OVERVIEW = "procedure"
+
+
+@lru_cache(maxsize=4)
+def aspect_cues(
+    path: Path = ASPECT_CUES_FILE,
+) -> tuple[dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]], int]:
+    """The cue phrases of ``path`` indexed by folded form (with their aspect), and the longest."""
+    groups = read_yaml_table(path, "bảng từ chỉ khía cạnh").get("cues") or {}
+    by_folded: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
+    for aspect, text in groups.items():
+        for words in split_phrases(str(text)):
+            by_folded.setdefault(tuple(fold_accents(w) for w in words), []).append(
+                (words, str(aspect))
+            )
+    if not by_folded:
+        raise InvalidInputError(f"{path}: bảng từ chỉ khía cạnh trống")
+    return by_folded, max(len(p) for p in by_folded)
+
+
+def cued_aspects(text: str) -> list[str]:
+    """The aspects ``text`` names outright, in order of appearance, each once.
+
+    At each position the longest cue wins, so "mất bao lâu" is a time and not a loss.
+
+    Example:
+        >>> cued_aspects("mất bằng lái xe làm lại cần gì")
+        ['documents']
+        >>> cued_aspects("dang ky ket hon het bao nhieu tien")
+        ['fee']
+        >>> cued_aspects("lệ phí và thời gian giải quyết hộ chiếu")
+        ['fee', 'processing_time']
+        >>> cued_aspects("đăng ký khai sinh")
+        []
+    """
+    spans = [s.text for s in syllables(text)]
+    folded = [fold_accents(s) for s in spans]
+    table, longest = aspect_cues()
+    found: list[str] = []
+    i = 0
+    while i < len(spans):
+        for size in range(min(longest, len(spans) - i), 0, -1):
+            typed = spans[i : i + size]
+            aspect = next(
+                (
+                    aspect
+                    for phrase, aspect in table.get(tuple(folded[i : i + size]), [])
+                    if all(map(same_word, typed, phrase))
+                ),
+                None,
+            )
+            if aspect is not None:
+                if aspect not in found:
+                    found.append(aspect)
+                i += size
+                break
+        else:
+            i += 1
+    return found
+
+
+def asked_aspect(text: str, intent_aspect: str) -> str:
+    """The aspect to answer for ``text``, given the aspect of its NLU intent.
+
+    One cued aspect decides; several leave it to the intent when it is among them, else the
+    overview; no cue keeps the intent. A button's payload ("/ask_fee{…}") keeps its intent.
+
+    Example:
+        >>> asked_aspect("làm bằng lái quốc tế cần gì", "procedure")
+        'documents'
+        >>> asked_aspect("lệ phí và thời hạn làm hộ chiếu", "fee")
+        'fee'
+        >>> asked_aspect("lệ phí và thời hạn làm hộ chiếu", "agency")
+        'procedure'
+        >>> asked_aspect("đăng ký khai sinh", "fee")
+        'fee'
+    """
+    if not text or text.startswith("/"):
+        return intent_aspect
+    cued = cued_aspects(text)
+    if not cued:
+        return intent_aspect
+    if len(cued) == 1:
+        return cued[0]
+    return intent_aspect if intent_aspect in cued else OVERVIEW
