@@ -134,7 +134,9 @@ class RunningCluster:
 
     def start(self, name: str) -> None:
         """Start the process ``name`` of the plan (not waiting for it)."""
-        command = [RASA_TOKEN if a == "$TTHC_RASA_TOKEN" else a for a in self._process(name).command]
+        command = [
+            RASA_TOKEN if a == "$TTHC_RASA_TOKEN" else a for a in self._process(name).command
+        ]
         self.processes[name] = start(name, command, self.env, self.plan.folder)
 
     def wait_ready(self, name: str, timeout: float = START_TIMEOUT) -> None:
