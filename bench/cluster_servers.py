@@ -158,6 +158,10 @@ class RunningCluster:
         os.killpg(process.pid, sig)
         process.wait(timeout=60)
 
+    def stop(self, name: str) -> None:
+        """Stop the process ``name`` politely (SIGTERM, then SIGKILL after 20 s)."""
+        stop(self.processes[name])
+
     def restart(self, name: str) -> None:
         """Stop the process ``name`` politely, start it again and wait until it answers."""
         stop(self.processes[name])

@@ -42,6 +42,7 @@ from rasa.core.tracker_store import (
     InMemoryTrackerStore,
     SQLTrackerStore,
     TrackerStore,
+    create_engine_kwargs,
 )
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -53,6 +54,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
 
 from knowledge.config import get_settings
 from knowledge.logs import mask_text
@@ -193,6 +195,13 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         self.retention_seconds = 3600.0 * float(retention_hours)
         self.window_events = int(window_events or settings.tracker_window_events)
         self.expired_at = 0.0
+        if self.engine.dialect.name != "sqlite":
+            # Rasa's engine has no pre-ping: after PostgreSQL restarts, every pooled
+            # connection would fail one turn before being replaced. Same engine, pinged.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+            self.sessionmaker = sessionmaker(bind=self.engine)
 
     @classmethod
     def from_url(

@@ -146,3 +146,18 @@ def test_production_is_the_default_and_refuses_development_tokens(
     monkeypatch.setenv("TTHC_RASA_TOKEN", "short")
     with pytest.raises(ValueError, match="12 printable"):
         Settings(_env_file=None)
+
+
+def test_limits_hold_in_memory_while_redis_is_unreachable(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bench.bot_servers import free_port
+    from knowledge.api.ratelimit import GroupLimiter
+
+    closed = f"redis://127.0.0.1:{free_port()}/0"  # nobody listens: Redis is down
+    limiter = GroupLimiter(Settings(), override="3/minute", storage_url=closed)
+    scope = {"type": "http", "method": "GET", "path": "/api/fields", "client": ("203.0.113.5", 1)}
+    with caplog.at_level(logging.WARNING):
+        decisions = [limiter.check(scope) for _ in range(4)]
+    assert [d.allowed for d in decisions if d] == [True, True, True, False]
+    assert any("counting in memory" in r.getMessage() for r in caplog.records)
