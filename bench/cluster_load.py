@@ -28,7 +28,7 @@ address plays every citizen). Results: ``bench/results/cluster-load-<date>.json`
 
 Usage (from the project root):
     .venv/bin/python -m bench.cluster_load [--rasa 1 2] [--concurrency 50]
-        [--conversations 100] [--think 3 8] [--phases saturated paced]
+        [--conversations 100] [--think 3 8] [--phases saturated paced] [--max-seconds 600]
 """
 
 from __future__ import annotations
@@ -218,9 +218,14 @@ async def conversation(
 
 
 async def phase(
-    entry: str, concurrency: int, conversations: int, think: tuple[float, float] | None, seed: int
+    entry: str,
+    concurrency: int,
+    conversations: int,
+    think: tuple[float, float] | None,
+    seed: int,
+    max_seconds: float,
 ) -> dict[str, Any]:
-    """``conversations`` conversations, ``concurrency`` at a time; the phase's figures."""
+    """``conversations`` conversations, ``concurrency`` at a time, stopped after ``max_seconds``."""
     tally = Tally()
     queue: asyncio.Queue[int] = asyncio.Queue()
     for number in range(conversations):
@@ -234,9 +239,15 @@ async def phase(
                 await conversation(client, entry, queue.get_nowait(), think, tally, rng)
 
         started = time.perf_counter()
-        await asyncio.gather(*(citizen(w) for w in range(concurrency)))
+        timed_out = False
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(citizen(w) for w in range(concurrency))), max_seconds
+            )
+        except asyncio.TimeoutError:
+            timed_out = True
         elapsed = time.perf_counter() - started
-    return tally.summary(elapsed)
+    return {**tally.summary(elapsed), "timed_out": timed_out}
 
 
 async def warm_up(entry: str, rounds: int) -> None:
@@ -266,7 +277,9 @@ def run_topology(rasa: int, args: argparse.Namespace) -> dict[str, Any]:
             think = tuple(args.think) if name == "paced" else None
             load = [round(x, 2) for x in os.getloadavg()]
             figures = asyncio.run(
-                phase(entry, args.concurrency, args.conversations, think, args.seed)
+                phase(
+                    entry, args.concurrency, args.conversations, think, args.seed, args.max_seconds
+                )
             )
             figures["think_s"] = list(think) if think else None
             figures["load_average_before"] = load
@@ -288,6 +301,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         choices=["saturated", "paced"])  # fmt: skip
     parser.add_argument("--model", default=str(PROJECT_MODEL))
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--max-seconds", type=float, default=600.0, help="per phase, at most")
     args = parser.parse_args(argv)
     if missing := missing_parts():
         raise SystemExit(f"Thiếu {', '.join(missing)}: chạy `make system-deps` trước.")

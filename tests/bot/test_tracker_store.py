@@ -268,3 +268,20 @@ def test_a_lookup_started_before_the_window_continues_and_is_masked(tmp_path: Pa
     text = _rows(store, "f")
     assert "5678" not in text  # inside the window: masked once the lookup ended
     assert text.count('"event"') == len(started) + 6
+
+
+@pytest.mark.postgres
+def test_the_window_on_postgresql_after_a_restart_of_its_connections(pg_engine: Engine) -> None:
+    url = pg_engine.url.render_as_string(hide_password=False)
+    store = MaskingSQLTrackerStore.from_url(url, DOMAIN, window_events=10)
+    assert store.engine.pool._pre_ping  # a restarted PostgreSQL costs no failed turn
+    asyncio.run(store.save(DialogueStateTracker.from_events("pgw", _long_conversation(20))))
+    tracker = asyncio.run(store.retrieve("pgw"))
+    assert tracker is not None and len(tracker.events) == 11
+    assert tracker.get_slot("procedure_code") == "1.001193"
+    for event in _turn(20):
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    everything = asyncio.run(store.retrieve_full_tracker("pgw"))
+    assert everything is not None and len(everything.events) == len(_long_conversation(21))
+    store.engine.dispose()
