@@ -33,6 +33,7 @@ from bench.bot_servers import (
     RASA_TOKEN,
     START_TIMEOUT,
     ServerError,
+    _children,
     free_port,
     load_default_catalog,
     rss_mb,
@@ -44,6 +45,18 @@ from bench.bot_servers import (
 from bench.cluster import CATALOG_DB, TRACKER_DB, Cluster
 
 PGBIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children, from /proc."""
+    total = 0
+    for candidate in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return round(total / os.sysconf("SC_CLK_TCK"), 2)
 
 
 def missing_parts() -> list[str]:
@@ -171,6 +184,10 @@ class RunningCluster:
     def rss_mb(self) -> dict[str, float]:
         """Resident memory of every running process, MiB."""
         return {name: rss_mb(p.pid) for name, p in self.processes.items() if p.poll() is None}
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) every running process has used so far, in seconds."""
+        return {name: cpu_seconds(p.pid) for name, p in self.processes.items() if p.poll() is None}
 
     def logs(self, lines: int = 15) -> str:
         """The end of every process's log, to explain a failure."""

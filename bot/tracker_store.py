@@ -56,6 +56,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from bot import action_validation
 from knowledge.config import get_settings
 from knowledge.logs import mask_text
 from knowledge.text.entities import mask_pii
@@ -371,6 +372,7 @@ class ConfiguredTrackerStore(AwaitableTrackerStore):
         event_broker: EventBroker | None = None,
         **kwargs: Any,
     ) -> None:
+        action_validation.install()  # Rasa builds its tracker store once, before any turn
         url = get_settings().tracker_db_url
         store: TrackerStore
         if url:
