@@ -257,12 +257,6 @@ async def citizen_turn(session_id: str, text: str, limits: Limits) -> list[Messa
     except SourceUnavailableError as exc:
         return new + await _bot_down(session_id, text, exc.message)
     answers, reason = await in_db(lambda s: _bot_messages(s, session_id, replies))
-    if not answers and reason is None:
-        # Every turn of this bot says something: silence means an action failed (the action
-        # servers down: Rasa logs the error and answers nothing), so the citizen gets the
-        # notice with the hotline rather than no answer.
-        logger.warning("Rasa answered nothing: the action server is probably down")
-        return new + await _bot_down(session_id, text, BOT_DOWN.format(hotline=settings.hotline))
     hub.publish(session_id, answers)
     new += answers
     if reason is not None:

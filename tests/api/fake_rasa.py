@@ -18,8 +18,6 @@ from actions.answers import HANDOFF_MARKER
 class FakeRasa:
     """Rasa's REST channel: ``received`` keeps what the gateway posted."""
 
-    SILENT = "câu hỏi làm hỏng action server"
-
     def __init__(self, port: int) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -33,8 +31,6 @@ class FakeRasa:
                 {"text": "Mình chuyển bạn tới cán bộ của Trung tâm."},
                 {"custom": HANDOFF_MARKER},
             ]
-        if message == self.SILENT:  # Rasa when the action server is down: nothing to say
-            return []
         if "lệ phí" in message:
             return [
                 {"text": "Đăng ký khai sinh: miễn lệ phí.\nMã thủ tục: 1.001193"},

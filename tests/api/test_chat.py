@@ -162,17 +162,6 @@ def test_rasa_down_gives_the_hotline_and_the_gateway_recovers(
     assert [m["role"] for m in back] == ["user", "bot", "bot"]
 
 
-def test_a_silent_bot_gives_the_hotline_too(chat: TestClient, fake_rasa: FakeRasa) -> None:
-    """Rasa answering nothing (its action servers down) is not passed on as silence."""
-    session_id, headers = open_chat(chat)
-    silent = say(chat, session_id, headers, FakeRasa.SILENT)
-    assert [m["role"] for m in silent] == ["user", "system"]
-    assert silent[1]["event"] == "bot_unavailable"
-    assert get_settings().hotline in silent[1]["text"]
-    back = say(chat, session_id, headers, "lệ phí đăng ký khai sinh")
-    assert [m["role"] for m in back] == ["user", "bot", "bot"]
-
-
 # --------------------------------------------------------------------------- reconnect
 
 
