@@ -32,7 +32,7 @@ from typing import Any
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError  # type: ignore[import-untyped]
 
 from knowledge.api.clients import client_address, client_key, trusted_proxies
 from knowledge.config import Settings, get_settings
