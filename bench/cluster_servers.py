@@ -59,6 +59,21 @@ def cpu_seconds(pid: int) -> float:
     return round(total / os.sysconf("SC_CLK_TCK"), 2)
 
 
+def embed(database_url: str) -> None:
+    """Fill the embedding cache now, as ``tthc catalog load-default`` does for run-cluster.
+
+    No action server then embeds the catalog on its first question; the cache is on disk,
+    keyed by content, so this is a no-op when the catalog has not changed.
+    """
+    from knowledge.db import make_engine, session_scope
+    from knowledge.search.service import embed_catalog
+
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        embed_catalog(session)
+    engine.dispose()
+
+
 def missing_parts() -> list[str]:
     """The Debian packages of the topology that are not installed (``make system-deps``)."""
     return [
@@ -231,6 +246,7 @@ def running_cluster(
         for name in (TRACKER_DB, CATALOG_DB):
             postgres.create_database(name)
         load_default_catalog(plan.database_url)
+        embed(plan.database_url)
         try:
             for process in plan.processes():
                 running.start(process.name)
