@@ -9,7 +9,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import SERVICE_UNAVAILABLE
 from knowledge.center import answer_center_question
 from knowledge.config import get_settings
 from knowledge.errors import KnowledgeError
@@ -34,6 +33,6 @@ class ActionAnswerCenter(Action):
         except KnowledgeError:
             logger.exception("the Center's configuration cannot be read")
             dispatcher.utter_message(
-                text=SERVICE_UNAVAILABLE.format(hotline=get_settings().hotline)
+                response="utter_service_unavailable", hotline=get_settings().hotline
             )
         return []

@@ -26,7 +26,6 @@ import asyncio
 import logging
 import re
 from contextvars import ContextVar
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -38,10 +37,9 @@ from rasa_sdk.types import DomainDict
 from knowledge.clock import local_now
 from knowledge.config import get_settings
 from knowledge.db import session_scope
-from knowledge.dossiers.deadlines import working_days_between
 from knowledge.dossiers.lookup import locked_until, lookup_dossier
-from knowledge.dossiers.schemas import DossierCitizenView, LookupOutcome
-from knowledge.enums import DossierState, ResultDelivery
+from knowledge.dossiers.messages import status_message, supplement_message
+from knowledge.dossiers.schemas import LookupOutcome
 from knowledge.errors import KnowledgeError
 from knowledge.search.resolve import PROCEDURE_CODE_IN_TEXT
 from knowledge.text.entities import DOSSIER_CODE_RE, PHONE_RE, canonical_dossier_code
@@ -61,81 +59,15 @@ MAX_CODE_CHARS = 64
 # A mistyped code still has most of its 19 digits: looked up (and failed) like any other
 # code, so the answer never tells a malformed code from an unknown one.
 MIN_CODE_DIGITS = 8
+CANCELLED = "utter_dossier_lookup_cancelled"
 # The phone digits given with the code in one message: "…-0001, sđt đuôi 0312".
 DIGITS_AFTER_CODE = re.compile(
     r"(?:sđt|sdt|số điện thoại|so dien thoai|điện thoại|dien thoai|đuôi|duoi|số cuối|so cuoi)"
     r"\D{0,20}?(\d{4})(?!\d)",
     re.IGNORECASE,
 )
-# A label the catalog or the agency already put at the head of a reason ("Cần bổ sung: …").
-REASON_LABEL = re.compile(r"^\s*(?:cần bổ sung|lý do)\s*:\s*", re.IGNORECASE)
 
-CODE_HINT = (
-    "Mã hồ sơ gồm 4 phần, ví dụ 000.00.12.H48-251120-0001 (mã cơ quan, ngày nộp, số thứ tự), "
-    "in ở đầu Giấy tiếp nhận hồ sơ và hẹn trả kết quả hoặc trong tin nhắn/email xác nhận."
-)
-DIGITS_HINT = "Bạn chỉ cần nhập đúng 4 chữ số cuối của số điện thoại, ví dụ: 5678."
-CANCELLED = "Dạ, mình dừng tra cứu hồ sơ. Bạn cần hỏi gì thêm cứ nhắn cho mình nhé."
-SERVICE_UNAVAILABLE = (
-    "Xin lỗi, hệ thống tra cứu hồ sơ đang gặp sự cố. Bạn thử lại sau ít phút hoặc gọi tổng đài "
-    "{hotline} nhé."
-)
-
-HEADER = "Hồ sơ {code} — {procedure}\nNgười nộp: {name}"
-RECEIVED_DUE = "Tiếp nhận: {received}. Hẹn trả kết quả: {due}."
-RECEIVED_ONLY = "Tiếp nhận: {received}."
-STATUS = {
-    DossierState.received: "Tình trạng: đã tiếp nhận, đang chuyển đến cơ quan giải quyết{where}.",
-    DossierState.in_progress: "Tình trạng: đang giải quyết{step}{where}.",
-    DossierState.needs_supplement: "Tình trạng: cần bổ sung hồ sơ{where}.",
-    DossierState.result_ready: "Tình trạng: đã có kết quả, đang chờ trả.",
-    DossierState.returned: "Tình trạng: đã trả kết quả{finished}.",
-    DossierState.rejected: "Tình trạng: không đủ điều kiện giải quyết{finished}.",
-    DossierState.withdrawn: "Tình trạng: hồ sơ đã được rút theo đề nghị của người nộp{finished}.",
-}
-SUPPLEMENT = (
-    "Cần bổ sung: {reason}\nBạn bổ sung tại {receiving_agency} hoặc trên Cổng dịch vụ công "
-    "{portal_url}. Thời hạn giải quyết được tính lại khi cơ quan nhận đủ hồ sơ."
-)
-REJECTED = (
-    "Lý do: {reason}\nBạn có thể liên hệ {receiving_agency} hoặc gọi tổng đài {hotline} để được "
-    "hướng dẫn."
-)
-OVERDUE = (
-    "Hồ sơ đã quá hạn hẹn trả {days}. Thành thật xin lỗi bạn về sự chậm trễ này; Trung tâm đang "
-    "đôn đốc cơ quan giải quyết. Bạn có thể gọi tổng đài {hotline} để được hỗ trợ."
-)
-LATE_RESULT = (
-    "Kết quả có muộn hơn ngày hẹn, thành thật xin lỗi bạn. Cần hỗ trợ, bạn gọi tổng đài {hotline}."
-)
-COLLECT_COUNTER = (
-    "Nhận kết quả: trực tiếp tại {receiving_agency}; bạn mang theo Giấy tiếp nhận hồ sơ và hẹn "
-    "trả kết quả cùng giấy tờ tùy thân (CCCD) nhé."
-)
-COLLECT_POSTAL = (
-    "Nhận kết quả: qua dịch vụ bưu chính công ích, gửi đến địa chỉ bạn đã đăng ký; nhân viên bưu "
-    "điện sẽ liên hệ trước khi giao."
-)
-WILL_COLLECT_COUNTER = "Khi có kết quả, bạn nhận trực tiếp tại {receiving_agency}."
-WILL_COLLECT_POSTAL = (
-    "Khi có kết quả, kết quả sẽ được gửi qua dịch vụ bưu chính công ích đến địa chỉ bạn đã "
-    "đăng ký."
-)
-RETURNED_POSTAL = "Kết quả đã được gửi qua dịch vụ bưu chính công ích."
-FEE_PAID = "Phí, lệ phí: đã thanh toán trực tuyến."
-SUPPLEMENT_OF = (
-    "Hồ sơ {code} cần bổ sung: {reason}\nBạn bổ sung tại {receiving_agency} hoặc trên Cổng dịch "
-    "vụ công {portal_url}."
-)
-NO_SUPPLEMENT = (
-    "Hồ sơ {code} hiện không cần bổ sung giấy tờ gì (tình trạng: {state}). Khi cơ quan yêu cầu "
-    "bổ sung, bạn tra cứu lại hồ sơ sẽ thấy lý do."
-)
-
-
-def _reason(reason: str | None) -> str:
-    """The reason without a repeated label: "Cần bổ sung: bản sao…" → "bản sao…"."""
-    return REASON_LABEL.sub("", reason or "").strip()
+Message = dict[str, Any]  # one dispatcher message: text=… or response=… with its values
 
 
 def is_procedure_code(text: str) -> bool:
@@ -164,76 +96,6 @@ def digits_with_code(text: str) -> str | None:
         return re.sub(r"\D", "", phone.group())[-4:]
     match = DIGITS_AFTER_CODE.search(rest)
     return match.group(1) if match else None
-
-
-def _moment(value: datetime) -> str:
-    return f"{value:%H:%M} ngày {value:%d/%m/%Y}"
-
-
-def status_message(view: DossierCitizenView, now: datetime, hotline: str, portal_url: str) -> str:
-    """The answer for a verified citizen: step, agency, dates, delay, what to supplement, result.
-
-    Example (in progress, on time):
-        Hồ sơ 000.00.12.H48-251120-0001 — Thủ tục đăng ký khai sinh
-        Người nộp: N*** V** A
-        Tình trạng: đang giải quyết (bước "Thẩm định hồ sơ") tại Ủy ban nhân dân xã Bình Sơn.
-        Tiếp nhận: 08:30 ngày 20/11/2025. Hẹn trả kết quả: 08:30 ngày 21/11/2025.
-        Khi có kết quả, bạn nhận trực tiếp tại Bộ phận Một cửa UBND xã Bình Sơn.
-    """
-    state = view.state
-    where = f" tại {view.handling_agency}" if view.handling_agency else ""
-    step = f' (bước "{view.current_step}")' if view.current_step else ""
-    finished = f" lúc {_moment(view.finished_at)}" if view.finished_at else ""
-    lines = [
-        HEADER.format(
-            code=view.code, procedure=view.procedure_name, name=view.applicant_name_masked
-        ),
-        STATUS[state].format(where=where, step=step, finished=finished),
-        (
-            RECEIVED_DUE.format(received=_moment(view.received_at), due=_moment(view.due_at))
-            if view.due_at
-            else RECEIVED_ONLY.format(received=_moment(view.received_at))
-        ),
-    ]
-    if state is DossierState.needs_supplement:
-        lines.append(
-            SUPPLEMENT.format(
-                reason=_reason(view.state_reason) or "(xem thông báo của cơ quan)",
-                receiving_agency=view.receiving_agency,
-                portal_url=portal_url,
-            )
-        )
-    if state is DossierState.rejected:
-        lines.append(
-            REJECTED.format(
-                reason=_reason(view.state_reason) or "(xem văn bản trả lời)",
-                receiving_agency=view.receiving_agency,
-                hotline=hotline,
-            )
-        )
-    if view.overdue and state is DossierState.result_ready:
-        lines.append(LATE_RESULT.format(hotline=hotline))
-    elif view.overdue and view.due_at is not None:
-        days = working_days_between(view.due_at.date(), now.date())
-        late = f"{days} ngày làm việc" if days else "(từ hôm nay)"
-        lines.append(OVERDUE.format(days=late, hotline=hotline))
-    if state is DossierState.result_ready:
-        lines.append(
-            COLLECT_POSTAL
-            if view.result_delivery is ResultDelivery.postal
-            else COLLECT_COUNTER.format(receiving_agency=view.receiving_agency)
-        )
-    elif state in (DossierState.received, DossierState.in_progress, DossierState.needs_supplement):
-        lines.append(
-            WILL_COLLECT_POSTAL
-            if view.result_delivery is ResultDelivery.postal
-            else WILL_COLLECT_COUNTER.format(receiving_agency=view.receiving_agency)
-        )
-    elif state is DossierState.returned and view.result_delivery is ResultDelivery.postal:
-        lines.append(RETURNED_POSTAL)
-    if view.fee_paid_online and state not in (DossierState.rejected, DossierState.withdrawn):
-        lines.append(FEE_PAID)
-    return "\n".join(lines)
 
 
 # Whether the conversation of the form run in progress is locked out, checked once per run
@@ -334,7 +196,7 @@ class ValidateDossierStatusForm(FormValidationAction):
             return {CODE_SLOT: None}
         if len(re.sub(r"\D", "", text)) >= MIN_CODE_DIGITS:
             return {CODE_SLOT: text[:MAX_CODE_CHARS]}
-        dispatcher.utter_message(text=CODE_HINT)
+        dispatcher.utter_message(response="utter_dossier_code_hint")
         return {CODE_SLOT: None}
 
     def extract_phone_last4(
@@ -361,32 +223,16 @@ class ValidateDossierStatusForm(FormValidationAction):
         digits = re.sub(r"\D", "", str(slot_value or ""))
         if len(digits) == 4:
             return {DIGITS_SLOT: digits}
-        dispatcher.utter_message(text=DIGITS_HINT)
+        dispatcher.utter_message(response="utter_phone_digits_hint")
         return {DIGITS_SLOT: None}
-
-
-def supplement_message(view: DossierCitizenView, portal_url: str) -> str:
-    """The answer to "cần bổ sung gì" about a verified dossier, without a repeated label.
-
-    Example:
-        Hồ sơ 000.00.12.H48-251120-0001 cần bổ sung: Bản sao giấy chứng sinh có chứng thực.
-        Bạn bổ sung tại Bộ phận Một cửa UBND xã Bình Sơn hoặc trên Cổng dịch vụ công ….
-    """
-    if view.state is DossierState.needs_supplement:
-        return SUPPLEMENT_OF.format(
-            code=view.code,
-            reason=_reason(view.state_reason) or "(xem thông báo của cơ quan)",
-            receiving_agency=view.receiving_agency,
-            portal_url=portal_url,
-        )
-    return NO_SUPPLEMENT.format(code=view.code, state=view.state_label.lower())
 
 
 def _lookup(
     conversation_id: str, code: str | None, digits: str | None, client: str | None
-) -> tuple[str, list[EventType]]:
+) -> tuple[Message, list[EventType]]:
     """The reply to a completed form and the slots it leaves for the next message."""
     settings = get_settings()
+    unavailable = {"response": "utter_service_unavailable", "hotline": settings.hotline}
     now = local_now()
     forget = [SlotSet(RETRY_SLOT, None), SlotSet(SUPPLEMENT_SLOT, None)]
     try:
@@ -394,37 +240,28 @@ def _lookup(
             if not code or not digits:
                 until = locked_until(session, conversation_id, now)
                 if until is None:
-                    return CANCELLED, forget
+                    return {"response": CANCELLED}, forget
             result = lookup_dossier(
                 session, conversation_id, code or "", digits or "", now=now, client=client
             )
     except KnowledgeError as exc:
         logger.warning("dossier lookup unavailable: %s", type(exc).__name__)
-        return exc.message, forget
+        return {"text": exc.message}, forget
     except Exception:  # noqa: BLE001 - an action must answer, whatever went wrong
         logger.exception("dossier lookup failed")
-        return SERVICE_UNAVAILABLE.format(hotline=settings.hotline), forget
+        return unavailable, forget
     if result.outcome is LookupOutcome.verified and result.dossier is not None:
         view = result.dossier
-        return status_message(view, now, settings.hotline, settings.public_portal_url), [
+        status = status_message(view, now, settings.hotline, settings.public_portal_url)
+        return {"text": status}, [
             SlotSet(RETRY_SLOT, None),
             SlotSet(SUPPLEMENT_SLOT, supplement_message(view, settings.public_portal_url)),
         ]
-    message = result.message or SERVICE_UNAVAILABLE.format(hotline=settings.hotline)
+    message = {"text": result.message} if result.message else unavailable
     if result.outcome is LookupOutcome.not_verified:
         retry = canonical_dossier_code(code or "") or (code or "")[:MAX_CODE_CHARS]
         return message, [SlotSet(RETRY_SLOT, retry), SlotSet(SUPPLEMENT_SLOT, None)]
     return message, forget
-
-
-def answer_lookup(
-    conversation_id: str, code: str | None, digits: str | None, client: str | None = None
-) -> str:
-    """The reply to a completed form: the status, the generic failure, the lockout, or an apology.
-
-    Never raises: a failing source or database becomes a polite message with the hotline.
-    """
-    return _lookup(conversation_id, code, digits, client)[0]
 
 
 def _client(tracker: Tracker) -> str | None:
@@ -471,10 +308,10 @@ async def dossier_followup(
         return None
     digits = re.sub(r"\D", "", text)
     if len(digits) == 4 and not canonical_dossier_code(text):
-        reply, events = await asyncio.to_thread(
+        message, events = await asyncio.to_thread(
             _lookup, tracker.sender_id, str(retry), digits, _client(tracker)
         )
-        dispatcher.utter_message(text=reply)
+        dispatcher.utter_message(**message)
         return events
     if len(digits) >= MIN_CODE_DIGITS and not is_procedure_code(text):
         code = canonical_dossier_code(text) or text.strip()[:MAX_CODE_CHARS]
@@ -505,14 +342,14 @@ class ActionAnswerDossierStatus(Action):
         if _asks_supplement(tracker):
             dispatcher.utter_message(text=str(tracker.get_slot(SUPPLEMENT_SLOT)))
             return [SlotSet(CODE_SLOT, None), SlotSet(DIGITS_SLOT, None)]
-        text, events = await asyncio.to_thread(
+        message, events = await asyncio.to_thread(
             _lookup,
             tracker.sender_id,
             tracker.get_slot(CODE_SLOT),
             tracker.get_slot(DIGITS_SLOT),
             _client(tracker),
         )
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(**message)
         return [SlotSet(CODE_SLOT, None), SlotSet(DIGITS_SLOT, None), *events]
 
 
@@ -527,7 +364,7 @@ class ActionCancelDossierLookup(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Confirm the lookup stopped; clear the code and the digits."""
-        dispatcher.utter_message(text=CANCELLED)
+        dispatcher.utter_message(response=CANCELLED)
         return [
             SlotSet(CODE_SLOT, None),
             SlotSet(DIGITS_SLOT, None),

@@ -16,16 +16,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import (
-    ASK_REPHRASE,
-    FALLBACK_HANDOFF_MARKER,
-    HUMAN_BUTTON,
-    OFFER_HUMAN,
-    OUT_OF_SCOPE,
-)
+from actions.answers import FALLBACK_HANDOFF_MARKER, UNANSWERED_MARKER
 from actions.dossiers import dossier_followup
 from actions.procedures import reply_to_question
 from knowledge.config import get_settings
+
+REPHRASE = "utter_please_rephrase"  # stage one; stage two offers a human
 
 
 class ActionOutOfScope(Action):
@@ -45,7 +41,7 @@ class ActionOutOfScope(Action):
         reply = await asyncio.to_thread(reply_to_question, tracker, "procedure", strict=True)
         if reply.messages:
             return reply.send(dispatcher)
-        dispatcher.utter_message(text=OUT_OF_SCOPE)
+        dispatcher.utter_message(response="utter_out_of_scope", json_message=UNANSWERED_MARKER)
         return []
 
 
@@ -70,12 +66,14 @@ class ActionClarify(Action):
             return reply.send(dispatcher)
         if asked_to_rephrase_last_turn(tracker):
             dispatcher.utter_message(
-                text=OFFER_HUMAN.format(hotline=get_settings().hotline), buttons=[HUMAN_BUTTON]
+                response="utter_offer_human",
+                hotline=get_settings().hotline,
+                json_message=UNANSWERED_MARKER,
             )
             # The second fallback: the chat gateway queues the conversation for an agent.
             dispatcher.utter_message(json_message=FALLBACK_HANDOFF_MARKER)
         else:
-            dispatcher.utter_message(text=ASK_REPHRASE)
+            dispatcher.utter_message(response=REPHRASE, json_message=UNANSWERED_MARKER)
         return []
 
 
@@ -88,7 +86,9 @@ def asked_to_rephrase_last_turn(tracker: Tracker) -> bool:
             if user_messages == 2:
                 return False
         elif (
-            event.get("event") == "bot" and user_messages == 1 and event.get("text") == ASK_REPHRASE
+            event.get("event") == "bot"
+            and user_messages == 1
+            and (event.get("metadata") or {}).get("utter_action") == REPHRASE
         ):
             return True
     return False

@@ -16,7 +16,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answers import FEEDBACK_SAVED
 from actions.procedures import PROCEDURE_CODE_SLOT
 from knowledge.config import get_settings
 from knowledge.text import fold_accents, normalize
@@ -95,8 +94,8 @@ class ActionStoreFeedback(Action):
             )
         settings = get_settings()
         dispatcher.utter_message(
-            text=FEEDBACK_SAVED.format(
-                hotline=settings.hotline, portal_url=settings.public_portal_url
-            )
+            response="utter_feedback_saved",
+            hotline=settings.hotline,
+            portal_url=settings.public_portal_url,
         )
         return [SlotSet(FEEDBACK_SLOT, None)]

@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import HANDOFF, HANDOFF_CONTEXT, HANDOFF_MARKER
+from actions.answers import HANDOFF_MARKER
 from actions.procedures import PROCEDURE_CODE_SLOT
 from knowledge.config import get_settings
 
@@ -31,10 +31,11 @@ class ActionHandoff(Action):
     ) -> list[EventType]:
         """Give the configured hotline and portal, and the code of the current procedure."""
         settings = get_settings()
-        text = HANDOFF.format(hotline=settings.hotline, portal_url=settings.public_portal_url)
+        contact = {"hotline": settings.hotline, "portal_url": settings.public_portal_url}
         code = tracker.get_slot(PROCEDURE_CODE_SLOT)
         if code:
-            text += HANDOFF_CONTEXT.format(code=code)
-        dispatcher.utter_message(text=text)
+            dispatcher.utter_message(response="utter_handoff_procedure", code=code, **contact)
+        else:
+            dispatcher.utter_message(response="utter_handoff", **contact)
         dispatcher.utter_message(json_message=HANDOFF_MARKER)
         return []

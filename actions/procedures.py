@@ -27,17 +27,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.answers import (
-    ANYTHING_ELSE,
-    ASK_PROCEDURE_NAME,
+from actions.answers import LOW_CONFIDENCE_MARKER, UNANSWERED_MARKER
+from actions.dossiers import dossier_followup, forget_unfinished_lookup
+from knowledge.answers import (
     ASPECTS,
-    CHOOSE_PROCEDURE,
-    CONFIRM_PROCEDURE,
-    HUMAN_BUTTON,
-    NO_MATCH,
-    PICK_ONE,
-    REPHRASE_PROCEDURE,
-    SERVICE_UNAVAILABLE,
     abolished_notice,
     aspect_buttons,
     button_payload,
@@ -45,7 +38,6 @@ from actions.answers import (
     is_abolished,
     shorten,
 )
-from actions.dossiers import dossier_followup, forget_unfinished_lookup
 from knowledge.config import get_settings
 from knowledge.db import session_scope
 from knowledge.errors import InvalidInputError, KnowledgeError, NotFoundError
@@ -59,7 +51,6 @@ logger = logging.getLogger(__name__)
 PROCEDURE_CODE_SLOT = "procedure_code"
 CANDIDATES_SLOT = "candidate_codes"
 PENDING_ASPECT_SLOT = "pending_aspect"
-OTHER_CASES = "Trường hợp khác:"
 MAX_CHOICE_CHARS = 70  # a menu button names the procedure, cut short for a phone screen
 Message = dict[str, Any]
 
@@ -93,14 +84,16 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
         try:
             card = get_procedure(session, resolution.code)
         except (NotFoundError, InvalidInputError):
-            reply.say(text=NO_MATCH.format(hotline=settings.hotline), buttons=[HUMAN_BUTTON])
+            reply.say(
+                response="utter_no_match", hotline=settings.hotline, json_message=UNANSWERED_MARKER
+            )
             return reply
         _answer_card(session, card, aspect, reply)
         if resolution.notice:
             reply.say(text=resolution.notice)
         if resolution.alternatives:
             reply.say(
-                text=OTHER_CASES,
+                response="utter_other_cases",
                 buttons=[_alternative_button(alt, aspect) for alt in resolution.alternatives],
             )
         reply.events += [
@@ -110,8 +103,9 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
         ]
     elif resolution.outcome == "choose":
         reply.say(
-            text=CHOOSE_PROCEDURE,
+            response="utter_choose_procedure",
             buttons=[_choice_button(hit, aspect) for hit in resolution.hits],
+            json_message=LOW_CONFIDENCE_MARKER,
         )
         # A follow-up typed past the menu answers its first (likeliest) candidate.
         if resolution.notice:
@@ -122,15 +116,23 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
         buttons = [{"title": "Đúng vậy", "payload": button_payload(aspect, top.code)}]
         buttons += [_choice_button(hit, aspect, prefix="Hay: ") for hit in others]
         buttons = buttons[: MAX_BUTTONS - 1] + [{"title": "Không phải", "payload": "/deny"}]
-        reply.say(text=CONFIRM_PROCEDURE.format(name=top.name, code=top.code), buttons=buttons)
+        reply.say(
+            response="utter_confirm_procedure",
+            name=top.name,
+            code=top.code,
+            buttons=buttons,
+            json_message=LOW_CONFIDENCE_MARKER,
+        )
         reply.events += _pending(aspect, [top.code])
     elif resolution.outcome == "need_procedure":
-        reply.say(text=ASK_PROCEDURE_NAME)
+        reply.say(response="utter_which_procedure")
         reply.events += [SlotSet(PENDING_ASPECT_SLOT, aspect)]
     elif resolution.outcome == "invalid":
         reply.say(text=resolution.message)
     else:
-        reply.say(text=NO_MATCH.format(hotline=settings.hotline), buttons=[HUMAN_BUTTON])
+        reply.say(
+            response="utter_no_match", hotline=settings.hotline, json_message=UNANSWERED_MARKER
+        )
     return reply
 
 
@@ -219,7 +221,7 @@ def reply_to_question(
     except Exception:  # noqa: BLE001 - an action must answer, whatever went wrong
         logger.exception("answering %s failed", aspect)
         reply = Reply()
-        reply.say(text=SERVICE_UNAVAILABLE.format(hotline=get_settings().hotline))
+        reply.say(response="utter_service_unavailable", hotline=get_settings().hotline)
         return reply
 
 
@@ -334,14 +336,14 @@ class ActionAffirmCandidate(Action):
             return reply.send(dispatcher)
         if candidates:
             dispatcher.utter_message(
-                text=PICK_ONE,
+                response="utter_pick_one",
                 buttons=[
                     {"title": code, "payload": button_payload(aspect, code)}
                     for code in candidates[:MAX_BUTTONS]
                 ],
             )
             return []
-        dispatcher.utter_message(text=ANYTHING_ELSE)
+        dispatcher.utter_message(response="utter_anything_else")
         return []
 
 
@@ -358,11 +360,10 @@ class ActionDenyCandidate(Action):
         """Ask for a clearer name when something was proposed, else ask what is needed."""
         if tracker.get_slot(CANDIDATES_SLOT):
             dispatcher.utter_message(
-                text=REPHRASE_PROCEDURE.format(hotline=get_settings().hotline),
-                buttons=[HUMAN_BUTTON],
+                response="utter_rephrase_procedure", hotline=get_settings().hotline
             )
             return [SlotSet(CANDIDATES_SLOT, None)]
-        dispatcher.utter_message(text=ANYTHING_ELSE)
+        dispatcher.utter_message(response="utter_anything_else")
         return []
 
 
@@ -373,5 +374,5 @@ def _answer_code(code: str, aspect: str) -> Reply:
     except Exception:  # noqa: BLE001 - an action must answer, whatever went wrong
         logger.exception("answering %s of %s failed", aspect, code)
         reply = Reply()
-        reply.say(text=SERVICE_UNAVAILABLE.format(hotline=get_settings().hotline))
+        reply.say(response="utter_service_unavailable", hotline=get_settings().hotline)
         return reply

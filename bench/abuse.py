@@ -43,9 +43,9 @@ from bench.bot_servers import (
     stop,
     wait_until_ready,
 )
+from bench.output import write_figures
 from knowledge.config import PROJECT_ROOT
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 INGEST = {"Authorization": "Bearer dev-ingest-token"}
 AGENT = {"Authorization": "Bearer dev-agent-token"}
 PROCEDURE = "1.001193"
@@ -321,10 +321,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             )
             report["stall"] = measure_stall(servers)
     print(json.dumps(report, ensure_ascii=False, indent=2))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"abuse-{report['date']}.json").write_text(
-        json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
+    write_figures("abuse", report)
     return report
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from bench.output import write_figures
 from knowledge.answers import format_answer
 from knowledge.catalog.importer import import_json_catalog
 from knowledge.config import NATIONAL_CATALOG_DIR, PROJECT_ROOT
@@ -33,7 +34,6 @@ from knowledge.schemas import ProcedureCard
 DATA = PROJECT_ROOT / "bench" / "data"
 SAMPLE = DATA / "answer_audit_sample.yml"
 DIGESTS = DATA / "answer_audit_rendered.json"
-RESULTS = PROJECT_ROOT / "bench" / "results"
 # The sample's aspect names → the renderer's.
 ASPECTS = {
     "fee": "fee",
@@ -136,12 +136,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "answers_changed_since_judged": changed,
         "date": date.today().isoformat(),
     }
-    text = json.dumps(figures, ensure_ascii=False, indent=2, default=str)
-    print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"answer-audit-{date.today().isoformat()}.json"
-    out.write_text(text, encoding="utf-8")
-    print(f"→ {out}")
+    print(json.dumps(figures, ensure_ascii=False, indent=2, default=str))
+    write_figures("answer-audit", figures)
     return figures
 
 

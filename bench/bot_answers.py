@@ -23,27 +23,21 @@ import re
 import statistics
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from actions.answers import (
-    ASK_PROCEDURE_NAME,
-    ASK_REPHRASE,
-    CHOOSE_PROCEDURE,
-    FEEDBACK_SAVED,
-    HANDOFF,
-    NO_MATCH,
-    OUT_OF_SCOPE,
+from bench.bot_servers import (
+    PROJECT_MODEL,
+    catalog_database,
+    first_replies,
+    running_servers,
 )
-from bench.bot_servers import PROJECT_MODEL, catalog_database, running_servers
 from bench.output import write_figures
 from bench.search_eval import Question, load_questions, split
+from bot.responses import domain_responses
 from knowledge.config import FAQ_QUESTIONS_CSV, NATIONAL_CATALOG_DIR
 from knowledge.text import fold_accents
 
@@ -64,30 +58,34 @@ def known_codes(database_url: str) -> set[str]:
     return codes
 
 
+def _opening(response: str) -> str:
+    """How the domain's ``response`` begins, up to its first value (or 30 characters)."""
+    text = str(domain_responses()[response][0]["text"])
+    return text.split("{", 1)[0][:30]
+
+
 def outcome(messages: list[dict[str, Any]]) -> str:
     """What kind of first reply the bot gave: answer, buttons, confirm, no_match, other…"""
     text = "\n".join(m.get("text") or "" for m in messages)
-    if text.startswith(CHOOSE_PROCEDURE):
+    if text.startswith(_opening("utter_choose_procedure")):
         return "buttons"
-    if text.startswith("Ý bạn là"):
+    if text.startswith(_opening("utter_confirm_procedure")):
         return "confirm"
     if CITED.search(text):
         return "answer"
-    if text.startswith(NO_MATCH.split("{", 1)[0][:30]):
-        return "no_match"
-    if text.startswith(ASK_PROCEDURE_NAME[:30]):
-        return "ask_procedure_name"
-    if text.startswith(OUT_OF_SCOPE[:30]):
-        return "out_of_scope"
-    # Questions the NLU took for another intent: feedback, a dossier lookup, unclear, a human.
-    if text.startswith(FEEDBACK_SAVED[:30]):
-        return "feedback"
-    if text.startswith("Bạn cho mình mã hồ sơ"):  # utter_ask_dossier_code
-        return "dossier_lookup"
-    if text.startswith(ASK_REPHRASE[:30]):
-        return "clarify"
-    if text.startswith(HANDOFF.split("{", 1)[0]):
-        return "handoff"
+    # Replies that are domain responses, by how they begin; the NLU may have taken the
+    # question for another intent (feedback, a dossier lookup, unclear, a human).
+    for response, kind in (
+        ("utter_no_match", "no_match"),
+        ("utter_which_procedure", "ask_procedure_name"),
+        ("utter_out_of_scope", "out_of_scope"),
+        ("utter_feedback_saved", "feedback"),
+        ("utter_ask_dossier_code", "dossier_lookup"),
+        ("utter_please_rephrase", "clarify"),
+        ("utter_handoff", "handoff"),
+    ):
+        if text.startswith(_opening(response)):
+            return kind
     return "other"
 
 
@@ -108,20 +106,15 @@ def evaluate(webhook: str, questions: Sequence[Question], *, fold: bool) -> dict
     outcomes: Counter[str] = Counter()
     correct_by_outcome: Counter[str] = Counter()
     seconds: list[float] = []
-    with httpx.Client(timeout=120.0) as client:
-        for question in questions:
-            text = fold_accents(question.text) if fold else question.text
-            started = time.perf_counter()
-            response = client.post(
-                webhook, json={"sender": f"bench-{uuid.uuid4().hex}", "message": text}
-            )
-            seconds.append(time.perf_counter() - started)
-            messages = response.json() if response.status_code == 200 else []
-            kind = outcome(messages) if response.status_code == 200 else "http_error"
-            hit = bool(offered_codes(messages) & question.codes)
-            outcomes[kind] += 1
-            correct_by_outcome[kind] += hit
-            correct += hit
+    texts = [fold_accents(q.text) if fold else q.text for q in questions]
+    replies = first_replies(webhook, texts)
+    for question, (messages, took, status) in zip(questions, replies, strict=True):
+        seconds.append(took)
+        kind = outcome(messages) if status == 200 else "http_error"
+        hit = bool(offered_codes(messages) & question.codes)
+        outcomes[kind] += 1
+        correct_by_outcome[kind] += hit
+        correct += hit
     n = len(questions) or 1
     return {
         "typing": "accentless" if fold else "accented",

@@ -27,13 +27,10 @@ Usage (from the project root):
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import statistics
 import tempfile
-import time
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,20 +38,24 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 
-from bench.bot_servers import PROJECT_MODEL, catalog_database, running_servers
+from bench.bot_servers import (
+    PROJECT_MODEL,
+    catalog_database,
+    first_replies,
+    running_servers,
+)
+from bench.output import write_figures
 from knowledge.config import NATIONAL_CATALOG_DIR, PROJECT_ROOT
 from knowledge.text import fold_accents
 
-RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 QUESTIONS = PROJECT_ROOT / "bench" / "data" / "heldout_questions.yml"
 CITED = re.compile(r"Mã thủ tục: (\d{1,2}\.\d{6})")
 BUTTON_CODE = re.compile(r'"procedure_code"\s*:\s*"([\d.]+)"')
 CONFIRMATION = "Ý bạn là"
 KINDS = ("direct_right", "direct_wrong", "ask_back_offered", "miss")
-# How an answer to each aspect begins (actions/answers.py); an overview starts with the name.
+# How an answer to each aspect begins (knowledge.answers); an overview starts with the name.
 HEADINGS = {
     "fee": "Lệ phí –",
     "documents": "Hồ sơ –",
@@ -143,21 +144,16 @@ def evaluate(
     offered = 0
     seconds: list[float] = []
     misses: list[dict[str, object]] = []
-    with httpx.Client(timeout=120.0) as client:
-        for question in questions:
-            text = fold_accents(question.text) if fold else question.text
-            started = time.perf_counter()
-            response = client.post(
-                webhook, json={"sender": f"bench-{uuid.uuid4().hex}", "message": text}
-            )
-            seconds.append(time.perf_counter() - started)
-            messages = response.json() if response.status_code == 200 else []
-            kind, right = classify(messages, question)
-            kinds[kind] += 1
-            offered += right
-            if kind != "direct_right":
-                first = (messages[0].get("text") or "")[:160] if messages else ""
-                misses.append({"id": question.id, "text": text, "kind": kind, "reply": first})
+    texts = [fold_accents(q.text) if fold else q.text for q in questions]
+    replies = first_replies(webhook, texts)
+    for question, text, (messages, took, _status) in zip(questions, texts, replies, strict=True):
+        seconds.append(took)
+        kind, right = classify(messages, question)
+        kinds[kind] += 1
+        offered += right
+        if kind != "direct_right":
+            first = (messages[0].get("text") or "")[:160] if messages else ""
+            misses.append({"id": question.id, "text": text, "kind": kind, "reply": first})
     n = len(questions) or 1
     row: dict[str, object] = {
         "typing": "accentless" if fold else "as written",
@@ -213,11 +209,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             for miss in row["not_right"]:  # type: ignore[attr-defined]
                 print(f"      {miss['id']:>3} {miss['kind']:<16} {miss['text']!r}")
                 print(f"          → {miss['reply']!r}")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    suffix = "" if args.half == "report" else f"-{args.half}"
-    output = RESULTS_DIR / f"bot-dialogue-{figures['date']}{suffix}.json"
-    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"written {output}")
+    write_figures("bot-dialogue", figures, suffix="" if args.half == "report" else f"-{args.half}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,24 @@ class Servers:
         )
         response.raise_for_status()
         return response.json()
+
+
+def first_replies(
+    webhook: str, texts: Iterable[str], timeout: float = 120.0
+) -> Iterator[tuple[list[dict[str, Any]], float, int]]:
+    """Post each text in a new conversation; yield (bot messages, seconds, HTTP status).
+
+    The messages are empty when the status is not 200.
+    """
+    with httpx.Client(timeout=timeout) as client:
+        for text in texts:
+            started = time.perf_counter()
+            response = client.post(
+                webhook, json={"sender": f"bench-{uuid.uuid4().hex}", "message": text}
+            )
+            seconds = time.perf_counter() - started
+            ok = response.status_code == 200
+            yield (response.json() if ok else []), seconds, response.status_code
 
 
 def free_port() -> int:

@@ -156,7 +156,7 @@ class Cluster:
         location / {{
             proxy_pass http://api;
             proxy_http_version 1.1;
-            proxy_set_header Host $host;
+            proxy_set_header Host $http_host;  # with its port: the widget's same-origin check
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
             proxy_set_header X-Forwarded-For $remote_addr;

@@ -102,7 +102,11 @@ SCRIPTS = (
 )
 BOT_DOWN_MARK = "tạm gián đoạn"
 # One client address plays every citizen: its per-address limits must not get in the way.
-ENV = {**GATEWAY_ENV, "TTHC_PAGES_RATE_LIMIT": "100000/minute"}
+ENV = {
+    **GATEWAY_ENV,
+    "TTHC_PAGES_RATE_LIMIT": "100000/minute",
+    "TTHC_CHAT_API_RATE_LIMIT": "100000/minute",
+}
 
 
 def percentile(values: Sequence[float], share: float) -> float | None:

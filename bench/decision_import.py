@@ -19,15 +19,14 @@ import os
 import statistics
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
+from bench.output import write_figures
 from knowledge.catalog.decisions import apply_decision, preview_decision, rollback_decision
 from knowledge.catalog.parsing import MismatchedRecordError, parse_record
-from knowledge.config import NATIONAL_CATALOG_DIR, PROJECT_ROOT
+from knowledge.config import NATIONAL_CATALOG_DIR
 from knowledge.db import make_engine, migrate, session_scope
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 HEADER = ["Mã số", "Hành động", "Số quyết định", "Ngày hiệu lực", "Bản ghi JSON", "Phí trực tuyến"]
 
 
@@ -97,10 +96,7 @@ def main(runs: int = 3) -> dict[str, object]:
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(figures, ensure_ascii=False, indent=2))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"decision-import-{date.today().isoformat()}.json"
-    out.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"→ {out}")
+    write_figures("decision-import", figures)
     return figures
 
 

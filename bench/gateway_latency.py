@@ -40,11 +40,10 @@ import httpx
 import websockets
 
 from bench.bot_servers import PROJECT_MODEL, Servers, catalog_database, running_servers
+from bench.output import write_figures
 from knowledge.accounts import create_user
-from knowledge.config import PROJECT_ROOT
 from knowledge.db import make_engine, session_scope
 
-RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 QUESTIONS = (
     "lệ phí đăng ký khai sinh là bao nhiêu",
     "làm lý lịch tư pháp cần giấy tờ gì",
@@ -246,10 +245,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"{key:<24} p50 {row['p50_ms']:>8}  p95 {row['p95_ms']:>8}  "
             f"mean {row['mean_ms']:>8}  n={row['n']}"
         )
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    output = RESULTS_DIR / f"gateway-latency-{figures['date']}.json"
-    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"written {output}")
+    write_figures("gateway-latency", figures)
 
 
 if __name__ == "__main__":

@@ -19,15 +19,13 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 
 import httpx
 
 from bench.bot_servers import PROJECT_MODEL, load_default_catalog, running_servers
-from knowledge.config import PROJECT_ROOT
+from bench.output import write_figures
 
-RESULTS = PROJECT_ROOT / "bench" / "results"
 CODE = "1.004194"
 QUESTION = "lệ phí đăng ký tạm trú trực tuyến là bao nhiêu"
 ADMIN, PASSWORD = "bench-admin", "mat-khau-bench-123"
@@ -97,10 +95,7 @@ def main(rounds: int, model: Path) -> dict[str, object]:
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(figures, ensure_ascii=False, indent=2))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"live-edit-{date.today().isoformat()}.json"
-    out.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"→ {out}")
+    write_figures("live-edit", figures)
     return figures
 
 

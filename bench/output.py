@@ -23,6 +23,8 @@ def write_figures(
     day = figures.get("date") or date.today().isoformat()
     output = path or RESULTS_DIR / f"{name}-{day}{suffix}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+    output.write_text(
+        json.dumps(figures, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
     print(f"written {output}")
     return output

@@ -37,10 +37,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.answers import QUESTION_TOO_LONG
 from knowledge.api.clients import client_address, client_key, trusted_proxies
 from knowledge.config import get_settings
 from knowledge.logs import install_masking
+from knowledge.search.resolve import QUESTION_TOO_LONG  # the search refuses the same
 
 logger = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 import jwt
 from argon2 import PasswordHasher
@@ -43,8 +44,16 @@ MIN_PASSWORD_CHARS = 10
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 _ALGORITHM = "HS256"
 _hasher = PasswordHasher()
-# Verified against when the name is unknown, so both failures cost the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so both failures cost the same time.
+
+    Hashed on first use: an argon2 hash costs about 0.1-0.4 s, too much for every import.
+    """
+    return _hasher.hash("not-a-real-password")
+
 
 ROLE_LABELS = {UserRole.agent: "Cán bộ tổng đài", UserRole.admin: "Quản trị viên"}
 
@@ -157,7 +166,7 @@ def authenticate(
     refused = AuthenticationError("Tên đăng nhập hoặc mật khẩu không đúng.")
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         logger.info("sign-in refused")
         raise refused from None
@@ -221,18 +230,43 @@ def require(user: UserView, role: UserRole | str) -> UserView:
     return user
 
 
-def mark_seen(session: Session, username: str, now: datetime | None = None) -> None:
+def presence_write_interval(window: timedelta) -> timedelta:
+    """How stale an agent's mark may get before it is written again, for a presence ``window``.
+
+    A quarter of the window, at most 15 seconds: a console that marks itself every half
+    window (``/api/agent/ws``) then never looks older than three quarters of it, and a long
+    window still costs at most one write per 15 seconds per agent.
+
+    Example:
+        >>> presence_write_interval(timedelta(seconds=8)).total_seconds()
+        2.0
+        >>> presence_write_interval(timedelta(minutes=2)).total_seconds()
+        15.0
+    """
+    return min(timedelta(seconds=15), window / 4)
+
+
+def mark_seen(
+    session: Session,
+    username: str,
+    now: datetime | None = None,
+    window: timedelta | None = None,
+) -> None:
     """Record that an agent is at the console now (handoffs need someone present).
 
-    Written at most every 15 seconds per agent: the console polls, and each write takes
-    SQLite's write lock.
+    Written only when the last mark is older than ``presence_write_interval(window)``: the
+    console polls, and each write takes SQLite's write lock. ``window`` defaults to the
+    ``agent_presence_seconds`` setting.
     """
     now = now or local_now()
+    if window is None:
+        window = timedelta(seconds=get_settings().agent_presence_seconds)
+    stale = now - presence_write_interval(window)
     session.execute(
         update(User)
         .where(
             User.username == username,
-            or_(User.last_seen_at.is_(None), User.last_seen_at < now - timedelta(seconds=15)),
+            or_(User.last_seen_at.is_(None), User.last_seen_at < stale),
         )
         .values(last_seen_at=now)
     )

@@ -4,23 +4,32 @@ The catalog by status, the admins' changes per day (audit log), the decisions by
 admins' citizen words, the citizens' dossier lookups through the bot per day (with the
 share that failed), and from the chat gateway's tables: conversations and questions per
 day, the most cited procedures, 👍/👎 and 1–5 ratings, handoffs with their waiting times
-and callbacks, and the share of bot answers that were direct (no menu of buttons).
-Questions the bot could not answer, grouped by similarity, are not computed yet.
+and callbacks, and the share of bot answers that were direct (no menu of buttons); and the
+questions the bot could not answer or answered with low confidence (the actions mark such
+answers, see ``knowledge.enums.AnswerQuality``), grouped by similarity of their sentence
+vectors (the search's multilingual-e5-small encoder, agglomerative clustering on the cosine
+distance).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
+from collections import Counter
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from knowledge.chat.models import ChatFeedback, ChatMessage, ChatSession, Handoff
-from knowledge.enums import ProcedureStatus
-from knowledge.errors import InvalidInputError
+from knowledge.config import get_settings
+from knowledge.enums import AnswerQuality, ProcedureStatus
+from knowledge.errors import InvalidInputError, KnowledgeError
 from knowledge.models import (
     CatalogChange,
     Decision,
@@ -30,7 +39,22 @@ from knowledge.models import (
     Procedure,
 )
 
+logger = logging.getLogger(__name__)
+
 MAX_DAYS = 366
+# The newest questions behind unanswered or unsure answers that are grouped, and the distinct
+# wordings among them that are encoded (the most frequent): 25-30 ms a wording on this
+# 2-core machine while shared (measured 2026-12-01), so at most about 6 s for a first load;
+# vectors are cached per process, so a reload encodes only new wordings.
+MAX_GAP_QUESTIONS = 400
+MAX_WORDINGS = 200
+MAX_GROUPS = 20
+SAMPLES = 5
+# Cosine distance under which two questions join a group (average linkage). e5's cosines
+# between unrelated Vietnamese questions sit around 0.75-0.82, between rewordings of one
+# question above 0.88.
+GROUP_DISTANCE = 0.12
+MAX_TERM_CHARS = 100  # as the lexicon's (knowledge.catalog.live)
 
 
 class DayCount(BaseModel):
@@ -60,6 +84,19 @@ class ChatDay(BaseModel):
     rating_mean: float | None
     handoffs: int
     callbacks: int
+    wait_seconds_mean: float | None = None  # handoffs claimed that day: queue to agent
+
+
+class QuestionGroup(BaseModel):
+    """Similar questions the bot could not answer or was unsure of, with a suggested fix."""
+
+    count: int
+    unanswered: int
+    low_confidence: int
+    samples: list[str]  # the most frequent wordings first
+    term: str  # a citizen word to add, from the most frequent wording
+    procedure_code: str | None  # the likeliest procedure by search, to confirm
+    procedure_name: str | None
 
 
 class CitedProcedure(BaseModel):
@@ -83,7 +120,12 @@ class AnalyticsSummary(BaseModel):
     chat_per_day: list[ChatDay]
     most_cited_procedures: list[CitedProcedure]
     direct_answer_share: float | None  # bot answers citing a procedure without a menu
+    direct_answers: int = 0
+    menu_answers: int = 0
     handoff_wait_seconds_mean: float | None
+    unanswered_questions: int = 0
+    low_confidence_questions: int = 0
+    question_groups: list[QuestionGroup] = []
 
 
 def summary(
@@ -172,6 +214,7 @@ def summary(
     for d, total in rating_sums.items():
         chat[d].rating_mean = round(total / chat[d].ratings, 2)
     waits: list[float] = []
+    day_waits: dict[date, list[float]] = {}
     for status, created, claimed in session.execute(
         select(Handoff.status, Handoff.created_at, Handoff.claimed_at).where(
             Handoff.created_at >= start, Handoff.created_at < end
@@ -181,12 +224,16 @@ def summary(
         chat[created.date()].callbacks += status == "callback"
         if claimed is not None:
             waits.append((claimed - created).total_seconds())
+            day_waits.setdefault(created.date(), []).append(waits[-1])
+    for d, values in day_waits.items():
+        chat[d].wait_seconds_mean = round(sum(values) / len(values), 1)
     top = sorted(cited.items(), key=lambda item: (-item[1], item[0]))[:10]
     names = dict(
         session.execute(
             select(Procedure.code, Procedure.name).where(Procedure.code.in_([c for c, _ in top]))
         ).all()
     )
+    gaps = gap_questions(session, start, end)
     return AnalyticsSummary(
         since=since,
         until=until,
@@ -204,8 +251,159 @@ def summary(
             for code, count in top
         ],
         direct_answer_share=round(direct / (direct + menus), 4) if direct + menus else None,
+        direct_answers=direct,
+        menu_answers=menus,
         handoff_wait_seconds_mean=round(sum(waits) / len(waits), 1) if waits else None,
+        unanswered_questions=sum(q == AnswerQuality.unanswered for _, q in gaps),
+        low_confidence_questions=sum(q == AnswerQuality.low_confidence for _, q in gaps),
+        question_groups=group_questions(session, gaps),
     )
+
+
+def gap_questions(
+    session: Session, start: datetime, end: datetime
+) -> list[tuple[str, AnswerQuality]]:
+    """The citizens' questions (masked) the bot answered as unanswered or unsure, newest first.
+
+    The question is the conversation's last user message before the marked bot message.
+    """
+    user = aliased(ChatMessage)
+    asked = (
+        select(func.max(user.id))
+        .where(user.session_id == ChatMessage.session_id, user.role == "user")
+        .where(user.id < ChatMessage.id)
+        .scalar_subquery()
+    )
+    marked = session.execute(
+        select(asked, ChatMessage.event)
+        .where(ChatMessage.role == "bot", ChatMessage.event.in_([q.value for q in AnswerQuality]))
+        .where(ChatMessage.created_at >= start, ChatMessage.created_at < end)
+        .order_by(ChatMessage.id.desc())
+        .limit(MAX_GAP_QUESTIONS)
+    ).all()
+    quality = {question_id: AnswerQuality(event) for question_id, event in marked if question_id}
+    texts = dict(
+        session.execute(
+            select(ChatMessage.id, ChatMessage.text).where(ChatMessage.id.in_(list(quality)))
+        ).all()
+    )
+    return [(texts[i], quality[i]) for i in sorted(quality, reverse=True) if texts.get(i)]
+
+
+def group_questions(
+    session: Session, questions: list[tuple[str, AnswerQuality]]
+) -> list[QuestionGroup]:
+    """Similar ``questions`` grouped, the largest groups first (at most ``MAX_GROUPS``).
+
+    Wordings are compared by their e5 sentence vectors (agglomerative clustering, average
+    linkage on the cosine distance); with semantic search turned off, by their folded text.
+    """
+    from knowledge.text import fold_accents
+
+    wordings = Counter(" ".join(text.split()) for text, _ in questions)
+    if not wordings:
+        return []
+    distinct = [w for w, _ in wordings.most_common(MAX_WORDINGS)]
+    kept = set(distinct)
+    questions = [(text, q) for text, q in questions if " ".join(text.split()) in kept]
+    labels = _cluster(distinct)
+    if labels is None:  # no encoder: the same words, with or without diacritics
+        keys = {
+            key: n for n, key in enumerate(dict.fromkeys(fold_accents(w.lower()) for w in distinct))
+        }
+        labels = [keys[fold_accents(w.lower())] for w in distinct]
+    by_wording = {w: [q for text, q in questions if " ".join(text.split()) == w] for w in distinct}
+    members: dict[int, list[str]] = {}
+    for wording, label in zip(distinct, labels, strict=True):
+        members.setdefault(int(label), []).append(wording)
+    ranked = []
+    for group in members.values():
+        group.sort(key=lambda w: (-wordings[w], w))
+        ranked.append((group, [q for w in group for q in by_wording[w]]))
+    ranked.sort(key=lambda item: (-len(item[1]), item[0][0]))
+    groups = []
+    for group, qualities in ranked[:MAX_GROUPS]:  # a search each: only for the groups shown
+        code, name = _likely_procedure(session, group[0])
+        groups.append(
+            QuestionGroup(
+                count=len(qualities),
+                unanswered=sum(q == AnswerQuality.unanswered for q in qualities),
+                low_confidence=sum(q == AnswerQuality.low_confidence for q in qualities),
+                samples=group[:SAMPLES],
+                term=_group_term(group, wordings),
+                procedure_code=code,
+                procedure_name=name,
+            )
+        )
+    return groups
+
+
+def _group_term(group: list[str], wordings: Counter[str]) -> str:
+    """The citizen word most of the group's questions suggest (the shortest on a tie)."""
+    terms: Counter[str] = Counter()
+    for wording in group:
+        terms[suggested_term(wording)] += wordings[wording]
+    return min(terms, key=lambda term: (-terms[term], len(term), term))
+
+
+def _cluster(wordings: list[str]) -> list[int] | None:
+    """Cluster labels of ``wordings`` by sentence vectors; None when semantic search is off."""
+    if not get_settings().semantic_search:
+        return None
+    if len(wordings) == 1:
+        return [0]
+    from sklearn.cluster import AgglomerativeClustering
+
+    vectors = np.stack([_question_vector(w) for w in wordings])
+    # scikit-learn 1.1 (Rasa's pin) names the metric ``affinity``.
+    clustering = AgglomerativeClustering(
+        n_clusters=None, affinity="cosine", linkage="average", distance_threshold=GROUP_DISTANCE
+    )
+    return [int(label) for label in clustering.fit_predict(vectors)]
+
+
+@lru_cache(maxsize=4096)
+def _question_vector(text: str) -> npt.NDArray[np.float32]:
+    from knowledge.search.embeddings import get_encoder
+
+    return get_encoder().query(text)
+
+
+def suggested_term(question: str) -> str:
+    """``question`` without its leading and trailing question words, as a citizen word to add.
+
+    One phrase of the question-word table goes from each end ("ở đâu", "làm"); the words
+    between stay, since a citizen word may hold such words ("giấy ở nhờ"). The admin edits it.
+
+    Example:
+        >>> suggested_term("Làm giấy ở nhờ ở đâu?")
+        'giấy ở nhờ'
+    """
+    from knowledge.search.resolve import question_phrases, same_word
+    from knowledge.text import fold_accents
+
+    phrases, longest = question_phrases()
+    words = "".join(c if c.isalnum() else " " for c in question.lower()).split()
+
+    def is_phrase(part: list[str]) -> bool:
+        known = phrases.get(tuple(fold_accents(w) for w in part), [])
+        return any(all(map(same_word, part, phrase)) for phrase in known)
+
+    end = next((n for n in range(min(longest, len(words) - 1), 0, -1) if is_phrase(words[-n:])), 0)
+    words = words[: len(words) - end]
+    start = next((n for n in range(min(longest, len(words) - 1), 0, -1) if is_phrase(words[:n])), 0)
+    return " ".join(words[start:])[:MAX_TERM_CHARS].strip()
+
+
+def _likely_procedure(session: Session, question: str) -> tuple[str | None, str | None]:
+    from knowledge.search.service import search_procedures
+
+    try:
+        hits = search_procedures(session, question, limit=1)
+    except KnowledgeError as exc:  # an over-long question, an index that cannot be built
+        logger.info("no suggestion for a question group: %s", exc)
+        return None, None
+    return (hits[0].code, hits[0].name) if hits else (None, None)
 
 
 def summary_csv(figures: AnalyticsSummary) -> str:
@@ -215,13 +413,14 @@ def summary_csv(figures: AnalyticsSummary) -> str:
     writer.writerow(
         ["ngay", "thay_doi_danh_muc", "tra_cuu_ho_so", "tra_cuu_that_bai", "cuoc_tro_chuyen",
          "cau_hoi", "thich", "khong_thich", "so_danh_gia", "diem_trung_binh", "chuyen_can_bo",
-         "hen_goi_lai"]
+         "hen_goi_lai", "cho_trung_binh_giay"]
     )  # fmt: skip
     rows = zip(figures.changes_per_day, figures.lookups_per_day, figures.chat_per_day, strict=True)
     for change, lookup, chat in rows:
         writer.writerow(
             [change.day.isoformat(), change.count, lookup.lookups, lookup.failed,
              chat.conversations, chat.questions, chat.thumbs_up, chat.thumbs_down, chat.ratings,
-             "" if chat.rating_mean is None else chat.rating_mean, chat.handoffs, chat.callbacks]
+             "" if chat.rating_mean is None else chat.rating_mean, chat.handoffs, chat.callbacks,
+             "" if chat.wait_seconds_mean is None else chat.wait_seconds_mean]
         )  # fmt: skip
     return buffer.getvalue()

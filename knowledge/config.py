@@ -60,9 +60,19 @@ class Settings(BaseSettings):
     dossier_read_rate_limit: str = "120/hour"  # per agent token and address; alert at half
     ingest_rate_limit: str = "6000/minute"
     pages_rate_limit: str = "600/minute"
+    # The widget's gateway (a socket, or the HTTP fallback polling every few seconds; several
+    # citizens may share one address behind a portal's NAT), the agents' console, sign-in
+    # (besides login_rate_limit per attempt) and the administration pages and API.
+    chat_api_rate_limit: str = "300/minute"
+    agent_api_rate_limit: str = "600/minute"
+    auth_api_rate_limit: str = "30/minute"
+    admin_api_rate_limit: str = "300/minute"
     redis_url: str = ""
     # Proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated.
     trusted_proxies: str = ""
+    # Other web sites (origins) whose pages may embed the chat widget and call the gateway,
+    # spaces or commas between them; empty: this site only (the demo portal at /).
+    widget_origins: str = ""
     # Origins of the portal pages allowed to call Rasa from a browser (Rasa's --cors).
     cors_origins: str = "http://localhost:8000 http://127.0.0.1:8000"
     # Base of the Rasa REST channel (POST …/webhooks/rest/webhook). Internal: only the chat
@@ -155,6 +165,16 @@ class Settings(BaseSettings):
                 "TTHC_CORS_ORIGINS: origins like https://dichvucong.example.vn, no '*'"
             )
         return " ".join(origins)
+
+    @validator("widget_origins")
+    def _widget_origins(cls, value: str) -> str:  # noqa: N805
+        # Sites embedding the widget: exact origins, never "*" (any site could open chats).
+        origins = value.replace(",", " ").split()
+        if any(not re.fullmatch(r"https?://[^\s/*]+", o.rstrip("/")) for o in origins):
+            raise ValueError(
+                "TTHC_WIDGET_ORIGINS: origins like https://dichvucong.example.vn, no '*'"
+            )
+        return " ".join(o.rstrip("/") for o in origins)
 
     @validator("dossier_source", pre=True)
     def _source_kind(cls, value: object) -> object:  # noqa: N805

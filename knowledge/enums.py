@@ -58,3 +58,14 @@ class DecisionState(str, enum.Enum):
     scheduled = "scheduled"  # applied by an admin, takes effect on its effective date
     applied = "applied"
     rolled_back = "rolled_back"
+
+
+class AnswerQuality(str, enum.Enum):
+    """How sure the bot was of an answer, as the actions tell the chat gateway.
+
+    The actions send ``{"answer_quality": …}`` with the message; the gateway keeps it as the
+    bot message's ``event``, and the analytics group the questions behind such answers.
+    """
+
+    unanswered = "unanswered"  # no procedure found, out of scope, rephrase, offer a human
+    low_confidence = "low_confidence"  # a weak match to confirm, or a menu of candidates

@@ -3,7 +3,8 @@
 KnowledgeError
 ├── NotFoundError          an unknown procedure or dossier code (API: 404)
 ├── InvalidInputError      a question, code or file the layer refuses (API: 422)
-│   └── ImportFailed       an import that was rolled back, with its per-line problems
+│   ├── ImportFailed       an import that was rolled back, with its per-line problems
+│   └── RecordError        a catalog record that cannot be imported (knowledge.catalog.parsing)
 ├── AuthenticationError    a missing or wrong API token, or a failed sign-in (API: 401)
 ├── PermissionDeniedError  a signed-in user whose role does not allow the action (API: 403)
 ├── ConflictError          a change that clashes with the current state, e.g. a claimed chat (409)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 
@@ -11,9 +12,10 @@ from sqlalchemy.orm import Session, selectinload
 from knowledge.catalog.parsing import CHANNELS
 from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError, NotFoundError
-from knowledge.models import Decision, Field, Procedure
+from knowledge.models import Decision, DecisionChange, DecisionState, Field, Procedure
 from knowledge.schemas import (
     PROCEDURE_CODE_RE,
+    AmendmentInfo,
     ChannelInfo,
     FieldSummary,
     LegalDocumentInfo,
@@ -47,8 +49,33 @@ def find_procedure(session: Session, code: str) -> Procedure:
 
 
 def get_procedure(session: Session, code: str) -> ProcedureCard:
-    """The full card of one procedure: all channels, papers, legal basis and status."""
-    return card_of(find_procedure(session, code))
+    """The full card of one procedure: all channels, papers, legal basis and status.
+
+    An amended procedure's card also says what its amending decision changed.
+    """
+    procedure = find_procedure(session, code)
+    card = card_of(procedure)
+    if procedure.status is ProcedureStatus.amended and procedure.status_decision:
+        card.amendments = amendments_of(session, procedure.code, procedure.status_decision)
+    return card
+
+
+def amendments_of(session: Session, code: str, decision_number: str) -> list[AmendmentInfo]:
+    """What the applied decision ``decision_number`` changed in procedure ``code``, from its
+    before/after record (empty when the decision holds none, e.g. one of the export)."""
+    from knowledge.catalog.editing import citizen_changes
+
+    row = session.execute(
+        select(DecisionChange.before, DecisionChange.after)
+        .join(Decision, Decision.id == DecisionChange.decision_id)
+        .where(DecisionChange.procedure_code == code, DecisionChange.action == "amend")
+        .where(Decision.number == decision_number, Decision.state == DecisionState.applied)
+        .order_by(DecisionChange.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or row.before is None:
+        return []
+    return citizen_changes(json.loads(row.before), json.loads(row.after))
 
 
 def all_procedure_cards(session: Session) -> Iterator[ProcedureCard]:
@@ -133,24 +160,35 @@ def set_procedure_status(
     decision_number: str,
     on: date,
     replaced_by: str | None = None,
+    actor: str = "system",
 ) -> Procedure:
     """Record that a decision amended or abolished a procedure (or put it back in force).
+
+    It goes through the admins' audited editing service (``knowledge.catalog.editing``): each
+    changed attribute is written to the audit log under ``actor`` with the decision, and the
+    catalog version moves so every process answers from the change at once. A decision
+    number not yet known is added to the decisions.
 
     Raises:
         NotFoundError: ``code`` or ``replaced_by`` names no procedure.
         InvalidInputError: the decision number is empty.
     """
-    if not decision_number.strip():
+    from knowledge.catalog.editing import ProcedureEdit, edit_procedure
+
+    number = decision_number.strip()
+    if not number:
         raise InvalidInputError("Cần số quyết định (ví dụ 1234/QĐ-UBND).")
-    procedure = find_procedure(session, code)
-    if replaced_by:
-        find_procedure(session, replaced_by)
-    decision = session.scalars(select(Decision).where(Decision.number == decision_number)).first()
-    if decision is None:
-        session.add(Decision(number=decision_number.strip(), issued_on=on))
-    procedure.status = status
-    procedure.status_decision = decision_number.strip()
-    procedure.status_date = on
-    procedure.replaced_by_code = replaced_by
+    edit = ProcedureEdit.parse_obj(
+        {
+            "status": status,
+            "status_decision": number,
+            "status_date": on,
+            "replaced_by_code": replaced_by or "",
+            "decision_number": number,
+        }
+    )
+    edit_procedure(session, code, edit, actor=actor)
+    if session.scalars(select(Decision).where(Decision.number == number)).first() is None:
+        session.add(Decision(number=number, issued_on=on))
     session.flush()
-    return procedure
+    return find_procedure(session, code)

@@ -52,6 +52,17 @@ class LegalDocumentInfo(BaseModel):
     title: str
 
 
+class AmendmentInfo(BaseModel):
+    """One thing an amending decision changed, as a citizen is told it.
+
+    ``before`` → ``after``; ``before`` None: added or changed with no short old value.
+    """
+
+    label: str  # "Lệ phí (Trực tuyến)"
+    before: str | None
+    after: str | None
+
+
 class ProcedureCard(BaseModel):
     """Everything the catalog holds about one procedure."""
 
@@ -78,6 +89,9 @@ class ProcedureCard(BaseModel):
     papers: list[PaperInfo]
     papers_text: str | None  # the papers section as published, for records with no table
     legal_documents: list[LegalDocumentInfo]
+    # What the decision that amended the procedure changed (empty when in force, or when the
+    # amendment came without a before/after record, e.g. with the catalog export).
+    amendments: list[AmendmentInfo] = []
 
 
 class ChannelSummary(BaseModel):

@@ -7,10 +7,12 @@ SQLite by default; the ``pg_*`` fixtures give the same on the PostgreSQL server 
 from __future__ import annotations
 
 import os
+import sqlite3
 
 # Tests use the development tokens, which only an explicit local setting accepts.
 os.environ.setdefault("TTHC_ENV", "local")
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -38,12 +40,43 @@ def _embeddings_outside_the_project(tmp_path_factory: pytest.TempPathFactory) ->
     get_settings.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite database migrated to the newest schema, copied for each test that wants one.
+
+    Running alembic's migrations takes 1-2 s; a copy of their result takes milliseconds.
+    """
+    path = tmp_path_factory.mktemp("schema") / "migrated.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """Argon2 with its smallest cost in tests: the same code and format, not 0.3-1 s a hash.
+
+    (Servers that end-to-end tests start keep the real cost.)
+    """
+    from argon2 import PasswordHasher
+
+    from knowledge import accounts
+
+    real = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    accounts._dummy_hash.cache_clear()
+    yield
+    accounts._hasher = real
+    accounts._dummy_hash.cache_clear()
+
+
 @pytest.fixture()
-def database_url(tmp_path: Path) -> str:
-    """A fresh SQLite database at the newest schema."""
-    url = f"sqlite:///{tmp_path / 'test.db'}"
-    migrate(url)
-    return url
+def database_url(tmp_path: Path, _migrated_sqlite: Path) -> str:
+    """A fresh SQLite database at the newest schema (a copy of the migrated one)."""
+    path = tmp_path / "test.db"
+    with closing(sqlite3.connect(_migrated_sqlite)) as source:
+        with closing(sqlite3.connect(path)) as copy:
+            source.backup(copy)
+    return f"sqlite:///{path}"
 
 
 def with_sample_catalog(engine: Engine) -> Engine:

@@ -27,14 +27,14 @@ from knowledge.answers.facts import (
     read_time,
 )
 from knowledge.config import PROVINCE_FEES_FILE
+from knowledge.enums import Channel, ProcedureStatus
 from knowledge.schemas import ChannelInfo, ChannelSummary, ProcedureCard, ProcedureSummary
 
 MAX_ITEM_CHARS = 170  # one paper, one legal document, one channel description
 MAX_BLOCK_CHARS = 800  # steps, conditions
 MAX_ITEMS = 8
-ABOLISHED = "abolished"
-AMENDED = "amended"
-CHANNEL_ORDER = {"in_person": 0, "online": 1, "postal": 2}
+MAX_AMENDMENTS = 5  # changes listed in an amended procedure's note
+CHANNEL_ORDER = {channel.value: rank for rank, channel in enumerate(Channel)}
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def abolished_notice(card: ProcedureCard, replacement: ProcedureCard | None) -> 
 
 def is_abolished(card: ProcedureCard) -> bool:
     """Whether the catalog marks ``card`` as abolished."""
-    return card.status == ABOLISHED
+    return card.status == ProcedureStatus.abolished
 
 
 def aspect_buttons(code: str, aspects: Iterable[str] = FOLLOW_UP_ASPECTS) -> list[dict[str, str]]:
@@ -417,9 +417,35 @@ def _province_fees() -> dict[str, str]:
 
 
 def _status_note(card: ProcedureCard) -> str:
-    if card.status == AMENDED:
-        return f"Lưu ý: thủ tục đã được sửa đổi{_decision_phrase(card)}."
+    if card.status == ProcedureStatus.amended:
+        return amendment_note(card)
     return ""
+
+
+def amendment_note(card: ProcedureCard) -> str:
+    """What an amending decision changed in ``card`` and since when (bot, API and console).
+
+    Example:
+        >>> print(amendment_note(card))  # doctest: +SKIP
+        Lưu ý: thủ tục đã được sửa đổi theo Quyết định 2468/QĐ-UBND, áp dụng từ 01/12/2026:
+        - Lệ phí (Trực tuyến): 50.000 đồng → 30.000 đồng
+    """
+    head = "Lưu ý: thủ tục đã được sửa đổi"
+    if card.status_decision:
+        head += f" theo Quyết định {card.status_decision}"
+    if card.status_date:
+        head += f", áp dụng từ {card.status_date:%d/%m/%Y}"
+    if not card.amendments:
+        return head + "."
+    lines = [head + ":"]
+    for change in card.amendments[:MAX_AMENDMENTS]:
+        if change.before is not None:
+            lines.append(f"- {change.label}: {change.before} → {change.after}")
+        else:
+            lines.append(f"- {change.label}: {change.after}")
+    if len(card.amendments) > MAX_AMENDMENTS:
+        lines.append(f"- … và {len(card.amendments) - MAX_AMENDMENTS} thay đổi khác.")
+    return "\n".join(lines)
 
 
 def _decision_phrase(card: ProcedureCard) -> str:

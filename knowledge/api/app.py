@@ -16,6 +16,7 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 
 from knowledge.api.errors import ERROR_RESPONSES, install_error_handlers
+from knowledge.api.origins import WidgetOriginMiddleware, parse_origins
 from knowledge.api.ratelimit import GroupLimiter, RateLimitMiddleware
 from knowledge.api.routes import (
     admin,
@@ -29,7 +30,7 @@ from knowledge.api.routes import (
     pages,
     procedures,
 )
-from knowledge.chat.gateway import rasa
+from knowledge.chat.gateway import hub, rasa
 from knowledge.config import get_settings
 from knowledge.limits import Limits
 from knowledge.logs import install_masking
@@ -40,9 +41,12 @@ logger = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Build the search index before the first request, so no agent waits for it."""
+    """Build the search index before the first request, so no agent waits for it; share the
+    chat hub through Redis when configured (several API workers)."""
     warm_up()
+    await hub.start(get_settings().redis_url)
     yield
+    await hub.stop()
     await rasa.aclose()
 
 
@@ -93,6 +97,9 @@ def create_app(rate_limit: str | None = None) -> FastAPI:
     # (WebSocket messages included, which an HTTP middleware does not see).
     app.state.limiter = GroupLimiter(settings, override=rate_limit)
     app.add_middleware(RateLimitMiddleware, limiter=app.state.limiter)
+    # Other sites embedding the widget (knowledge.api.origins); added last, so it runs first:
+    # a refused origin is not counted, and a preflight gets its CORS answer before anything.
+    app.add_middleware(WidgetOriginMiddleware, origins=parse_origins(settings.widget_origins))
     app.state.limits = Limits()
     install_error_handlers(app)
 

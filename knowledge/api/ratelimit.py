@@ -14,8 +14,15 @@ Groups (settings in brackets):
     catalog        /api/procedures/…, /api/fields       (``api_rate_limit``)
     dossier_reads  GET /api/dossiers/…, per agent token (``dossier_read_rate_limit``)
     ingest         POST /api/dossiers                   (``ingest_rate_limit``)
+    chat           /api/chat/… (the widget's gateway)   (``chat_api_rate_limit``)
+    agent          /api/agent/… (the console)           (``agent_api_rate_limit``)
+    auth           /api/auth/…                          (``auth_api_rate_limit``)
+    admin          /quan-tri, /api/admin/…              (``admin_api_rate_limit``)
     pages          pages, static files, documentation   (``pages_rate_limit``)
     /health is not limited (probes).
+
+The chat, sign-in and session routes have their own finer limits too (per conversation, per
+login attempt: ``chat_rate_limit``, ``login_rate_limit``, ``chat_sessions_rate_limit``).
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from typing import Any
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from redis.exceptions import RedisError  # type: ignore[import-untyped]
+from redis.exceptions import RedisError
 
 from knowledge.api.clients import client_address, client_key, trusted_proxies
 from knowledge.config import Settings, get_settings
@@ -43,6 +50,13 @@ Scope = dict[str, Any]
 ASGIApp = Callable[..., Any]
 
 EXEMPT_PATHS = frozenset({"/health"})
+_PREFIX_GROUPS = (
+    ("/api/chat", "chat"),
+    ("/api/agent", "agent"),
+    ("/api/auth", "auth"),
+    ("/api/admin", "admin"),
+    ("/quan-tri", "admin"),
+)
 
 
 def too_many_requests_message(retry_after: int) -> str:
@@ -63,6 +77,9 @@ def route_group(method: str, path: str) -> str | None:
         return "catalog"
     if path.startswith("/api/dossiers"):
         return "ingest" if method == "POST" else "dossier_reads"
+    for prefix, group in _PREFIX_GROUPS:
+        if path == prefix or path.startswith(prefix + "/"):
+            return group
     return "pages"
 
 
@@ -103,6 +120,10 @@ class GroupLimiter:
             "catalog": settings.api_rate_limit,
             "dossier_reads": settings.dossier_read_rate_limit,
             "ingest": settings.ingest_rate_limit,
+            "chat": settings.chat_api_rate_limit,
+            "agent": settings.agent_api_rate_limit,
+            "auth": settings.auth_api_rate_limit,
+            "admin": settings.admin_api_rate_limit,
             "pages": settings.pages_rate_limit,
         }
         self.limits: dict[str, RateLimitItem] = {

@@ -33,7 +33,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -48,13 +47,14 @@ from knowledge.catalog.editing import (
     restore,
     snapshot,
 )
-from knowledge.catalog.importer import Names, record_columns
+from knowledge.catalog.importer import Names, load_procedures, record_columns
 from knowledge.catalog.live import bump_catalog_version
 from knowledge.catalog.parsing import CHANNELS, ProcedureRecord, RecordError, parse_record
 from knowledge.clock import LocalTimeModel
 from knowledge.config import NATIONAL_CATALOG_DIR, SAMPLE_CATALOG_DIR
-from knowledge.errors import ImportFailed, InvalidInputError, NotFoundError
-from knowledge.models import Decision, DecisionChange, DecisionState, Procedure
+from knowledge.enums import ProcedureStatus
+from knowledge.errors import ConflictError, ImportFailed, InvalidInputError, NotFoundError
+from knowledge.models import CatalogChange, Decision, DecisionChange, DecisionState, Procedure
 from knowledge.schemas import PROCEDURE_CODE_RE
 from knowledge.text import fold_accents
 
@@ -219,6 +219,8 @@ def read_decision_file(data: bytes, filename: str) -> list[_Row]:
 
 
 def _xlsx_rows(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
+    import openpyxl  # only an .xlsx decision needs it (0.3 s to import)
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
@@ -320,16 +322,7 @@ def _plan(
     rows = read_decision_file(data, filename)
     problems: list[RowProblem] = []
     number, issued_on, effective_on = _decision_header(rows, problems)
-    procedures = {
-        p.code: p
-        for p in session.scalars(
-            select(Procedure).options(
-                selectinload(Procedure.channels),
-                selectinload(Procedure.papers),
-                selectinload(Procedure.legal_documents),
-            )
-        )
-    }
+    procedures = load_procedures(session)
     existing = session.scalars(select(Decision).where(Decision.number == number)).first()
     if existing is not None and existing.state in (DecisionState.applied, DecisionState.scheduled):
         problems.append(
@@ -417,7 +410,7 @@ def _plan(
                         fail(f"Mã thay thế {replacement} không có trong danh mục hay quyết định.")
                         continue
                 after.update(
-                    status="abolished",
+                    status=ProcedureStatus.abolished.value,
                     status_decision=number,
                     status_date=effective_on.isoformat(),
                     replaced_by_code=replacement,
@@ -778,16 +771,43 @@ def _procedures(session: Session, codes: list[str]) -> dict[str, Procedure]:
     return found
 
 
-def rollback_decision(session: Session, decision_id: int, *, actor: str) -> Decision:
-    """Undo a whole decision: each procedure it touched goes back to its state before.
+class EditedSince(BaseModel):
+    """A procedure changed by hand after a decision was applied: what differs from the
+    decision's record, and the audited edits (who, when)."""
 
-    Procedures it added are removed. A scheduled decision is simply cancelled.
+    code: str
+    name: str
+    changes: list[AttributeChange]  # the decision's values → the current ones
+    edited_by: list[str]
+    last_edited_at: datetime | None
 
-    Raises:
-        NotFoundError: no decision has that id.
-        InvalidInputError: it is not applied or scheduled, or a later applied decision
-            changed the same procedures (roll that one back first).
-    """
+
+class RollbackPreview(LocalTimeModel):
+    """What rolling a decision back would do, and the later hand edits it would overwrite."""
+
+    decision_id: int
+    number: str
+    state: str
+    restored: list[PlannedChange]  # back to the state before (changes: current → before)
+    removed: list[PlannedChange]  # added by the decision, deleted
+    edited_since: list[EditedSince]  # non-empty: the rollback is refused unless overwritten
+
+
+class RollbackConflictError(ConflictError):
+    """A rollback refused because procedures were edited by hand after the decision."""
+
+    def __init__(self, number: str, edited: list[EditedSince]) -> None:
+        codes = ", ".join(e.code for e in edited[:20])
+        more = f" và {len(edited) - 20} thủ tục khác" if len(edited) > 20 else ""
+        super().__init__(
+            f"Không hoàn tác quyết định {number}: thủ tục {codes}{more} đã được sửa tay sau khi "
+            "áp dụng quyết định; hoàn tác sẽ ghi đè các sửa đổi đó. Xem trước để biết chi tiết, "
+            "rồi hoàn tác với tùy chọn ghi đè nếu chắc chắn."
+        )
+        self.edited = edited
+
+
+def _applied_decision(session: Session, decision_id: int) -> Decision:
     decision: Decision | None = session.get(Decision, decision_id)
     if decision is None:
         raise NotFoundError(f"Không tìm thấy quyết định số {decision_id}.")
@@ -795,29 +815,130 @@ def rollback_decision(session: Session, decision_id: int, *, actor: str) -> Deci
         raise InvalidInputError(
             f"Quyết định {decision.number} không ở trạng thái đã áp dụng, không thể hoàn tác."
         )
+    return decision
+
+
+def _refuse_if_later_decisions(session: Session, decision: Decision, codes: set[str]) -> None:
+    later = (
+        session.scalars(
+            select(Decision)
+            .join(DecisionChange, DecisionChange.decision_id == Decision.id)
+            .where(
+                Decision.id != decision.id,
+                Decision.state == DecisionState.applied,
+                Decision.applied_at > decision.applied_at,
+                DecisionChange.procedure_code.in_(codes),
+            )
+        )
+        .unique()
+        .all()
+    )
+    if later:
+        numbers = ", ".join(d.number for d in later)
+        raise InvalidInputError(
+            f"Quyết định {numbers} áp dụng sau đã sửa cùng thủ tục: "
+            "hãy hoàn tác quyết định đó trước."
+        )
+
+
+def _edited_since(
+    session: Session, decision: Decision, procedures: dict[str, Procedure]
+) -> list[EditedSince]:
+    """Procedures whose record differs from what ``decision`` left (a hand edit since)."""
+    edited = []
+    for change in decision.changes:
+        current = procedures.get(change.procedure_code)
+        if current is None:
+            continue
+        differences = diff(json.loads(change.after), snapshot(current))
+        if not differences:
+            continue
+        edits = session.execute(
+            select(CatalogChange.actor, CatalogChange.at)
+            .where(CatalogChange.procedure_code == change.procedure_code)
+            .where(CatalogChange.action == "edit")
+            .where(CatalogChange.at >= (decision.applied_at or datetime.min))
+            .order_by(CatalogChange.at)
+        ).all()
+        edited.append(
+            EditedSince(
+                code=change.procedure_code,
+                name=current.name,
+                changes=differences,
+                edited_by=list(dict.fromkeys(actor for actor, _ in edits)),
+                last_edited_at=edits[-1][1] if edits else None,
+            )
+        )
+    return edited
+
+
+def preview_rollback(session: Session, decision_id: int) -> RollbackPreview:
+    """What ``rollback_decision`` would do, writing nothing: the procedures restored (current
+    → before), those removed, and those edited by hand since the decision.
+
+    Raises:
+        NotFoundError: no decision has that id.
+        InvalidInputError: it is not applied or scheduled, or a later applied decision
+            changed the same procedures.
+    """
+    decision = _applied_decision(session, decision_id)
+    preview = RollbackPreview(
+        decision_id=decision.id,
+        number=decision.number,
+        state=decision.state.value,
+        restored=[],
+        removed=[],
+        edited_since=[],
+    )
+    if decision.state is not DecisionState.applied:
+        return preview  # a scheduled decision changed nothing yet: it is only cancelled
+    codes = {c.procedure_code for c in decision.changes}
+    _refuse_if_later_decisions(session, decision, codes)
+    procedures = _procedures(session, list(codes))
+    for change in decision.changes:
+        current = procedures.get(change.procedure_code)
+        if current is None:
+            continue
+        item = PlannedChange(
+            row=change.position,
+            code=change.procedure_code,
+            name=current.name,
+            action=change.action,
+            action_label=ACTION_LABELS.get(change.action, change.action),
+        )
+        if change.before is None:
+            preview.removed.append(item)
+        else:
+            item.changes = diff(snapshot(current), json.loads(change.before))
+            preview.restored.append(item)
+    preview.edited_since = _edited_since(session, decision, procedures)
+    return preview
+
+
+def rollback_decision(
+    session: Session, decision_id: int, *, actor: str, overwrite_edits: bool = False
+) -> Decision:
+    """Undo a whole decision: each procedure it touched goes back to its state before.
+
+    Procedures it added are removed. A scheduled decision is simply cancelled. A procedure
+    edited by hand since the decision is not overwritten silently: the rollback is refused
+    (``RollbackConflictError``, 409, naming them) unless ``overwrite_edits`` says so, and
+    then the overwritten values are in the audit log like every rollback.
+
+    Raises:
+        NotFoundError: no decision has that id.
+        InvalidInputError: it is not applied or scheduled, or a later applied decision
+            changed the same procedures (roll that one back first).
+        RollbackConflictError: procedures were edited after the decision.
+    """
+    decision = _applied_decision(session, decision_id)
     if decision.state is DecisionState.applied:
         codes = {c.procedure_code for c in decision.changes}
-        later = (
-            session.scalars(
-                select(Decision)
-                .join(DecisionChange, DecisionChange.decision_id == Decision.id)
-                .where(
-                    Decision.id != decision.id,
-                    Decision.state == DecisionState.applied,
-                    Decision.applied_at > decision.applied_at,
-                    DecisionChange.procedure_code.in_(codes),
-                )
-            )
-            .unique()
-            .all()
-        )
-        if later:
-            numbers = ", ".join(d.number for d in later)
-            raise InvalidInputError(
-                f"Quyết định {numbers} áp dụng sau đã sửa cùng thủ tục: "
-                "hãy hoàn tác quyết định đó trước."
-            )
+        _refuse_if_later_decisions(session, decision, codes)
         procedures = _procedures(session, list(codes))
+        edited = _edited_since(session, decision, procedures)
+        if edited and not overwrite_edits:
+            raise RollbackConflictError(decision.number, edited)
         names = Names(session)
         for change in reversed(decision.changes):
             current = procedures.get(change.procedure_code)

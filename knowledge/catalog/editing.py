@@ -20,17 +20,17 @@ from knowledge.audit import record_change
 from knowledge.catalog.importer import Names
 from knowledge.catalog.live import bump_catalog_version
 from knowledge.catalog.parsing import CHANNELS, _parse_time, parse_fee_amount
+from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError
 from knowledge.models import (
     Channel,
     ChannelOption,
     LegalDocument,
     Procedure,
-    ProcedureStatus,
     RequiredPaper,
 )
 from knowledge.procedures import find_procedure
-from knowledge.schemas import PROCEDURE_CODE_RE
+from knowledge.schemas import PROCEDURE_CODE_RE, AmendmentInfo
 
 logger = logging.getLogger(__name__)
 
@@ -91,9 +91,9 @@ LABELS: dict[str, str] = {
     **{f"channel:{key}": f"Kênh {label}" for key, label in CHANNELS.items()},
 }
 STATUS_LABELS = {
-    "in_force": "Còn hiệu lực",
-    "amended": "Được sửa đổi, bổ sung",
-    "abolished": "Bị bãi bỏ",
+    ProcedureStatus.in_force.value: "Còn hiệu lực",
+    ProcedureStatus.amended.value: "Được sửa đổi, bổ sung",
+    ProcedureStatus.abolished.value: "Bị bãi bỏ",
 }
 
 Snapshot = dict[str, Any]
@@ -231,6 +231,69 @@ def _items_text(items: list[dict[str, Any]] | None) -> str | None:
     if not items:
         return None
     return "\n".join(item.get("name") or item.get("number") or "" for item in items)
+
+
+# What a citizen is told about an amendment: these attributes with their old and new values,
+# the long texts only as "có thay đổi"; bookkeeping columns (status, source…) not at all.
+CITIZEN_VALUES = ("name", "competent_agency", "implementing_agency", "receiving_address")
+CITIZEN_BLOCKS = ("target_subjects", "steps", "conditions", "results", "legal_documents")
+CHANGED = "có thay đổi"
+MAX_VALUE_CHARS = 120
+
+
+def citizen_changes(before: Snapshot, after: Snapshot) -> list[AmendmentInfo]:
+    """What changed from ``before`` to ``after``, as a citizen is told it: fee and time per
+    channel (channels with the same change grouped), papers added and dropped, agencies.
+
+    Example:
+        >>> old = {"channels": [{"channel": "online", "fee_text": "50.000 đồng", "time_text": ""}]}
+        >>> new = {"channels": [{"channel": "online", "fee_text": "30.000 đồng", "time_text": ""}]}
+        >>> [(a.label, a.before, a.after) for a in citizen_changes(old, new)]
+        [('Lệ phí (Trực tuyến)', '50.000 đồng', '30.000 đồng')]
+    """
+    out: list[AmendmentInfo] = []
+    old = {c["channel"]: c for c in before.get("channels") or []}
+    new = {c["channel"]: c for c in after.get("channels") or []}
+    grouped: dict[tuple[str, str | None, str | None], list[str]] = {}
+    for key, label in CHANNELS.items():
+        a, b = old.get(key), new.get(key)
+        if a is None and b is None:
+            continue
+        if a is None or b is None:
+            kind = "Thêm kênh nộp" if a is None else "Bỏ kênh nộp"
+            grouped.setdefault((kind, None, None), []).append(label)
+            continue
+        for kind, column in (("Lệ phí", "fee_text"), ("Thời hạn", "time_text")):
+            if (a.get(column) or "") != (b.get(column) or ""):
+                change = (kind, a.get(column) or "không ghi", b.get(column) or "không ghi")
+                grouped.setdefault(change, []).append(label)
+    for (kind, was, now), labels in grouped.items():
+        if was is None or now is None:
+            out.append(AmendmentInfo(label=kind, before=None, after=", ".join(labels)))
+        else:
+            label = f"{kind} ({', '.join(labels)})"
+            out.append(AmendmentInfo(label=label, before=_short(was), after=_short(now)))
+    old_papers = [p.get("name") or "" for p in before.get("papers") or []]
+    new_papers = [p.get("name") or "" for p in after.get("papers") or []]
+    for label, names in (
+        ("Thêm giấy tờ", [n for n in new_papers if n not in old_papers]),
+        ("Bỏ giấy tờ", [n for n in old_papers if n not in new_papers]),
+    ):
+        if names:
+            out.append(AmendmentInfo(label=label, before=None, after=_short("; ".join(names))))
+    for column in CITIZEN_VALUES:
+        if before.get(column) != after.get(column) and after.get(column):
+            was = _short(before[column]) if before.get(column) else None
+            out.append(AmendmentInfo(label=LABELS[column], before=was, after=_short(after[column])))
+    for column in CITIZEN_BLOCKS:
+        if (before.get(column) or None) != (after.get(column) or None):
+            out.append(AmendmentInfo(label=LABELS[column], before=None, after=CHANGED))
+    return out
+
+
+def _short(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1].rstrip() + "…"
 
 
 class ChannelEdit(BaseModel):

@@ -71,14 +71,14 @@ def import_json_catalog(
         try:
             raw = json.loads(file.read_text(encoding="utf-8"))
             if not isinstance(raw, dict):
-                raise RecordError("expected one JSON object per file")
+                raise RecordError("Mỗi tệp phải chứa đúng một đối tượng JSON")
             record = parse_record(raw)
             if file.stem != record.code:
-                raise RecordError(f"file name does not match ma_thu_tuc {record.code!r}")
+                raise RecordError(f"Tên tệp không khớp mã thủ tục (ma_thu_tuc) {record.code!r}")
         except MismatchedRecordError as exc:
             skipped.append((where, str(exc)))
         except json.JSONDecodeError as exc:
-            problems.append((f"{where}:{exc.lineno}", f"invalid JSON: {exc.msg}"))
+            problems.append((f"{where}:{exc.lineno}", f"JSON không hợp lệ: {exc.msg}"))
         except (RecordError, UnicodeDecodeError) as exc:
             problems.append((where, str(exc)))
         else:
@@ -258,21 +258,22 @@ class Names:
         return self.decisions[number]
 
 
+def load_procedures(session: Session) -> dict[str, Procedure]:
+    """Every procedure by code, with its channels, papers and legal documents loaded."""
+    query = select(Procedure).options(
+        selectinload(Procedure.channels),
+        selectinload(Procedure.papers),
+        selectinload(Procedure.legal_documents),
+    )
+    return {p.code: p for p in session.scalars(query)}
+
+
 class _CatalogWriter(Names):
     """Writes records into the session, reusing fields and decisions by name."""
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
-        self.procedures = {
-            p.code: p
-            for p in session.scalars(
-                select(Procedure).options(
-                    selectinload(Procedure.channels),
-                    selectinload(Procedure.papers),
-                    selectinload(Procedure.legal_documents),
-                )
-            )
-        }
+        self.procedures = load_procedures(session)
 
     def upsert(self, record: ProcedureRecord, *, ministry: str | None, source: str) -> Procedure:
         procedure = self.procedures.get(record.code)

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from knowledge.errors import InvalidInputError
+
 __all__ = [
     "CHANNELS",
     "MismatchedRecordError",
@@ -134,8 +136,8 @@ class ProcedureRecord:
     papers_text: str | None = None
 
 
-class RecordError(ValueError):
-    """A raw record that cannot be imported (message says why, in English, naming the field)."""
+class RecordError(InvalidInputError):
+    """A raw record that cannot be imported (the Vietnamese message says why, naming the field)."""
 
 
 class MismatchedRecordError(RecordError):
@@ -143,8 +145,8 @@ class MismatchedRecordError(RecordError):
 
     def __init__(self, code: str, body_code: str) -> None:
         super().__init__(
-            f"field 'raw_text' describes procedure {body_code!r}, "
-            f"not the record's ma_thu_tuc {code!r}"
+            f"Trường 'raw_text' mô tả thủ tục {body_code!r}, "
+            f"không phải thủ tục {code!r} của trường 'ma_thu_tuc'"
         )
         self.code = code
         self.body_code = body_code
@@ -367,10 +369,10 @@ def _split_fee(segment: str) -> tuple[str, str]:
         explanation = segment[end:close]
         end = close
     elif segment[end : end + 1] == "(":
-        close = _unmatched_close(segment, end)
-        if close is not None:
-            explanation = segment[end:close]
-            end = close
+        unmatched = _unmatched_close(segment, end)
+        if unmatched is not None:
+            explanation = segment[end:unmatched]
+            end = unmatched
     main = "" if main.casefold() == NO_INFO.casefold() else _inline(main)
     # The portal shows the explanation under the amount; the flattening lost
     # that separator, so restore it as one space.
@@ -812,7 +814,7 @@ def _field(raw: dict[str, Any], key: str) -> str | None:
     value = raw.get(key)
     if value is None or isinstance(value, str):
         return value
-    raise RecordError(f"field {key!r} must be a string, got {type(value).__name__}")
+    raise RecordError(f"Trường {key!r} phải là chuỗi ký tự, nhận được {type(value).__name__}")
 
 
 def _join_split_fee_column(
@@ -848,13 +850,17 @@ def parse_record(raw: dict[str, Any]) -> ProcedureRecord:
         'Đăng ký khai tử'
     """
     if not isinstance(raw, dict):
-        raise RecordError(f"record must be a dict, got {type(raw).__name__}")
+        raise RecordError(
+            f"Bản ghi phải là một đối tượng JSON (dict), nhận được {type(raw).__name__}"
+        )
     code = _inline(_field(raw, "ma_thu_tuc"))
     if not code:
-        raise RecordError("field 'ma_thu_tuc' (procedure code) is missing or empty")
+        raise RecordError("Thiếu trường 'ma_thu_tuc' (mã thủ tục) hoặc trường này để trống")
     name = _inline(_field(raw, "ten_thu_tuc"))
     if not name:
-        raise RecordError(f"field 'ten_thu_tuc' (procedure name) is missing or empty for {code}")
+        raise RecordError(
+            f"Thủ tục {code}: thiếu trường 'ten_thu_tuc' (tên thủ tục) hoặc trường này để trống"
+        )
     raw_text = _field(raw, "raw_text")
     if raw_text:
         body = _BODY_CODE.search(_normalise(raw_text))

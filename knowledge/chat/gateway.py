@@ -7,19 +7,23 @@ the next turn simply tries again, so the gateway recovers by itself.
 
 The bot asks for a human with a custom payload ``{"handoff": true}`` (``action_handoff`` and
 the second fallback send it); the answer's procedure codes come from ``{"procedure_codes":
-[…]}`` payloads and from the "Mã thủ tục: X" citation.
+[…]}`` payloads and from the "Mã thủ tục: X" citation; ``{"answer_quality": "unanswered" |
+"low_confidence"}`` marks the turn's last bot message (its ``event``) for the analytics.
 
-New messages are published on an in-process hub: the citizen's sockets and the agents'
-console sockets receive them at once. One API process serves the chat (the hub is not shared
-between worker processes); clients that miss a push catch up with ``?after=ID``.
+New messages are published on a hub: the citizen's sockets and the agents' console sockets
+receive them at once. With ``TTHC_REDIS_URL`` set the hub goes through Redis pub/sub, so
+several API workers serve the chat together; without it, one API process serves it. Clients
+that miss a push catch up with ``?after=ID``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -37,6 +41,7 @@ from knowledge.chat.schemas import MessageOut
 from knowledge.clock import local_now
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
+from knowledge.enums import AnswerQuality
 from knowledge.errors import InvalidInputError, SourceUnavailableError
 from knowledge.limits import Limits
 from knowledge.text.normalize import fold_accents
@@ -56,17 +61,107 @@ TOO_LONG = "Tin nhắn dài quá (tối đa {limit} ký tự). Bạn hỏi ngắ
 EMPTY = "Tin nhắn trống. Bạn nhập câu hỏi giúp mình nhé."
 # Asking for a person while Rasa is down still reaches the queue (the widget's button text).
 _HUMAN_REQUESTS = {"gap nhan vien", "gap can bo", "/request_human"}
+# The actions' {"answer_quality": …}: kept as the turn's last bot message's event (analytics).
+_QUALITIES = {quality.value for quality in AnswerQuality}
 
 
 # --------------------------------------------------------------------------- the hub
 
 
 class Hub:
-    """In-process fan-out of new messages to citizens' sockets and agents' console sockets."""
+    """Fan-out of new messages to citizens' sockets and agents' console sockets.
+
+    In one process by default. After ``start(redis_url)`` (the API's start-up, when
+    ``TTHC_REDIS_URL`` is set) every publication goes through one Redis pub/sub channel and
+    every API process delivers what it hears to its own sockets, so a message posted on one
+    worker reaches a citizen or an agent connected to another. Publications keep their
+    order (one sender task); if Redis fails, this process's own sockets still get them, and
+    the others catch up with ``?after=ID``.
+    """
+
+    CHANNEL = "tthc:chat"
 
     def __init__(self) -> None:
         self._citizens: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
         self._agents: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._redis: Any = None
+        self._outbox: asyncio.Queue[dict[str, Any]] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def shared(self) -> bool:
+        """Whether publications go through Redis to every API process."""
+        return self._outbox is not None
+
+    async def start(self, redis_url: str) -> None:
+        """Share publications across processes through Redis at ``redis_url`` ("" = no)."""
+        if not redis_url or self.shared:
+            return
+        import redis.asyncio as aioredis
+
+        self._redis = aioredis.from_url(redis_url)
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(self.CHANNEL)  # before the first publication: none is missed
+        self._outbox = asyncio.Queue()
+        self._tasks = [
+            asyncio.create_task(self._send(self._outbox)),
+            asyncio.create_task(self._listen(pubsub)),
+        ]
+
+    async def stop(self) -> None:
+        """Stop sharing (the API's shutdown)."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
+                pass
+        self._tasks, self._outbox = [], None
+        if self._redis is not None:
+            await self._redis.close()
+            self._redis = None
+
+    async def _send(self, outbox: asyncio.Queue[dict[str, Any]]) -> None:
+        while True:
+            envelope = await outbox.get()
+            try:
+                await self._redis.publish(self.CHANNEL, json.dumps(envelope, ensure_ascii=False))
+            except Exception as exc:  # noqa: BLE001 - Redis down: deliver here at least
+                logger.warning("chat hub: Redis publish failed (%s)", type(exc).__name__)
+                self._deliver(envelope)
+
+    async def _listen(self, pubsub: Any) -> None:
+        while True:
+            try:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is not None and message.get("type") == "message":
+                    self._deliver(json.loads(message["data"]))
+            except asyncio.CancelledError:
+                await pubsub.close()
+                raise
+            except Exception as exc:  # noqa: BLE001 - reconnect after a Redis failure
+                logger.warning("chat hub: Redis subscription lost (%s)", type(exc).__name__)
+                await asyncio.sleep(1.0)
+                try:
+                    await pubsub.subscribe(self.CHANNEL)
+                except Exception:  # noqa: BLE001 - still down; try again
+                    pass
+
+    def _emit(self, envelope: dict[str, Any]) -> None:
+        if self._outbox is not None:
+            self._outbox.put_nowait(envelope)
+        else:
+            self._deliver(envelope)
+
+    def _deliver(self, envelope: dict[str, Any]) -> None:
+        data = envelope["data"]
+        if envelope["to"] == "citizen":
+            targets = list(self._citizens.get(envelope["session_id"], ()))
+        else:
+            targets = list(self._agents)
+        for queue in targets:
+            queue.put_nowait(data)
 
     def subscribe(self, session_id: str) -> asyncio.Queue[dict[str, Any]]:
         """A queue receiving every new message of the conversation."""
@@ -95,15 +190,25 @@ class Hub:
         for message in messages:
             data = message.dict()
             data["created_at"] = message.created_at.isoformat()
-            for queue in list(self._citizens.get(session_id, ())):
-                queue.put_nowait(data)
-            for queue in list(self._agents):
-                queue.put_nowait({"type": "message", "session_id": session_id, "message": data})
+            self._emit({"to": "citizen", "session_id": session_id, "data": data})
+            self._emit(
+                {
+                    "to": "agents",
+                    "data": {"type": "message", "session_id": session_id, "message": data},
+                }
+            )
 
     def publish_handoff(self, event: str, handoff: dict[str, Any]) -> None:
         """Tell the agents' consoles that a handoff appeared or changed."""
-        for queue in list(self._agents):
-            queue.put_nowait({"type": "handoff", "event": event, "handoff": handoff})
+        # Dates as ISO text: the sockets send JSON (a datetime here used to kill the pump).
+        data = json.loads(json.dumps(handoff, default=_isoformat))
+        self._emit({"to": "agents", "data": {"type": "handoff", "event": event, "handoff": data}})
+
+
+def _isoformat(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 hub = Hub()
@@ -202,6 +307,7 @@ def _bot_messages(
     """Store Rasa's replies; returns them and the handoff reason when the bot asked for one."""
     now = local_now()
     handoff: str | None = None
+    quality: str | None = None
     codes: list[str] = []
     shown = []
     for reply in replies:
@@ -209,6 +315,8 @@ def _bot_messages(
         if isinstance(custom, dict):
             if custom.get("handoff"):
                 handoff = str(custom.get("reason") or "asked")[:20]
+            if custom.get("answer_quality") in _QUALITIES:
+                quality = str(custom["answer_quality"])
             if isinstance(custom.get("procedure_codes"), list):
                 codes.extend(str(c) for c in custom["procedure_codes"])
         if reply.get("text") or reply.get("buttons"):
@@ -222,6 +330,7 @@ def _bot_messages(
             now,
             buttons=reply.get("buttons") or [],
             codes=codes if index == len(shown) - 1 else (),
+            event=quality if index == len(shown) - 1 else None,
         )
         for index, reply in enumerate(shown)
     ]

@@ -53,7 +53,7 @@ from knowledge.text.entities import PHONE_RE, mask_pii
 
 logger = logging.getLogger(__name__)
 
-# The citation every procedure answer ends with (actions.answers), and the bare code form.
+# The citation every procedure answer ends with (knowledge.answers), and the bare code form.
 CITATION_RE = re.compile(r"Mã thủ tục:?\s*(\d{1,2}\.\d{6})(?![\d])")
 CANCEL_HANDOFF = "/cancel_handoff"
 CANCEL_BUTTON = Button(title="Tiếp tục hỏi trợ lý ảo", payload=CANCEL_HANDOFF)

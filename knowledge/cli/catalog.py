@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from knowledge.cli.common import cli_session, console
+from knowledge.cli.common import cli_actor, cli_session, console
 from knowledge.enums import ProcedureStatus
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
     from sqlalchemy.orm import Session
 
     from knowledge.schemas import ImportReport
@@ -137,8 +138,15 @@ def set_status(
         None, formats=["%Y-%m-%d"], help="Ngày quyết định (mặc định: hôm nay)"
     ),
     replaced_by: str = typer.Option(None, help="Mã thủ tục thay thế (nếu có)"),
+    actor: str = typer.Option(
+        None, "--as", help="Tên người thực hiện ghi vào nhật ký (mặc định: tên đăng nhập máy chủ)"
+    ),
 ) -> None:
-    """Ghi nhận thủ tục được sửa đổi, bãi bỏ (hoặc còn hiệu lực) theo một quyết định."""
+    """Ghi nhận thủ tục được sửa đổi, bãi bỏ (hoặc còn hiệu lực) theo một quyết định.
+
+    Thay đổi được ghi vào nhật ký như khi quản trị viên sửa trên trang quản trị, với người thực
+    hiện "cli:<tên đăng nhập máy chủ>".
+    """
     from knowledge.procedures import set_procedure_status
 
     with cli_session() as session:
@@ -149,25 +157,31 @@ def set_status(
             decision_number=decision,
             on=on.date() if on else date.today(),
             replaced_by=replaced_by,
+            actor=cli_actor(actor),
         )
         console.print(
             f"{procedure.code}: {procedure.status.value} theo {procedure.status_decision}"
         )
 
 
-def _import_with_progress(session: Session, path: Path, source: str) -> ImportReport:
+def _progress() -> Progress:
+    """A progress bar with the count done and the time taken (imported on use: rich.progress)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from knowledge.catalog.importer import import_json_catalog
-
-    total = len(list(path.rglob("*.json"))) if path.is_dir() else 1
     columns = (
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as progress:
+    return Progress(*columns, console=console, transient=True)
+
+
+def _import_with_progress(session: Session, path: Path, source: str) -> ImportReport:
+    from knowledge.catalog.importer import import_json_catalog
+
+    total = len(list(path.rglob("*.json"))) if path.is_dir() else 1
+    with _progress() as progress:
         task = progress.add_task(f"Đọc {path.name}", total=total)
         return import_json_catalog(
             session, path, source=source, progress=lambda n: progress.update(task, completed=n)
@@ -179,18 +193,10 @@ def _embed_with_progress(session: Session) -> None:
 
     Commits first: the cache is keyed by what the database holds once the import is in.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from knowledge.search.service import embed_catalog
 
     session.commit()
-    columns = (
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as progress:
+    with _progress() as progress:
         task = progress.add_task("Tính vector ngữ nghĩa", total=None)
 
         def advance(done: int, total: int) -> None:

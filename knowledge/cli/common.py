@@ -41,3 +41,20 @@ def cli_session() -> Iterator[Session]:
     except KnowledgeError as exc:
         errors.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc
+
+
+def cli_actor(name: str | None = None) -> str:
+    """Who a command's changes are audited under: ``cli:<name>``, by default the shell login.
+
+    Example:
+        >>> cli_actor("quantri")
+        'cli:quantri'
+    """
+    if not name:
+        import getpass
+
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):  # no login name (a container's anonymous uid)
+            name = "unknown"
+    return f"cli:{name.strip()}"[:64]

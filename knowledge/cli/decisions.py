@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
-from sqlalchemy import select
 
-from knowledge.catalog.decisions import (
-    DecisionPreview,
-    apply_decision,
-    list_decisions,
-    preview_decision,
-    rollback_decision,
-)
 from knowledge.cli.common import cli_session, console, errors
 from knowledge.errors import InvalidInputError
-from knowledge.models import Decision
+
+# The decisions module pulls in openpyxl and the ORM: imported by the commands that run,
+# so that ``tthc --help`` and the other commands stay quick.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from knowledge.catalog.decisions import DecisionPreview
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -33,6 +31,8 @@ def _read(path: Path) -> bytes:
 @app.command("preview")
 def preview(path: Path = typer.Argument(..., help="Tệp .csv hoặc .xlsx của quyết định")) -> None:
     """Xem trước (không ghi gì): thủ tục thêm mới, sửa đổi (trước → sau), bãi bỏ và các lỗi."""
+    from knowledge.catalog.decisions import preview_decision
+
     with cli_session() as session:
         result = preview_decision(
             session, _read(path), path.name, record_dirs=(path.resolve().parent,)
@@ -55,13 +55,20 @@ def apply(
     ),
 ) -> None:
     """Áp dụng quyết định: ghi tất cả các dòng hoặc không ghi gì."""
+    from sqlalchemy import select
+
+    from knowledge.catalog.decisions import apply_decision, preview_decision, rollback_decision
+    from knowledge.models import Decision
+
     data = _read(path)
     with cli_session() as session:
         if again:
             number = preview_decision(session, data, path.name).number
             stored = session.scalars(select(Decision).where(Decision.number == number)).first()
             if stored is not None and stored.state.value in ("applied", "scheduled"):
-                rollback_decision(session, stored.id, actor=actor)
+                # Reloading the catalog (make run) has overwritten the decision's values, so
+                # they differ from its record: that is expected here, not a hand edit to keep.
+                rollback_decision(session, stored.id, actor=actor, overwrite_edits=True)
                 console.print(f"Đã hoàn tác quyết định {number} để áp dụng lại.")
         decision = apply_decision(
             session, data, path.name, actor=actor, record_dirs=(path.resolve().parent,)
@@ -83,17 +90,34 @@ def rollback(
         ..., help="Số thứ tự (id) hoặc số quyết định, hoặc tệp đã áp dụng"
     ),
     actor: str = ACTOR,
+    overwrite_edits: bool = typer.Option(
+        False,
+        "--overwrite-edits",
+        help="Hoàn tác cả khi thủ tục đã được sửa tay sau quyết định (ghi đè các sửa đổi đó)",
+    ),
 ) -> None:
-    """Hoàn tác cả một quyết định đã áp dụng: các thủ tục trở lại như trước."""
+    """Hoàn tác cả một quyết định đã áp dụng: các thủ tục trở lại như trước.
+
+    Thủ tục đã được sửa tay sau quyết định thì không hoàn tác (liệt kê các thủ tục đó), trừ
+    khi có --overwrite-edits.
+    """
+    from knowledge.catalog.decisions import rollback_decision
+
     with cli_session() as session:
         decision_id = _decision_id(session, target)
-        decision = rollback_decision(session, decision_id, actor=actor)
+        decision = rollback_decision(
+            session, decision_id, actor=actor, overwrite_edits=overwrite_edits
+        )
         console.print(f"[green]Đã hoàn tác quyết định {decision.number}.[/green]")
 
 
 @app.command("list")
 def list_command() -> None:
     """Các quyết định đã nhập, mới nhất trước."""
+    from rich.table import Table
+
+    from knowledge.catalog.decisions import list_decisions
+
     with cli_session() as session:
         rows = list_decisions(session)
     table = Table(title=f"{len(rows)} quyết định")
@@ -111,7 +135,12 @@ def list_command() -> None:
     console.print(table)
 
 
-def _decision_id(session, target: str) -> int:  # type: ignore[no-untyped-def]
+def _decision_id(session: Session, target: str) -> int:
+    from sqlalchemy import select
+
+    from knowledge.catalog.decisions import preview_decision
+    from knowledge.models import Decision
+
     if target.isdigit():
         return int(target)
     path = Path(target)

@@ -39,6 +39,7 @@ from knowledge.clock import local_now
 from knowledge.config import get_settings
 from knowledge.dossiers.labels import DELIVERY_LABELS, STATE_LABELS
 from knowledge.dossiers.masking import last_digits, mask_name
+from knowledge.dossiers.messages import code_locked_message, locked_message, not_verified_message
 from knowledge.dossiers.schemas import (
     STATES_WITH_REASON,
     DossierCitizenView,
@@ -52,24 +53,6 @@ from knowledge.models import AuditEntry, LookupAttempt
 from knowledge.text.entities import canonical_dossier_code
 
 logger = logging.getLogger(__name__)
-
-
-def not_verified_message() -> str:
-    """The one answer for a wrong code, an unknown code or wrong phone digits."""
-    return (
-        "Thông tin chưa khớp: không xác minh được hồ sơ với mã hồ sơ và 4 số cuối điện thoại "
-        "bạn cung cấp. Bạn kiểm tra lại mã trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả, và số "
-        "điện thoại đã đăng ký khi nộp hồ sơ, rồi thử lại nhé."
-    )
-
-
-def locked_message(until: datetime, hotline: str) -> str:
-    """The answer while a conversation is locked out."""
-    return (
-        "Bạn đã nhập sai thông tin tra cứu nhiều lần. Để bảo vệ thông tin hồ sơ, chức năng tra "
-        f"cứu hồ sơ tạm khóa đến {until:%H:%M} ngày {until:%d/%m/%Y}. Bạn có thể gọi tổng đài "
-        f"{hotline} để được hỗ trợ."
-    )
 
 
 AUDIT_CODE_LOCKED = "lookup_code_locked"
@@ -120,15 +103,6 @@ def pseudonym(kind: str, value: str) -> str:
     secret = get_settings().lookup_secret.encode()
     digest = hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:32]
     return f"{kind}:{digest}"
-
-
-def code_locked_message(until: datetime, hotline: str) -> str:
-    """The answer while a dossier code waits after many wrong tries (any conversation)."""
-    return (
-        "Mã hồ sơ này vừa bị nhập sai thông tin xác minh nhiều lần nên tạm dừng tra cứu để bảo "
-        f"vệ thông tin. Bạn thử lại sau {until:%H:%M} ngày {until:%d/%m/%Y}, hoặc gọi tổng đài "
-        f"{hotline} để được hỗ trợ."
-    )
 
 
 def _failures_since_success(

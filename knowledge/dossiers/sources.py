@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from knowledge.config import get_settings
+from knowledge.dossiers.messages import unavailable_message
 from knowledge.dossiers.schemas import DossierRecord
 from knowledge.dossiers.store import find_dossier, procedure_name, to_record
 from knowledge.errors import SourceUnavailableError
@@ -29,14 +30,6 @@ if TYPE_CHECKING:
     import httpx
 
 logger = logging.getLogger(__name__)
-
-
-def unavailable_message(hotline: str) -> str:
-    """What the citizen reads when the status service is down."""
-    return (
-        "Xin lỗi, hệ thống tra cứu tình trạng hồ sơ đang tạm thời gián đoạn. Bạn thử lại sau ít "
-        f"phút hoặc gọi tổng đài {hotline} để được hỗ trợ nhé."
-    )
 
 
 class DossierSource(Protocol):

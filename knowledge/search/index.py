@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
+from knowledge.enums import ProcedureStatus
 from knowledge.schemas import SearchHit
 from knowledge.search.documents import SearchDocument
 from knowledge.search.terms import folded_syllables, terms
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+Scores = npt.NDArray[np.float32]  # one score per document of the index
+
 # How a question names an administrative level, on folded text. Not "trợ cấp xã hội"
 # (a social allowance), "cấp bổ sung" (issue more) nor a bare "trung ương", which mostly
 # comes in "thành phố trực thuộc trung ương", a province.
@@ -49,7 +53,6 @@ LEVEL_PATTERNS = {
     "Cấp xã": re.compile(r"\bcap (?:xa|phuong)\b(?! hoi)"),
     "Cấp bộ": re.compile(r"\bcap (?:bo|trung uong)\b(?! sung)"),
 }
-ABOLISHED = "abolished"
 PARTS = ("name", "field", "body")
 
 
@@ -85,7 +88,7 @@ class NameCoverage:
         self._matrix = self._vectorizer.fit_transform(names).tocsr()
         self._totals = np.maximum(np.asarray(self._matrix.sum(axis=1)).ravel(), 1e-9)
 
-    def __call__(self, query_terms: Sequence[str]) -> np.ndarray:
+    def __call__(self, query_terms: Sequence[str]) -> Scores:
         """Coverage of every name in 0..1 (1 = every term of the name is in the query)."""
         vocabulary = self._vectorizer.vocabulary_
         present = np.zeros(len(vocabulary), dtype=np.float32)
@@ -116,13 +119,16 @@ class ProcedureIndex:
         self._retrievers = retrievers
         self._coverage = coverage
         self._lexicon = lexicon
-        self._level_masks: dict[str, np.ndarray] = {}
+        self._level_masks: dict[str, npt.NDArray[np.bool_]] = {}
         for position, document in enumerate(self.documents):
             for level in document.levels:
                 mask = self._level_masks.setdefault(level, np.zeros(len(documents), dtype=bool))
                 mask[position] = True
         self._status_factor = np.array(
-            [weights.abolished if d.status == ABOLISHED else 1.0 for d in self.documents],
+            [
+                weights.abolished if d.status == ProcedureStatus.abolished else 1.0
+                for d in self.documents
+            ],
             dtype=np.float32,
         )
         self._length_prior = _length_prior(self.documents, weights.body_length)
@@ -207,7 +213,7 @@ class ProcedureIndex:
         top = top[np.lexsort((top, -scores[top]))]
         return [self._hit(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
-    def scores(self, question: str) -> np.ndarray:
+    def scores(self, question: str) -> Scores:
         """The score of every indexed procedure for ``question`` (0 = no match)."""
         w = self.weights
         own = list(dict.fromkeys(terms(question)))
@@ -243,7 +249,7 @@ class ProcedureIndex:
         folded = " ".join(folded_syllables(question))
         return tuple(level for level, pattern in LEVEL_PATTERNS.items() if pattern.search(folded))
 
-    def _bm25(self, part: str, query: list[str]) -> np.ndarray:
+    def _bm25(self, part: str, query: list[str]) -> Scores:
         """BM25 score of every document's ``part`` for ``query``.
 
         Sums bm25s's precomputed per-term scores with one ``np.bincount`` instead of its
@@ -262,7 +268,7 @@ class ProcedureIndex:
             minlength=len(self.documents),
         ).astype(np.float32)
 
-    def _level_factor(self, question: str) -> np.ndarray | float:
+    def _level_factor(self, question: str) -> Scores | float:
         levels = self.named_levels(question) or self.preferred_levels
         masks = [self._level_masks[level] for level in levels if level in self._level_masks]
         if not masks or not self.level_preference:
@@ -280,7 +286,7 @@ class ProcedureIndex:
         )
 
 
-def dense_share(cosines: np.ndarray, depth: int, power: float) -> np.ndarray:
+def dense_share(cosines: Scores, depth: int, power: float) -> Scores:
     """Each cosine as a 0..1 share: 1 for the nearest procedure, 0 at or below the ``depth``-th.
 
     e5's cosines crowd into a narrow band (0.75–0.90 for any Vietnamese text), so only their
@@ -295,7 +301,7 @@ def dense_share(cosines: np.ndarray, depth: int, power: float) -> np.ndarray:
     return (share**power).astype(np.float32)
 
 
-def _length_prior(documents: Sequence[SearchDocument], exponent: float) -> np.ndarray:
+def _length_prior(documents: Sequence[SearchDocument], exponent: float) -> Scores:
     """Each document's prior: (log body length / the catalog's median of it) ** ``exponent``.
 
     Tuned on the even rows of ``bench.search_eval``: of two procedures that match alike, the

@@ -20,13 +20,14 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from knowledge.text.normalize import fold_accents
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc
+    from spacy.pipeline import EntityRuler
+    from spacy.tokens import Doc, Span
 
 DOSSIER_CODE = "dossier_code"
 PHONE = "phone"
@@ -77,13 +78,13 @@ def _regex_spans(doc: Doc) -> Doc:
     """Mark codes, phones and ID numbers found by regex as entities of ``doc``."""
     from spacy.util import filter_spans
 
-    spans = []
+    spans: list[Span] = []
     for label, pattern in _PATTERNS:
         for match in pattern.finditer(doc.text):
             span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="expand")
             if span is not None:
                 spans.append(span)
-    doc.ents = filter_spans(list(doc.ents) + spans)
+    doc.set_ents(filter_spans(list(doc.ents) + spans), default="outside")  # = doc.ents = …
     return doc
 
 
@@ -96,10 +97,12 @@ def get_nlp() -> Language:
     from knowledge.text.lexicon import get_lexicon
 
     if not Language.has_factory("tthc_regex_spans"):
-        Language.component("tthc_regex_spans", func=_regex_spans)
+        Language.component("tthc_regex_spans")(_regex_spans)
     nlp = spacy.blank("xx")
     nlp.add_pipe("tthc_regex_spans")
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler = cast(
+        "EntityRuler", nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    )
     patterns: list[dict[str, Any]] = []
     for entry in get_lexicon().entries:
         for term in {*entry.citizen, *entry.catalog}:
@@ -123,18 +126,71 @@ def find_entities(text: str) -> list[Entity]:
     return entities
 
 
+# A citizen introducing themself ("tôi là", "tên tôi là", "họ tên:", "người nộp là" …); the
+# capitalised words that follow are their name. Spaces are bounded (linear time, see above).
+_NAME_INTRO_RE = re.compile(
+    r"\b(?:(?:tôi|em|mình|tớ|tui|cháu|con|anh|chị|ông|bà)\s{1,3}(?:tên\s{1,3})?là"
+    r"|(?:tôi|em|mình|cháu|con)\s{1,3}tên"
+    r"|tên\s{1,3}(?:của\s{1,3})?(?:tôi|em|mình|cháu|con)(?:\s{1,3}là)?"
+    r"|tên\s{1,3}là|họ\s{1,3}(?:và\s{1,3})?tên(?:\s{1,3}là)?|người\s{1,3}nộp(?:\s{1,3}là)?)"
+    r"[ \t]{0,3}[:：]?[ \t]{0,3}",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def mask_names(text: str) -> str:
+    """Reduce the name a citizen introduces themself with to initials.
+
+    Only capitalised words right after an introduction count, two to six of them (a
+    Vietnamese full name); "tôi là người dân" is left alone.
+
+    Example:
+        >>> mask_names("Chào chị, tôi tên là Lâm Gia Hưng, CCCD của tôi …")
+        'Chào chị, tôi tên là L. G. H., CCCD của tôi …'
+        >>> mask_names("họ tên: Đặng Quốc Bảo. Tôi là người dân")
+        'họ tên: Đ. Q. B.. Tôi là người dân'
+    """
+    out: list[str] = []
+    position = 0
+    for intro in _NAME_INTRO_RE.finditer(text):
+        if intro.start() < position:
+            continue
+        words: list[re.Match[str]] = []
+        cursor = intro.end()
+        while len(words) < 6:
+            word = _WORD_RE.match(text, cursor)
+            if word is None or not word.group()[0].isupper():
+                break
+            words.append(word)
+            cursor = word.end()
+            gap = re.match(r"[ \t]{1,3}", text[cursor : cursor + 4])
+            if gap is None:
+                break
+            cursor += gap.end()
+        if len(words) < 2:
+            continue
+        out.append(text[position : words[0].start()])
+        out.append(" ".join(f"{w.group()[0]}." for w in words))
+        position = words[-1].end()
+    out.append(text[position:])
+    return "".join(out)
+
+
 def mask_pii(text: str) -> str:
-    """Hide phone and ID numbers, keeping their last two digits.
+    """Hide phone and ID numbers, keeping their last two digits, and introduced names.
 
     Example:
         >>> mask_pii("SĐT 0912 345 678, CCCD 051234567890")
         'SĐT ********78, CCCD **********90'
+        >>> mask_pii("Tôi là Võ Thị Ngọc Hân, sđt 0978246135")
+        'Tôi là V. T. N. H., sđt ********35'
     """
     for label, pattern in _PATTERNS:
         if label == DOSSIER_CODE:
             continue
         text = pattern.sub(lambda m: _mask_digits(m.group()), text)
-    return text
+    return mask_names(text)
 
 
 def _mask_digits(value: str) -> str:

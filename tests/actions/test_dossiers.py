@@ -14,24 +14,20 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossiers import (
-    CANCELLED,
-    CODE_HINT,
-    DIGITS_HINT,
     ActionAnswerDossierStatus,
     ActionCancelDossierLookup,
     ValidateDossierStatusForm,
     digits_with_code,
     dossier_followup,
     is_procedure_code,
-    status_message,
-    supplement_message,
 )
+from bot.responses import message_text, response_text
 from knowledge.catalog.importer import import_json_catalog
 from knowledge.clock import local_now
 from knowledge.config import PROJECT_ROOT, SAMPLE_CATALOG_DIR, get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.dossiers.ingest import parse_dossier
-from knowledge.dossiers.lookup import not_verified_message
+from knowledge.dossiers.messages import not_verified_message, status_message, supplement_message
 from knowledge.dossiers.schemas import DossierCitizenView
 from knowledge.dossiers.sources import _http_source
 from knowledge.dossiers.store import upsert_dossier
@@ -90,7 +86,7 @@ def _tracker(
 def _run_form(tracker: Tracker) -> tuple[list[dict[str, Any]], list[str]]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ValidateDossierStatusForm().run(dispatcher, tracker, _domain()))
-    return events, [m["text"] for m in dispatcher.messages]
+    return events, [message_text(m) for m in dispatcher.messages]
 
 
 def _answer(slots: dict[str, Any], sender: str = "chat-1") -> tuple[list[dict[str, Any]], str]:
@@ -99,7 +95,7 @@ def _answer(slots: dict[str, Any], sender: str = "chat-1") -> tuple[list[dict[st
         ActionAnswerDossierStatus().run(dispatcher, _tracker(slots=slots, sender=sender), _domain())
     )
     assert len(dispatcher.messages) == 1
-    return events, dispatcher.messages[0]["text"]
+    return events, message_text(dispatcher.messages[0])
 
 
 @pytest.mark.usefixtures("database")
@@ -127,7 +123,7 @@ def test_form_keeps_a_mistyped_code_for_the_generic_answer() -> None:
 def test_form_hints_at_the_code_shape_for_stray_digits() -> None:
     events, messages = _run_form(_tracker("nộp hôm 20/11", {"requested_slot": "dossier_code"}))
     assert SlotSet("dossier_code", None) in events
-    assert messages == [CODE_HINT]
+    assert messages == [response_text("utter_dossier_code_hint")]
 
 
 @pytest.mark.usefixtures("database")
@@ -167,7 +163,7 @@ def test_form_asks_again_for_exactly_four_digits(typed: str) -> None:
         _tracker(typed, {"requested_slot": "phone_last4", "dossier_code": CODE})
     )
     assert SlotSet("phone_last4", None) in events
-    assert messages == [DIGITS_HINT]
+    assert messages == [response_text("utter_phone_digits_hint")]
 
 
 @pytest.mark.usefixtures("database")
@@ -292,7 +288,7 @@ def test_unexpected_errors_become_an_apology(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr("actions.dossiers.lookup_dossier", broken)
     _, text = _answer({"dossier_code": CODE, "phone_last4": "5678"})
-    assert text.startswith("Xin lỗi, hệ thống tra cứu hồ sơ đang gặp sự cố")
+    assert text == response_text("utter_service_unavailable", hotline=get_settings().hotline)
     assert "fire" not in text
 
 
@@ -305,7 +301,7 @@ def test_cancel_clears_the_slots() -> None:
         SlotSet("dossier_retry_code", None),
         SlotSet("dossier_supplement", None),
     ]
-    assert dispatcher.messages[0]["text"] == CANCELLED
+    assert dispatcher.messages[0]["response"] == "utter_dossier_lookup_cancelled"
 
 
 def _view(state: DossierState, **overrides: Any) -> DossierCitizenView:
@@ -458,7 +454,7 @@ def _after_answer(text: str, slots: dict[str, Any], sender: str = "chat-1") -> T
 def _followup(tracker: Tracker) -> tuple[list[dict[str, Any]] | None, list[str]]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(dossier_followup(dispatcher, tracker))
-    return events, [m["text"] for m in dispatcher.messages]
+    return events, [message_text(m) for m in dispatcher.messages]
 
 
 @pytest.mark.usefixtures("database")
@@ -518,5 +514,5 @@ def test_supplement_question_read_as_a_new_lookup_is_answered_without_asking() -
             dispatcher, _tracker("cần bổ sung gì vậy", slots=slots), _domain()
         )
     )
-    assert [m["text"] for m in dispatcher.messages] == [slots["dossier_supplement"]]
+    assert [message_text(m) for m in dispatcher.messages] == [slots["dossier_supplement"]]
     assert answered == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]

@@ -12,13 +12,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import (
-    ASK_PROCEDURE_NAME,
-    ASK_REPHRASE,
-    OUT_OF_SCOPE,
-    SERVICE_UNAVAILABLE,
-    shorten,
-)
 from actions.fallback import ActionClarify, ActionOutOfScope
 from actions.feedback import (
     ActionStoreFeedback,
@@ -40,10 +33,12 @@ from actions.procedures import (
     ActionAnswerSteps,
     ActionDenyCandidate,
 )
+from bot.responses import message_buttons, message_text, response_text
+from knowledge.answers import shorten
 from knowledge.config import get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.models import ProcedureStatus
-from knowledge.procedures import set_procedure_status
+from knowledge.procedures import get_procedure, set_procedure_status
 from knowledge.schemas import SearchHit
 from knowledge.search import search_procedures
 from knowledge.search.resolve import (
@@ -99,10 +94,17 @@ def button(code: str) -> list[dict[str, Any]]:
 
 
 def run(action: Action, current: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Run ``action`` as the action server does; return (messages, events)."""
+    """Run ``action`` as the action server does; return (messages, events).
+
+    A message sent as a domain response gets the text and buttons Rasa would fill in.
+    """
     dispatcher = CollectingDispatcher()
     events = asyncio.run(_call(action, dispatcher, current))
-    return dispatcher.messages, events
+    messages = [
+        {**m, "text": message_text(m), "buttons": message_buttons(m)} if m.get("response") else m
+        for m in dispatcher.messages
+    ]
+    return messages, events
 
 
 async def _call(action: Action, dispatcher: CollectingDispatcher, current: Tracker) -> Any:
@@ -225,7 +227,7 @@ def test_naming_another_procedure_switches_context() -> None:
 def test_a_follow_up_without_context_asks_which_procedure() -> None:
     """ "mất bao lâu?" as the first question: ask for the procedure, remember the aspect."""
     [message], events = run(ActionAnswerProcessingTime(), tracker("mất bao lâu?"))
-    assert message["text"] == ASK_PROCEDURE_NAME
+    assert message["text"] == response_text("utter_which_procedure")
     assert slot(events, "pending_aspect") == "processing_time"
 
 
@@ -388,7 +390,7 @@ def test_unknown_procedure_gives_the_hotline_and_a_human() -> None:
 def test_empty_messages_ask_for_the_procedure(text: str) -> None:
     """Nothing to search: ask which procedure, never crash."""
     [message], _ = run(ActionAnswerFee(), tracker(text, "ask_fee"))
-    assert message["text"] == ASK_PROCEDURE_NAME
+    assert message["text"] == response_text("utter_which_procedure")
 
 
 def test_a_10000_character_message_is_answered_politely() -> None:
@@ -442,6 +444,30 @@ def test_abolished_procedure_names_the_decision_and_the_replacement() -> None:
     assert slot(events, "procedure_code") == MARRIAGE
 
 
+def test_an_amended_procedure_answer_says_what_changed_and_since_when() -> None:
+    """After an amending decision the bot's answer lists the change, before → after."""
+    from knowledge.catalog.decisions import apply_decision
+    from knowledge.config import PROJECT_ROOT
+
+    demo = PROJECT_ROOT / "data" / "decisions" / "quyet-dinh-mau.csv"
+    with session_scope(get_engine()) as session:
+        old_fee = next(
+            c.fee_text
+            for c in get_procedure(session, TEMPORARY_RESIDENCE).channels
+            if c.channel == "online"
+        )
+        apply_decision(
+            session, demo.read_bytes(), demo.name, actor="quantri", today=date(2026, 12, 1)
+        )
+    messages, _ = run(
+        ActionAnswerFee(), tracker("/ask_fee", "ask_fee", entities=button(TEMPORARY_RESIDENCE))
+    )
+    text = messages[0]["text"]
+    assert text.startswith("Lưu ý: thủ tục đã được sửa đổi theo Quyết định 2468/QĐ-UBND, ")
+    assert "áp dụng từ 01/12/2026:" in text
+    assert f"- Lệ phí (Trực tuyến): {old_fee} → 5.000 đồng/lần đăng ký" in text
+
+
 def test_a_database_failure_is_answered_politely(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
@@ -450,7 +476,10 @@ def test_a_database_failure_is_answered_politely(
     get_settings.cache_clear()
     get_engine.cache_clear()
     [message], events = run(ActionAnswerFee(), tracker("lệ phí đăng ký khai sinh", "ask_fee"))
-    assert message["text"] == SERVICE_UNAVAILABLE.format(hotline=get_settings().hotline)
+    assert message["response"] == "utter_service_unavailable"
+    assert message["text"] == response_text(
+        "utter_service_unavailable", hotline=get_settings().hotline
+    )
     assert events == []
 
 
@@ -460,7 +489,7 @@ def test_a_database_failure_is_answered_politely(
 def test_out_of_scope_is_declined_politely() -> None:
     """Small talk outside administration: what the assistant can do."""
     [message], _ = run(ActionOutOfScope(), tracker("hôm nay giá vàng bao nhiêu", "out_of_scope"))
-    assert message["text"] == OUT_OF_SCOPE
+    assert message["text"] == response_text("utter_out_of_scope")
 
 
 def test_out_of_scope_that_clearly_names_a_procedure_is_answered() -> None:
@@ -478,20 +507,25 @@ def test_the_fallback_offers_a_weak_match_for_confirmation() -> None:
     [candidate] = slot(events, "candidate_codes")
     assert message["buttons"][0]["payload"] == f'/ask_procedure{{"procedure_code":"{candidate}"}}'
     [declined], _ = run(ActionOutOfScope(), tracker(text, "out_of_scope"))
-    assert declined["text"] == OUT_OF_SCOPE
+    assert declined["text"] == response_text("utter_out_of_scope")
     chatter = "con mèo nhà tôi bị ốm mấy hôm nay không chịu ăn uống gì cả"
     [rephrase], _ = run(ActionClarify(), tracker(chatter, "nlu_fallback"))
-    assert rephrase["text"] == ASK_REPHRASE
+    assert rephrase["text"] == response_text("utter_please_rephrase")
 
 
 def test_two_stage_fallback_clarifies_then_offers_a_human() -> None:
     """First a request to rephrase; if the next message is not understood either, a human."""
     [first], _ = run(ActionClarify(), tracker("abc xyz", "nlu_fallback"))
-    assert first["text"] == ASK_REPHRASE
+    assert first["text"] == response_text("utter_please_rephrase")
     history = [
         {"event": "user", "text": "abc xyz", "parse_data": {}},
         {"event": "action", "name": "action_clarify"},
-        {"event": "bot", "text": ASK_REPHRASE, "data": {}, "metadata": {}},
+        {
+            "event": "bot",
+            "text": response_text("utter_please_rephrase"),
+            "data": {},
+            "metadata": {"utter_action": "utter_please_rephrase"},
+        },
         {"event": "action", "name": "action_listen"},
     ]
     [second, marker], _ = run(ActionClarify(), tracker("qwe rty", "nlu_fallback", events=history))

@@ -12,7 +12,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from actions.answers import HANDOFF_MARKER
+from actions.answers import HANDOFF_MARKER, UNANSWERED_MARKER
+from bot.responses import response_text
 
 
 class FakeRasa:
@@ -39,6 +40,8 @@ class FakeRasa:
                     "buttons": [{"title": "Giấy tờ cần nộp", "payload": "/ask_papers"}],
                 },
             ]
+        if "ở nhờ" in message:  # what action_clarify sends: the text and its marker
+            return [{"text": response_text("utter_please_rephrase")}, {"custom": UNANSWERED_MARKER}]
         return [{"text": f"Bạn vừa hỏi: {message}"}]
 
     def start(self) -> None:

@@ -48,6 +48,7 @@ WRITES = [
     ("patch", f"/api/admin/procedures/{TEMPORARY_RESIDENCE}", {"json": {"name": "Tạm trú"}}),
     ("post", "/api/admin/decisions?dry_run=true", {"files": {"file": ("a.csv", b"x")}}),
     ("post", "/api/admin/decisions/1/rollback", {}),
+    ("get", "/api/admin/decisions/1/rollback", {}),
     ("post", "/api/admin/lexicon", {"json": {"term": "tạm trú", "procedure_code": "1.004194"}}),
     ("delete", "/api/admin/lexicon/1", {}),
 ]
@@ -169,6 +170,39 @@ def test_decision_preview_apply_rollback(client: TestClient, admin_headers: Head
     assert client.get("/api/procedures/1.099001").status_code == 404
     again = client.post(f"/api/admin/decisions/{decision['id']}/rollback", headers=admin_headers)
     assert again.status_code == 422 and "không thể hoàn tác" in again.json()["detail"]
+
+
+def test_rollback_after_a_hand_edit_is_refused_with_409_and_a_preview(
+    client: TestClient, admin_headers: Headers
+) -> None:
+    old_fee = _online_fee(client, TEMPORARY_RESIDENCE)
+    day = date.today().strftime("%d/%m/%Y")
+    data = (HEADER + f"{TEMPORARY_RESIDENCE},sửa đổi,77/QĐ-UBND,{day},,6.000 đồng\n").encode()
+    applied = _upload(client, admin_headers, data, dry_run=False)
+    assert applied.status_code == 200, applied.text
+    decision_id = applied.json()["decision"]["id"]
+    preview = client.get(f"/api/admin/decisions/{decision_id}/rollback", headers=admin_headers)
+    assert preview.status_code == 200 and preview.json()["edited_since"] == []
+    assert [p["code"] for p in preview.json()["restored"]] == [TEMPORARY_RESIDENCE]
+    edit = {"channels": [{"channel": "online", "time_text": "", "fee_text": "7.000 đồng"}]}
+    patched = client.patch(
+        f"/api/admin/procedures/{TEMPORARY_RESIDENCE}", json=edit, headers=admin_headers
+    )
+    assert patched.status_code == 200, patched.text
+
+    preview = client.get(f"/api/admin/decisions/{decision_id}/rollback", headers=admin_headers)
+    [edited] = preview.json()["edited_since"]
+    assert edited["code"] == TEMPORARY_RESIDENCE and edited["edited_by"] == ["quantri"]
+    refused = client.post(f"/api/admin/decisions/{decision_id}/rollback", headers=admin_headers)
+    assert refused.status_code == 409
+    assert TEMPORARY_RESIDENCE in refused.json()["detail"]
+    assert "sửa tay" in refused.json()["detail"]
+    assert _online_fee(client, TEMPORARY_RESIDENCE) == "7.000 đồng"
+    forced = client.post(
+        f"/api/admin/decisions/{decision_id}/rollback?overwrite_edits=true", headers=admin_headers
+    )
+    assert forced.status_code == 200 and forced.json()["state"] == "rolled_back"
+    assert _online_fee(client, TEMPORARY_RESIDENCE) == old_fee
 
 
 def test_broken_decision_changes_nothing(client: TestClient, admin_headers: Headers) -> None:
@@ -297,3 +331,87 @@ def test_analytics_summary_and_csv(
         "/api/admin/analytics/summary?from=2026-02-01&to=2026-01-01", headers=agent_headers
     )
     assert wrong.status_code == 422 and "Ngày bắt đầu" in wrong.json()["detail"]
+
+
+def test_analytics_groups_unanswered_questions_and_renders_the_dashboard(
+    client: TestClient, admin_headers: Headers, agent_headers: Headers
+) -> None:
+    from knowledge.db import get_engine, session_scope
+    from tests.chat_seed import RESIDENCE, seed_conversations
+
+    today = date.today()
+    with session_scope(get_engine()) as session:
+        expected = seed_conversations(session, today)
+    since = (today - timedelta(days=2)).isoformat()
+    range_ = f"from={since}&to={today.isoformat()}"
+    figures = client.get(f"/api/admin/analytics/summary?{range_}", headers=agent_headers).json()
+    assert figures["unanswered_questions"] == expected.unanswered
+    assert figures["low_confidence_questions"] == expected.low_confidence
+    assert (figures["direct_answers"], figures["menu_answers"]) == (4, 1)
+    groups = figures["question_groups"]
+    # The three wordings of "giấy ở nhờ" form one group, the two of "nuôi chó" another.
+    assert [g["count"] for g in groups] == [3, 2, 1]
+    assert set(groups[0]["samples"]) == {
+        "giấy ở nhờ làm ở đâu",
+        "xin giấy ở nhờ cho con",
+        "làm giấy ở nhờ ở đâu",
+    }
+    assert (groups[0]["unanswered"], groups[0]["low_confidence"]) == (3, 0)
+    assert "ở nhờ" in groups[0]["term"]
+    suggested = client.get(f"/api/procedures/{groups[0]['procedure_code']}").json()
+    assert suggested["name"] == groups[0]["procedure_name"]  # the search's likeliest, to confirm
+    assert set(groups[1]["samples"]) == {"nuôi chó có phải đăng ký không", "đăng ký nuôi chó mèo"}
+    assert groups[2] == {**groups[2], "count": 1, "unanswered": 0, "low_confidence": 1}
+    waits = {d["day"]: d["wait_seconds_mean"] for d in figures["chat_per_day"]}
+    assert waits[since] == 120.0 and waits[today.isoformat()] == 60.0
+
+    url = f"/api/admin/analytics/dashboard?{range_}"
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers=agent_headers).status_code == 403
+    page = client.get(url, headers=admin_headers)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    # Six SVG charts named by their titles and the most asked procedures as a list of bars;
+    # each of the seven with its table.
+    assert html.count('role="img"') == 6 and html.count("<table") == 7
+    assert '<div class="kpi"><dt>Cuộc trò chuyện</dt><dd>8</dd></div>' in html
+    assert "<dt>Điểm trung bình (1–5)</dt><dd>4,0</dd>" in html
+    assert "<dt>Chờ trung bình (giây)</dt><dd>90,0</dd>" in html
+    assert "<dt>Trả lời trực tiếp</dt><dd>80,0%</dd>" in html
+    assert f"{RESIDENCE} · Đăng ký tạm trú" in html
+    assert 'id="gap-term-1"' in html and f'value="{groups[0]["procedure_code"]}"' in html
+    assert f"/api/admin/analytics/summary.csv?{range_}".replace("&", "&amp;") in html
+    wrong = client.get(
+        "/api/admin/analytics/dashboard?from=2026-02-01&to=2026-01-01", headers=admin_headers
+    )
+    assert wrong.status_code == 422 and "Ngày bắt đầu" in wrong.json()["detail"]
+
+
+def test_answer_quality_markers_reach_the_stored_bot_message() -> None:
+    from actions.answers import LOW_CONFIDENCE_MARKER, UNANSWERED_MARKER
+    from knowledge.enums import AnswerQuality
+
+    assert UNANSWERED_MARKER == {"answer_quality": AnswerQuality.unanswered.value}
+    assert LOW_CONFIDENCE_MARKER == {"answer_quality": AnswerQuality.low_confidence.value}
+
+
+def test_question_groups_without_the_encoder_fall_back_to_the_same_words(
+    client: TestClient, agent_headers: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge.analytics import group_questions
+    from knowledge.config import get_settings
+    from knowledge.db import get_engine, session_scope
+    from knowledge.enums import AnswerQuality
+
+    monkeypatch.setattr(get_settings(), "semantic_search", False)
+    unanswered, unsure = AnswerQuality.unanswered, AnswerQuality.low_confidence
+    questions = [
+        ("giấy ở nhờ", unanswered),
+        ("Giay o nho", unanswered),
+        ("giấy  ở nhờ", unsure),
+        ("nuôi chó", unanswered),
+    ]
+    with session_scope(get_engine()) as session:
+        groups = group_questions(session, questions)
+    assert [(g.count, g.unanswered, g.low_confidence) for g in groups] == [(3, 2, 1), (1, 1, 0)]
+    assert groups[0].samples == ["giấy ở nhờ", "Giay o nho"]

@@ -87,6 +87,21 @@ def test_a_turn_stores_the_question_and_the_cited_answer(
     assert set(messages[0]) >= {"id", "role", "text", "buttons", "created_at"}
 
 
+def test_an_unanswered_turn_is_marked_and_reaches_the_admins_analytics(
+    chat: TestClient, fake_rasa: FakeRasa, staff_headers: Headers
+) -> None:
+    session_id, headers = open_chat(chat)
+    messages = say(chat, session_id, headers, "làm giấy ở nhờ ở đâu")
+    assert [(m["role"], m["event"]) for m in messages] == [("user", None), ("bot", "unanswered")]
+    say(chat, session_id, headers, "lệ phí đăng ký khai sinh")  # answered: not counted
+    figures = chat.get(
+        "/api/admin/analytics/summary", headers=staff_headers("canbo-an", "agent")
+    ).json()
+    assert figures["unanswered_questions"] == 1
+    [group] = figures["question_groups"]
+    assert group["samples"] == ["làm giấy ở nhờ ở đâu"] and group["term"] == "giấy ở nhờ"
+
+
 def test_a_wrong_token_is_refused(chat: TestClient) -> None:
     session_id, _ = open_chat(chat)
     _, other = open_chat(chat)
@@ -393,3 +408,74 @@ def test_purge_deletes_old_conversations_and_keeps_feedback(
         assert session.scalars(select(Handoff)).all() == []
         assert len(session.scalars(select(ChatFeedback)).all()) == 1
     assert chat.get(f"/api/chat/sessions/{session_id}/messages", headers=headers).status_code == 401
+
+
+# --------------------------------------------------------------------------- the console socket
+
+
+def test_the_console_socket_takes_its_token_in_the_first_message(
+    chat: TestClient, fake_rasa: FakeRasa, office_open: None, staff_headers: Headers
+) -> None:
+    agent = staff_headers("canbo.an", "agent")
+    token = agent["Authorization"].split()[1]
+    with chat.websocket_connect("/api/agent/ws") as console:
+        console.send_json({"type": "auth", "token": token})
+        assert console.receive_json() == {"type": "ready", "username": "canbo.an"}
+        chat.get("/api/agent/handoffs", headers=agent)  # at the console: citizens are queued
+        session_id, headers = open_chat(chat)
+        say(chat, session_id, headers, "cho tôi gặp cán bộ")
+        pushed = []
+        while not any(p["type"] == "handoff" for p in pushed) and len(pushed) < 10:
+            pushed.append(console.receive_json())
+        assert pushed[-1]["event"] == "waiting"
+        assert pushed[-1]["handoff"]["session_id"] == session_id
+        assert any(p["type"] == "message" and p["session_id"] == session_id for p in pushed)
+        console.send_json({"type": "ping"})
+        assert console.receive_json() == {"type": "pong"}
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        {"type": "ping"},  # anything before the token
+        {"type": "auth", "token": "sai"},
+        {"type": "auth"},
+        ["auth"],
+        "không phải JSON",
+    ],
+)
+def test_the_console_socket_refuses_without_a_valid_first_message(
+    chat: TestClient, staff_headers: Headers, first: Any
+) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    token = staff_headers("canbo.an", "agent")["Authorization"].split()[1]
+    # A token in the URL counts for nothing: it no longer belongs there.
+    with chat.websocket_connect(f"/api/agent/ws?token={token}") as console:
+        if isinstance(first, str):
+            console.send_text(first)
+        else:
+            console.send_json(first)
+        with pytest.raises(WebSocketDisconnect) as closed:
+            console.receive_json()
+    assert closed.value.code == 4401
+
+
+def test_the_console_socket_needs_an_agent_and_closes_when_nothing_comes(
+    chat: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    from knowledge.api.routes import agent
+
+    _, citizen = open_chat(chat)  # a citizen's chat token is not an agent's
+    with chat.websocket_connect("/api/agent/ws") as console:
+        console.send_json({"type": "auth", "token": citizen["Authorization"].split()[1]})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            console.receive_json()
+    assert closed.value.code == 4401
+    monkeypatch.setattr(agent, "AUTH_SECONDS", 0.2)
+    with chat.websocket_connect("/api/agent/ws") as console:
+        with pytest.raises(WebSocketDisconnect) as closed:
+            console.receive_json()
+    assert closed.value.code == 4401

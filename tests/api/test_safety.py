@@ -182,3 +182,40 @@ def test_an_unreachable_database_is_a_503_with_the_hotline(
     detail = response.json()["detail"]
     assert "Cơ sở dữ liệu tạm thời không phản hồi" in detail
     assert get_settings().hotline in detail
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "group"),
+    [
+        ("POST", "/api/chat/sessions", "chat"),
+        ("GET", "/api/chat/sessions/abc/messages", "chat"),
+        ("GET", "/api/agent/handoffs", "agent"),
+        ("POST", "/api/auth/token", "auth"),
+        ("GET", "/quan-tri", "admin"),
+        ("GET", "/api/admin/audit", "admin"),
+        ("GET", "/api/chatter", "pages"),
+        ("GET", "/", "pages"),
+        ("GET", "/static/widget.js", "pages"),
+    ],
+)
+def test_each_route_family_has_its_own_group(method: str, path: str, group: str) -> None:
+    from knowledge.api.ratelimit import route_group
+
+    assert route_group(method, path) == group
+
+
+def test_a_spent_chat_budget_leaves_the_pages_and_sign_in_open() -> None:
+    from knowledge.api.ratelimit import GroupLimiter
+
+    limiter = GroupLimiter(Settings(chat_api_rate_limit="3/minute", auth_api_rate_limit="2/minute"))
+
+    def scope(path: str) -> dict[str, Any]:
+        return {"method": "GET", "path": path, "client": ("198.51.100.4", 5000), "headers": []}
+
+    chat = [limiter.check(scope("/api/chat/sessions/x/messages")) for _ in range(5)]
+    assert [d.allowed for d in chat if d] == [True, True, True, False, False]
+    assert all(d and d.group == "chat" for d in chat)
+    page = limiter.check(scope("/"))
+    assert page is not None and page.allowed and page.group == "pages"
+    auth = [limiter.check(scope("/api/auth/me")) for _ in range(3)]
+    assert [d.allowed for d in auth if d] == [True, True, False]

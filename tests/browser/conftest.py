@@ -209,9 +209,81 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+@dataclass(frozen=True)
+class OtherSites:
+    """Two plain portal sites on other ports of 127.0.0.1: one allowed to embed the widget
+    (``TTHC_WIDGET_ORIGINS``), one not."""
+
+    allowed_port: int
+    refused_port: int
+
+    @property
+    def allowed(self) -> str:
+        """The allowed portal's origin."""
+        return f"http://127.0.0.1:{self.allowed_port}"
+
+    @property
+    def refused(self) -> str:
+        """The other site's origin."""
+        return f"http://127.0.0.1:{self.refused_port}"
+
+
+@pytest.fixture(scope="session")
+def other_sites() -> OtherSites:
+    """Ports for the other sites, chosen before the API starts (its allow-list names one)."""
+    allowed = free_port()
+    refused = free_port()
+    while refused == allowed:
+        refused = free_port()
+    return OtherSites(allowed, refused)
+
+
+def portal_page(api_url: str) -> bytes:
+    """A provincial portal's page on another site, embedding the widget with one script tag."""
+    return f"""<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>Cổng thông tin điện tử tỉnh</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>Cổng thông tin điện tử tỉnh</h1><p>Tin tức, thông báo.</p></main>
+<script src="{api_url}/static/widget.js" defer data-hotline="{HOTLINE}"></script>
+</body></html>""".encode()
+
+
+@pytest.fixture(scope="session")
+def embedding_sites(base_url: str, other_sites: OtherSites) -> Iterator[OtherSites]:
+    """The other sites up, each serving ``portal_page`` at /."""
+    page = portal_page(base_url)
+
+    class Portal(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            found = self.path in ("/", "/index.html")
+            body = page if found else b"not found"
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    servers = [
+        ThreadingHTTPServer(("127.0.0.1", port), Portal)
+        for port in (other_sites.allowed_port, other_sites.refused_port)
+    ]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield other_sites
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def base_url(
-    tmp_path_factory: pytest.TempPathFactory, fake_rasa_server: FakeRasa, database_url: str
+    tmp_path_factory: pytest.TempPathFactory,
+    fake_rasa_server: FakeRasa,
+    database_url: str,
+    other_sites: OtherSites,
 ) -> Iterator[str]:
     """The API's address: uvicorn in a subprocess on a temporary database of the sample catalog.
 
@@ -228,10 +300,12 @@ def base_url(
         "TTHC_RASA_URL": fake_rasa_server.url,
         "TTHC_HOTLINE": HOTLINE,
         # Always open (public holidays aside), and an agent counts as present only while their
-        # console is open or just used (the API records it every 15 s at most): the callback-form
-        # test waits these seconds out.
+        # console is open or just used (the API rewrites the mark once a quarter of the window
+        # old, here every 5 s): the callback-form test waits these seconds out.
         "TTHC_OFFICE_HOURS": "mon-sun 00:00-23:59",
         "TTHC_AGENT_PRESENCE_SECONDS": str(PRESENCE_SECONDS),
+        # One other portal may embed the widget (tests/browser/test_embedding.py).
+        "TTHC_WIDGET_ORIGINS": other_sites.allowed,
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     }
     # A generous rate limit: the tests load pages, scripts and searches quickly from one address.
@@ -271,6 +345,14 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
         base_url=base_url, viewport=PHONE, locale="vi-VN", device_scale_factor=1, has_touch=True
     )
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page = watched_page(context)
+    yield page
+    context.close()
+    assert not page.script_errors, f"script errors on the page: {page.script_errors}"
+
+
+def watched_page(context: Any) -> Any:
+    """A new page of ``context`` whose script errors (and CSP refusals) go to ``script_errors``."""
     context.set_default_timeout(8000)
     page = context.new_page()
     errors: list[str] = []
@@ -282,9 +364,7 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
         else None,
     )
     page.script_errors = errors
-    yield page
-    context.close()
-    assert not errors, f"script errors on the page: {errors}"
+    return page
 
 
 def query(database_url: str, sql: str, **params: Any) -> list[dict[str, Any]]:

@@ -99,6 +99,9 @@ def test_admin_imports_previews_applies_and_rolls_back_the_demo_decision(
     lookup.locator("#card .code-line").wait_for()
     card_text = lookup.locator("#card").inner_text()
     assert "5.000 đồng" in card_text and "2468/QĐ-UBND" in card_text
+    # What changed, as the bot says it (the server's note), not only since when.
+    assert f"Lệ phí (Trực tuyến): {old_fee} → 5.000 đồng/lần đăng ký" in card_text
+    assert "áp dụng từ 01/12/2026" in card_text
 
     page.get_by_role("button", name="Nhật ký thay đổi").click()
     page.get_by_role("cell", name="Kênh Trực tuyến").first.wait_for()
@@ -107,8 +110,12 @@ def test_admin_imports_previews_applies_and_rolls_back_the_demo_decision(
     page.screenshot(path=str(screenshots / "admin-audit.png"), full_page=True)
 
     page.get_by_role("button", name="Quyết định công bố").click()
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Hoàn tác quyết định 2468/QĐ-UBND").click()
+    rollback = page.locator("#rollback-preview")
+    rollback.get_by_text("Sẽ khôi phục 3 thủ tục").wait_for()
+    assert "5.000 đồng/lần đăng ký" in rollback.inner_text()  # current → before, per channel
+    assert _axe_violations(page) == []
+    page.get_by_role("button", name="Xác nhận hoàn tác quyết định 2468/QĐ-UBND").click()
     page.get_by_role("cell", name="Đã hoàn tác").wait_for()
     assert "Đã hoàn tác quyết định 2468/QĐ-UBND" in page.locator("#status").inner_text()
     assert _online_fee(page, "1.004194") == old_fee
@@ -134,3 +141,43 @@ def test_admin_edits_a_fee_in_the_editor(page: Any, screenshots: Path) -> None:
     page.locator("#editor-audit").get_by_role("cell", name="77/QĐ-UBND").first.wait_for()
     assert _axe_violations(page) == []
     page.screenshot(path=str(screenshots / "admin-editor.png"), full_page=True)
+
+
+def test_rollback_preview_warns_of_a_hand_edit_before_overwriting_it(
+    page: Any, base_url: str, screenshots: Path
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    token = post_json(
+        f"{base_url}/api/auth/token",
+        {"username": ADMIN_USER, "password": ADMIN_PASSWORD},
+        form=True,
+    )["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    old_fee = _online_fee(page, "1.004873")
+    csv_text = (
+        "Mã số,Hành động,Số quyết định,Ngày hiệu lực,Phí trực tuyến\n"
+        "1.004873,sửa đổi,88/QĐ-UBND,01/12/2026,3.000 đồng\n"
+    )
+    applied = page.request.post(
+        "/api/admin/decisions?dry_run=false",
+        multipart={
+            "file": {"name": "qd88.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}
+        },
+        headers=headers,
+    )
+    assert applied.ok, applied.text()
+    edit = {"channels": [{"channel": "online", "time_text": "", "fee_text": "2.000 đồng"}]}
+    assert page.request.patch("/api/admin/procedures/1.004873", data=edit, headers=headers).ok
+
+    _sign_in(page)
+    page.get_by_role("button", name="Quyết định công bố").click()
+    page.get_by_role("button", name="Hoàn tác quyết định 88/QĐ-UBND").click()
+    warning = page.locator("#rollback-preview [role=alert]")
+    warning.wait_for()
+    assert "đã được sửa tay" in warning.inner_text()
+    assert "2.000 đồng" in page.locator("#rollback-preview").inner_text()
+    assert _axe_violations(page) == []
+    page.screenshot(path=str(screenshots / "admin-rollback-conflict.png"), full_page=True)
+    page.get_by_role("button", name="Hoàn tác và ghi đè sửa tay quyết định 88/QĐ-UBND").click()
+    page.locator("#status").get_by_text("Đã hoàn tác quyết định 88/QĐ-UBND").wait_for()
+    assert _online_fee(page, "1.004873") == old_fee

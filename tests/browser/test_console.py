@@ -5,6 +5,7 @@ Two browser contexts at once: a citizen in the portal widget, an agent in the co
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -194,6 +195,10 @@ def test_a_second_claim_is_refused_in_the_console(
     browser: Any, base_url: str, fake_rasa: FakeRasa, agent: Any, agent_token: str
 ) -> None:
     signed_in(agent.context, agent_token)
+    # A console whose live socket is down (polling only) keeps a stale view for a while: the
+    # refusal is what it must get then. With the socket up, the other claim is pushed at once
+    # and the view changes under the click.
+    agent.context.add_init_script("window.WebSocket = undefined;")
     agent.goto("/tra-cuu")
     expect(agent.locator("#agent-name")).to_contain_text("canbo1")
     citizen = citizen_asking_for_a_human(browser, base_url, "Gặp cán bộ")
@@ -211,3 +216,28 @@ def test_a_second_claim_is_refused_in_the_console(
         expect(agent.locator("#toast")).to_contain_text("đã có nhân viên khác nhận")
     finally:
         citizen.context.close()
+
+
+def test_the_console_socket_carries_no_token_in_its_url(agent: Any, agent_token: str) -> None:
+    """The access token goes in the socket's first message; the queue is pushed live."""
+    sockets: list[str] = []
+    sent: list[str] = []
+    received: list[str] = []
+
+    def watch(ws: Any) -> None:
+        sockets.append(ws.url)
+        ws.on("framesent", lambda payload: sent.append(str(payload)))
+        ws.on("framereceived", lambda payload: received.append(str(payload)))
+
+    agent.on("websocket", watch)
+    signed_in(agent.context, agent_token)
+    agent.goto("/tra-cuu")
+    expect(agent.get_by_role("heading", name="Người dân cần hỗ trợ")).to_be_visible()
+    for _ in range(50):  # the socket opens after the page's first requests
+        if any('"ready"' in frame for frame in received):
+            break
+        agent.wait_for_timeout(100)
+    assert sockets and all(url.endswith("/api/agent/ws") for url in sockets)
+    assert all("token" not in url for url in sockets)
+    assert json.loads(sent[0]) == {"type": "auth", "token": agent_token}
+    assert any(json.loads(frame).get("type") == "ready" for frame in received)

@@ -24,6 +24,7 @@ from tests.browser.conftest import (
     audit,
     post_json,
     query,
+    watched_page,
 )
 
 pytestmark = pytest.mark.browser
@@ -41,18 +42,7 @@ def new_citizen(browser: Any, base_url: str, viewport: dict[str, int] = PHONE_39
     context = browser.new_context(
         base_url=base_url, viewport=viewport, locale="vi-VN", has_touch=viewport is PHONE_390
     )
-    context.set_default_timeout(8000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda m: errors.append(m.text)
-        if m.type == "error" and "Content Security Policy" in m.text
-        else None,
-    )
-    page.script_errors = errors
-    return page
+    return watched_page(context)
 
 
 @pytest.fixture()

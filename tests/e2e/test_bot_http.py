@@ -94,14 +94,16 @@ def test_unknown_procedure_gives_the_hotline(servers: Servers, sender: str) -> N
     messages = servers.send(sender, "thủ tục xin phép du hành lên sao hỏa mất bao lâu")
     assert "Mình chưa tìm thấy thủ tục nào" in texts(messages)
     assert "/request_human" in payloads(messages)
+    # The mark the chat gateway keeps for the admins' analytics (unanswered questions).
+    assert {"answer_quality": "unanswered"} in [m.get("custom") for m in messages]
 
 
 def test_small_talk_and_hand_off(servers: Servers, sender: str) -> None:
     """Greeting, out-of-scope and a request for a human are answered politely."""
     assert "trợ lý ảo" in texts(servers.send(sender, "xin chào"))
-    assert "mình chỉ hỗ trợ về thủ tục hành chính" in texts(
-        servers.send(sender, "kể chuyện cười đi")
-    )
+    joke = servers.send(sender, "kể chuyện cười đi")
+    assert "mình chỉ hỗ trợ về thủ tục hành chính" in texts(joke)
+    assert {"answer_quality": "unanswered"} in [m.get("custom") for m in joke]
     assert "tổng đài" in texts(servers.send(sender, "cho tôi gặp nhân viên tư vấn"))
 
 

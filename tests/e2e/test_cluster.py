@@ -47,7 +47,11 @@ def cluster() -> Iterator[RunningCluster]:
     folder = Path(tempfile.mkdtemp(prefix="tthc-cluster-"))
     plan = Cluster(folder, model=MODEL, **free_ports(rasa=2, actions=2, api=1))
     # One test client plays every citizen: the per-address limits must not get in the way.
-    env = {"TTHC_CHAT_SESSIONS_RATE_LIMIT": "10000/hour", "TTHC_RASA_ATTEMPTS": "2"}
+    env = {
+        "TTHC_CHAT_SESSIONS_RATE_LIMIT": "10000/hour",
+        "TTHC_CHAT_API_RATE_LIMIT": "10000/minute",
+        "TTHC_RASA_ATTEMPTS": "2",
+    }
     try:
         with running_cluster(plan, env) as running:
             yield running

@@ -19,7 +19,7 @@ from knowledge.accounts import create_user
 from knowledge.config import get_settings
 from knowledge.db import make_engine, session_scope
 from knowledge.dossiers.ingest import parse_dossier
-from knowledge.dossiers.lookup import not_verified_message
+from knowledge.dossiers.messages import not_verified_message
 from knowledge.dossiers.store import list_audit, procedure_name, upsert_dossier
 from tests.e2e.conftest import Servers, start_servers
 

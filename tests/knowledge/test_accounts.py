@@ -9,11 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from knowledge.accounts import (
+    agents_present,
     authenticate,
     create_user,
     has_role,
     issue_token,
     list_users,
+    mark_seen,
     require,
     set_active,
     user_from_token,
@@ -126,3 +128,34 @@ def test_admin_implies_agent_but_not_the_reverse(engine: Engine) -> None:
         assert [u.username for u in list_users(session)] == ["canbo", "quantri"]
         with pytest.raises(NotFoundError):
             set_active(session, "khongco", False)
+
+
+@pytest.mark.parametrize("window_seconds", [4, 8, 15, 30, 120])
+def test_a_console_marking_itself_every_half_window_always_looks_present(
+    engine: Engine, window_seconds: int
+) -> None:
+    """Presence windows of 15 s or less used to make agents look absent: marks were written
+    at most every 15 s whatever the window."""
+    window = timedelta(seconds=window_seconds)
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    with session_scope(engine) as session:
+        create_user(session, "canbo.an", PASSWORD, "agent")
+        seen = []
+        for step in range(12):
+            now = start + step * window / 2
+            mark_seen(session, "canbo.an", now, window)
+            # Just before the next mark, the last one must still be inside the window.
+            seen.append(agents_present(session, window, now + window / 2 - timedelta(seconds=0.5)))
+    assert seen == [1] * 12
+
+
+def test_presence_marks_are_not_written_on_every_poll(engine: Engine) -> None:
+    window = timedelta(minutes=2)
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    with session_scope(engine) as session:
+        create_user(session, "canbo.an", PASSWORD, "agent")
+        mark_seen(session, "canbo.an", start, window)
+        mark_seen(session, "canbo.an", start + timedelta(seconds=10), window)
+        user = session.scalars(select(User).where(User.username == "canbo.an")).one()
+        assert user.last_seen_at is not None
+        assert abs((user.last_seen_at - start.replace(tzinfo=None)).total_seconds()) < 1

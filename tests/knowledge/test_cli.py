@@ -104,6 +104,35 @@ def test_set_status_abolishes_with_decision(loaded: str) -> None:
     assert "abolished theo 45/QĐ-UBND" in result.stdout
 
 
+def test_set_status_goes_through_the_audited_editing_service(loaded: str) -> None:
+    from knowledge.audit import list_changes
+    from knowledge.catalog.live import catalog_version
+    from knowledge.db import get_engine, session_scope
+
+    with session_scope(get_engine()) as session:
+        version = catalog_version(session)
+    args = ["catalog", "set-status", "1.014063", "--status", "abolished", "--decision"]
+    args += ["46/QĐ-UBND", "--on", "2026-10-01", "--replaced-by", "2.001195", "--as", "nguyenan"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    with session_scope(get_engine()) as session:
+        entries = list_changes(session, code="1.014063")
+        assert catalog_version(session) != version  # every process refreshes its index
+    changed = {e.attribute: e for e in entries}
+    assert {"status", "status_decision", "status_date", "replaced_by_code"} <= set(changed)
+    assert {e.actor for e in entries} == {"cli:nguyenan"}
+    assert {e.decision_number for e in entries} == {"46/QĐ-UBND"}
+    assert (changed["status"].before, changed["status"].after) == ("Còn hiệu lực", "Bị bãi bỏ")
+    # Without --as, the shell login is the actor.
+    result = runner.invoke(
+        app, ["catalog", "set-status", "1.014063", "--status", "in_force", "--decision", "47/QĐ"]
+    )
+    assert result.exit_code == 0, result.stderr
+    with session_scope(get_engine()) as session:
+        latest = list_changes(session, code="1.014063")[0]
+    assert latest.actor.startswith("cli:") and latest.actor != "cli:nguyenan"
+
+
 def test_unknown_code_exits_1_with_a_vietnamese_message(loaded: str) -> None:
     result = runner.invoke(
         app, ["catalog", "set-status", "9.999999", "--status", "abolished", "--decision", "1/QĐ"]

@@ -68,3 +68,26 @@ def test_broken_file_exits_1_with_row_errors(sample_database: str, tmp_path: Pat
     assert _status("1.000894") == "in_force"
     result = runner.invoke(app, ["decision", "preview", str(tmp_path / "khong-co.csv")])
     assert result.exit_code == 1 and "Không tìm thấy tệp" in result.stderr
+
+
+def test_rollback_refuses_a_hand_edit_unless_told_to_overwrite(sample_database: str) -> None:
+    from knowledge.catalog.editing import ProcedureEdit, edit_procedure
+
+    result = runner.invoke(app, ["decision", "apply", str(DEMO), "--as", "quantri"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    with session_scope(get_engine()) as session:
+        edit_procedure(
+            session, "1.004873", ProcedureEdit(name="Xác nhận tình trạng hôn nhân"), actor="an"
+        )
+    result = runner.invoke(app, ["decision", "rollback", "2468/QĐ-UBND"])
+    assert result.exit_code == 1
+    assert "1.004873" in result.stderr and "sửa tay" in result.stderr
+    assert _status("2.001195") == "abolished"
+    # apply --again (make run, after the catalog is reloaded) rolls back over such changes.
+    result = runner.invoke(app, ["decision", "apply", str(DEMO), "--again"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    with session_scope(get_engine()) as session:
+        edit_procedure(session, "1.004873", ProcedureEdit(name="Xác nhận độc thân"), actor="an")
+    result = runner.invoke(app, ["decision", "rollback", "2468/QĐ-UBND", "--overwrite-edits"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert _status("2.001195") == "in_force"

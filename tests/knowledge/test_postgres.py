@@ -60,3 +60,29 @@ def test_failed_import_leaves_postgresql_untouched(pg_engine: Engine, tmp_path) 
             import_json_catalog(session, tmp_path)
     with pg_engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM procedures")).scalar() == 0
+
+
+def test_analytics_and_amendments_on_postgresql(pg_sample_engine: Engine) -> None:
+    """The analytics' queries (the question behind a marked answer: a correlated subquery)
+    and an amended procedure's changes read the same on PostgreSQL."""
+    from datetime import date, timedelta
+
+    from knowledge.analytics import summary
+    from knowledge.catalog.decisions import apply_decision
+    from knowledge.config import PROJECT_ROOT
+    from tests.chat_seed import seed_conversations
+
+    today = date.today()
+    demo = PROJECT_ROOT / "data" / "decisions" / "quyet-dinh-mau.csv"
+    with session_scope(pg_sample_engine) as session:
+        expected = seed_conversations(session, today)
+        apply_decision(
+            session, demo.read_bytes(), demo.name, actor="quantri", today=date(2026, 12, 1)
+        )
+    with session_scope(pg_sample_engine) as session:
+        figures = summary(session, today - timedelta(days=2), today)
+        card = get_procedure(session, "1.004194")
+    assert figures.unanswered_questions == expected.unanswered
+    assert [g.count for g in figures.question_groups] == [3, 2, 1]
+    assert figures.handoff_wait_seconds_mean == expected.wait_mean
+    assert any(a.label == "Lệ phí (Trực tuyến)" for a in card.amendments)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from knowledge.accounts import UserView, create_user, list_users, set_active
 from knowledge.analytics import AnalyticsSummary, summary, summary_csv
+from knowledge.api.charts import analytics_charts, key_figures
 from knowledge.api.deps import RowId, get_session, require_admin, require_agent
 from knowledge.audit import AuditEntryInfo, list_changes
 from knowledge.catalog.admin_queries import ProcedureRow, list_procedures
@@ -21,9 +22,11 @@ from knowledge.catalog.decisions import (
     MAX_FILE_BYTES,
     DecisionInfo,
     DecisionPreview,
+    RollbackPreview,
     apply_decision,
     list_decisions,
     preview_decision,
+    preview_rollback,
     rollback_decision,
 )
 from knowledge.catalog.editing import AttributeChange, ProcedureEdit, edit_procedure
@@ -39,7 +42,9 @@ from knowledge.errors import InvalidInputError
 from knowledge.procedures import get_procedure
 from knowledge.schemas import ProcedureCard
 
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+# Every route needs a signed-in agent; those that change the catalog or accounts, an admin.
+router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_agent)])
+ADMIN_ONLY = [Depends(require_admin)]
 DECISION_FILE = File(..., description="Tệp .csv hoặc .xlsx của quyết định công bố")
 
 
@@ -95,7 +100,6 @@ def list_procedures_route(
     offset: int = Query(0, ge=0),
     limit: int = Query(50, ge=1, le=500),
     session: Session = Depends(get_session),
-    _user: UserView = Depends(require_agent),
 ) -> ProcedureList:
     """List catalog procedures with filters (field, level, status, words of the name)."""
     total, items = list_procedures(
@@ -106,7 +110,8 @@ def list_procedures_route(
 
 @router.get("/procedures/{code}", response_model=ProcedureCard)
 def read_procedure_admin(
-    code: str, session: Session = Depends(get_session), _user: UserView = Depends(require_agent)
+    code: str,
+    session: Session = Depends(get_session),
 ) -> ProcedureCard:
     """Read one procedure's full card."""
     return get_procedure(session, code)
@@ -156,20 +161,33 @@ def _row_errors(preview: DecisionPreview) -> InvalidInputError:
 
 @router.get("/decisions", response_model=list[DecisionInfo])
 def list_decisions_route(
-    session: Session = Depends(get_session), _user: UserView = Depends(require_agent)
+    session: Session = Depends(get_session),
 ) -> list[DecisionInfo]:
     """List the decisions admins imported, newest first."""
     return list_decisions(session)
 
 
+@router.get("/decisions/{decision_id}/rollback", response_model=RollbackPreview)
+def read_rollback_preview(
+    decision_id: RowId,
+    session: Session = Depends(get_session),
+    _admin: UserView = Depends(require_admin),
+) -> RollbackPreview:
+    """Preview a rollback: procedures restored (current → before), removed, edited since."""
+    return preview_rollback(session, decision_id)
+
+
 @router.post("/decisions/{decision_id}/rollback", response_model=DecisionInfo)
 def rollback_decision_route(
     decision_id: RowId,
+    overwrite_edits: bool = Query(
+        False, description="true: hoàn tác cả khi thủ tục đã được sửa tay sau quyết định"
+    ),
     session: Session = Depends(get_session),
     admin: UserView = Depends(require_admin),
 ) -> DecisionInfo:
-    """Roll back a whole applied (or scheduled) decision."""
-    rollback_decision(session, decision_id, actor=admin.username)
+    """Roll back a whole applied (or scheduled) decision; 409 if procedures were edited since."""
+    rollback_decision(session, decision_id, actor=admin.username, overwrite_edits=overwrite_edits)
     commit(session)
     return next(d for d in list_decisions(session) if d.id == decision_id)
 
@@ -182,7 +200,6 @@ def list_audit(
     to: date | None = Query(None, description="Đến ngày (YYYY-MM-DD)"),
     limit: int = Query(200, description="Số dòng (1–1000)"),
     session: Session = Depends(get_session),
-    _user: UserView = Depends(require_agent),
 ) -> list[AuditEntryInfo]:
     """Read the append-only audit log of the catalog, newest first."""
     return list_changes(session, code=code, actor=user, since=from_, until=to, limit=limit)
@@ -190,7 +207,7 @@ def list_audit(
 
 @router.get("/lexicon", response_model=list[LexiconWordInfo])
 def list_lexicon(
-    session: Session = Depends(get_session), _user: UserView = Depends(require_agent)
+    session: Session = Depends(get_session),
 ) -> list[LexiconWordInfo]:
     """List the citizen words admins added."""
     return list_lexicon_words(session)
@@ -219,18 +236,14 @@ def delete_lexicon(
     commit(session)
 
 
-@router.get("/users", response_model=list[UserView])
-def list_users_route(
-    session: Session = Depends(get_session), _admin: UserView = Depends(require_admin)
-) -> list[UserView]:
+@router.get("/users", response_model=list[UserView], dependencies=ADMIN_ONLY)
+def list_users_route(session: Session = Depends(get_session)) -> list[UserView]:
     """List the staff accounts."""
     return list_users(session)
 
 
-@router.post("/users", response_model=UserView, status_code=201)
-def create_user_route(
-    user: UserIn, session: Session = Depends(get_session), _admin: UserView = Depends(require_admin)
-) -> UserView:
+@router.post("/users", response_model=UserView, status_code=201, dependencies=ADMIN_ONLY)
+def create_user_route(user: UserIn, session: Session = Depends(get_session)) -> UserView:
     """Create a staff account (agent or admin)."""
     created = create_user(session, user.username, user.password, user.role)
     commit(session)
@@ -257,10 +270,36 @@ def read_analytics_summary(
     from_: date | None = Query(None, alias="from", description="Từ ngày (YYYY-MM-DD)"),
     to: date | None = Query(None, description="Đến ngày (YYYY-MM-DD)"),
     session: Session = Depends(get_session),
-    _user: UserView = Depends(require_agent),
 ) -> AnalyticsSummary:
     """Read the dashboard's figures for a day range (default: the last 30 days)."""
     return summary(session, from_, to)
+
+
+@router.get("/analytics/dashboard", response_class=HTMLResponse)
+def read_analytics_dashboard(
+    request: Request,
+    from_: date | None = Query(None, alias="from", description="Từ ngày (YYYY-MM-DD)"),
+    to: date | None = Query(None, description="Đến ngày (YYYY-MM-DD)"),
+    session: Session = Depends(get_session),
+    _admin: UserView = Depends(require_admin),
+) -> Response:
+    """Render the analytics tab of /quan-tri: SVG charts with their tables, question groups."""
+    from knowledge.api.routes.pages import templates
+
+    figures = summary(session, from_, to)
+    query = f"from={figures.since}&to={figures.until}"
+    context = {
+        "since": figures.since.strftime("%d/%m/%Y"),
+        "until": figures.until.strftime("%d/%m/%Y"),
+        "csv_url": f"/api/admin/analytics/summary.csv?{query}",
+        "csv_name": f"thong-ke-{figures.since}-{figures.until}.csv",
+        "kpis": key_figures(figures),
+        "charts": analytics_charts(figures),
+        "groups": figures.question_groups,
+        "unanswered": figures.unanswered_questions,
+        "low_confidence": figures.low_confidence_questions,
+    }
+    return templates.TemplateResponse(request, "admin_analytics.html", context)
 
 
 @router.get("/analytics/summary.csv", response_class=Response)
@@ -268,7 +307,6 @@ def read_analytics_csv(
     from_: date | None = Query(None, alias="from", description="Từ ngày (YYYY-MM-DD)"),
     to: date | None = Query(None, description="Đến ngày (YYYY-MM-DD)"),
     session: Session = Depends(get_session),
-    _user: UserView = Depends(require_agent),
 ) -> Response:
     """Download the per-day figures as CSV."""
     figures = summary(session, from_, to)

@@ -2,7 +2,8 @@
 
 Every route needs a signed-in agent (or admin); each call also marks the agent present, which
 is what lets the gateway queue citizens instead of offering the callback form. The console
-receives new messages and queue changes on ``/api/agent/ws?token=<access token>``.
+receives new messages and queue changes on ``/api/agent/ws``, whose first message carries the
+access token (``{"type": "auth", "token": …}``): a token in a URL ends up in access logs.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/agent", tags=["agent"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}}
+AUTH_SECONDS = 10.0  # for the console socket's first message (the token)
+AUTH_REFUSED = "Phiên đăng nhập không hợp lệ hoặc đã hết hạn."
 
 
 def present_agent(user: UserView = Depends(require_agent)) -> str:
@@ -152,14 +155,17 @@ def update_handoff_note(
 
 
 @router.websocket("/ws")
-async def agent_socket(websocket: WebSocket, token: str = Query(...)) -> None:
-    """WebSocket của bảng điều khiển: tin nhắn mới và thay đổi hàng chờ, theo thời gian thực."""
-    try:
-        user = await in_db(lambda s: require(user_from_token(s, token), UserRole.agent))
-    except KnowledgeError:
-        await websocket.close(code=4401)
-        return
+async def agent_socket(websocket: WebSocket) -> None:
+    """WebSocket của bảng điều khiển: tin đầu tiên {"type": "auth", "token": "<access token>"}.
+
+    Sau đó: tin nhắn mới và thay đổi hàng chờ, theo thời gian thực. The token travels in the
+    first message, never in the URL, which proxies and access logs keep.
+    """
     await websocket.accept()
+    user = await _authenticate(websocket)
+    if user is None:
+        return
+    await websocket.send_json({"type": "ready", "username": user.username})
     queue = hub.subscribe_agents()
     presence = asyncio.create_task(_keep_present(user.username))
     pump = asyncio.create_task(_pump(websocket, queue))
@@ -177,6 +183,26 @@ async def agent_socket(websocket: WebSocket, token: str = Query(...)) -> None:
         pump.cancel()
         presence.cancel()
         hub.unsubscribe_agents(queue)
+
+
+async def _authenticate(websocket: WebSocket) -> UserView | None:
+    """The agent named by the socket's first message, or None once the socket is closed.
+
+    Closes with 4401 (and a Vietnamese reason) when that message is not ``{"type": "auth",
+    "token": …}`` with a valid agent token, or does not come within ``AUTH_SECONDS``.
+    """
+    try:
+        first = await asyncio.wait_for(websocket.receive_text(), AUTH_SECONDS)
+        data = json.loads(first)
+        token = data.get("token") if isinstance(data, dict) and data.get("type") == "auth" else None
+        if not isinstance(token, str) or not token:
+            raise ValueError("no auth message")
+        return await in_db(lambda s: require(user_from_token(s, token), UserRole.agent))
+    except WebSocketDisconnect:
+        return None
+    except (asyncio.TimeoutError, ValueError, KnowledgeError):
+        await websocket.close(code=4401, reason=AUTH_REFUSED)
+        return None
 
 
 async def _pump(websocket: WebSocket, queue: asyncio.Queue[dict[str, Any]]) -> None:

@@ -1,8 +1,10 @@
-/* The admin pages (/quan-tri): sign in, catalog list and editor, decisions, audit, lexicon, users.
+/* The admin pages (/quan-tri): sign in, catalog list and editor, decisions, audit, lexicon, users,
+ * analytics.
  *
  * One fetch client talks to /api/admin/* with the bearer token kept in sessionStorage.
- * Everything from the API goes on the page with textContent, never as HTML. Agents see the
- * lists read-only: the controls marked data-admin-only are hidden for them.
+ * Everything from the API goes on the page with textContent, never as HTML, except the
+ * analytics tab: the server renders it (SVG charts, Jinja-escaped) and it is inserted whole.
+ * Agents see the lists read-only: the controls marked data-admin-only are hidden for them.
  */
 (function () {
   "use strict";
@@ -148,7 +150,8 @@
 
   function show(name) {
     var tabs = document.querySelectorAll("[data-tab]");
-    if (!$("tab-" + name) || (name === "users" && me && me.role !== "admin")) name = "catalog";
+    var adminOnly = name === "users" || name === "analytics";
+    if (!$("tab-" + name) || (adminOnly && me && me.role !== "admin")) name = "catalog";
     tabs.forEach(function (button) {
       var on = button.getAttribute("data-tab") === name;
       if (on) button.setAttribute("aria-current", "page"); else button.removeAttribute("aria-current");
@@ -160,6 +163,7 @@
     if (name === "audit") loadAudit();
     if (name === "lexicon") loadLexicon();
     if (name === "users") loadUsers();
+    if (name === "analytics") loadAnalytics();
   }
 
   document.querySelectorAll("[data-tab]").forEach(function (button) {
@@ -412,19 +416,69 @@
           el("td", {}, [canRollBack ? el("button", {
             type: "button", className: "button secondary small", text: "Hoàn tác",
             "aria-label": "Hoàn tác quyết định " + d.number,
-            onclick: function () {
-              if (!window.confirm("Hoàn tác toàn bộ quyết định " + d.number + "?")) return;
-              api("POST", "/api/admin/decisions/" + d.id + "/rollback").then(function () {
-                say("Đã hoàn tác quyết định " + d.number + ".");
-                loadDecisions();
-                loadCatalog();
-              }).catch(fail);
-            },
+            onclick: function () { previewRollback(d); },
           }) : null]),
         ]));
       });
       if (!decisions.length) body.appendChild(el("tr", {}, [el("td", { colspan: 6, text: "Chưa có quyết định nào." })]));
     }).catch(fail);
+  }
+
+  // A rollback is previewed first: what goes back, what is removed, and the procedures edited
+  // by hand since the decision (the server refuses to overwrite those unless told to).
+  function previewRollback(d) {
+    var box = $("rollback-preview");
+    api("GET", "/api/admin/decisions/" + d.id + "/rollback").then(function (p) {
+      clear(box);
+      box.hidden = false;
+      var title = el("h4", { id: "rollback-title", tabindex: "-1", text: "Hoàn tác quyết định " + d.number });
+      box.appendChild(title);
+      box.appendChild(el("p", { className: "notice", text: p.state === "scheduled"
+        ? "Quyết định chưa đến ngày hiệu lực: hoàn tác chỉ hủy lịch áp dụng."
+        : "Sẽ khôi phục " + p.restored.length + " thủ tục về như trước quyết định và xóa " + p.removed.length + " thủ tục quyết định đã thêm." }));
+      [previewTable("Khôi phục", p.restored, true), previewTable("Xóa", p.removed, false)].forEach(function (node) {
+        if (node) box.appendChild(node);
+      });
+      var overwrite = p.edited_since.length > 0;
+      if (overwrite) {
+        box.appendChild(el("p", { className: "notice error", role: "alert",
+          text: p.edited_since.length + " thủ tục đã được sửa tay sau khi áp dụng quyết định; hoàn tác sẽ ghi đè các sửa đổi này:" }));
+        box.appendChild(el("ul", { className: "errors" }, p.edited_since.map(function (e) {
+          return el("li", {}, [
+            el("strong", { text: e.code }), " " + e.name + " — sửa bởi " + (e.edited_by.join(", ") || "—") +
+              (e.last_edited_at ? ", lần cuối " + when(e.last_edited_at) : ""),
+            changeList(e.changes),
+          ]);
+        })));
+      }
+      var confirmText = overwrite ? "Hoàn tác và ghi đè sửa tay" : "Xác nhận hoàn tác";
+      box.appendChild(el("div", { className: "form-actions" }, [
+        el("button", {
+          type: "button", className: "button", text: confirmText,
+          "aria-label": confirmText + " quyết định " + d.number,
+          onclick: function () { rollBack(d, overwrite); },
+        }),
+        el("button", {
+          type: "button", className: "button secondary", text: "Hủy",
+          onclick: function () { clear(box); box.hidden = true; },
+        }),
+      ]));
+      title.focus();
+    }).catch(fail);
+  }
+
+  function rollBack(d, overwrite) {
+    var url = "/api/admin/decisions/" + d.id + "/rollback" + (overwrite ? "?overwrite_edits=true" : "");
+    api("POST", url).then(function () {
+      clear($("rollback-preview"));
+      $("rollback-preview").hidden = true;
+      say("Đã hoàn tác quyết định " + d.number + ".");
+      loadDecisions();
+      loadCatalog();
+    }).catch(function (error) {
+      fail(error);
+      if (error.status === 409) previewRollback(d);  // edited meanwhile: show what changed
+    });
   }
 
   // ---- audit ----
@@ -507,6 +561,84 @@
       $("u-password").value = "";
       loadUsers();
     }).catch(fail);
+  });
+
+  // ---- analytics ----
+
+  function loadAnalytics() {
+    var params = new URLSearchParams();
+    if ($("s-from").value) params.set("from", $("s-from").value);
+    if ($("s-to").value) params.set("to", $("s-to").value);
+    var box = $("analytics");
+    box.setAttribute("aria-busy", "true");
+    say("Đang tải thống kê…");
+    fetch("/api/admin/analytics/dashboard?" + params, { headers: { Authorization: "Bearer " + token } })
+      .then(function (response) {
+        if (response.status === 401) signOut("Phiên đăng nhập đã hết, vui lòng đăng nhập lại.");
+        return response.text().then(function (body) {
+          if (!response.ok) {
+            var detail = "";
+            try { detail = JSON.parse(body).detail; } catch (e) { detail = ""; }
+            throw new Error(detail || "Lỗi " + response.status);
+          }
+          return body;
+        });
+      })
+      .then(function (html) {
+        box.innerHTML = html;  // rendered by our own template, every value escaped there
+        say("Đã tải thống kê.");
+      })
+      .catch(fail)
+      .then(function () { box.setAttribute("aria-busy", "false"); });
+  }
+
+  $("analytics-filters").addEventListener("submit", function (event) { event.preventDefault(); loadAnalytics(); });
+
+  // The CSV needs the token: fetched, then saved through an object URL.
+  $("analytics").addEventListener("click", function (event) {
+    var link = event.target.closest("#analytics-csv");
+    if (link) {
+      event.preventDefault();
+      fetch(link.getAttribute("href"), { headers: { Authorization: "Bearer " + token } }).then(function (response) {
+        if (!response.ok) throw new Error("Không tải được tệp CSV (lỗi " + response.status + ").");
+        return response.blob();
+      }).then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        var save = el("a", { href: url, download: link.getAttribute("download") });
+        document.body.appendChild(save);
+        save.click();
+        save.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+        say("Đã tải tệp " + link.getAttribute("download") + ".");
+      }).catch(fail);
+      return;
+    }
+    var open = event.target.closest("[data-open-procedure]");
+    if (open) {
+      var code = open.form.elements.procedure_code.value.trim();
+      if (!code) { say("Hãy nhập mã thủ tục.", true); open.form.elements.procedure_code.focus(); return; }
+      show("catalog");
+      openEditor(code);
+    }
+  });
+
+  $("analytics").addEventListener("submit", function (event) {
+    var form = event.target.closest(".gap-form");
+    if (!form) return;
+    event.preventDefault();
+    var term = form.elements.term.value;
+    var code = form.elements.procedure_code.value.trim();
+    var result = form.parentNode.querySelector(".gap-result");
+    api("POST", "/api/admin/lexicon", { term: term, procedure_code: code }).then(function (w) {
+      var done = "Đã thêm từ «" + w.term + "» cho thủ tục " + w.procedure_code + "; tìm kiếm dùng ngay.";
+      say(done);
+      result.className = "gap-result notice ok";
+      result.textContent = done;
+    }).catch(function (error) {
+      fail(error);
+      result.className = "gap-result notice error";
+      result.textContent = error.message;
+    });
   });
 
   if (token) start(); else signOut();

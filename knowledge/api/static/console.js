@@ -459,10 +459,14 @@
   function listen() {
     var ws;
     try {
-      ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/api/agent/ws?token=" + encodeURIComponent(token));
+      // The token goes in the first message, never in the URL (access logs keep URLs).
+      ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/api/agent/ws");
     } catch (e) {
       return;
     }
+    ws.onopen = function () {
+      ws.send(JSON.stringify({ type: "auth", token: token }));
+    };
     ws.onmessage = function (event) {
       var data;
       try { data = JSON.parse(event.data); } catch (e) { return; }

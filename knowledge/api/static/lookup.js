@@ -322,9 +322,20 @@
     cardEl.appendChild(el("div", { className: "notice error", role: "alert", text: message }));
   }
 
-  function statusBanner(card) {
+  // An amended procedure's note (what changed, since when) is the server's, as the bot says it.
+  function statusBanner(card, summary) {
     if (!card.status || card.status === "in_force") return null;
     var abolished = card.status === "abolished";
+    if (!abolished && summary && summary.status_note) {
+      var lines = summary.status_note.split("\n");
+      var note = [el("strong", { text: lines[0] })];
+      if (lines.length > 1) {
+        note.push(el("ul", { className: "amendments" }, lines.slice(1).map(function (line) {
+          return el("li", { text: line.replace(/^- /, "") });
+        })));
+      }
+      return el("div", { className: "notice warn", role: "alert" }, note);
+    }
     var text = abolished ? "Thủ tục này đã bị bãi bỏ" : "Thủ tục này đã được sửa đổi, bổ sung";
     if (card.status_decision) text += " theo Quyết định " + card.status_decision;
     if (card.status_date) text += " ngày " + formatDate(card.status_date);
@@ -498,7 +509,7 @@
       SECTIONS.map(function (s) { return el("a", { href: "#" + s[0], text: s[1] }); }));
 
     var article = el("article", { className: "procedure", "data-code": card.code }, [
-      statusBanner(card),
+      statusBanner(card, summary),
       el("header", { className: "card-head" }, [
         el("h2", { id: "card-title", text: card.name }),
         meta,

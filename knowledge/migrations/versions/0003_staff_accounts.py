@@ -1,24 +1,13 @@
-"""staff accounts (agents and admins)
+"""Staff accounts (agents and admins): revision 0003 (after 0002), written 2026-12-01."""
 
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-01 05:10:00
-
-"""
-from typing import Sequence, Union
-
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-
-revision: str = '0003'
-down_revision: Union[str, Sequence[str], None] = '0002'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+revision = "0003"
+down_revision = "0002"
 
 
 def upgrade() -> None:
-    """Upgrade schema."""
     op.create_table(
         'users',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -35,5 +24,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Downgrade schema."""
     op.drop_table('users')

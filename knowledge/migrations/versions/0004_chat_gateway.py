@@ -1,24 +1,13 @@
-"""chat gateway: conversations, messages, handoffs, feedback
+"""Chat gateway: conversations, messages, handoffs, feedback: revision 0004 (after 0003), written 2026-12-01."""
 
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-01 05:20:00
-
-"""
-from typing import Sequence, Union
-
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-
-revision: str = '0004'
-down_revision: Union[str, Sequence[str], None] = '0003'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+revision = "0004"
+down_revision = "0003"
 
 
 def upgrade() -> None:
-    """Upgrade schema."""
     op.create_table(
         'chat_sessions',
         sa.Column('id', sa.String(length=32), nullable=False),
@@ -79,7 +68,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Downgrade schema."""
     op.drop_table('chat_feedback')
     op.drop_table('handoffs')
     op.drop_table('chat_messages')

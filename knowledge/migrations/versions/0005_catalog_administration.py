@@ -1,24 +1,13 @@
-"""catalog administration: decisions imported by admins, audited changes, catalog version
+"""Catalog administration: decisions imported by admins, audited changes, catalog version: revision 0005 (after 0004), written 2026-12-01."""
 
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-01 05:10:00
-
-"""
-from typing import Sequence, Union
-
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-
-revision: str = '0005'
-down_revision: Union[str, Sequence[str], None] = '0004'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+revision = "0005"
+down_revision = "0004"
 
 
 def upgrade() -> None:
-    """Upgrade schema."""
     with op.batch_alter_table('decisions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('effective_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column(
@@ -80,7 +69,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Downgrade schema."""
     op.drop_table('lexicon_words')
     op.drop_table('catalog_state')
     op.drop_table('catalog_changes')

@@ -46,11 +46,13 @@ def report(catalog: tuple[Engine, Path]) -> AuditReport:
         return audit(all_procedure_cards(session), raw_records(folder))
 
 
+@pytest.mark.slow
 def test_every_procedure_is_audited(report: AuditReport, catalog: tuple[Engine, Path]) -> None:
     _engine, folder = catalog
     assert report.procedures == len(raw_records(folder)) > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", WRONG)
 def test_no_answer_states_a_wrong_fact(report: AuditReport, rule: str) -> None:
     assert report.findings[rule] == [], f"{rule}: {report.findings[rule][:10]}"

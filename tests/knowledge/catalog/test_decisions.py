@@ -284,3 +284,111 @@ def test_parse_day(text: str, day: date) -> None:
 def test_parse_day_refuses_other_shapes() -> None:
     with pytest.raises(ValueError):
         parse_day("mai")
+
+
+def test_an_amended_procedure_says_what_changed_and_since_when(sample_engine: Engine) -> None:
+    from knowledge.answers import format_answer, summarize
+
+    with session_scope(sample_engine) as session:
+        old = _fees(sample_engine, TEMPORARY_RESIDENCE)
+        assert get_procedure(session, TEMPORARY_RESIDENCE).amendments == []
+        apply_decision(session, DEMO.read_bytes(), DEMO.name, actor="quantri", today=TODAY)
+    with session_scope(sample_engine) as session:
+        card = get_procedure(session, TEMPORARY_RESIDENCE)
+    changes = {a.label: (a.before, a.after) for a in card.amendments}
+    assert changes["Lệ phí (Trực tuyến)"] == (old["online"], "5.000 đồng/lần đăng ký")
+    assert changes["Lệ phí (Trực tiếp)"] == (old["in_person"], "10.000 đồng/lần đăng ký")
+    answer = format_answer(card, "fee")
+    assert answer.startswith(
+        "Lưu ý: thủ tục đã được sửa đổi theo Quyết định 2468/QĐ-UBND, áp dụng từ 01/12/2026:\n"
+    )
+    assert f"- Lệ phí (Trực tuyến): {old['online']} → 5.000 đồng/lần đăng ký" in answer
+    # The agent console shows the server's note (the summary), the same words as the bot.
+    assert summarize(card).status_note == answer.split("\nLệ phí", 1)[0].split("\nThời hạn")[0]
+
+
+def test_citizen_changes_group_channels_and_list_papers() -> None:
+    from knowledge.catalog.editing import citizen_changes
+
+    def channel(key: str, fee: str, time: str = "5 ngày") -> dict[str, str]:
+        return {"channel": key, "fee_text": fee, "time_text": time}
+
+    before = {
+        "channels": [channel("in_person", "50.000 đồng"), channel("online", "50.000 đồng")],
+        "papers": [{"name": "Tờ khai"}, {"name": "Bản sao giấy khai sinh"}],
+        "implementing_agency": "UBND cấp huyện",
+        "steps": "Bước 1",
+    }
+    after = {
+        "channels": [
+            channel("in_person", "30.000 đồng"),
+            channel("online", "30.000 đồng", "3 ngày"),
+        ],
+        "papers": [{"name": "Tờ khai"}, {"name": "Ảnh 4x6"}],
+        "implementing_agency": "UBND cấp xã",
+        "steps": "Bước 1, bước 2",
+    }
+    told = [(a.label, a.before, a.after) for a in citizen_changes(before, after)]
+    assert told == [
+        ("Lệ phí (Trực tiếp, Trực tuyến)", "50.000 đồng", "30.000 đồng"),
+        ("Thời hạn (Trực tuyến)", "5 ngày", "3 ngày"),
+        ("Thêm giấy tờ", None, "Ảnh 4x6"),
+        ("Bỏ giấy tờ", None, "Bản sao giấy khai sinh"),
+        ("Cơ quan thực hiện", "UBND cấp huyện", "UBND cấp xã"),
+        ("Trình tự thực hiện", None, "có thay đổi"),
+    ]
+    assert citizen_changes(before, before) == []
+
+
+def test_rollback_refuses_to_overwrite_hand_edits_made_since(sample_engine: Engine) -> None:
+    from knowledge.catalog.decisions import RollbackConflictError, preview_rollback
+    from knowledge.catalog.editing import ChannelEdit, ProcedureEdit, edit_procedure
+
+    original = _fees(sample_engine, TEMPORARY_RESIDENCE)
+    with session_scope(sample_engine) as session:
+        decision_id = apply_decision(
+            session, DEMO.read_bytes(), DEMO.name, actor="quantri", today=TODAY
+        ).id
+    with session_scope(sample_engine) as session:
+        clean = preview_rollback(session, decision_id)
+    assert {p.code for p in clean.restored} == {TEMPORARY_RESIDENCE, "1.004873", "2.001195"}
+    assert [p.code for p in clean.removed] == ["1.099001"] and clean.edited_since == []
+    residence = next(p for p in clean.restored if p.code == TEMPORARY_RESIDENCE)
+    online = next(c for c in residence.changes if c.label == "Kênh Trực tuyến")
+    assert "5.000 đồng/lần đăng ký" in online.before and original["online"] in online.after
+
+    # A clerk corrects the fee by hand after the decision.
+    edit = ProcedureEdit(
+        channels=[
+            ChannelEdit(channel="in_person", time_text="3 ngày làm việc", fee_text="10.000 đồng"),
+            ChannelEdit(channel="online", time_text="2 ngày làm việc", fee_text="4.000 đồng"),
+        ]
+    )
+    with session_scope(sample_engine) as session:
+        edit_procedure(session, TEMPORARY_RESIDENCE, edit, actor="canbo.an")
+    with session_scope(sample_engine) as session:
+        preview = preview_rollback(session, decision_id)
+    [edited] = preview.edited_since
+    assert edited.code == TEMPORARY_RESIDENCE and edited.edited_by == ["canbo.an"]
+    assert edited.last_edited_at is not None
+    hand = next(c for c in edited.changes if c.label == "Kênh Trực tuyến")
+    assert "5.000 đồng/lần đăng ký" in hand.before and "4.000 đồng" in hand.after
+
+    with pytest.raises(RollbackConflictError, match=TEMPORARY_RESIDENCE) as refused:
+        with session_scope(sample_engine) as session:
+            rollback_decision(session, decision_id, actor="quantri")
+    assert refused.value.status_code == 409
+    assert _fees(sample_engine, TEMPORARY_RESIDENCE)["online"] == "4.000 đồng"  # untouched
+    with session_scope(sample_engine) as session:
+        assert [d.state for d in list_decisions(session)] == ["applied"]
+
+    with session_scope(sample_engine) as session:
+        rollback_decision(session, decision_id, actor="quantri", overwrite_edits=True)
+    assert _fees(sample_engine, TEMPORARY_RESIDENCE) == original
+    with session_scope(sample_engine) as session:
+        overwritten = [
+            e
+            for e in list_changes(session, code=TEMPORARY_RESIDENCE)
+            if e.action == "rollback" and e.label == "Kênh Trực tuyến"
+        ]
+    assert overwritten and "4.000 đồng" in overwritten[0].before  # the hand value is in the log

@@ -184,6 +184,7 @@ def test_a_file_that_is_not_excel_is_refused(engine: Engine, tmp_path: Path) -> 
             import_index_sheet(session, path)
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_full_national_catalog(engine: Engine, national_catalog_dir: Path) -> None:
     with session_scope(engine) as session:

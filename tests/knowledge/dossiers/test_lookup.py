@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from knowledge.config import get_settings
-from knowledge.dossiers.lookup import lookup_dossier, not_verified_message
+from knowledge.dossiers.lookup import lookup_dossier
+from knowledge.dossiers.messages import not_verified_message
 from knowledge.dossiers.schemas import DossierIn, LookupOutcome
 from knowledge.dossiers.sources import HttpSource
 from knowledge.enums import DossierState, ResultDelivery

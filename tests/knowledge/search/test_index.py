@@ -379,6 +379,7 @@ def test_limit_out_of_range_is_refused(session: Session, limit: int) -> None:
 # ------------------------------------------------------------------------------ real data
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 @pytest.mark.skipif(
     not (NATIONAL_CATALOG_DIR.exists() and FAQ_QUESTIONS_CSV.exists()),

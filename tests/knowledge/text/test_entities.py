@@ -10,6 +10,7 @@ from knowledge.text.entities import (
     PiiMaskingFilter,
     canonical_dossier_code,
     find_entities,
+    mask_names,
     mask_pii,
 )
 
@@ -68,6 +69,9 @@ def test_log_filter_masks_arguments_too(caplog) -> None:
         "000.00.12.H48-" + " " * 40_000,
         ("000.00.12.H48 - 251120 " * 2_000),
         "0" * 40_000,
+        "tôi là " * 6_000,
+        "họ tên: Nguyễn " * 3_000,
+        "Tôi Là Tên Là " * 3_000,
     ],
 )
 def test_the_code_pattern_is_linear_on_hostile_text(hostile: str) -> None:
@@ -89,3 +93,24 @@ def test_importing_the_module_does_not_import_spacy() -> None:
     code = "import sys, knowledge.text.entities, knowledge.logs; print('spacy' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Tôi là Nguyễn Văn Bình, hỏi về khai sinh", "Tôi là N. V. B., hỏi về khai sinh"),
+        ("tên tôi là Trần Thị Mỹ Linh", "tên tôi là T. T. M. L."),
+        ("Em tên Lê Hoa ạ", "Em tên L. H. ạ"),
+        ("HỌ VÀ TÊN: PHẠM MINH ĐỨC", "HỌ VÀ TÊN: P. M. Đ."),
+        ("người nộp là Đỗ Thị Hạnh.", "người nộp là Đ. T. H.."),
+        # Not a name: one capitalised word, lower-case words, no introduction.
+        ("tôi là người dân xã Bình Sơn", "tôi là người dân xã Bình Sơn"),
+        ("Tôi là Việt kiều", "Tôi là Việt kiều"),
+        ("Ủy ban nhân dân xã Bình Sơn", "Ủy ban nhân dân xã Bình Sơn"),
+        ("Người nộp: T*** T** M* L", "Người nộp: T*** T** M* L"),
+        ("", ""),
+    ],
+)
+def test_introduced_names_are_reduced_to_initials(text: str, masked: str) -> None:
+    assert mask_names(text) == masked
+    assert mask_pii(text) == masked
