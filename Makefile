@@ -23,7 +23,7 @@ run run-cluster: export TTHC_ENV ?= local
 run: setup catalog demo-data demo-decision train  ## Set up, load the catalog, train if needed, start Rasa + actions + API
 	@scripts/run.sh
 
-run-cluster: setup system-deps catalog demo-data demo-decision train  ## The production topology here: PostgreSQL, Redis, nginx, 2 Rasa, 2 actions, 2 API
+run-cluster: setup system-deps train  ## The production topology here: PostgreSQL (catalog too), Redis, nginx, 2 Rasa, 2 actions, 2 API
 	@scripts/run-cluster.sh
 
 test: lint system-deps train  ## Lint, then run every test (unit, doctests, stories, end-to-end, browser, PostgreSQL)

@@ -33,6 +33,7 @@ VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
 CREDENTIALS = PROJECT_ROOT / "bot" / "credentials.yml"
 MODEL = PROJECT_ROOT / "models" / "tthc.tar.gz"
 TRACKER_DB = "tthc_tracker"
+CATALOG_DB = "tthc"  # the catalog, dossiers and chats (TTHC_DATABASE_URL)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,11 @@ class Cluster:
         return f"postgresql://tthc@127.0.0.1:{self.postgres_port}/{TRACKER_DB}"
 
     @property
+    def database_url(self) -> str:
+        """The catalog, dossier and chat database, in the same PostgreSQL."""
+        return f"postgresql+psycopg2://tthc@127.0.0.1:{self.postgres_port}/{CATALOG_DB}"
+
+    @property
     def redis_url(self) -> str:
         """The Redis of the locks and the rate limits."""
         return f"redis://127.0.0.1:{self.redis_port}/0"
@@ -73,6 +79,7 @@ class Cluster:
         """The settings every process of the topology shares."""
         return {
             "TTHC_TRACKER_DB_URL": self.tracker_db_url,
+            "TTHC_DATABASE_URL": self.database_url,
             "TTHC_REDIS_URL": self.redis_url,
             "TTHC_RASA_URL": f"http://127.0.0.1:{self.rasa_entry_port}",
             "TTHC_TRUSTED_PROXIES": "127.0.0.1",

@@ -13,11 +13,23 @@ events:
   ID numbers are masked everywhere. A lookup in progress keeps its slots (the form needs them
   on the next turn) until it ends, one or two turns later.
 * A conversation whose last event is older than ``tracker_retention_hours`` is dropped.
+
+Long conversations (SQL store): Rasa rebuilds the tracker from every event of the session on
+each turn and sends all of them to the action server, so a 300-turn conversation grew slower
+turn by turn. ``retrieve`` (Rasa's "latest session" read; ``retrieve_full_tracker`` still
+reads everything) returns a window instead: the state at the window's start as the events
+Rasa's own ``action_session_start`` writes to carry a session over (``SlotSet`` of every
+slot that differs from its initial value, the ``ActiveLoop`` in progress, a pause), followed
+by the last ``tracker_window_events`` events. Slots, the form and the last turns (all the
+policies read: Memoization's max_history is 3) are what they were; only older events are left
+out of what Rasa and the action server handle. ``save`` appends the events that follow the
+window, and rewrites masked only the rows inside it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Iterable
@@ -30,17 +42,43 @@ from rasa.core.tracker_store import (
     InMemoryTrackerStore,
     SQLTrackerStore,
     TrackerStore,
+    create_engine_kwargs,
 )
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActiveLoop,
+    ConversationPaused,
+    Event,
+    LoopInterrupted,
+    SlotSet,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
 
+from bot import action_validation
 from knowledge.config import get_settings
 from knowledge.logs import mask_text
 from knowledge.text.entities import mask_pii
 
+logger = logging.getLogger(__name__)
+
 SECRET_SLOTS = ("dossier_code", "phone_last4")
 MASK = "***"
+# Events older than the window that change the tracker's state (slots, form, pause, reset);
+# user, bot and action events before the window only mattered to the turns they were in.
+STATE_EVENTS = (
+    "slot",
+    "active_loop",
+    "loop_interrupted",
+    "reset_slots",
+    "restart",
+    "session_started",
+    "pause",
+    "resume",
+)
+# Attribute of a windowed tracker: (its last stored event, how many stored events it holds).
+_STORED = "_tthc_stored"
 
 
 def _lookup_end(events: list[dict[str, Any]]) -> int:
@@ -144,12 +182,27 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
     then) are rewritten masked, in the same transaction as the new events.
     """
 
-    def __init__(self, *args: Any, retention_hours: float | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        retention_hours: float | None = None,
+        window_events: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        settings = get_settings()
         if retention_hours is None:
-            retention_hours = get_settings().tracker_retention_hours
+            retention_hours = settings.tracker_retention_hours
         self.retention_seconds = 3600.0 * float(retention_hours)
+        self.window_events = int(window_events or settings.tracker_window_events)
         self.expired_at = 0.0
+        if self.engine.dialect.name != "sqlite":
+            # Rasa's engine has no pre-ping: after PostgreSQL restarts, every pooled
+            # connection would fail one turn before being replaced. Same engine, pinged.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+            self.sessionmaker = sessionmaker(bind=self.engine)
 
     @classmethod
     def from_url(
@@ -174,6 +227,84 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             **kwargs,
         )
 
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        """The latest session's tracker windowed (see the module); the full one when asked."""
+        if fetch_events_from_all_sessions:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        table = self.SQLEvent
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+            tail = query.order_by(None).order_by(table.id.desc()).limit(self.window_events).all()
+            if not tail or not self.domain:
+                return None
+            tail.reverse()
+            earlier = (
+                query.filter(table.id < tail[0].id, table.type_name.in_(STATE_EVENTS)).all()
+                if len(tail) == self.window_events
+                else []
+            )
+            window = [json.loads(row.data) for row in tail]
+            state = [json.loads(row.data) for row in earlier]
+        carried = self._carried_over(sender_id, state, window[0].get("timestamp"))
+        tracker = DialogueStateTracker.from_dict(
+            sender_id, [*(e.as_dict() for e in carried), *window], self.domain.slots
+        )
+        setattr(tracker, _STORED, (tracker.events[-1], len(window)))
+        return tracker
+
+    def _carried_over(
+        self, sender_id: str, state: list[dict[str, Any]], timestamp: float | None
+    ) -> list[Event]:
+        """The events that set the state of ``state``'s replay: slots, form, pause."""
+        if not state:
+            return []
+        before = DialogueStateTracker.from_dict(sender_id, state, self.domain.slots)
+        carried: list[Event] = [
+            SlotSet(slot.name, slot.value, timestamp=timestamp)
+            for slot in before.slots.values()
+            if slot.value != slot.initial_value
+        ]
+        if before.active_loop_name:
+            carried.append(ActiveLoop(before.active_loop_name, timestamp=timestamp))
+            if before.active_loop and before.active_loop.is_interrupted:
+                carried.append(LoopInterrupted(True, timestamp=timestamp))
+        if before.is_paused():
+            carried.append(ConversationPaused(timestamp=timestamp))
+        return carried
+
+    def _window_rows(self, session: Any, tracker: DialogueStateTracker) -> tuple[list[Any], int]:
+        """The stored rows ``tracker`` holds, and where they start among its events."""
+        events = list(tracker.events)
+        stored = getattr(tracker, _STORED, None)
+        if stored is not None:
+            last, count = stored
+            position = next((i for i in range(len(events) - 1, -1, -1) if events[i] is last), None)
+            if position is not None:
+                rows = (
+                    self._event_query(session, tracker.sender_id, False)
+                    .order_by(None)
+                    .order_by(self.SQLEvent.id.desc())
+                    .limit(count)
+                    .all()
+                )
+                rows.reverse()
+                return rows, position + 1 - len(rows)
+            logger.warning("tracker window overrun: saving the events after the last stored one")
+            newest = (
+                self._event_query(session, tracker.sender_id, False)
+                .order_by(None)
+                .order_by(self.SQLEvent.id.desc())
+                .first()
+            )
+            after = sum(1 for e in events if newest is None or e.timestamp > newest.timestamp)
+            return [], len(events) - after
+        rows = self._event_query(
+            session, tracker.sender_id, fetch_events_from_all_sessions=False
+        ).all()
+        return rows, 0
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the new events masked; mask the stored rows of a lookup that just ended."""
         await self.stream_events(tracker)
@@ -181,14 +312,13 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         serialised = [event.as_dict() for event in events]
         masked = mask_events(json.loads(json.dumps(serialised)))
         with self.session_scope() as session:
-            rows = self._event_query(
-                session, tracker.sender_id, fetch_events_from_all_sessions=False
-            ).all()
-            for row, data in zip(rows, masked, strict=False):
+            rows, first = self._window_rows(session, tracker)
+            for row, data in zip(rows, masked[first:], strict=False):
                 text = json.dumps(data)
                 if row.data != text:
                     row.data = text
-            for event, data in zip(events[len(rows) :], masked[len(rows) :], strict=True):
+            start = first + len(rows)
+            for event, data in zip(events[start:], masked[start:], strict=True):
                 intent = (data.get("parse_data") or {}).get("intent", {}).get("name")
                 session.add(
                     self.SQLEvent(
@@ -201,6 +331,8 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+        if events:
+            setattr(tracker, _STORED, (events[-1], len(events) - first))
         self.expire()
 
     def expire(self, now: float | None = None) -> int:
@@ -240,6 +372,7 @@ class ConfiguredTrackerStore(AwaitableTrackerStore):
         event_broker: EventBroker | None = None,
         **kwargs: Any,
     ) -> None:
+        action_validation.install()  # Rasa builds its tracker store once, before any turn
         url = get_settings().tracker_db_url
         store: TrackerStore
         if url:

@@ -133,6 +133,9 @@ class Settings(BaseSettings):
     # any Rasa process can continue any conversation; empty keeps them in the process's
     # memory (make run). Rasa's lock store is in Redis whenever redis_url is set.
     tracker_db_url: str = ""
+    # Events of the latest session Rasa rebuilds and sends to the action server on each turn,
+    # after the carried-over state (bot/tracker_store.py): a long conversation costs no more.
+    tracker_window_events: int = 100
 
     class Config:
         env_prefix = "TTHC_"

@@ -70,3 +70,17 @@ if wanted dossier_latency && [ -f bench/dossier_latency.py ]; then
   echo "== Dossier lookup latency"
   $PY -m bench.dossier_latency
 fi
+if wanted cluster_load || wanted long_conversation; then
+  if command -v redis-server >/dev/null && [ -x /usr/sbin/nginx ] && ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
+    if wanted cluster_load; then
+      echo "== Load test of the production topology (1 and 2 Rasa, 50 conversations x 6 turns)"
+      $PY -m bench.cluster_load --model "$MODEL"
+    fi
+    if wanted long_conversation; then
+      echo "== A 300-turn conversation, with and without the tracker window"
+      $PY -m bench.long_conversation --model "$MODEL"
+    fi
+  else
+    echo "== Skipping cluster_load and long_conversation: run \`make system-deps\` (nginx, redis, PostgreSQL)"
+  fi
+fi

@@ -2,7 +2,8 @@
 # The production topology on this machine (make run-cluster): PostgreSQL and Redis from Debian's
 # packages on loopback, nginx as the single entry point, 2 Rasa servers, 2 action servers and
 # 2 API workers (honcho). Rasa's trackers live in PostgreSQL and its locks in Redis, so any
-# Rasa process continues any conversation. Configuration is generated into var/cluster/ by
+# Rasa process continues any conversation; the catalog, dossiers and chats are in PostgreSQL
+# too (loaded here, as make catalog / demo-data / demo-decision do for make run). Configuration is generated into var/cluster/ by
 # bench/cluster.py; the data of PostgreSQL stays there between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,9 +26,15 @@ if ! as_pg "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
     -l "$PGDATA/server.log" -w start >/dev/null
 fi
 trap 'as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true' EXIT
-as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U tthc -d postgres -tAc \
-  "SELECT 1 FROM pg_database WHERE datname = 'tthc_tracker'" | grep -q 1 \
-  || as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U tthc tthc_tracker
+for db in tthc_tracker tthc; do  # Rasa's trackers; the catalog, dossiers and chats
+  as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U tthc -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 \
+    || as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U tthc "$db"
+done
+# make catalog, demo-data and demo-decision, into PostgreSQL (TTHC_DATABASE_URL of cluster.env).
+.venv/bin/tthc catalog load-default
+.venv/bin/tthc dossier demo --count 300 --seed 7 --if-empty
+.venv/bin/tthc decision apply data/decisions/quyet-dinh-mau.csv --again --as "make run-cluster"
 settings=$(.venv/bin/python -c '
 from knowledge.config import get_settings
 s = get_settings()
@@ -40,6 +47,7 @@ cat <<URLS
   Entry point (nginx):  http://localhost:$ENTRY_PORT/  (chat page, /api/chat, /docs)
   Rasa (2, hashed by conversation): http://127.0.0.1:${TTHC_RASA_URL##*:}/ (127.0.0.1 only)
   Trackers:             $TTHC_TRACKER_DB_URL
+  Catalog, chats:       $TTHC_DATABASE_URL
   Locks, rate limits:   $TTHC_REDIS_URL
   Configuration:        $DIR/{nginx.conf,endpoints.yml,Procfile}
 URLS

@@ -9,13 +9,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from knowledge.config import get_settings
 from knowledge.errors import AuthenticationError, KnowledgeError, RateLimitedError
 
 logger = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "Hệ thống gặp sự cố ngoài dự kiến. Vui lòng thử lại sau ít phút."
+DATABASE_DOWN = (
+    "Cơ sở dữ liệu tạm thời không phản hồi, tin nhắn của bạn chưa được ghi nhận. Bạn thử lại "
+    "sau ít phút, hoặc gọi tổng đài {hotline} để được cán bộ hỗ trợ."
+)
 HTTP_MESSAGES = {
     400: "Yêu cầu không hợp lệ.",
     404: "Không tìm thấy địa chỉ này.",
@@ -101,6 +107,17 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             content={"detail": detail},
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        # The database cannot be reached (stopped, restarting): nothing was written, so the
+        # client is told to retry; the pool's pre-ping reconnects once it is back.
+        logger.error("database unavailable on %s %s", request.method, request.url.path)
+        text = DATABASE_DOWN.format(hotline=get_settings().hotline)
+        return JSONResponse(
+            status_code=503, content={"detail": text}, headers={"Retry-After": "10"}
         )
 
     @app.exception_handler(Exception)

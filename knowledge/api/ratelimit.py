@@ -4,6 +4,8 @@ A request is counted against ``<group>:<client>``, never against its URL, so sca
 distinct ``/api/procedures/{code}`` paths spends one budget. The client is the address behind
 trusted proxies only (``knowledge.api.clients``). The counters live in Redis when
 ``TTHC_REDIS_URL`` is set (shared by every worker and process), else in this process's memory.
+Redis unreachable fails safe: the limits still hold, counted in this process's memory until
+Redis answers again (each worker then grants the budget on its own).
 An exceeded limit answers 429 with ``Retry-After`` and a Vietnamese body; agents reading many
 dossiers are limited separately and logged as a warning (an alert for the security officer).
 
@@ -35,8 +37,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItem, parse
-from limits.storage import Storage, storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 
 from knowledge.api.clients import client_address, client_key, trusted_proxies
 from knowledge.config import Settings, get_settings
@@ -110,6 +113,8 @@ class GroupLimiter:
         self.storage: Storage = storage_from_string(url)
         self.shared = not url.startswith("memory://")
         self.strategy = MovingWindowRateLimiter(self.storage)
+        self._memory = MemoryStorage()  # the strategy holds only a weak reference to it
+        self.fallback = MovingWindowRateLimiter(self._memory)
         limits = {
             "search": settings.search_rate_limit,
             "catalog": settings.api_rate_limit,
@@ -137,6 +142,15 @@ class GroupLimiter:
         group = route_group(scope.get("method", "GET"), scope.get("path", ""))
         if group is None:
             return None
+        if self.shared:
+            try:
+                return self._check(scope, group, self.strategy)
+            except (ConnectionError, OSError, RedisError) as exc:
+                logger.warning("rate-limit store unavailable (%s): counting in memory",
+                               type(exc).__name__)  # fmt: skip
+        return self._check(scope, group, self.fallback if self.shared else self.strategy)
+
+    def _check(self, scope: Scope, group: str, strategy: MovingWindowRateLimiter) -> Decision:
         client = self.client(scope)
         identity = client_key(client)
         agent = None
@@ -145,11 +159,11 @@ class GroupLimiter:
             agent = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:16]
             identity = f"{identity}:{agent}"
         item = self.limits[group]
-        if self.strategy.hit(item, "tthc", group, identity):
+        if strategy.hit(item, "tthc", group, identity):
             if group == "dossier_reads":
-                self._watch_bulk_reads(item, identity, agent or "")
+                self._watch_bulk_reads(strategy, item, identity, agent or "")
             return Decision(True, group)
-        reset, _remaining = self.strategy.get_window_stats(item, "tthc", group, identity)
+        reset, _remaining = strategy.get_window_stats(item, "tthc", group, identity)
         retry_after = max(1, math.ceil(reset - time.time()))
         if group == "dossier_reads":
             logger.warning(
@@ -160,9 +174,11 @@ class GroupLimiter:
             )
         return Decision(False, group, retry_after)
 
-    def _watch_bulk_reads(self, item: RateLimitItem, identity: str, agent: str) -> None:
+    def _watch_bulk_reads(
+        self, strategy: MovingWindowRateLimiter, item: RateLimitItem, identity: str, agent: str
+    ) -> None:
         """Warn once an agent has spent half of the dossier-read budget of the window."""
-        _reset, remaining = self.strategy.get_window_stats(item, "tthc", "dossier_reads", identity)
+        _reset, remaining = strategy.get_window_stats(item, "tthc", "dossier_reads", identity)
         if remaining == item.amount // 2:
             logger.warning(
                 "ALERT bulk dossier reads: agent token %s has read %d dossiers within %s",

@@ -148,6 +148,42 @@ def test_production_is_the_default_and_refuses_development_tokens(
         Settings(_env_file=None)
 
 
+def test_limits_hold_in_memory_while_redis_is_unreachable(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bench.bot_servers import free_port
+    from knowledge.api.ratelimit import GroupLimiter
+
+    closed = f"redis://127.0.0.1:{free_port()}/0"  # nobody listens: Redis is down
+    limiter = GroupLimiter(Settings(), override="3/minute", storage_url=closed)
+    scope = {"type": "http", "method": "GET", "path": "/api/fields", "client": ("203.0.113.5", 1)}
+    with caplog.at_level(logging.WARNING):
+        decisions = [limiter.check(scope) for _ in range(4)]
+    assert [d.allowed for d in decisions if d] == [True, True, True, False]
+    assert any("counting in memory" in r.getMessage() for r in caplog.records)
+
+
+def test_an_unreachable_database_is_a_503_with_the_hotline(
+    configured_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.bot_servers import free_port
+    from knowledge.config import get_settings
+    from knowledge.db import get_engine
+
+    with TestClient(create_app()) as app:  # started on a working database
+        monkeypatch.setenv(
+            "TTHC_DATABASE_URL", f"postgresql+psycopg2://u@127.0.0.1:{free_port()}/x"
+        )
+        get_settings.cache_clear()
+        get_engine.cache_clear()  # now nobody answers on the database's port
+        response = app.post("/api/chat/sessions")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "10"
+    detail = response.json()["detail"]
+    assert "Cơ sở dữ liệu tạm thời không phản hồi" in detail
+    assert get_settings().hotline in detail
+
+
 @pytest.mark.parametrize(
     ("method", "path", "group"),
     [

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import Engine
@@ -167,3 +167,121 @@ def test_the_sql_store_on_postgresql_masks_and_is_shared(pg_engine: Engine) -> N
         assert secret not in text
     first.engine.dispose()
     second.engine.dispose()
+
+
+# --------------------------------------------------------------------------- long conversations
+
+DOMAIN = Domain.from_dict(
+    {
+        "slots": {
+            name: {"type": "any", "mappings": [{"type": "custom"}]}
+            for name in ("procedure_code", "dossier_code", "phone_last4", "requested_slot")
+        },
+        "forms": {"dossier_status_form": {"required_slots": ["dossier_code", "phone_last4"]}},
+    }
+)
+
+
+def _turn(number: int) -> list[Any]:
+    return [
+        UserUttered(f"câu hỏi số {number}", intent={"name": "ask_fee"}),
+        ActionExecuted("action_answer_fee"),
+        BotUttered(f"trả lời số {number}"),
+        ActionExecuted("action_listen"),
+    ]
+
+
+def _long_conversation(turns: int) -> list[Any]:
+    events: list[Any] = [SlotSet("procedure_code", "1.001193")]
+    for number in range(turns):
+        events += _turn(number)
+    return events
+
+
+def test_a_long_conversation_is_retrieved_as_a_window_with_its_state(tmp_path: Path) -> None:
+    store = MaskingSQLTrackerStore.from_url(
+        f"sqlite:///{tmp_path / 't.db'}", DOMAIN, window_events=20
+    )
+    full = DialogueStateTracker.from_events("long", _long_conversation(300), DOMAIN.slots)
+    asyncio.run(store.save(full))
+    tracker = asyncio.run(store.retrieve("long"))
+    assert tracker is not None
+    # The slot set in the first turn, then exactly the last 20 stored events.
+    assert tracker.get_slot("procedure_code") == "1.001193"
+    assert len(tracker.events) == 1 + 20
+    assert [e.as_dict() for e in list(tracker.events)[1:]] == [
+        e.as_dict() for e in list(full.events)[-20:]
+    ]
+    assert tracker.latest_message is not None
+    assert tracker.latest_message.text == "câu hỏi số 299"
+    everything = asyncio.run(store.retrieve_full_tracker("long"))
+    assert everything is not None and len(everything.events) == len(full.events)
+
+
+def test_events_after_a_window_are_appended_once_in_order(tmp_path: Path) -> None:
+    store = MaskingSQLTrackerStore.from_url(
+        f"sqlite:///{tmp_path / 't.db'}", DOMAIN, window_events=10
+    )
+    asyncio.run(store.save(DialogueStateTracker.from_events("c", _long_conversation(30))))
+    for number in range(30, 33):  # three more turns, each on a tracker read back as a window
+        tracker = asyncio.run(store.retrieve("c"))
+        assert tracker is not None and len(tracker.events) <= 11
+        for event in _turn(number):
+            tracker.update(event)
+        asyncio.run(store.save(tracker))
+    everything = asyncio.run(store.retrieve_full_tracker("c"))
+    assert everything is not None
+    expected = _long_conversation(33)
+    assert len(everything.events) == len(expected)
+    texts = [e.text for e in everything.events if isinstance(e, UserUttered)]
+    assert texts == [f"câu hỏi số {n}" for n in range(33)]
+
+
+def test_a_lookup_started_before_the_window_continues_and_is_masked(tmp_path: Path) -> None:
+    store = MaskingSQLTrackerStore.from_url(
+        f"sqlite:///{tmp_path / 't.db'}", DOMAIN, window_events=4
+    )
+    started = [
+        *_long_conversation(3),
+        ActiveLoop("dossier_status_form"),
+        SlotSet("requested_slot", "dossier_code"),
+        UserUttered(f"mã {CODE}"),
+        SlotSet("dossier_code", CODE),
+        SlotSet("requested_slot", "phone_last4"),
+        ActionExecuted("action_listen"),
+    ]
+    asyncio.run(store.save(DialogueStateTracker.from_events("f", started, DOMAIN.slots)))
+    tracker = asyncio.run(store.retrieve("f"))
+    assert tracker is not None
+    assert tracker.active_loop_name == "dossier_status_form"  # carried over: older than 4
+    assert tracker.get_slot("dossier_code") == CODE
+    for event in [
+        UserUttered("5678"),
+        SlotSet("phone_last4", "5678"),
+        ActiveLoop(None),
+        ActionExecuted("action_answer_dossier_status"),
+        SlotSet("dossier_code", None),
+        SlotSet("phone_last4", None),
+    ]:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    text = _rows(store, "f")
+    assert "5678" not in text  # inside the window: masked once the lookup ended
+    assert text.count('"event"') == len(started) + 6
+
+
+@pytest.mark.postgres
+def test_the_window_on_postgresql_after_a_restart_of_its_connections(pg_engine: Engine) -> None:
+    url = pg_engine.url.render_as_string(hide_password=False)
+    store = MaskingSQLTrackerStore.from_url(url, DOMAIN, window_events=10)
+    assert store.engine.pool._pre_ping  # a restarted PostgreSQL costs no failed turn
+    asyncio.run(store.save(DialogueStateTracker.from_events("pgw", _long_conversation(20))))
+    tracker = asyncio.run(store.retrieve("pgw"))
+    assert tracker is not None and len(tracker.events) == 11
+    assert tracker.get_slot("procedure_code") == "1.001193"
+    for event in _turn(20):
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    everything = asyncio.run(store.retrieve_full_tracker("pgw"))
+    assert everything is not None and len(everything.events) == len(_long_conversation(21))
+    store.engine.dispose()

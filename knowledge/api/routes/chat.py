@@ -56,6 +56,10 @@ def chat_session(
     scheme, _, bearer = (authorization or "").partition(" ")
     given = bearer.strip() if scheme.lower() == "bearer" else ""
     store.open_session(session, session_id, given or token or "")
+    # A read: end its transaction so the connection goes back to the pool now. Otherwise a
+    # turn holds it while Rasa answers, and 25 turns at once exhausted the pool (5 + 10) of
+    # an API worker (bench/cluster_load.py: QueuePool timeouts at 50 conversations).
+    session.rollback()
     return session_id
 
 
