@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from knowledge.chat.models import ChatFeedback, ChatMessage, ChatSession, Handoff
+from knowledge.clock import local_today
 from knowledge.config import get_settings
 from knowledge.enums import AnswerQuality, ProcedureStatus
 from knowledge.errors import InvalidInputError, KnowledgeError
@@ -136,7 +137,7 @@ def summary(
     Raises:
         InvalidInputError: ``since`` after ``until`` or a range over a year.
     """
-    until = until or date.today()
+    until = until or local_today()
     since = since or until - timedelta(days=29)
     if since > until:
         raise InvalidInputError("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.")

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from knowledge.clock import LocalTimeModel
+from knowledge.clock import LocalTimeModel, local_now
 from knowledge.errors import InvalidInputError
 from knowledge.models import CatalogChange
 
@@ -77,7 +77,7 @@ def record_change(
 ) -> CatalogChange:
     """Append one entry to the audit log (flushed with the session's other changes)."""
     entry = CatalogChange(
-        at=at or datetime.now(),
+        at=at or local_now(),
         actor=actor,
         action=action,
         procedure_code=procedure_code,

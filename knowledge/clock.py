@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from pydantic import BaseModel
 
@@ -19,6 +19,11 @@ def to_local_naive(moment: datetime) -> datetime:
 def local_now() -> datetime:
     """The current time in Vietnam, without tzinfo, whatever the server's time zone."""
     return datetime.now(VIETNAM_TZ).replace(tzinfo=None, microsecond=0)
+
+
+def local_today() -> date:
+    """Today's date in Vietnam, whatever the server's time zone (UTC servers are 7 hours behind)."""
+    return datetime.now(VIETNAM_TZ).date()
 
 
 def with_offset(moment: datetime) -> str:

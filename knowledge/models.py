@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
+from knowledge.clock import local_now
 from knowledge.enums import (
     Channel,
     DecisionState,
@@ -174,7 +175,9 @@ class Procedure(Base):
     status_decision = Column(String(100))  # the decision that amended or abolished it
     status_date = Column(Date)
     replaced_by_code = Column(String(32))
-    updated_at = Column(DateTime, nullable=False, server_default=func.now(), onupdate=func.now())
+    updated_at = Column(
+        DateTime, nullable=False, server_default=func.now(), default=local_now, onupdate=local_now
+    )
 
     field = relationship("Field", lazy="joined")
     decision = relationship("Decision", lazy="joined")
@@ -265,7 +268,9 @@ class Dossier(Base):
     applicant_name = Column(Text, nullable=False)
     applicant_phone = Column(String(20), nullable=False)
     applicant_id_number = Column(String(20))
-    updated_at = Column(DateTime, nullable=False, server_default=func.now(), onupdate=func.now())
+    updated_at = Column(
+        DateTime, nullable=False, server_default=func.now(), default=local_now, onupdate=local_now
+    )
 
     events = relationship(
         "DossierEvent",

@@ -29,6 +29,7 @@ from knowledge.catalog.parsing import (
     parse_papers,
     parse_record,
 )
+from knowledge.clock import local_today
 from knowledge.schemas import ProcedureCard
 
 AUDITED_ASPECTS = ("fee", "processing_time", "documents", "agency", "channels")
@@ -399,7 +400,7 @@ def audit(
     cards: Iterable[ProcedureCard], records: dict[str, dict[str, Any]], *, today: date | None = None
 ) -> AuditReport:
     """Render the five aspects of every card that has a raw record, and apply every rule."""
-    today = today or date.today()
+    today = today or local_today()
     report = AuditReport()
     for card in cards:
         raw = records.get(card.code)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from knowledge.clock import local_today
 from knowledge.schemas import ChannelInfo, PaperInfo
 
 # --------------------------------------------------------------------------- amounts
@@ -140,7 +141,7 @@ def read_fee(
     5. The stated amount, or "miễn phí"; an amount typed in thousands only when the note
        writes the full figure ("20 VNĐ (20.000 đồng/tờ khai)"), else the cell as written.
     """
-    today = today or date.today()
+    today = today or local_today()
     text = channel.fee_text.strip()
     explanation = note(text)
     reduced = reduced_fee(text, today)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from knowledge.audit import record_change
@@ -50,7 +50,7 @@ from knowledge.catalog.editing import (
 from knowledge.catalog.importer import Names, load_procedures, record_columns
 from knowledge.catalog.live import bump_catalog_version
 from knowledge.catalog.parsing import CHANNELS, ProcedureRecord, RecordError, parse_record
-from knowledge.clock import LocalTimeModel
+from knowledge.clock import LocalTimeModel, local_now, local_today
 from knowledge.config import NATIONAL_CATALOG_DIR, SAMPLE_CATALOG_DIR
 from knowledge.enums import ProcedureStatus
 from knowledge.errors import ConflictError, ImportFailed, InvalidInputError, NotFoundError
@@ -313,7 +313,7 @@ def preview_decision(
     Raises:
         InvalidInputError: the file itself is unreadable (row problems are in ``errors``).
     """
-    return _plan(session, data, filename, today or date.today(), record_dirs).preview
+    return _plan(session, data, filename, today or local_today(), record_dirs).preview
 
 
 def _plan(
@@ -484,7 +484,7 @@ def _decision_header(rows: list[_Row], problems: list[RowProblem]) -> tuple[str,
         problems.append(
             RowProblem(row=first, code="", message="Thiếu ngày hiệu lực (hoặc ngày quyết định).")
         )
-        effective_on = date.today()
+        effective_on = local_today()
     if issued_on and effective_on < issued_on:
         problems.append(
             RowProblem(row=first, code="", message="Ngày hiệu lực trước ngày quyết định.")
@@ -640,7 +640,7 @@ def apply_decision(
         ImportFailed: some rows are wrong; nothing was written (``problems`` name the rows).
         InvalidInputError: the file itself is unreadable.
     """
-    today = today or date.today()
+    today = today or local_today()
     plan = _plan(session, data, filename, today, record_dirs)
     preview = plan.preview
     if preview.errors:
@@ -663,7 +663,7 @@ def apply_decision(
     decision.effective_on = preview.effective_on
     decision.source_name = filename
     decision.imported_by = actor
-    decision.imported_at = datetime.now()
+    decision.imported_at = local_now()
     decision.rolled_back_by = None
     decision.rolled_back_at = None
     decision.applied_at = None
@@ -714,7 +714,7 @@ def _execute(session: Session, decision: Decision, *, actor: str, action: str) -
         restore(session, current, after, names)
         _audit(session, change.procedure_code, before, after, actor, action, decision.number)
     decision.state = DecisionState.applied
-    decision.applied_at = datetime.now()
+    decision.applied_at = local_now()
     bump_catalog_version(session)
     session.flush()
 
@@ -826,7 +826,11 @@ def _refuse_if_later_decisions(session: Session, decision: Decision, codes: set[
             .where(
                 Decision.id != decision.id,
                 Decision.state == DecisionState.applied,
-                Decision.applied_at > decision.applied_at,
+                # Times are kept to the second: the id orders two applied in the same second.
+                or_(
+                    Decision.applied_at > decision.applied_at,
+                    and_(Decision.applied_at == decision.applied_at, Decision.id > decision.id),
+                ),
                 DecisionChange.procedure_code.in_(codes),
             )
         )
@@ -958,7 +962,7 @@ def rollback_decision(
                 )
     decision.state = DecisionState.rolled_back
     decision.rolled_back_by = actor
-    decision.rolled_back_at = datetime.now()
+    decision.rolled_back_at = local_now()
     bump_catalog_version(session)
     session.flush()
     logger.info("%s rolled back decision %s", actor, decision.number)
@@ -967,7 +971,7 @@ def rollback_decision(
 
 def activate_due_decisions(session: Session, today: date | None = None) -> list[str]:
     """Apply the scheduled decisions whose effective date has come; their numbers."""
-    today = today or date.today()
+    today = today or local_today()
     due = session.scalars(
         select(Decision)
         .where(Decision.state == DecisionState.scheduled, Decision.effective_on <= today)
@@ -986,7 +990,7 @@ def has_due_decisions(session: Session, today: date | None = None) -> bool:
             select(Decision.id)
             .where(
                 Decision.state == DecisionState.scheduled,
-                Decision.effective_on <= (today or date.today()),
+                Decision.effective_on <= (today or local_today()),
             )
             .limit(1)
         )

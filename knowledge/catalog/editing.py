@@ -20,6 +20,7 @@ from knowledge.audit import record_change
 from knowledge.catalog.importer import Names
 from knowledge.catalog.live import bump_catalog_version
 from knowledge.catalog.parsing import CHANNELS, _parse_time, parse_fee_amount
+from knowledge.clock import local_today
 from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError
 from knowledge.models import (
@@ -398,7 +399,7 @@ def edited_snapshot(session: Session, current: Snapshot, edit: ProcedureEdit) ->
                     "Đổi tình trạng sang sửa đổi hoặc bãi bỏ cần số quyết định (ví dụ 12/QĐ-UBND)."
                 )
             values["status_decision"] = number
-            values["status_date"] = (edit.status_date or date.today()).isoformat()
+            values["status_date"] = (edit.status_date or local_today()).isoformat()
             values["replaced_by_code"] = None
     if edit.replaced_by_code is not None:
         code = edit.replaced_by_code.strip() or None

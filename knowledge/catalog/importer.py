@@ -13,7 +13,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from knowledge.catalog.parsing import (
     RecordError,
     parse_record,
 )
+from knowledge.clock import local_now
 from knowledge.config import NATIONAL_CATALOG_DIR, SAMPLE_CATALOG_DIR
 from knowledge.enums import Channel
 from knowledge.errors import ImportFailed, InvalidInputError
@@ -356,7 +356,7 @@ def _record_run(
         CatalogImport(
             source_path=str(path),
             kind=kind,
-            started_at=datetime.now(),
+            started_at=local_now(),
             imported=imported,
             skipped=skipped,
         )

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from knowledge.clock import LocalTimeModel
+from knowledge.clock import LocalTimeModel, local_now
 from knowledge.errors import InvalidInputError, NotFoundError
 from knowledge.models import CatalogState, LexiconWord, Procedure
 from knowledge.text import Lexicon, fold_accents, get_lexicon, normalize
@@ -35,7 +35,7 @@ def catalog_version(session: Session) -> int:
 
 def bump_catalog_version(session: Session) -> int:
     """Move the catalog version on (in the caller's transaction) and return the new one."""
-    now = datetime.now()
+    now = local_now()
     moved = session.execute(
         update(CatalogState)
         .where(CatalogState.id == STATE_ID)
@@ -82,7 +82,7 @@ def add_lexicon_word(session: Session, term: str, procedure_code: str, actor: st
     if exists:
         raise InvalidInputError(f"Từ «{cleaned}» đã gắn với thủ tục {procedure.code}.")
     word = LexiconWord(
-        term=cleaned, procedure_code=procedure.code, created_by=actor, created_at=datetime.now()
+        term=cleaned, procedure_code=procedure.code, created_by=actor, created_at=local_now()
     )
     session.add(word)
     record_change(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from knowledge.cli.common import cli_actor, cli_session, console
+from knowledge.clock import local_today
 from knowledge.enums import ProcedureStatus
 
 if TYPE_CHECKING:
@@ -155,7 +156,7 @@ def set_status(
             code,
             status,
             decision_number=decision,
-            on=on.date() if on else date.today(),
+            on=on.date() if on else local_today(),
             replaced_by=replaced_by,
             actor=cli_actor(actor),
         )

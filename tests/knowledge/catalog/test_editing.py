@@ -21,7 +21,8 @@ from knowledge.catalog.live import (
 )
 from knowledge.db import session_scope
 from knowledge.errors import InvalidInputError, NotFoundError
-from knowledge.models import CatalogChange
+from knowledge.clock import local_now
+from knowledge.models import CatalogChange, Procedure
 from knowledge.procedures import get_procedure
 from knowledge.search import search_procedures
 
@@ -68,6 +69,20 @@ def test_fee_edit_is_parsed_audited_and_bumps_the_version(sample_engine: Engine)
     assert entry.actor == "quantri" and entry.decision_number == "5/QĐ-UBND"
     assert entry.label == "Kênh Trực tiếp"
     assert old["in_person"] in entry.before and entry.after == "2 ngày làm việc — 20.000 đồng"
+
+
+def test_audit_times_are_vietnam_local_time_on_any_server(sample_engine: Engine) -> None:
+    """The database stores Vietnam's local time; a UTC server's naive now() is 7 hours behind."""
+    edit = ProcedureEdit(channels=[ChannelEdit(channel="in_person", fee_text="30.000 đồng")])
+    before = local_now()
+    with session_scope(sample_engine) as session:
+        edit_procedure(session, BIRTH, edit, actor="quantri")
+    with session_scope(sample_engine) as session:
+        entry = list_changes(session, code=BIRTH)[0]
+        updated = session.execute(select(Procedure.updated_at).filter_by(code=BIRTH)).scalar_one()
+    after = local_now()
+    assert before <= entry.at.replace(tzinfo=None) <= after
+    assert before <= updated <= after
 
 
 def test_edit_that_changes_nothing_records_nothing(sample_engine: Engine) -> None:
