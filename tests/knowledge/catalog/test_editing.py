@@ -19,9 +19,9 @@ from knowledge.catalog.live import (
     delete_lexicon_word,
     list_lexicon_words,
 )
+from knowledge.clock import local_now
 from knowledge.db import session_scope
 from knowledge.errors import InvalidInputError, NotFoundError
-from knowledge.clock import local_now
 from knowledge.models import CatalogChange, Procedure
 from knowledge.procedures import get_procedure
 from knowledge.search import search_procedures
