@@ -306,6 +306,9 @@ def base_url(
         "TTHC_AGENT_PRESENCE_SECONDS": str(PRESENCE_SECONDS),
         # One other portal may embed the widget (tests/browser/test_embedding.py).
         "TTHC_WIDGET_ORIGINS": other_sites.allowed,
+        # Every browser test signs its agent or admin in from this one address: more than the
+        # 10 sign-ins a minute a real client may try (tests/api/test_auth.py checks that limit).
+        "TTHC_LOGIN_RATE_LIMIT": "1000/minute",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     }
     # A generous rate limit: the tests load pages, scripts and searches quickly from one address.
