@@ -623,7 +623,10 @@ def _resolve(
         ]
         top_score = max(hit.score for hit, _ in fitting)
         variants = [hit for hit, _ in fitting if hit.score >= VARIANT_SCORE_RATIO * top_score]
-        return choose_variant(spelt, variants, hits)
+        resolution = choose_variant(spelt, variants, hits)
+        if shares[0] >= WEAK_COVERAGE:
+            resolution = _keep_search_best(resolution, hits[0])
+        return resolution
     weak = best >= WEAK_COVERAGE
     if strict and not (confirm_weak and weak):
         return Resolution("no_match", hits=tuple(hits))
@@ -633,8 +636,29 @@ def _resolve(
         # Confirm the likeliest of the hits that fit a fair share, by action and qualifiers.
         pool = [h for h, share in zip(hits, shares, strict=True) if share >= WEAK_COVERAGE]
         ordered = rank_variants(spelt, pool or hits[:1]) + [h for h in hits if h not in pool]
-        return Resolution("confirm", ordered[0].code, hits=tuple(ordered[: MAX_BUTTONS - 1]))
+        offered = ordered[: MAX_BUTTONS - 1]
+        if hits[0] not in offered:
+            # The search's best stays among the buttons ("Hay: …"): in a long question the
+            # action words that ranked the pool may be incidental to what is asked.
+            offered = [offered[0], hits[0], *offered[1:]][: MAX_BUTTONS - 1]
+        return Resolution("confirm", offered[0].code, hits=tuple(offered))
     return Resolution("no_match", hits=tuple(hits))
+
+
+def _keep_search_best(resolution: Resolution, best: SearchHit) -> Resolution:
+    """``resolution`` with the search's best hit among the alternatives when another
+    procedure was answered: a long question's best-covered name (a short one it quotes,
+    "đăng ký khai sinh") is not always what the whole question is about."""
+    if resolution.outcome != "answer" or resolution.code in (None, best.code):
+        return resolution
+    if any(alt.code == best.code for alt in resolution.alternatives):
+        return resolution
+    chosen = next((h for h in resolution.hits if h.code == resolution.code), None)
+    if chosen is None:
+        return resolution
+    alternative = Alternative(best.code, variant_label(best, chosen))
+    alternatives = (alternative, *resolution.alternatives)[: MAX_BUTTONS - 1]
+    return replace(resolution, alternatives=alternatives)
 
 
 def rank_variants(text: str, variants: list[SearchHit]) -> list[SearchHit]:
