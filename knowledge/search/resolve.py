@@ -31,7 +31,7 @@ from knowledge.errors import InvalidInputError
 from knowledge.schemas import SearchHit
 from knowledge.search.service import search_procedures
 from knowledge.search.terms import stopwords
-from knowledge.text import Lexicon, fold_accents, get_lexicon, has_diacritics, normalize, syllables
+from knowledge.text import Lexicon, fold_accents, get_lexicon, normalize, syllables
 from knowledge.text.abbreviations import get_abbreviations
 from knowledge.text.yaml_tables import read_yaml_table
 
@@ -98,9 +98,16 @@ def same_word(typed: str, catalog: str) -> bool:
         >>> same_word("gia", "giá"), same_word("giá", "gia"), same_word("giá", "giá")
         (True, False, True)
     """
-    if has_diacritics(typed):
+    folded = _fold_word(typed)
+    if folded != typed:  # typed with diacritics
         return typed == catalog
-    return typed == fold_accents(catalog)
+    return typed == _fold_word(catalog)
+
+
+@lru_cache(maxsize=100_000)
+def _fold_word(word: str) -> str:
+    """``fold_accents`` of one syllable, remembered: ``same_word`` runs in every inner loop."""
+    return fold_accents(word)
 
 
 def split_phrases(text: str) -> list[tuple[str, ...]]:
@@ -416,8 +423,7 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
     Higher is likelier; only differences between variants of one question matter.
     """
     words = words or get_variant_words()
-    asked = words.question_actions(text)
-    stated = words.question_qualifiers(text)
+    asked, stated = _question_hints(words, text)
     actions = words.name_actions(hit.name)
     qualifiers = words.name_qualifiers(hit.name)
     score = 0.0
@@ -447,6 +453,13 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
         # at another level, a ministry's, after them.
         score += 0.5 if set(levels) & set(words.levels) else -0.5
     return score
+
+
+@lru_cache(maxsize=64)
+def _question_hints(words: VariantWords, text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The actions and qualifiers ``text`` states, computed once per question rather than
+    once per candidate ``preference`` weighs."""
+    return frozenset(words.question_actions(text)), frozenset(words.question_qualifiers(text))
 
 
 def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None = None) -> str:
