@@ -636,6 +636,7 @@ def _resolve(
         ]
         top_score = max(hit.score for hit, _ in fitting)
         variants = [hit for hit, _ in fitting if hit.score >= VARIANT_SCORE_RATIO * top_score]
+        variants += _naming_asked_action(spelt, variants, hits, shares)
         resolution = choose_variant(spelt, variants, hits)
         if shares[0] >= WEAK_COVERAGE:
             resolution = _keep_search_best(resolution, hits[0])
@@ -656,6 +657,22 @@ def _resolve(
             offered = [offered[0], hits[0], *offered[1:]][: MAX_BUTTONS - 1]
         return Resolution("confirm", offered[0].code, hits=tuple(offered))
     return Resolution("no_match", hits=tuple(hits))
+
+
+def _naming_asked_action(
+    text: str, variants: list[SearchHit], hits: list[SearchHit], shares: list[float]
+) -> list[SearchHit]:
+    """Hits that name the action ``text`` asks for ("tạm ngừng kinh doanh") when no variant
+    does: a fair match that carries the asked action competes with the best-covered names."""
+    words = get_variant_words()
+    asked, _ = _question_hints(words, text)
+    if not asked or any(words.name_actions(hit.name) & asked for hit in variants):
+        return []
+    return [
+        hit
+        for hit, share in zip(hits, shares, strict=True)
+        if share >= WEAK_COVERAGE and hit not in variants and words.name_actions(hit.name) & asked
+    ]
 
 
 def _keep_search_best(resolution: Resolution, best: SearchHit) -> Resolution:
