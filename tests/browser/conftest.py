@@ -404,6 +404,16 @@ def agent_token(base_url: str) -> str:
     return str(answer["access_token"])
 
 
+def sign_in_admin(page: Any) -> None:
+    """Sign the administrator in on /quan-tri through its form and wait for the catalog."""
+    page.goto("/quan-tri")
+    login = page.locator("#login")
+    login.get_by_label("Tên đăng nhập").fill(ADMIN_USER)
+    login.get_by_label("Mật khẩu").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("heading", name="Danh mục thủ tục").wait_for()
+
+
 def signed_in(context: Any, token: str) -> Any:
     """Put the agent's token where the console keeps it, before any page script runs."""
     context.add_init_script(f"sessionStorage.setItem('tthc.console.token', {json.dumps(token)});")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from knowledge.config import PROJECT_ROOT
-from tests.browser.conftest import ADMIN_PASSWORD, ADMIN_USER, post_json, signed_in
+from tests.browser.conftest import ADMIN_PASSWORD, ADMIN_USER, post_json, sign_in_admin, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,15 +28,6 @@ def _axe_violations(page: Any) -> list[str]:
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
-
-
-def _sign_in(page: Any) -> None:
-    page.goto("/quan-tri")
-    login = page.locator("#login")
-    login.get_by_label("Tên đăng nhập").fill(ADMIN_USER)
-    login.get_by_label("Mật khẩu").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.get_by_role("heading", name="Danh mục thủ tục").wait_for()
 
 
 def _online_fee(page: Any, code: str) -> str:
@@ -61,7 +52,7 @@ def test_admin_imports_previews_applies_and_rolls_back_the_demo_decision(
     page: Any, base_url: str, screenshots: Path
 ) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
-    _sign_in(page)
+    sign_in_admin(page)
     assert _axe_violations(page) == []
     old_fee = _online_fee(page, "1.004194")
 
@@ -127,7 +118,7 @@ def test_admin_imports_previews_applies_and_rolls_back_the_demo_decision(
 
 def test_admin_edits_a_fee_in_the_editor(page: Any, screenshots: Path) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
-    _sign_in(page)
+    sign_in_admin(page)
     page.get_by_label("Mã hoặc tên").fill("1.004873")
     page.get_by_role("button", name="Lọc").click()
     page.get_by_role("button", name="Sửa 1.004873").click()
@@ -169,7 +160,7 @@ def test_rollback_preview_warns_of_a_hand_edit_before_overwriting_it(
     edit = {"channels": [{"channel": "online", "time_text": "", "fee_text": "2.000 đồng"}]}
     assert page.request.patch("/api/admin/procedures/1.004873", data=edit, headers=headers).ok
 
-    _sign_in(page)
+    sign_in_admin(page)
     page.get_by_role("button", name="Quyết định công bố").click()
     page.get_by_role("button", name="Hoàn tác quyết định 88/QĐ-UBND").click()
     warning = page.locator("#rollback-preview [role=alert]")

@@ -15,7 +15,15 @@ import httpx
 import pytest
 
 from knowledge.db import make_engine, session_scope
-from tests.browser.conftest import ADMIN_PASSWORD, ADMIN_USER, DESK, PHONE, audit, post_json
+from tests.browser.conftest import (
+    ADMIN_PASSWORD,
+    ADMIN_USER,
+    DESK,
+    PHONE,
+    audit,
+    post_json,
+    sign_in_admin,
+)
 from tests.chat_seed import Expected, seed_conversations
 
 pytestmark = pytest.mark.browser
@@ -36,12 +44,7 @@ def seeded(database_url: str, base_url: str) -> Expected:
 
 
 def _open_analytics(page: Any) -> None:
-    page.goto("/quan-tri")
-    login = page.locator("#login")
-    login.get_by_label("Tên đăng nhập").fill(ADMIN_USER)
-    login.get_by_label("Mật khẩu").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.get_by_role("heading", name="Danh mục thủ tục").wait_for()
+    sign_in_admin(page)
     page.get_by_role("button", name="Thống kê").click()
     page.locator("#s-from").fill(FIRST_DAY.isoformat())
     page.locator("#s-to").fill(LAST_DAY.isoformat())
