@@ -9,10 +9,11 @@ written and once without diacritics.
 
 Usage (from the project root):
     .venv/bin/python -m bench.bot_answers [--database-url URL] [--limit N] [--model PATH]
-        [--rows even]
+        [--rows even] [--misses]
 
 ``--rows even`` asks the tuning rows instead (written to ``bot-answers-<date>-even.json``):
-changes to the bot are checked there, the odd rows are only reported.
+changes to the bot are checked there, the odd rows are only reported. ``--misses`` prints
+each missed question with the kind of reply and the codes it gave.
 """
 
 from __future__ import annotations
@@ -100,8 +101,14 @@ def offered_codes(messages: list[dict[str, Any]]) -> set[str]:
     return codes
 
 
-def evaluate(webhook: str, questions: Sequence[Question], *, fold: bool) -> dict[str, object]:
-    """Ask every question in a new conversation; score the first replies."""
+def evaluate(
+    webhook: str, questions: Sequence[Question], *, fold: bool, show_misses: bool = False
+) -> dict[str, object]:
+    """Ask every question in a new conversation; score the first replies.
+
+    With ``show_misses``, print each question whose reply neither cites nor offers a gold
+    code: the kind of reply, the codes it gave and the gold codes.
+    """
     correct = 0
     outcomes: Counter[str] = Counter()
     correct_by_outcome: Counter[str] = Counter()
@@ -111,7 +118,13 @@ def evaluate(webhook: str, questions: Sequence[Question], *, fold: bool) -> dict
     for question, (messages, took, status) in zip(questions, replies, strict=True):
         seconds.append(took)
         kind = outcome(messages) if status == 200 else "http_error"
-        hit = bool(offered_codes(messages) & question.codes)
+        offered = offered_codes(messages)
+        hit = bool(offered & question.codes)
+        if show_misses and not hit:
+            print(
+                f"  miss [{kind}] {text_of(question, fold)}\n"
+                f"       gave {sorted(offered)} gold {sorted(question.codes)}"
+            )
         outcomes[kind] += 1
         correct_by_outcome[kind] += hit
         correct += hit
@@ -130,6 +143,11 @@ def evaluate(webhook: str, questions: Sequence[Question], *, fold: bool) -> dict
     }
 
 
+def text_of(question: Question, fold: bool) -> str:
+    """The question as asked: written, or without diacritics."""
+    return fold_accents(question.text) if fold else question.text
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Ask the FAQ report rows; print, and write bench/results/bot-answers-<date>.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -139,6 +157,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--rows", choices=("odd", "even"), default="odd", help="report (odd) or tuning (even) rows"
     )
+    parser.add_argument("--misses", action="store_true", help="print each question the bot missed")
     args = parser.parse_args(argv)
     if not FAQ_QUESTIONS_CSV.exists() or not NATIONAL_CATALOG_DIR.is_dir():
         print(
@@ -155,7 +174,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             # The first question builds the search index of the catalog.
             servers.send("warm-up", "lệ phí khai sinh", timeout=300.0)
             started = time.perf_counter()
-            rows = [evaluate(servers.webhook, questions, fold=fold) for fold in (False, True)]
+            rows = [
+                evaluate(servers.webhook, questions, fold=fold, show_misses=args.misses)
+                for fold in (False, True)
+            ]
             seconds = round(time.perf_counter() - started, 1)
     figures = {
         "date": date.today().isoformat(),

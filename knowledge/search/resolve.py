@@ -31,7 +31,7 @@ from knowledge.errors import InvalidInputError
 from knowledge.schemas import SearchHit
 from knowledge.search.service import search_procedures
 from knowledge.search.terms import stopwords
-from knowledge.text import Lexicon, fold_accents, get_lexicon, has_diacritics, normalize, syllables
+from knowledge.text import Lexicon, fold_accents, get_lexicon, normalize, syllables
 from knowledge.text.abbreviations import get_abbreviations
 from knowledge.text.yaml_tables import read_yaml_table
 
@@ -98,9 +98,16 @@ def same_word(typed: str, catalog: str) -> bool:
         >>> same_word("gia", "giá"), same_word("giá", "gia"), same_word("giá", "giá")
         (True, False, True)
     """
-    if has_diacritics(typed):
+    folded = _fold_word(typed)
+    if folded != typed:  # typed with diacritics
         return typed == catalog
-    return typed == fold_accents(catalog)
+    return typed == _fold_word(catalog)
+
+
+@lru_cache(maxsize=100_000)
+def _fold_word(word: str) -> str:
+    """``fold_accents`` of one syllable, remembered: ``same_word`` runs in every inner loop."""
+    return fold_accents(word)
 
 
 def split_phrases(text: str) -> list[tuple[str, ...]]:
@@ -416,8 +423,7 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
     Higher is likelier; only differences between variants of one question matter.
     """
     words = words or get_variant_words()
-    asked = words.question_actions(text)
-    stated = words.question_qualifiers(text)
+    asked, stated = _question_hints(words, text)
     actions = words.name_actions(hit.name)
     qualifiers = words.name_qualifiers(hit.name)
     score = 0.0
@@ -447,6 +453,13 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
         # at another level, a ministry's, after them.
         score += 0.5 if set(levels) & set(words.levels) else -0.5
     return score
+
+
+@lru_cache(maxsize=64)
+def _question_hints(words: VariantWords, text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The actions and qualifiers ``text`` states, computed once per question rather than
+    once per candidate ``preference`` weighs."""
+    return frozenset(words.question_actions(text)), frozenset(words.question_qualifiers(text))
 
 
 def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None = None) -> str:
@@ -623,7 +636,11 @@ def _resolve(
         ]
         top_score = max(hit.score for hit, _ in fitting)
         variants = [hit for hit, _ in fitting if hit.score >= VARIANT_SCORE_RATIO * top_score]
-        return choose_variant(spelt, variants, hits)
+        variants += _naming_asked_action(spelt, variants, hits, shares)
+        resolution = choose_variant(spelt, variants, hits)
+        if shares[0] >= WEAK_COVERAGE:
+            resolution = _keep_search_best(resolution, hits[0])
+        return resolution
     weak = best >= WEAK_COVERAGE
     if strict and not (confirm_weak and weak):
         return Resolution("no_match", hits=tuple(hits))
@@ -633,8 +650,45 @@ def _resolve(
         # Confirm the likeliest of the hits that fit a fair share, by action and qualifiers.
         pool = [h for h, share in zip(hits, shares, strict=True) if share >= WEAK_COVERAGE]
         ordered = rank_variants(spelt, pool or hits[:1]) + [h for h in hits if h not in pool]
-        return Resolution("confirm", ordered[0].code, hits=tuple(ordered[: MAX_BUTTONS - 1]))
+        offered = ordered[: MAX_BUTTONS - 1]
+        if hits[0] not in offered:
+            # The search's best stays among the buttons ("Hay: …"): in a long question the
+            # action words that ranked the pool may be incidental to what is asked.
+            offered = [offered[0], hits[0], *offered[1:]][: MAX_BUTTONS - 1]
+        return Resolution("confirm", offered[0].code, hits=tuple(offered))
     return Resolution("no_match", hits=tuple(hits))
+
+
+def _naming_asked_action(
+    text: str, variants: list[SearchHit], hits: list[SearchHit], shares: list[float]
+) -> list[SearchHit]:
+    """Hits that name the action ``text`` asks for ("tạm ngừng kinh doanh") when no variant
+    does: a fair match that carries the asked action competes with the best-covered names."""
+    words = get_variant_words()
+    asked, _ = _question_hints(words, text)
+    if not asked or any(words.name_actions(hit.name) & asked for hit in variants):
+        return []
+    return [
+        hit
+        for hit, share in zip(hits, shares, strict=True)
+        if share >= WEAK_COVERAGE and hit not in variants and words.name_actions(hit.name) & asked
+    ]
+
+
+def _keep_search_best(resolution: Resolution, best: SearchHit) -> Resolution:
+    """``resolution`` with the search's best hit among the alternatives when another
+    procedure was answered: a long question's best-covered name (a short one it quotes,
+    "đăng ký khai sinh") is not always what the whole question is about."""
+    if resolution.outcome != "answer" or resolution.code in (None, best.code):
+        return resolution
+    if any(alt.code == best.code for alt in resolution.alternatives):
+        return resolution
+    chosen = next((h for h in resolution.hits if h.code == resolution.code), None)
+    if chosen is None:
+        return resolution
+    alternative = Alternative(best.code, variant_label(best, chosen))
+    alternatives = (alternative, *resolution.alternatives)[: MAX_BUTTONS - 1]
+    return replace(resolution, alternatives=alternatives)
 
 
 def rank_variants(text: str, variants: list[SearchHit]) -> list[SearchHit]:

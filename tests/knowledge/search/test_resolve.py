@@ -13,6 +13,8 @@ import pytest
 from knowledge.schemas import SearchHit
 from knowledge.search.resolve import (
     MAX_LABEL_CHARS,
+    _keep_search_best,
+    _naming_asked_action,
     choose_variant,
     get_variant_words,
     procedure_words,
@@ -45,6 +47,11 @@ HOUSEHOLD_BUSINESS_CHANGE = "2.000720"  # Đăng ký thay đổi nội dung đă
 CAR_FIRST_ONLINE = "1.012575"  # Đăng ký xe lần đầu trực tuyến toàn trình … lắp ráp trong nước
 CAR_FIRST_IMPORTED = "1.013066"  # … trực tuyến toàn trình đối với xe nhập khẩu
 RESIDENCE = "1.004222"
+BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh
+BIRTH_FOREIGN = "2.000528"  # Thủ tục đăng ký khai sinh có yếu tố nước ngoài
+LLC_CONVERSION = "2.002033"  # Chuyển đổi công ty TNHH một thành viên thành công ty TNHH …
+LLC_FOUNDING = "2.001583"  # Đăng ký thành lập công ty TNHH một thành viên
+SUSPENSION = "1.001570"  # Tạm ngừng kinh doanh, tiếp tục kinh doanh trước thời hạn …
 RESIDENCE_REMOVE = "1.003197"
 
 
@@ -295,3 +302,35 @@ def test_every_aspect_has_its_words_in_the_data_file() -> None:
 def test_procedure_words_keep_only_what_names_a_procedure(text: str, expected: list[str]) -> None:
     """Aspect and filler words go; "mất" as a loss stays (only "mất bao lâu" is a phrase)."""
     assert procedure_words(text) == expected
+
+
+# --------------------------------------------------------------------------- search's best
+
+
+def test_the_search_best_stays_under_an_answer_about_another_procedure(
+    records: dict[str, SearchHit],
+) -> None:
+    question = "lấy chồng người Thụy Điển, sinh con bên đó, về nước làm khai sinh thế nào"
+    answered = choose_variant(question, hits_of(records, BIRTH))
+    assert answered.code == BIRTH and not answered.alternatives
+    kept = _keep_search_best(answered, records[BIRTH_FOREIGN])
+    assert kept.code == BIRTH
+    assert [(alt.code, alt.label) for alt in kept.alternatives] == [
+        (BIRTH_FOREIGN, "Có yếu tố nước ngoài")
+    ]
+    # Nothing is added when the answer is the search's best already.
+    assert _keep_search_best(answered, records[BIRTH]) == answered
+
+
+def test_a_hit_naming_the_asked_action_competes_with_better_covered_names(
+    records: dict[str, SearchHit],
+) -> None:
+    question = "công ty TNHH một thành viên tạm ngừng kinh doanh trong trường hợp nào"
+    variants = hits_of(records, LLC_CONVERSION, LLC_FOUNDING)
+    hits = [*variants, records[SUSPENSION]]
+    added = _naming_asked_action(question, variants, hits, [0.8, 0.8, 0.36])
+    assert [hit.code for hit in added] == [SUSPENSION]
+    assert choose_variant(question, variants + added, hits).code == SUSPENSION
+    # A fit too weak is not added, nor anything when a variant names the action already.
+    assert _naming_asked_action(question, variants, hits, [0.8, 0.8, 0.2]) == []
+    assert _naming_asked_action(question, hits, hits, [0.8, 0.8, 0.36]) == []
