@@ -14,6 +14,7 @@ from knowledge.schemas import SearchHit
 from knowledge.search.resolve import (
     MAX_LABEL_CHARS,
     _keep_search_best,
+    _keep_search_first,
     _naming_asked_action,
     choose_variant,
     get_variant_words,
@@ -320,6 +321,22 @@ def test_the_search_best_stays_under_an_answer_about_another_procedure(
     ]
     # Nothing is added when the answer is the search's best already.
     assert _keep_search_best(answered, records[BIRTH]) == answered
+
+
+def test_a_long_question_keeps_the_search_first_two_under_the_answer(
+    records: dict[str, SearchHit],
+) -> None:
+    """A long story keeps the search's first two names offered; a short question only the
+    first; a name covering too little of the question is not offered."""
+    answered = choose_variant("đăng ký khai sinh cho con", hits_of(records, BIRTH))
+    hits = hits_of(records, BIRTH_FOREIGN, RESIDENCE, BIRTH)
+    long = _keep_search_first(answered, hits, [0.5, 0.4, 1.0], long_question=True)
+    assert long.code == BIRTH
+    assert [alt.code for alt in long.alternatives] == [BIRTH_FOREIGN, RESIDENCE]
+    short = _keep_search_first(answered, hits, [0.5, 0.4, 1.0], long_question=False)
+    assert [alt.code for alt in short.alternatives] == [BIRTH_FOREIGN]
+    weak = _keep_search_first(answered, hits, [0.5, 0.2, 1.0], long_question=True)
+    assert [alt.code for alt in weak.alternatives] == [BIRTH_FOREIGN]
 
 
 def test_a_hit_naming_the_asked_action_competes_with_better_covered_names(
