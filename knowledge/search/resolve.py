@@ -667,15 +667,23 @@ def _naming_asked_action(
     text: str, variants: list[SearchHit], hits: list[SearchHit], shares: list[float]
 ) -> list[SearchHit]:
     """Hits that name the action ``text`` asks for ("tạm ngừng kinh doanh") when no variant
-    does: a fair match that carries the asked action competes with the best-covered names."""
+    does: a fair match that carries the asked action competes with the best-covered names.
+
+    The hit must also name something the action is done to: "Trình báo mất giấy thông hành"
+    shares only "mất giấy" with "mất giấy khai sinh xin bản sao", so it does not compete.
+    """
     words = get_variant_words()
     asked, _ = _question_hints(words, text)
     if not asked or any(words.name_actions(hit.name) & asked for hit in variants):
         return []
+    thing = words.without_variant_words(procedure_words(text))
     return [
         hit
         for hit, share in zip(hits, shares, strict=True)
-        if share >= WEAK_COVERAGE and hit not in variants and words.name_actions(hit.name) & asked
+        if share >= WEAK_COVERAGE
+        and hit not in variants
+        and words.name_actions(hit.name) & asked
+        and coverage(thing, hit) > 0
     ]
 
 

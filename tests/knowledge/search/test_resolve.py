@@ -54,6 +54,9 @@ LLC_CONVERSION = "2.002033"  # Chuyển đổi công ty TNHH một thành viên 
 LLC_FOUNDING = "2.001583"  # Đăng ký thành lập công ty TNHH một thành viên
 SUSPENSION = "1.001570"  # Tạm ngừng kinh doanh, tiếp tục kinh doanh trước thời hạn …
 RESIDENCE_REMOVE = "1.003197"
+BIRTH_COPY = "2.000635"  # Cấp bản sao Trích lục hộ tịch, bản sao Giấy khai sinh
+BIRTH_AGAIN = "1.004884"  # Thủ tục đăng ký lại khai sinh
+TRAVEL_PASS_LOSS = "1.010055"  # Trình báo mất giấy thông hành (thực hiện tại cấp xã)
 
 
 @pytest.fixture(scope="module")
@@ -351,3 +354,14 @@ def test_a_hit_naming_the_asked_action_competes_with_better_covered_names(
     # A fit too weak is not added, nor anything when a variant names the action already.
     assert _naming_asked_action(question, variants, hits, [0.8, 0.8, 0.2]) == []
     assert _naming_asked_action(question, hits, hits, [0.8, 0.8, 0.36]) == []
+
+
+def test_a_hit_naming_only_the_asked_action_does_not_compete(
+    records: dict[str, SearchHit],
+) -> None:
+    """ "mất giấy khai sinh": a name sharing only "mất giấy" (a lost travel pass) is no
+    candidate; the birth-certificate copy, covering the words, is answered."""
+    question = "mất giấy khai sinh xin bản sao ở đâu"
+    variants = hits_of(records, BIRTH_COPY, BIRTH_AGAIN, BIRTH)
+    hits = [*variants, records[TRAVEL_PASS_LOSS]]
+    assert _naming_asked_action(question, variants, hits, [1.0, 1.0, 1.0, 0.5]) == []
