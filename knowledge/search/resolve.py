@@ -312,7 +312,24 @@ class VariantWords:
             ['issue']
         """
         folded = _folded_name(name)
-        found = {w.key for w in self.actions if w.key != "issue" and _in_name(folded, w)}
+        spans = [
+            (start, start + len(text), w.key)
+            for w in self.actions
+            if w.key != "issue"
+            for phrase in w.catalog
+            for text in [f" {' '.join(phrase)} "]
+            for start in _occurrences(folded, text)
+        ]
+        # A phrase inside a longer one of another action is that action's ("chuyển đổi
+        # công ty" converts, it does not exchange a paper).
+        found = {
+            key
+            for start, end, key in spans
+            if not any(
+                other != key and s <= start and end <= e and e - s > end - start
+                for s, e, other in spans
+            )
+        }
         return found or {"issue"}
 
     def names_first_issue(self, name: str) -> bool:
@@ -354,6 +371,15 @@ def _folded_name(name: str) -> str:
     """A catalog name's syllables, lower case WITH their diacritics: names are always written
     with them, and folding would read "đối với" as "đổi"."""
     return f" {' '.join(s.text for s in syllables(normalize(name)))} "
+
+
+def _occurrences(text: str, part: str) -> list[int]:
+    """Where ``part`` starts in ``text``, overlaps included."""
+    found, start = [], text.find(part)
+    while start >= 0:
+        found.append(start)
+        start = text.find(part, start + 1)
+    return found
 
 
 def _in_name(folded_name: str, word: VariantWord) -> bool:
@@ -484,7 +510,11 @@ def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None 
     parts += levels
     if not parts:
         parts = [_name_difference(hit.name, chosen.name)]
-    label = " · ".join(dict.fromkeys(p for p in parts if p))
+    return _short_label(" · ".join(dict.fromkeys(p for p in parts if p)))
+
+
+def _short_label(label: str) -> str:
+    """``label`` cut at a word to ``MAX_LABEL_CHARS``, capitalised."""
     if len(label) > MAX_LABEL_CHARS:
         label = label[: MAX_LABEL_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;·(") + "…"
     return label[:1].upper() + label[1:]
@@ -669,8 +699,10 @@ def _naming_asked_action(
     """Hits that name the action ``text`` asks for ("tạm ngừng kinh doanh") when no variant
     does: a fair match that carries the asked action competes with the best-covered names.
 
-    The hit must also name something the action is done to: "Trình báo mất giấy thông hành"
-    shares only "mất giấy" with "mất giấy khai sinh xin bản sao", so it does not compete.
+    Unless the search ranks it among its first, the hit must also name something the
+    action is done to: "Trình báo mất giấy thông hành" shares only "mất giấy" with "mất giấy
+    khai sinh xin bản sao", so it does not compete; "thay đổi, cải chính … hộ tịch", first
+    for "sửa sai tên trong giấy khai sinh", does.
     """
     words = get_variant_words()
     asked, _ = _question_hints(words, text)
@@ -679,11 +711,11 @@ def _naming_asked_action(
     thing = words.without_variant_words(procedure_words(text))
     return [
         hit
-        for hit, share in zip(hits, shares, strict=True)
+        for rank, (hit, share) in enumerate(zip(hits, shares, strict=True))
         if share >= WEAK_COVERAGE
         and hit not in variants
         and words.name_actions(hit.name) & asked
-        and coverage(thing, hit) > 0
+        and (rank < BEST_OF or coverage(thing, hit) > 0)
     ]
 
 
@@ -699,7 +731,25 @@ def _keep_search_first(
     for hit, share in reversed(list(zip(kept, shares, strict=False))):
         if share >= WEAK_COVERAGE:
             resolution = _keep_search_best(resolution, hit)
-    return resolution
+    return _with_distinct_labels(resolution, hits)
+
+
+def _with_distinct_labels(resolution: Resolution, hits: list[SearchHit]) -> Resolution:
+    """``resolution`` with no two alternatives labelled alike: a label two of them share
+    ("Cấp lần đầu" for both "Đăng ký thành lập …" and "Đăng ký cập nhật …") gives way to
+    the words of each name that the answered one lacks."""
+    labels = [alt.label for alt in resolution.alternatives]
+    if len(set(labels)) == len(labels) or resolution.code is None:
+        return resolution
+    by_code = {hit.code: hit for hit in hits}
+    chosen = by_code.get(resolution.code)
+    alternatives = []
+    for alt in resolution.alternatives:
+        hit = by_code.get(alt.code)
+        if labels.count(alt.label) > 1 and hit is not None and chosen is not None:
+            alt = Alternative(alt.code, _short_label(_name_difference(hit.name, chosen.name)))
+        alternatives.append(alt)
+    return replace(resolution, alternatives=tuple(alternatives))
 
 
 def _keep_search_best(resolution: Resolution, best: SearchHit) -> Resolution:
@@ -759,7 +809,8 @@ def choose_variant(
     alternatives = tuple(
         Alternative(hit.code, variant_label(hit, top, words)) for hit in order[1:MAX_BUTTONS]
     )
-    return Resolution("answer", top.code, hits=tuple(order), alternatives=alternatives)
+    resolution = Resolution("answer", top.code, hits=tuple(order), alternatives=alternatives)
+    return _with_distinct_labels(resolution, order)
 
 
 def _unstated_special_case(
