@@ -1,4 +1,4 @@
-"""Questions about the Center itself: address, opening hours, Saturday, holidays, queue numbers.
+"""Questions about the Center itself: address, hours, Saturday, holidays, queue numbers, parking.
 
 The facts come from the deployment's configuration file (``data/center.yml``, or the file
 ``TTHC_CENTER_FILE`` names), never from the catalog; the words that tell which fact is asked
@@ -17,7 +17,7 @@ from knowledge.text import fold_accents, has_diacritics, normalize, syllables
 from knowledge.text.yaml_tables import read_yaml_table
 
 CENTER_TOPICS_FILE = PROJECT_ROOT / "data" / "dialogue" / "center_topics.yml"
-TOPICS = ("queue", "saturday", "holidays", "hours", "hotline", "address")
+TOPICS = ("queue", "saturday", "holidays", "hours", "hotline", "parking", "address")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class CenterInfo:
     sunday: str
     holidays: str
     queue: str
+    parking: str = ""
 
 
 @lru_cache(maxsize=4)
@@ -49,6 +50,7 @@ def load_center(path: Path) -> CenterInfo:
             sunday=str(hours.get("sunday") or "").strip(),
             holidays=" ".join(str(table["holidays"]).split()),
             queue=" ".join(str(table["queue"]).split()),
+            parking=" ".join(str(table.get("parking") or "").split()),
         )
     except (KeyError, TypeError) as exc:
         raise InvalidInputError(f"{path}: tệp cấu hình Trung tâm thiếu mục {exc}") from exc
@@ -122,6 +124,11 @@ def answer_center_question(text: str, center: CenterInfo | None = None) -> str:
         lines.append(center.holidays)
     if "queue" in topics:
         lines.append(center.queue.format(portal_url=settings.public_portal_url))
+    if "parking" in topics:
+        lines.append(
+            center.parking
+            or f"Thông tin chỗ gửi xe chưa được cập nhật, bạn vui lòng gọi {settings.hotline}."
+        )
     if "hotline" in topics:
         lines.append(f"Tổng đài hỗ trợ: {settings.hotline}")
     return "\n".join(lines)

@@ -118,12 +118,17 @@ def test_a_replaced_paper_is_explained_with_its_legal_source(
         ("thứ 7 trung tâm có làm việc không", "Thứ Bảy:"),
         ("trung tam hanh chinh cong o dau", "Địa chỉ:"),
         ("lấy số thứ tự thế nào", "đặt lịch hẹn"),
+        ("số đường dây nóng của trung tâm là gì", "Tổng đài hỗ trợ"),
+        ("thứ bảy có nộp hồ sơ được không", "Thứ Bảy: sáng"),
+        ("trua co nhan ho so k", "chiều 13h30"),
+        ("tết trung tâm nghỉ mấy hôm", "Tết Nguyên đán"),
+        ("đến trung tâm thì gửi xe máy chỗ nào", "bãi xe"),
     ],
 )
 def test_questions_about_the_center_are_answered_from_its_configuration(
     servers: Servers, sender: str, question: str, expected: str
 ) -> None:
-    """Address, Saturday, queue numbers: from data/center.yml, not from the catalog."""
+    """Address, Saturday, lunch, holidays, queue, hotline, parking: from data/center.yml."""
     said = texts(servers.send(sender, question))
     assert expected.lower() in said.lower()
     assert "Mã thủ tục" not in said

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,15 @@ CENTER = load_center(PROJECT_ROOT / "data" / "center.yml")
         ("lấy số thứ tự thế nào", ["queue"]),
         ("đặt lịch hẹn trước được không", ["queue"]),
         ("số tổng đài của trung tâm", ["hotline"]),
+        ("đường dây nóng của trung tâm là số mấy", ["hotline"]),
+        ("duong day nong trung tam", ["hotline"]),
+        ("trưa có nhận hồ sơ không", ["hours"]),
+        ("nghi trua may h", ["hours"]),
+        ("thứ bảy có nộp hồ sơ được không", ["saturday"]),
+        ("bốc stt ở đâu", ["queue", "address"]),
+        ("gửi xe ở đâu", ["parking", "address"]),
+        ("co cho dau o to khong", ["parking"]),
+        ("nghỉ tết đến mùng mấy", ["holidays"]),
     ],
 )
 def test_the_fact_asked_is_found_with_or_without_diacritics(
@@ -54,3 +64,23 @@ def test_an_incomplete_configuration_is_refused_in_vietnamese(tmp_path: Path) ->
     broken.write_text("name: Trung tâm\naddress: Số 1\n", encoding="utf-8")
     with pytest.raises(InvalidInputError, match="thiếu mục"):
         load_center(broken)
+
+
+def test_parking_is_answered_from_the_configuration_or_points_to_the_hotline() -> None:
+    """The configured parking text; a deployment without one sends the citizen to the hotline."""
+    assert CENTER.parking and CENTER.parking in answer_center_question("gửi xe ở đâu", CENTER)
+    bare = replace(CENTER, parking="")
+    answer = answer_center_question("có chỗ đậu ô tô không", bare)
+    assert "chưa được cập nhật" in answer and get_settings().hotline in answer
+
+
+def test_lunch_time_gets_the_hours_with_the_lunch_break() -> None:
+    """ "trưa có nhận hồ sơ không": the weekday hours, which show the midday break."""
+    answer = answer_center_question("trưa có nhận hồ sơ không", CENTER)
+    assert CENTER.weekdays in answer and CENTER.address not in answer
+
+
+def test_the_hotline_of_the_center_is_the_hotline_setting() -> None:
+    """ "đường dây nóng của trung tâm": the hotline only, not the address."""
+    answer = answer_center_question("đường dây nóng của trung tâm là gì", CENTER)
+    assert get_settings().hotline in answer and CENTER.address not in answer
