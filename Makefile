@@ -53,8 +53,8 @@ demo-decision: setup  ## Apply the demo publishing decision (new, amended, aboli
 train: setup  ## Train the Rasa model only when its inputs changed (data, domain, config, tokenizer code)
 	@scripts/train.sh
 
-validate: setup  ## Check the Rasa training data and domain
-	@$(RASA) data validate $(RASA_ARGS) --data $(RASA_DATA) --fail-on-warnings
+validate: setup  ## Check the Rasa training data and domain (rasa data validate, knowing the actions' responses)
+	@$(PY) -m bot.validate $(RASA_ARGS) --data $(RASA_DATA) --fail-on-warnings
 
 lint: setup  ## ruff check, ruff format --check, mypy (strict on knowledge/)
 	@$(VENV)/bin/ruff check $(LINTED)

@@ -54,12 +54,12 @@ from bench.bot_servers import PROJECT_MODEL
 from bench.cluster import Cluster
 from bench.cluster_servers import free_ports, missing_parts, running_cluster
 from bench.gateway_latency import ENV as GATEWAY_ENV
-from knowledge.config import PROJECT_ROOT, get_settings
+from bench.output import write_figures
+from knowledge.config import get_settings
 from knowledge.db import make_engine, session_scope
 from knowledge.dossiers.ingest import parse_dossier
 from knowledge.dossiers.store import upsert_dossier
 
-RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 TURNS = 6
 PHONE_DIGITS = "3456"
 DOSSIERS = 50  # distinct dossiers looked up, round robin
@@ -333,10 +333,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         figures["scaling_ratio_2_over_1"] = round(two / one, 2) if one else None
         print(f"scaling ratio (saturated throughput, 2 Rasa / 1 Rasa): "
               f"{figures['scaling_ratio_2_over_1']}")  # fmt: skip
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    output = RESULTS_DIR / f"cluster-load-{figures['date']}.json"
-    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"written {output}")
+    write_figures("cluster-load", figures)
 
 
 if __name__ == "__main__":

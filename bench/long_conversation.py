@@ -34,10 +34,9 @@ from bench.bot_servers import PROJECT_MODEL, RASA_TOKEN
 from bench.cluster import Cluster
 from bench.cluster_load import percentile
 from bench.cluster_servers import free_ports, missing_parts, running_cluster
+from bench.output import write_figures
 from knowledge.chat.gateway import ROUTING_HEADER
-from knowledge.config import PROJECT_ROOT
 
-RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 CYCLE = (
     "lệ phí đăng ký khai sinh là bao nhiêu",
     "cần giấy tờ gì",
@@ -123,10 +122,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "runs": runs,
     }
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    output = RESULTS_DIR / f"long-conversation-{figures['date']}.json"
-    output.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"written {output}")
+    write_figures("long-conversation", figures)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from knowledge.audit import record_change
 from knowledge.catalog.importer import Names
 from knowledge.catalog.live import bump_catalog_version
 from knowledge.catalog.parsing import CHANNELS, _parse_time, parse_fee_amount
-from knowledge.clock import local_today
+from knowledge.clock import local_now, local_today
 from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError
 from knowledge.models import (
@@ -433,6 +433,8 @@ def edit_procedure(
     if not changes:
         return []
     restore(session, procedure, after)
+    # A change of its channels or papers alone does not update the procedure's own row.
+    procedure.updated_at = local_now()
     decision = edit.decision_number or (
         after["status_decision"] if edit.status is not None else None
     )

@@ -22,9 +22,8 @@ from actions.dossiers import (
     is_procedure_code,
 )
 from bot.responses import message_text, response_text
-from knowledge.catalog.importer import import_json_catalog
 from knowledge.clock import local_now
-from knowledge.config import PROJECT_ROOT, SAMPLE_CATALOG_DIR, get_settings
+from knowledge.config import PROJECT_ROOT, get_settings
 from knowledge.db import get_engine, session_scope
 from knowledge.dossiers.ingest import parse_dossier
 from knowledge.dossiers.messages import not_verified_message, status_message, supplement_message
@@ -53,10 +52,8 @@ def _push(**overrides: Any) -> None:
 
 
 @pytest.fixture()
-def database(configured_database: str) -> Iterator[None]:
+def database(sample_database: str) -> Iterator[None]:
     """The sample catalog and one dossier, in a database the actions reach through settings."""
-    with session_scope(get_engine()) as session:
-        import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
     _push()
     yield
 

@@ -18,18 +18,27 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bench.bot_servers import ServerError, Servers, load_default_catalog, running_servers
 from knowledge.config import PROJECT_ROOT
 
-__all__ = ["E2E_OFFICE_HOURS", "MODEL", "RASA_TOKEN", "Servers", "start_servers"]
+__all__ = [
+    "E2E_OFFICE_HOURS",
+    "MODEL",
+    "RASA_TOKEN",
+    "Servers",
+    "push_dossier",
+    "start_servers",
+]
 
 # The model `make train` builds; TTHC_E2E_MODEL points elsewhere (an experimental model).
 MODEL = Path(os.environ.get("TTHC_E2E_MODEL", PROJECT_ROOT / "models" / "tthc.tar.gz"))
 RASA_TOKEN = "e2e-rasa-token"
 FIRST_ANSWER_TIMEOUT = 180.0  # the first question builds the search index of the catalog
 E2E_OFFICE_HOURS = "mon-sun 00:00-23:59"
+INGEST = {"Authorization": "Bearer dev-ingest-token"}  # the one-stop system's development token
 
 
 @contextmanager
@@ -40,6 +49,21 @@ def start_servers(**options: Any) -> Iterator[Servers]:
             yield servers
     except ServerError as exc:
         pytest.fail(str(exc))
+
+
+def push_dossier(servers: Servers, code: str, procedure_code: str, **fields: str) -> None:
+    """The one-stop system pushes a dossier through the API (``POST /api/dossiers``): created.
+
+    ``fields`` are the other fields of the payload; the receiving desk is Bình Sơn's unless given.
+    """
+    body = {
+        "code": code,
+        "procedure_code": procedure_code,
+        "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
+        **fields,
+    }
+    pushed = httpx.post(f"{servers.api_url}/api/dossiers", json=body, headers=INGEST, timeout=30)
+    assert pushed.status_code == 201, pushed.text
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from knowledge.db import make_engine, session_scope
 from knowledge.dossiers.ingest import parse_dossier
 from knowledge.dossiers.messages import not_verified_message
 from knowledge.dossiers.store import list_audit, procedure_name, upsert_dossier
-from tests.e2e.conftest import Servers, start_servers
+from tests.e2e.conftest import Servers, push_dossier, start_servers
 
 pytestmark = pytest.mark.e2e
 
@@ -268,22 +268,15 @@ def test_pushed_through_the_api_then_found_by_the_bot_and_read_by_an_agent(
     servers: Servers, sender: str
 ) -> None:
     code = _code(30)
-    body = {
-        "code": code,
-        "procedure_code": PROCEDURE,
-        "state": "received",
-        "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
-        "received_at": "2025-11-20T08:30:00+07:00",
-        "applicant_name": "Lê Văn Tám",
-        "applicant_phone": "0905111222",
-    }
-    pushed = httpx.post(
-        f"{servers.api_url}/api/dossiers",
-        json=body,
-        headers={"Authorization": "Bearer dev-ingest-token"},
-        timeout=30,
+    push_dossier(
+        servers,
+        code,
+        PROCEDURE,
+        state="received",
+        received_at="2025-11-20T08:30:00+07:00",
+        applicant_name="Lê Văn Tám",
+        applicant_phone="0905111222",
     )
-    assert pushed.status_code == 201, pushed.text
     answer = converse(servers, sender, f"tra cứu hồ sơ {code}", "1222")[-1]
     assert "Người nộp: L* V** T" in answer and "0905111222" not in answer
     with session_scope(make_engine(servers.database_url)) as session:

@@ -29,7 +29,7 @@ from knowledge.chat.hours import office_status
 from knowledge.clock import local_now
 from knowledge.db import make_engine, session_scope
 from knowledge.text.normalize import fold_accents
-from tests.e2e.conftest import E2E_OFFICE_HOURS, Servers
+from tests.e2e.conftest import E2E_OFFICE_HOURS, Servers, push_dossier
 
 pytestmark = pytest.mark.e2e
 
@@ -113,26 +113,19 @@ def database_hits(url: str) -> tuple[dict[tuple[str, str], list[str]], int]:
 
 
 def push(servers: Servers, code: str, person: dict[str, str]) -> None:
-    """The one-stop system pushes a dossier through the API."""
-    body = {
-        "code": code,
-        "procedure_code": PROCEDURE,
-        "state": "in_progress",
-        "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
-        "handling_agency": "Ủy ban nhân dân xã Bình Sơn",
-        "received_at": "2025-11-21T08:30:00+07:00",
-        "due_at": "2099-12-31T17:00:00+07:00",
-        "applicant_name": person["name"],
-        "applicant_phone": re.sub(r"\D", "", person["phone"]),
-        "applicant_id_number": person["id"],
-    }
-    pushed = httpx.post(
-        f"{servers.api_url}/api/dossiers",
-        json=body,
-        headers={"Authorization": "Bearer dev-ingest-token"},
-        timeout=30,
+    """The one-stop system pushes ``person``'s dossier through the API."""
+    push_dossier(
+        servers,
+        code,
+        PROCEDURE,
+        state="in_progress",
+        handling_agency="Ủy ban nhân dân xã Bình Sơn",
+        received_at="2025-11-21T08:30:00+07:00",
+        due_at="2099-12-31T17:00:00+07:00",
+        applicant_name=person["name"],
+        applicant_phone=re.sub(r"\D", "", person["phone"]),
+        applicant_id_number=person["id"],
     )
-    assert pushed.status_code == 201, pushed.text
 
 
 class Citizen:
