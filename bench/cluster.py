@@ -34,6 +34,13 @@ CREDENTIALS = PROJECT_ROOT / "bot" / "credentials.yml"
 MODEL = PROJECT_ROOT / "models" / "tthc.tar.gz"
 TRACKER_DB = "tthc_tracker"
 CATALOG_DB = "tthc"  # the catalog, dossiers and chats (TTHC_DATABASE_URL)
+# Every peer of every balancer is tried on every request: a dead one refuses the connection at
+# once and ``proxy_next_upstream`` moves on to the next. nginx's passive marking
+# (``max_fails=1 fail_timeout=10s``, as before) made things worse: once every peer of a group
+# had failed (both action servers down), nginx 1.22 answered 502 "no live upstreams" for the
+# next 10 s even after they were back, so Rasa gave the apology to every turn in that window.
+# A restart faster than 10 s (an idle machine) hit it; a slower one (a loaded machine) did not.
+PEER_PARAMETERS = "max_fails=0"
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,7 @@ class Cluster:
         folder = self.folder
 
         def servers(ports: list[int]) -> str:
-            return "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;"
+            return "\n".join(f"        server 127.0.0.1:{port} {PEER_PARAMETERS};"
                              for port in ports)  # fmt: skip
 
         header = "$http_" + ROUTING_HEADER.lower().replace("-", "_")

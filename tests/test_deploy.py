@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from bench.cluster import Cluster
+from bench.cluster import PEER_PARAMETERS, Cluster
 from knowledge.config import PROJECT_ROOT
 
 COMPOSE = PROJECT_ROOT / "deploy" / "docker-compose.yml"
@@ -170,9 +170,10 @@ def test_kubernetes_nginx_routes_as_the_generated_configuration(
         assert f"listen {port};" in conf
     for kind, ports in (("api", plan.api_ports), ("rasa", plan.rasa_ports),
                         ("actions", plan.actions_ports)):  # fmt: skip
-        servers = re.findall(rf"server {kind}-(\d+)\.{kind}:(\d+) ", conf)
-        assert [int(i) for i, _ in servers] == list(range(len(ports))), kind
-        assert {int(p) for _, p in servers} == {ports[0]}, kind
+        servers = re.findall(rf"server {kind}-(\d+)\.{kind}:(\d+) (.*);", conf)
+        assert [int(i) for i, _, _ in servers] == list(range(len(ports))), kind
+        assert {int(p) for _, p, _ in servers} == {ports[0]}, kind
+        assert {params for _, _, params in servers} == {PEER_PARAMETERS}, kind
     [service] = kubernetes["Service/nginx"]["spec"]["ports"]
     assert service["port"] == plan.entry_port
 
