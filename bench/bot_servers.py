@@ -210,6 +210,7 @@ def running_servers(
     token: str = RASA_TOKEN,
     cwd: Path = PROJECT_ROOT,
     timeout: float = START_TIMEOUT,
+    actions_package: str | None = None,
 ) -> Iterator[Servers]:
     """Run Rasa with ``model`` and the REST channel; with this project's action server and API.
 
@@ -222,6 +223,8 @@ def running_servers(
         token: the token of Rasa's HTTP API (``--enable-api``).
         cwd: where Rasa runs.
         timeout: seconds each server gets to answer its health check.
+        actions_package: with ``actions``, serve this package of ``cwd`` with rasa-sdk's own
+            action server instead (another bot's actions: no token, Rasa's default stores).
     """
     folder = Path(tempfile.mkdtemp(prefix="tthc-servers-"))
     ports = {name: free_port() for name in ("rasa", "actions", "api")}
@@ -243,7 +246,16 @@ def running_servers(
         "--interface", "127.0.0.1", "--cors", urls["api"],  # only the chat page's origin
     ]  # fmt: skip
     commands: dict[str, tuple[list[str], Path]] = {}
-    if actions:
+    if actions and actions_package:
+        endpoints = folder / "endpoints.yml"
+        endpoints.write_text(f'action_endpoint:\n  url: "{urls["actions"]}/webhook"\n')
+        rasa += ["--endpoints", str(endpoints)]
+        commands["actions"] = (
+            [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", actions_package,
+             "--port", str(ports["actions"])],
+            cwd,
+        )  # fmt: skip
+    elif actions:
         endpoints = folder / "endpoints.yml"
         endpoints.write_text(
             f'action_endpoint:\n  url: "{urls["actions"]}/webhook"\n'

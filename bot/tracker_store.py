@@ -33,6 +33,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -97,6 +98,16 @@ def _lookup_end(events: list[dict[str, Any]]) -> int:
     return 0
 
 
+# Every save masks the whole conversation again, and a bot answer can run to thousands of
+# characters (papers, fees): the masked form of a text already seen is remembered.
+MASKED_TEXTS = 1024
+
+
+@lru_cache(maxsize=MASKED_TEXTS)
+def _masked_pii(text: str) -> str:
+    return mask_pii(text)
+
+
 def _mask_user_text(text: Any, asked: str | None) -> Any:
     if not isinstance(text, str):
         return text
@@ -127,10 +138,10 @@ def mask_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             event["text"] = mask_text(event["text"])
     for event in events[end:]:
         if event.get("event") in ("user", "bot") and isinstance(event.get("text"), str):
-            event["text"] = mask_pii(event["text"])
+            event["text"] = _masked_pii(event["text"])
         parse = event.get("parse_data") or {}
         if isinstance(parse.get("text"), str):
-            parse["text"] = mask_pii(parse["text"])
+            parse["text"] = _masked_pii(parse["text"])
     return events
 
 

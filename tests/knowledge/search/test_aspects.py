@@ -25,6 +25,12 @@ from knowledge.search.resolve import procedure_words
         ("thông báo lưu trú làm online được không", ["channels"]),
         ("đăng ký khai sinh xong được nhận giấy gì", ["result"]),
         ("lệ phí và thời gian làm hộ chiếu", ["fee", "processing_time"]),
+        # How long the paper received stays valid is the result, not the processing time.
+        ("thẻ căn cước có giá trị bao lâu", ["result"]),
+        ("ho chieu co gia tri trong bao lau", ["result"]),
+        ("giấy xác nhận tình trạng hôn nhân có hiệu lực bao lâu", ["result"]),
+        ("bằng lái xe hạng B mấy năm phải đổi", ["result"]),
+        ("làm hộ chiếu mất bao lâu", ["processing_time"]),
         # Names of procedures and things that only look like cues are none.
         ("đăng ký khai sinh", []),
         ("chuyển mục đích sử dụng đất phi nông nghiệp", []),  # "phi" is not "phí"

@@ -14,6 +14,7 @@ from knowledge.schemas import SearchHit
 from knowledge.search.resolve import (
     MAX_LABEL_CHARS,
     _keep_search_best,
+    _keep_search_first,
     _naming_asked_action,
     choose_variant,
     get_variant_words,
@@ -43,6 +44,7 @@ PASSPORT_LOSS = "1.010386"  # Trình báo mất hộ chiếu phổ thông (cấp
 HEALTH_CARD_EXCHANGE = "1.002438"  # Cấp đổi thẻ bảo hiểm y tế (cấp tỉnh)
 HEALTH_CARD_MANY = "1.002759"  # Cấp lại, đổi, điều chỉnh thông tin trên sổ BHXH, thẻ BHYT
 HOUSEHOLD_BUSINESS = "1.001612"  # Đăng ký thành lập hộ kinh doanh
+HOUSEHOLD_BUSINESS_UPDATE = "1.014034"  # Đăng ký cập nhật, bổ sung thông tin … hộ kinh doanh
 HOUSEHOLD_BUSINESS_CHANGE = "2.000720"  # Đăng ký thay đổi nội dung đăng ký hộ kinh doanh
 CAR_FIRST_ONLINE = "1.012575"  # Đăng ký xe lần đầu trực tuyến toàn trình … lắp ráp trong nước
 CAR_FIRST_IMPORTED = "1.013066"  # … trực tuyến toàn trình đối với xe nhập khẩu
@@ -50,9 +52,15 @@ RESIDENCE = "1.004222"
 BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh
 BIRTH_FOREIGN = "2.000528"  # Thủ tục đăng ký khai sinh có yếu tố nước ngoài
 LLC_CONVERSION = "2.002033"  # Chuyển đổi công ty TNHH một thành viên thành công ty TNHH …
+LLC_TO_JSC = "2.002034"  # Chuyển đổi công ty TNHH thành công ty cổ phần và ngược lại
 LLC_FOUNDING = "2.001583"  # Đăng ký thành lập công ty TNHH một thành viên
 SUSPENSION = "1.001570"  # Tạm ngừng kinh doanh, tiếp tục kinh doanh trước thời hạn …
 RESIDENCE_REMOVE = "1.003197"
+BIRTH_COPY = "2.000635"  # Cấp bản sao Trích lục hộ tịch, bản sao Giấy khai sinh
+BIRTH_AGAIN = "1.004884"  # Thủ tục đăng ký lại khai sinh
+CIVIL_CORRECTION = "1.004859"  # Thủ tục thay đổi, cải chính, bổ sung thông tin hộ tịch …
+CIVIL_CORRECTION_FOREIGN = "2.000748"
+TRAVEL_PASS_LOSS = "1.010055"  # Trình báo mất giấy thông hành (thực hiện tại cấp xã)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +123,11 @@ def test_the_action_a_citizen_names_is_found(question: str, actions: set[str]) -
         (CCCD_FIRST, {"issue"}),
         (CCCD_EXCHANGE, {"exchange"}),
         (CCCD_REISSUE, {"reissue"}),
-        (CAR_TRANSFER, {"transfer", "exchange"}),  # "… thay đổi chủ xe (đăng ký sang tên xe)"
+        # "… thay đổi chủ xe (đăng ký sang tên xe)": the "đổi" of "thay đổi chủ" is no exchange.
+        (CAR_TRANSFER, {"transfer"}),
+        (LLC_CONVERSION, {"convert"}),  # "Chuyển đổi công ty …" converts, exchanges no paper
+        (HOUSEHOLD_BUSINESS_UPDATE, {"update"}),  # "Đăng ký cập nhật, bổ sung thông tin …"
+        (HOUSEHOLD_BUSINESS, {"issue"}),
         (RESIDENCE_REMOVE, {"remove"}),
         (MARRIAGE_AGAIN, {"reregister"}),
         (MARRIAGE, {"issue"}),
@@ -259,6 +271,28 @@ def test_button_labels_name_only_what_differs(
     assert variant_label(records[code], records[chosen]) == label
 
 
+def test_a_household_business_is_registered_not_updated(records: dict[str, SearchHit]) -> None:
+    """ "đăng ký hộ kinh doanh" answers the registration; the update is one labelled case."""
+    variants = hits_of(records, HOUSEHOLD_BUSINESS_UPDATE, HOUSEHOLD_BUSINESS)
+    resolution = choose_variant("đăng ký hộ kinh doanh", variants)
+    assert resolution.code == HOUSEHOLD_BUSINESS
+    assert [(alt.code, alt.label) for alt in resolution.alternatives] == [
+        (HOUSEHOLD_BUSINESS_UPDATE, "Cập nhật, bổ sung")
+    ]
+
+
+def test_no_two_alternatives_share_a_label(records: dict[str, SearchHit]) -> None:
+    """Two conversions of a company under a suspension answer are told apart by their
+    names, not both called "Chuyển đổi loại hình"."""
+    question = "công ty tạm ngừng kinh doanh"
+    hits = hits_of(records, SUSPENSION, LLC_CONVERSION, LLC_TO_JSC)
+    resolution = choose_variant(question, hits)
+    labels = [alt.label for alt in resolution.alternatives]
+    assert resolution.code == SUSPENSION
+    assert len(set(labels)) == len(labels) == 2
+    assert all(0 < len(label) <= MAX_LABEL_CHARS for label in labels)
+
+
 def test_labels_of_long_names_stay_short(records: dict[str, SearchHit]) -> None:
     """Even two long, unlike names give a label of at most MAX_LABEL_CHARS characters."""
     label = variant_label(records["1.013314"], records[RESIDENCE])
@@ -322,6 +356,22 @@ def test_the_search_best_stays_under_an_answer_about_another_procedure(
     assert _keep_search_best(answered, records[BIRTH]) == answered
 
 
+def test_a_long_question_keeps_the_search_first_two_under_the_answer(
+    records: dict[str, SearchHit],
+) -> None:
+    """A long story keeps the search's first two names offered; a short question only the
+    first; a name covering too little of the question is not offered."""
+    answered = choose_variant("đăng ký khai sinh cho con", hits_of(records, BIRTH))
+    hits = hits_of(records, BIRTH_FOREIGN, RESIDENCE, BIRTH)
+    long = _keep_search_first(answered, hits, [0.5, 0.4, 1.0], long_question=True)
+    assert long.code == BIRTH
+    assert [alt.code for alt in long.alternatives] == [BIRTH_FOREIGN, RESIDENCE]
+    short = _keep_search_first(answered, hits, [0.5, 0.4, 1.0], long_question=False)
+    assert [alt.code for alt in short.alternatives] == [BIRTH_FOREIGN]
+    weak = _keep_search_first(answered, hits, [0.5, 0.2, 1.0], long_question=True)
+    assert [alt.code for alt in weak.alternatives] == [BIRTH_FOREIGN]
+
+
 def test_a_hit_naming_the_asked_action_competes_with_better_covered_names(
     records: dict[str, SearchHit],
 ) -> None:
@@ -334,3 +384,27 @@ def test_a_hit_naming_the_asked_action_competes_with_better_covered_names(
     # A fit too weak is not added, nor anything when a variant names the action already.
     assert _naming_asked_action(question, variants, hits, [0.8, 0.8, 0.2]) == []
     assert _naming_asked_action(question, hits, hits, [0.8, 0.8, 0.36]) == []
+
+
+def test_a_hit_naming_only_the_asked_action_does_not_compete(
+    records: dict[str, SearchHit],
+) -> None:
+    """ "mất giấy khai sinh": a name sharing only "mất giấy" (a lost travel pass) is no
+    candidate; the birth-certificate copy, covering the words, is answered."""
+    question = "mất giấy khai sinh xin bản sao ở đâu"
+    variants = hits_of(records, BIRTH_COPY, BIRTH_AGAIN, BIRTH)
+    hits = [*variants, records[TRAVEL_PASS_LOSS]]
+    assert _naming_asked_action(question, variants, hits, [1.0, 1.0, 1.0, 0.5]) == []
+
+
+def test_a_correction_ranked_first_competes_with_the_birth_registrations(
+    records: dict[str, SearchHit],
+) -> None:
+    """ "sửa sai tên trong giấy khai sinh" is a correction (cải chính), not a re-registration:
+    the correction names no birth certificate, but the search ranks it first."""
+    question = "sửa sai tên trong giấy khai sinh"
+    variants = hits_of(records, BIRTH_AGAIN, BIRTH)
+    hits = [*hits_of(records, CIVIL_CORRECTION, CIVIL_CORRECTION_FOREIGN), *variants]
+    added = _naming_asked_action(question, variants, hits, [0.33, 0.33, 0.75, 0.75])
+    assert [hit.code for hit in added] == [CIVIL_CORRECTION, CIVIL_CORRECTION_FOREIGN]
+    assert choose_variant(question, variants + added, hits).code == CIVIL_CORRECTION
