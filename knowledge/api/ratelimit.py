@@ -29,7 +29,6 @@ login attempt: ``chat_rate_limit``, ``login_rate_limit``, ``chat_sessions_rate_l
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import threading
@@ -44,6 +43,7 @@ from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
 from knowledge.api.clients import client_address, client_key, trusted_proxies
+from knowledge.api.errors import send_error
 from knowledge.config import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -238,18 +238,6 @@ class RateLimitMiddleware:
         if decision is None or decision.allowed:
             await self.app(scope, receive, send)
             return
-        body = json.dumps(
-            {"detail": too_many_requests_message(decision.retry_after)}, ensure_ascii=False
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/json; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(decision.retry_after).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        message = too_many_requests_message(decision.retry_after)
+        retry_after = (b"retry-after", str(decision.retry_after).encode())
+        await send_error(send, 429, message, [retry_after])
