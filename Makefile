@@ -29,8 +29,11 @@ run-cluster: setup system-deps train  ## The production topology here: PostgreSQ
 test: lint system-deps train  ## Lint, then run every test (unit, doctests, stories, end-to-end, browser, PostgreSQL)
 	@scripts/test.sh
 
+# On every core (pytest-xdist), a test file per worker at a time: module fixtures are built once.
+# tests/e2e and tests/browser hold only e2e and browser tests: not even imported here.
 unit: setup  ## The fast tests: no end-to-end, browser, PostgreSQL or whole-catalog runs; doctests
-	@$(PY) -m pytest -q -m "not e2e and not browser and not postgres and not slow" $(DOCTESTS) tests
+	@$(PY) -m pytest -q -n auto --dist loadfile -m "not e2e and not browser and not postgres and not slow" \
+	  $(DOCTESTS) tests --ignore=tests/e2e --ignore=tests/browser
 
 bench: setup train  ## Benchmarks: retrieval quality, search latency, NLU cross-validation, bot latency
 	@scripts/bench.sh

@@ -1,11 +1,12 @@
 """Rasa's tracker store: no dossier codes or phone digits at rest, a retention.
 
 Registered in ``bot/endpoints.yml`` (``type: bot.tracker_store.ConfiguredTrackerStore``),
-which picks the store from the settings: ``MaskingSQLTrackerStore`` (Rasa's
-``SQLTrackerStore``, PostgreSQL in the production topology, so every Rasa process sees every
-conversation and a restart loses none) when ``tracker_db_url`` is set, else
-``MaskingTrackerStore`` in the process's memory (``make run``). Both store the same masked
-events:
+which picks the database from the settings: ``MaskingSQLTrackerStore`` (Rasa's
+``SQLTrackerStore``) in PostgreSQL in the production topology (``tracker_db_url``), so every
+Rasa process sees every conversation and a restart loses none; else in an SQLite database in
+the process's memory (``make run``: a restart forgets the conversations, as Rasa's in-memory
+store did). One store class, so the embedded default masks, forgets and bounds long
+conversations exactly as production does:
 
 * Once a lookup is over (the answer or the cancel action cleared both slots), every earlier
   event is stored masked: dossier codes lose their sequence digits, the citizen's replies to
@@ -32,7 +33,6 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -40,7 +40,6 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import (
     AwaitableTrackerStore,
-    InMemoryTrackerStore,
     SQLTrackerStore,
     TrackerStore,
     create_engine_kwargs,
@@ -56,6 +55,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from bot import action_validation
 from knowledge.config import get_settings
@@ -78,6 +78,8 @@ STATE_EVENTS = (
     "pause",
     "resume",
 )
+# The embedded default (``make run``, no ``tracker_db_url``): SQLite in the process's memory.
+IN_MEMORY = "sqlite:///:memory:"
 # Attribute of a windowed tracker: (its last stored event, how many stored events it holds).
 _STORED = "_tthc_stored"
 
@@ -145,46 +147,6 @@ def mask_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return events
 
 
-class MaskingTrackerStore(InMemoryTrackerStore):
-    """``InMemoryTrackerStore`` that stores masked events and forgets old conversations."""
-
-    def __init__(self, *args: Any, retention_hours: float | None = None, **kwargs: Any) -> None:
-        kwargs.pop("host", None)
-        super().__init__(*args, **kwargs)
-        if retention_hours is None:
-            retention_hours = get_settings().tracker_retention_hours
-        self.retention_seconds = 3600.0 * float(retention_hours)
-        self.last_seen: dict[str, float] = {}
-
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the tracker with finished lookups masked; drop expired conversations."""
-        await self.stream_events(tracker)
-        dialogue = json.loads(self.serialise_tracker(tracker))
-        dialogue["events"] = mask_events(dialogue.get("events") or [])
-        self.store[tracker.sender_id] = json.dumps(dialogue)
-        self.last_seen[tracker.sender_id] = time.time()
-        self.expire()
-
-    def expire(self, now: float | None = None) -> list[str]:
-        """Forget conversations idle for longer than the retention; return their ids."""
-        limit = (now or time.time()) - self.retention_seconds
-        gone = [sender for sender, seen in self.last_seen.items() if seen < limit]
-        for sender in gone:
-            self.store.pop(sender, None)
-            self.last_seen.pop(sender, None)
-        return gone
-
-    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """The tracker of ``sender_id`` unless it expired."""
-        self.expire()
-        return await super().retrieve(sender_id)
-
-    async def keys(self) -> Iterable[str]:
-        """Ids of the conversations kept."""
-        self.expire()
-        return list(self.store.keys())
-
-
 class MaskingSQLTrackerStore(SQLTrackerStore):
     """Rasa's ``SQLTrackerStore`` storing masked events and deleting old conversations.
 
@@ -207,7 +169,16 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         self.retention_seconds = 3600.0 * float(retention_hours)
         self.window_events = int(window_events or settings.tracker_window_events)
         self.expired_at = 0.0
-        if self.engine.dialect.name != "sqlite":
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database == ":memory:":
+            # One connection shared by every thread: with SQLAlchemy's default pool for an
+            # in-memory database, each thread would open (and see) its own empty database.
+            self.engine.dispose()
+            self.engine = sa.create_engine(
+                "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+            )
+            self.Base.metadata.create_all(self.engine)
+            self.sessionmaker = sessionmaker(bind=self.engine)
+        elif self.engine.dialect.name != "sqlite":
             # Rasa's engine has no pre-ping: after PostgreSQL restarts, every pooled
             # connection would fail one turn before being replaced. Same engine, pinged.
             url = self.engine.url
@@ -371,9 +342,9 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 class ConfiguredTrackerStore(AwaitableTrackerStore):
     """The tracker store the settings select, wrapped the way Rasa wraps its own.
 
-    ``tracker_db_url`` set: ``MaskingSQLTrackerStore`` in that database; empty:
-    ``MaskingTrackerStore`` in memory. endpoints.yml cannot choose by itself: Rasa 3.6 refuses
-    to start when a ``${VAR}`` it names is unset.
+    ``MaskingSQLTrackerStore`` in the ``tracker_db_url`` database, or in SQLite in memory
+    when it is empty. endpoints.yml cannot choose by itself: Rasa 3.6 refuses to start when a
+    ``${VAR}`` it names is unset.
     """
 
     def __init__(
@@ -384,13 +355,8 @@ class ConfiguredTrackerStore(AwaitableTrackerStore):
         **kwargs: Any,
     ) -> None:
         action_validation.install()  # Rasa builds its tracker store once, before any turn
-        url = get_settings().tracker_db_url
-        store: TrackerStore
-        if url:
-            store = MaskingSQLTrackerStore.from_url(url, domain, event_broker, **kwargs)
-        else:
-            store = MaskingTrackerStore(domain, event_broker, **kwargs)
-        super().__init__(store)
+        url = get_settings().tracker_db_url or IN_MEMORY
+        super().__init__(MaskingSQLTrackerStore.from_url(url, domain, event_broker, **kwargs))
 
     @property
     def inner(self) -> TrackerStore:

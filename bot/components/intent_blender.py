@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import skops.io as sio
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -136,6 +135,8 @@ class IntentBlender(GraphComponent, IntentClassifier):
         return vstack(rows).tocsr()
 
     def _persist(self) -> None:
+        import skops.io as sio  # imported here: its import walks every sklearn estimator (s)
+
         with self._model_storage.write_to(self._resource) as model_dir:
             sio.dump(self.model, model_dir / MODEL_FILE)
 
@@ -149,6 +150,8 @@ class IntentBlender(GraphComponent, IntentClassifier):
         **kwargs: Any,
     ) -> IntentBlender:
         """The trained blender, or an untrained one (DIET alone) if nothing was saved."""
+        import skops.io as sio
+
         try:
             with model_storage.read_from(resource) as model_dir:
                 path = model_dir / MODEL_FILE

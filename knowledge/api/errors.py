@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -124,3 +126,29 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
         logger.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
         return JSONResponse(status_code=500, content={"detail": INTERNAL_ERROR})
+
+
+async def send_error(
+    send: Callable[..., Any], status: int, detail: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    """Answer from ASGI middleware (before any route) with the API's error body ``{"detail"}``.
+
+    Args:
+        send: the ASGI ``send`` of the request.
+        status: the HTTP status (403 for a refused origin, 429 past a rate limit, …).
+        detail: the Vietnamese message.
+        headers: headers besides the content type and length.
+    """
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -16,12 +16,13 @@ citizens' browsers, the session token protects the conversation.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.middleware.cors import CORSMiddleware
+
+from knowledge.api.errors import send_error
 
 Scope = dict[str, Any]
 ASGIApp = Callable[..., Any]
@@ -103,16 +104,4 @@ class WidgetOriginMiddleware:
             # Closing before accepting: the server answers the handshake with 403.
             await send({"type": "websocket.close", "code": 4403})
             return
-        body = json.dumps({"detail": REFUSED.format(origin=origin)}, ensure_ascii=False).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 403,
-                "headers": [
-                    (b"content-type", b"application/json; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"vary", b"Origin"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 403, REFUSED.format(origin=origin), [(b"vary", b"Origin")])

@@ -5,7 +5,8 @@ distinct ``/api/procedures/{code}`` paths spends one budget. The client is the a
 trusted proxies only (``knowledge.api.clients``). The counters live in Redis when
 ``TTHC_REDIS_URL`` is set (shared by every worker and process), else in this process's memory.
 Redis unreachable fails safe: the limits still hold, counted in this process's memory until
-Redis answers again (each worker then grants the budget on its own).
+Redis answers again (each worker then grants the budget on its own); each outage is logged
+once when it starts and once when it ends.
 An exceeded limit answers 429 with ``Retry-After`` and a Vietnamese body; agents reading many
 dossiers are limited separately and logged as a warning (an alert for the security officer).
 
@@ -28,9 +29,9 @@ login attempt: ``chat_rate_limit``, ``login_rate_limit``, ``chat_sessions_rate_l
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
 from knowledge.api.clients import client_address, client_key, trusted_proxies
+from knowledge.api.errors import send_error
 from knowledge.config import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -115,6 +117,9 @@ class GroupLimiter:
         self.strategy = MovingWindowRateLimiter(self.storage)
         self._memory = MemoryStorage()  # the strategy holds only a weak reference to it
         self.fallback = MovingWindowRateLimiter(self._memory)
+        # One warning per outage of the shared store (not one per request), one on recovery.
+        self._store_down = False
+        self._outage_lock = threading.Lock()
         limits = {
             "search": settings.search_rate_limit,
             "catalog": settings.api_rate_limit,
@@ -144,11 +149,28 @@ class GroupLimiter:
             return None
         if self.shared:
             try:
-                return self._check(scope, group, self.strategy)
+                decision = self._check(scope, group, self.strategy)
             except (ConnectionError, OSError, RedisError) as exc:
-                logger.warning("rate-limit store unavailable (%s): counting in memory",
-                               type(exc).__name__)  # fmt: skip
+                self._store_reachable(False, type(exc).__name__)
+            else:
+                self._store_reachable(True)
+                return decision
         return self._check(scope, group, self.fallback if self.shared else self.strategy)
+
+    def _store_reachable(self, reachable: bool, error: str = "") -> None:
+        """Log the shared store's outages once each: when it fails, and when it is back."""
+        down = not reachable
+        if self._store_down == down:
+            return  # no change (the common case: no lock taken)
+        with self._outage_lock:
+            if self._store_down == down:
+                return  # another thread logged it
+            self._store_down = down
+        if reachable:
+            logger.warning("rate-limit store reachable again: counting in it")
+        else:
+            logger.warning("rate-limit store unavailable (%s): counting in memory until it "
+                           "answers again", error)  # fmt: skip
 
     def _check(self, scope: Scope, group: str, strategy: MovingWindowRateLimiter) -> Decision:
         client = self.client(scope)
@@ -216,18 +238,6 @@ class RateLimitMiddleware:
         if decision is None or decision.allowed:
             await self.app(scope, receive, send)
             return
-        body = json.dumps(
-            {"detail": too_many_requests_message(decision.retry_after)}, ensure_ascii=False
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/json; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(decision.retry_after).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        message = too_many_requests_message(decision.retry_after)
+        retry_after = (b"retry-after", str(decision.retry_after).encode())
+        await send_error(send, 429, message, [retry_after])

@@ -171,6 +171,9 @@ def restore(
             LegalDocument(position=i, **d)
             for i, d in enumerate(values.get("legal_documents") or [])
         ]
+    # A change of its channels or papers alone does not update the procedure's own row
+    # (the column's onupdate): an edit, a decision and a rollback all pass here.
+    procedure.updated_at = local_now()
 
 
 def snapshot_children(procedure: Procedure) -> Snapshot:
@@ -433,8 +436,6 @@ def edit_procedure(
     if not changes:
         return []
     restore(session, procedure, after)
-    # A change of its channels or papers alone does not update the procedure's own row.
-    procedure.updated_at = local_now()
     decision = edit.decision_number or (
         after["status_decision"] if edit.status is not None else None
     )

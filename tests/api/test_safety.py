@@ -4,6 +4,11 @@ rate limits count per client and route group; the OpenAPI document shows the rea
 from __future__ import annotations
 
 import logging
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,6 +166,53 @@ def test_limits_hold_in_memory_while_redis_is_unreachable(
         decisions = [limiter.check(scope) for _ in range(4)]
     assert [d.allowed for d in decisions if d] == [True, True, True, False]
     assert any("counting in memory" in r.getMessage() for r in caplog.records)
+
+
+def test_a_redis_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    from bench.bot_servers import free_port
+    from knowledge.api.ratelimit import GroupLimiter
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is missing: run `make system-deps`")
+    port = free_port()
+    limiter = GroupLimiter(
+        Settings(), override="1000/minute", storage_url=f"redis://127.0.0.1:{port}/0"
+    )
+    scope = {"type": "http", "method": "GET", "path": "/api/fields", "client": ("203.0.113.5", 1)}
+
+    def outage_lines(requests: int) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="knowledge.api.ratelimit"):
+            for _ in range(requests):
+                assert limiter.check(scope) is not None
+        return [r.getMessage() for r in caplog.records if "rate-limit store" in r.getMessage()]
+
+    assert [line.split(" (")[0] for line in outage_lines(5)] == ["rate-limit store unavailable"]
+    redis_server = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not _listening(port):
+            time.sleep(0.05)
+        assert outage_lines(5) == ["rate-limit store reachable again: counting in it"]
+    finally:
+        redis_server.terminate()
+        redis_server.wait(timeout=20)
+    # A second outage is logged again, once.
+    assert [line.split(" (")[0] for line in outage_lines(5)] == ["rate-limit store unavailable"]
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
 
 
 def test_an_unreachable_database_is_a_503_with_the_hotline(

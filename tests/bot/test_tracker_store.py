@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,9 @@ from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import Engine
 
 from bot.tracker_store import (
+    IN_MEMORY,
     ConfiguredTrackerStore,
     MaskingSQLTrackerStore,
-    MaskingTrackerStore,
     mask_events,
 )
 from knowledge.config import get_settings
@@ -48,38 +49,41 @@ def _lookup_events(finished: bool) -> list:
     return events
 
 
-def _stored(store: MaskingTrackerStore, sender: str) -> str:
-    return store.store[sender]
+def _embedded() -> MaskingSQLTrackerStore:
+    """The store of ``make run`` (no tracker database configured): SQLite in memory."""
+    return MaskingSQLTrackerStore.from_url(IN_MEMORY, Domain.empty())
 
 
 def test_a_finished_lookup_is_stored_without_code_or_digits() -> None:
-    store = MaskingTrackerStore(Domain.empty())
+    store = _embedded()
     tracker = DialogueStateTracker.from_events("c1", _lookup_events(finished=True))
     asyncio.run(store.save(tracker))
-    text = _stored(store, "c1")
+    text = _rows(store, "c1")
     for secret in (CODE, "5678", "0912345678", "251120-0001"):
         assert secret not in text
     assert asyncio.run(store.retrieve("c1")) is not None
 
 
 def test_a_lookup_in_progress_keeps_its_code_but_not_phone_numbers() -> None:
-    store = MaskingTrackerStore(Domain.empty())
+    store = _embedded()
     tracker = DialogueStateTracker.from_events("c2", _lookup_events(finished=False))
     asyncio.run(store.save(tracker))
-    assert "0912345678" not in _stored(store, "c2")
-    events = json.loads(_stored(store, "c2"))["events"]
+    assert "0912345678" not in _rows(store, "c2")
+    events = [json.loads(line) for line in _rows(store, "c2").splitlines()]
     assert {"name": "dossier_code", "value": CODE} in [
         {"name": e.get("name"), "value": e.get("value")} for e in events
     ]
 
 
-def test_conversations_are_forgotten_after_the_retention() -> None:
-    store = MaskingTrackerStore(Domain.empty(), retention_hours=1)
-    asyncio.run(store.save(DialogueStateTracker.from_events("old", [UserUttered("chào")])))
-    store.last_seen["old"] -= 2 * 3600
-    asyncio.run(store.save(DialogueStateTracker.from_events("new", [UserUttered("chào")])))
-    assert asyncio.run(store.retrieve("old")) is None
-    assert list(asyncio.run(store.keys())) == ["new"]
+def test_the_in_memory_store_is_one_database_for_every_thread() -> None:
+    store = _embedded()
+    asyncio.run(store.save(DialogueStateTracker.from_events("c5", [UserUttered("chào")])))
+    seen: list[Any] = []
+    thread = threading.Thread(target=lambda: seen.append(asyncio.run(store.retrieve("c5"))))
+    thread.start()
+    thread.join()
+    assert seen[0] is not None and seen[0].latest_message.text == "chào"
+    assert asyncio.run(_embedded().retrieve("c5")) is None  # each process its own
 
 
 def test_mask_events_leaves_other_conversations_alone() -> None:
@@ -140,7 +144,9 @@ def test_the_sql_store_deletes_conversations_after_the_retention(tmp_path: Path)
 def test_the_settings_choose_the_store(tmp_path: Path, monkeypatch: Any) -> None:
     get_settings.cache_clear()
     monkeypatch.delenv("TTHC_TRACKER_DB_URL", raising=False)
-    assert isinstance(ConfiguredTrackerStore(domain=Domain.empty()).inner, MaskingTrackerStore)
+    embedded = ConfiguredTrackerStore(domain=Domain.empty()).inner
+    assert isinstance(embedded, MaskingSQLTrackerStore)
+    assert str(embedded.engine.url) == "sqlite://"
     monkeypatch.setenv("TTHC_TRACKER_DB_URL", f"sqlite:///{tmp_path / 't.db'}")
     get_settings.cache_clear()
     try:
@@ -212,6 +218,27 @@ def test_a_long_conversation_is_retrieved_as_a_window_with_its_state(tmp_path: P
     assert [e.as_dict() for e in list(tracker.events)[1:]] == [
         e.as_dict() for e in list(full.events)[-20:]
     ]
+    assert tracker.latest_message is not None
+    assert tracker.latest_message.text == "câu hỏi số 299"
+    everything = asyncio.run(store.retrieve_full_tracker("long"))
+    assert everything is not None and len(everything.events) == len(full.events)
+
+
+def test_the_embedded_default_bounds_a_long_conversation_too(monkeypatch: Any) -> None:
+    """``make run`` (no tracker database): the same window as the production topology."""
+    monkeypatch.delenv("TTHC_TRACKER_DB_URL", raising=False)
+    monkeypatch.setenv("TTHC_TRACKER_WINDOW_EVENTS", "40")
+    get_settings.cache_clear()
+    try:
+        store = ConfiguredTrackerStore(domain=DOMAIN)
+    finally:
+        get_settings.cache_clear()
+    full = DialogueStateTracker.from_events("long", _long_conversation(300), DOMAIN.slots)
+    asyncio.run(store.save(full))
+    tracker = asyncio.run(store.retrieve("long"))
+    assert tracker is not None
+    assert tracker.get_slot("procedure_code") == "1.001193"
+    assert len(tracker.events) == 1 + 40
     assert tracker.latest_message is not None
     assert tracker.latest_message.text == "câu hỏi số 299"
     everything = asyncio.run(store.retrieve_full_tracker("long"))

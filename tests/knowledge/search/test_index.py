@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
 from knowledge.config import FAQ_QUESTIONS_CSV, NATIONAL_CATALOG_DIR, Settings, get_settings
-from knowledge.db import make_engine, migrate, session_scope
+from knowledge.db import make_engine, session_scope
 from knowledge.enums import ProcedureStatus
 from knowledge.errors import InvalidInputError
 from knowledge.models import Field, Procedure
@@ -285,13 +284,6 @@ def test_documents_without_field_or_body_are_searchable() -> None:
 
 
 # ------------------------------------------------------------------ service, with a database
-
-
-@pytest.fixture()
-def database_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'search.db'}"
-    migrate(url)
-    return url
 
 
 @pytest.fixture()

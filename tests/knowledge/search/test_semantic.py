@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.config import get_settings
-from knowledge.db import make_engine, migrate, session_scope
+from knowledge.db import make_engine, session_scope
 from knowledge.models import Field, Procedure
 from knowledge.search import ProcedureIndex, get_index, refresh_procedures, search_procedures
 from knowledge.search import service as search_service
@@ -88,12 +89,38 @@ def test_encoder_gives_unit_vectors_nearest_in_meaning() -> None:
     assert passages[0] @ question > passages[1] @ question
 
 
+class HashEncoder:
+    """A stand-in for the encoder in the cache tests: what the cache embeds, keeps and reuses
+    does not depend on what the vectors mean. Unit vectors drawn from each text's hash, in
+    microseconds instead of the real encoder's seconds; it counts the passages it embeds."""
+
+    version = "hash-encoder"
+
+    def __init__(self) -> None:
+        self.embedded = 0
+
+    def passages(self, texts: Sequence[str], progress: object = None) -> np.ndarray:
+        self.embedded += len(texts)
+        rows = [
+            np.random.default_rng(
+                int(hashlib.sha256(t.encode()).hexdigest()[:16], 16)
+            ).standard_normal(DIMENSIONS)
+            for t in texts
+        ]
+        vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), DIMENSIONS)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _hash_cache(directory: Path) -> EmbeddingCache:
+    return EmbeddingCache(directory, encoder=HashEncoder())  # type: ignore[arg-type]
+
+
 def test_cache_embeds_once_then_only_what_changed(tmp_path: Path) -> None:
-    cache = EmbeddingCache(tmp_path)
+    cache = _hash_cache(tmp_path)
     documents = DOCUMENTS[:5]
     first = cache.update(documents)
     assert (first.embedded, first.reused) == (5, 0)
-    assert first.path.parent == tmp_path / model_version()
+    assert first.path.parent == tmp_path / HashEncoder.version
     assert cache.restorer(documents).restore("dang ky") == "đăng ký"  # learnt, kept beside
     assert cache.accents_path(first.path).exists()
     again = cache.update(documents)
@@ -105,14 +132,15 @@ def test_cache_embeds_once_then_only_what_changed(tmp_path: Path) -> None:
     assert (update.embedded, update.reused) == (2, 4)  # the renamed one and the new one
     vectors = cache.vectors(changed)
     assert isinstance(vectors, np.memmap) and not vectors.flags.writeable
-    fresh = get_encoder().passages([passage_text(d) for d in changed])
+    fresh = HashEncoder().passages([passage_text(d) for d in changed])
+    assert cache.encoder.embedded == 5 + 2  # type: ignore[attr-defined]
     assert np.allclose(vectors, fresh, atol=1e-5)
     # Rows of unchanged procedures were copied from the first file, not recomputed.
     assert np.array_equal(vectors[:2], np.load(first.path)[:2])
 
 
 def test_cache_keeps_a_few_catalog_versions(tmp_path: Path) -> None:
-    cache = EmbeddingCache(tmp_path)
+    cache = _hash_cache(tmp_path)
     for n in range(KEEP_FILES + 2):
         cache.update(DOCUMENTS[: n + 1])
     assert len(list(cache.directory.glob("*.npy"))) == KEEP_FILES
@@ -121,7 +149,7 @@ def test_cache_keeps_a_few_catalog_versions(tmp_path: Path) -> None:
 
 
 def test_damaged_cache_file_is_embedded_again(tmp_path: Path) -> None:
-    cache = EmbeddingCache(tmp_path)
+    cache = _hash_cache(tmp_path)
     first = cache.update(DOCUMENTS[:3])
     first.path.with_suffix(".json").write_text("not json", encoding="ascii")
     assert cache.update(DOCUMENTS[:4]).embedded == 4
@@ -194,13 +222,13 @@ def test_dense_share_is_one_at_the_top_and_zero_past_the_depth() -> None:
 
 
 @pytest.fixture()
-def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
+def session(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Session]:
     monkeypatch.setenv("TTHC_EMBEDDINGS_DIR", str(tmp_path / "embeddings"))
     get_settings.cache_clear()
     monkeypatch.setattr("knowledge.search.index.get_lexicon", lambda: LEXICON)
-    url = f"sqlite:///{tmp_path / 'search.db'}"
-    migrate(url)
-    engine = make_engine(url)
+    engine = make_engine(database_url)
     with session_scope(engine) as session:
         civil_status = Field(name="Hộ tịch")
         session.add_all(
