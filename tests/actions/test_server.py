@@ -4,10 +4,12 @@ health checks (a real ``python -m actions.server`` process)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,9 +22,18 @@ TOKEN = "test-actions-secret-123"
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, _sample_sqlite: Path) -> Iterator[str]:
+    """The action server on a copy of the sample catalog (never the developer's var/tthc.db,
+    which may hold the national catalog and take minutes to embed)."""
+    database = tmp_path_factory.mktemp("actions-server") / "tthc.db"
+    shutil.copyfile(_sample_sqlite, database)
     port = free_port()
-    env = {**os.environ, "TTHC_ENV": "local", "TTHC_ACTIONS_TOKEN": TOKEN}
+    env = {
+        **os.environ,
+        "TTHC_ENV": "local",
+        "TTHC_ACTIONS_TOKEN": TOKEN,
+        "TTHC_DATABASE_URL": f"sqlite:///{database}",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "actions.server", "--port", str(port)],
         cwd=PROJECT_ROOT,
