@@ -204,24 +204,33 @@ def _long_conversation(turns: int) -> list[Any]:
     return events
 
 
-def test_a_long_conversation_is_retrieved_as_a_window_with_its_state(tmp_path: Path) -> None:
-    store = MaskingSQLTrackerStore.from_url(
-        f"sqlite:///{tmp_path / 't.db'}", DOMAIN, window_events=20
-    )
+def _saved_and_read_back(
+    store: Any, window: int
+) -> tuple[DialogueStateTracker, DialogueStateTracker]:
+    """Save a 300-turn conversation to ``store`` and check what its latest-session read gives:
+    the slot set in the first turn, then exactly ``window`` events, the last message last; the
+    full history stays readable. Returns the saved and the read tracker."""
     full = DialogueStateTracker.from_events("long", _long_conversation(300), DOMAIN.slots)
     asyncio.run(store.save(full))
     tracker = asyncio.run(store.retrieve("long"))
     assert tracker is not None
-    # The slot set in the first turn, then exactly the last 20 stored events.
     assert tracker.get_slot("procedure_code") == "1.001193"
-    assert len(tracker.events) == 1 + 20
-    assert [e.as_dict() for e in list(tracker.events)[1:]] == [
-        e.as_dict() for e in list(full.events)[-20:]
-    ]
+    assert len(tracker.events) == 1 + window
     assert tracker.latest_message is not None
     assert tracker.latest_message.text == "câu hỏi số 299"
     everything = asyncio.run(store.retrieve_full_tracker("long"))
     assert everything is not None and len(everything.events) == len(full.events)
+    return full, tracker
+
+
+def test_a_long_conversation_is_retrieved_as_a_window_with_its_state(tmp_path: Path) -> None:
+    store = MaskingSQLTrackerStore.from_url(
+        f"sqlite:///{tmp_path / 't.db'}", DOMAIN, window_events=20
+    )
+    full, tracker = _saved_and_read_back(store, window=20)
+    assert [e.as_dict() for e in list(tracker.events)[1:]] == [
+        e.as_dict() for e in list(full.events)[-20:]
+    ]
 
 
 def test_the_embedded_default_bounds_a_long_conversation_too(monkeypatch: Any) -> None:
@@ -233,16 +242,7 @@ def test_the_embedded_default_bounds_a_long_conversation_too(monkeypatch: Any) -
         store = ConfiguredTrackerStore(domain=DOMAIN)
     finally:
         get_settings.cache_clear()
-    full = DialogueStateTracker.from_events("long", _long_conversation(300), DOMAIN.slots)
-    asyncio.run(store.save(full))
-    tracker = asyncio.run(store.retrieve("long"))
-    assert tracker is not None
-    assert tracker.get_slot("procedure_code") == "1.001193"
-    assert len(tracker.events) == 1 + 40
-    assert tracker.latest_message is not None
-    assert tracker.latest_message.text == "câu hỏi số 299"
-    everything = asyncio.run(store.retrieve_full_tracker("long"))
-    assert everything is not None and len(everything.events) == len(full.events)
+    _saved_and_read_back(store, window=40)
 
 
 def test_events_after_a_window_are_appended_once_in_order(tmp_path: Path) -> None:
