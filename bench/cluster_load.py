@@ -16,7 +16,10 @@ time (closed loop: a citizen starts a new conversation when one ends):
   its ratio between 2 and 1 Rasa is the scaling ratio. Latency here is queueing time.
 * ``paced``: a think time drawn uniformly in ``--think`` seconds (default 3–8 s) between
   turns, as a citizen reads an answer and types the next question. This is the load "50
-  concurrent conversations" means for people; p95 per turn at 50 is judged here.
+  concurrent conversations" means for people; p95 per turn at 50 is judged here. By default
+  the citizens start spread over the first think time (``--start staggered``), as 50 people
+  in the middle of their conversations are; ``--start together`` sends all 50 first
+  questions at the same instant, a burst that queues on two cores (the worst case).
 
 Counted per phase: turns, throughput, p50/p95/p99 per turn, errors (HTTP errors, timeouts,
 the gateway's "bot unavailable" apology), empty replies (a turn with no bot message), and lost
@@ -30,6 +33,7 @@ address plays every citizen). Results: ``bench/results/cluster-load-<date>.json`
 Usage (from the project root):
     .venv/bin/python -m bench.cluster_load [--rasa 1 2] [--concurrency 50]
         [--conversations 100] [--think 3 8] [--phases saturated paced] [--max-seconds 600]
+        [--start staggered|together]
 """
 
 from __future__ import annotations
@@ -227,8 +231,13 @@ async def phase(
     think: tuple[float, float] | None,
     seed: int,
     max_seconds: float,
+    staggered: bool = True,
 ) -> dict[str, Any]:
-    """``conversations`` conversations, ``concurrency`` at a time, stopped after ``max_seconds``."""
+    """``conversations`` conversations, ``concurrency`` at a time, stopped after ``max_seconds``.
+
+    With a think time and ``staggered``, each citizen starts after a pause drawn uniformly in
+    [0, longest think time], so their first questions do not all arrive at the same instant.
+    """
     tally = Tally()
     queue: asyncio.Queue[int] = asyncio.Queue()
     for number in range(conversations):
@@ -238,6 +247,8 @@ async def phase(
 
         async def citizen(worker: int) -> None:
             rng = random.Random(seed * 1000 + worker)
+            if think and staggered:
+                await asyncio.sleep(rng.uniform(0, think[1]))
             while not queue.empty():
                 await conversation(client, entry, queue.get_nowait(), think, tally, rng)
 
@@ -282,10 +293,17 @@ def run_topology(rasa: int, args: argparse.Namespace) -> dict[str, Any]:
             cpu_before = cluster.cpu_seconds()
             figures = asyncio.run(
                 phase(
-                    entry, args.concurrency, args.conversations, think, args.seed, args.max_seconds
+                    entry,
+                    args.concurrency,
+                    args.conversations,
+                    think,
+                    args.seed,
+                    args.max_seconds,
+                    staggered=args.start == "staggered",
                 )
             )
             figures["think_s"] = list(think) if think else None
+            figures["start"] = args.start if think else None
             # Where the CPU went: milliseconds of CPU per turn, by process.
             spent = cluster.cpu_seconds()
             turns = max(1, figures["turns"])
@@ -312,6 +330,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                         choices=["saturated", "paced"])  # fmt: skip
     parser.add_argument("--model", default=str(PROJECT_MODEL))
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--start", choices=["staggered", "together"], default="staggered",
+                        help="paced phase: citizens start spread over the first think time, "
+                        "or all at the same instant")  # fmt: skip
     parser.add_argument("--max-seconds", type=float, default=600.0, help="per phase, at most")
     args = parser.parse_args(argv)
     if missing := missing_parts():
