@@ -48,6 +48,7 @@ from typing import Any
 
 import httpx
 
+from bench.bot_dialogue import load_heldout
 from bench.bot_servers import (
     PROJECT_MODEL,
     QUIET,
@@ -59,7 +60,6 @@ from bench.bot_servers import (
 )
 from bench.output import write_figures
 
-QUESTIONS = Path(__file__).parent / "data" / "heldout_questions.yml"
 OUR_CONVERSATION = (
     "lệ phí cấp đổi thẻ căn cước là bao nhiêu",  # replaced by a held-out question each time
     '/ask_fee{"procedure_code":"1.014063"}',  # the citizen picks a procedure by button
@@ -86,10 +86,7 @@ class ActionGreet(Action):
 
 def opening_questions() -> list[str]:
     """The held-out questions, in file order: one opens each conversation of our bot."""
-    import yaml
-
-    data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
-    return [str(question["text"]) for question in data["questions"]]
+    return [question.text for question in load_heldout()]
 
 
 class Conversations:
