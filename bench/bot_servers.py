@@ -246,28 +246,25 @@ def running_servers(
         "--interface", "127.0.0.1", "--cors", urls["api"],  # only the chat page's origin
     ]  # fmt: skip
     commands: dict[str, tuple[list[str], Path]] = {}
-    if actions and actions_package:
+    if actions:
         endpoints = folder / "endpoints.yml"
-        endpoints.write_text(f'action_endpoint:\n  url: "{urls["actions"]}/webhook"\n')
+        action_endpoint = f'action_endpoint:\n  url: "{urls["actions"]}/webhook"\n'
+        if actions_package:  # another bot's actions: no token, Rasa's default stores
+            endpoints.write_text(action_endpoint, encoding="utf-8")
+            server = ["-m", "rasa_sdk", "--actions", actions_package]
+            server_dir = cwd
+        else:
+            endpoints.write_text(
+                action_endpoint + "  token: ${TTHC_ACTIONS_TOKEN}\n"
+                "tracker_store:\n  type: bot.tracker_store.ConfiguredTrackerStore\n"
+                "lock_store:\n  type: bot.lock_store.ConfiguredLockStore\n",
+                encoding="utf-8",
+            )
+            server, server_dir = ["-m", "actions.server"], PROJECT_ROOT
         rasa += ["--endpoints", str(endpoints)]
         commands["actions"] = (
-            [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", actions_package,
-             "--port", str(ports["actions"])],
-            cwd,
-        )  # fmt: skip
-    elif actions:
-        endpoints = folder / "endpoints.yml"
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "{urls["actions"]}/webhook"\n'
-            "  token: ${TTHC_ACTIONS_TOKEN}\n"
-            "tracker_store:\n  type: bot.tracker_store.ConfiguredTrackerStore\n"
-            "lock_store:\n  type: bot.lock_store.ConfiguredLockStore\n",
-            encoding="utf-8",
-        )
-        rasa += ["--endpoints", str(endpoints)]
-        commands["actions"] = (
-            [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(ports["actions"])],
-            PROJECT_ROOT,
+            [str(VENV_BIN / "python"), *server, "--port", str(ports["actions"])],
+            server_dir,
         )
     if api:
         commands["api"] = (
