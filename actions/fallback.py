@@ -20,6 +20,7 @@ from actions.answers import FALLBACK_HANDOFF_MARKER, UNANSWERED_MARKER
 from actions.dossiers import dossier_followup
 from actions.procedures import reply_to_question
 from knowledge.config import get_settings
+from knowledge.search.aspects import reads_as_question
 
 REPHRASE = "utter_please_rephrase"  # stage one; stage two offers a human
 
@@ -34,11 +35,23 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Overview of a clearly named procedure, or what the assistant can do."""
+        """Overview of a clearly named procedure, or what the assistant can do.
+
+        A message that reads as a question ("… thì tôi có cần văn bản đồng ý không?") and
+        partly names a procedure gets "Ý bạn là …?", as in the fallback: NLU took a long
+        question for small talk, and declining it would leave the citizen with nothing.
+        """
         followup = await dossier_followup(dispatcher, tracker)
         if followup is not None:
             return followup
-        reply = await asyncio.to_thread(reply_to_question, tracker, "procedure", strict=True)
+        text = tracker.latest_message.get("text") or ""
+        reply = await asyncio.to_thread(
+            reply_to_question,
+            tracker,
+            "procedure",
+            strict=True,
+            confirm_weak=reads_as_question(text),
+        )
         if reply.messages:
             return reply.send(dispatcher)
         dispatcher.utter_message(response="utter_out_of_scope", json_message=UNANSWERED_MARKER)

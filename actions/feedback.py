@@ -16,8 +16,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.procedures import PROCEDURE_CODE_SLOT
+from actions.procedures import PROCEDURE_CODE_SLOT, reply_to_question
 from knowledge.config import get_settings
+from knowledge.search.aspects import reads_as_question
 from knowledge.text import fold_accents, normalize
 from knowledge.text.entities import mask_pii
 
@@ -36,6 +37,33 @@ ANNOUNCING_WORDS = frozenset(
     ).split()
 )
 MIN_CONTENT_WORDS = 2
+# Words that make a message feedback even when it asks something ("tôi phản ánh: sao hồ sơ
+# khai sinh chậm thế?"), folded.
+FEEDBACK_WORDS = tuple(
+    tuple(fold_accents(normalize(phrase)).split())
+    for phrase in ("góp ý", "phản ánh", "khiếu nại", "kiến nghị", "phàn nàn", "bức xúc", "tố cáo")
+)
+
+
+def is_question_not_feedback(text: str) -> bool:
+    """Whether ``text`` asks a question and says nothing of feedback: NLU took a question
+    for feedback ("Công chứng viên trả lời như vậy có đúng không?").
+
+    Example:
+        >>> is_question_not_feedback("Cơ quan nào xem xét hồ sơ thành lập hợp tác xã?")
+        True
+        >>> is_question_not_feedback("tôi phản ánh: sao hồ sơ khai sinh chậm thế?")
+        False
+        >>> is_question_not_feedback("cán bộ hẹn đi hẹn lại nhiều lần")
+        False
+    """
+    words = fold_accents(normalize(text)).split()
+    announced = any(
+        tuple(words[i : i + len(phrase)]) == phrase
+        for phrase in FEEDBACK_WORDS
+        for i in range(len(words) - len(phrase) + 1)
+    )
+    return not announced and reads_as_question(text)
 
 
 def has_substance(text: str) -> bool:
@@ -74,7 +102,7 @@ class ValidateFeedbackForm(FormValidationAction):
 
 
 class ActionStoreFeedback(Action):
-    """Record the feedback (masked) and thank the citizen."""
+    """Record the feedback (masked) and thank the citizen; answer a question taken for one."""
 
     def name(self) -> str:
         """``action_store_feedback``."""
@@ -83,8 +111,16 @@ class ActionStoreFeedback(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Log the feedback with phone and ID numbers masked, thank, and clear the slot."""
+        """Log the feedback with phone and ID numbers masked, thank, and clear the slot.
+
+        A question that names a procedure (strongly, or weakly to confirm) is answered
+        instead: storing it as feedback would leave the citizen without an answer.
+        """
         text = tracker.get_slot(FEEDBACK_SLOT) or ""
+        if text and text == tracker.latest_message.get("text") and is_question_not_feedback(text):
+            reply = reply_to_question(tracker, "procedure", strict=True, confirm_weak=True)
+            if reply.messages:
+                return [*reply.send(dispatcher), SlotSet(FEEDBACK_SLOT, None)]
         if text:
             logger.info(
                 "feedback conversation=%s procedure=%s text=%s",

@@ -44,7 +44,13 @@ from knowledge.errors import InvalidInputError, KnowledgeError, NotFoundError
 from knowledge.procedures import get_procedure
 from knowledge.schemas import ProcedureCard, SearchHit
 from knowledge.search.aspects import asked_aspect
-from knowledge.search.resolve import MAX_BUTTONS, Alternative, Resolution, resolve
+from knowledge.search.resolve import (
+    CONFIRM_CANDIDATES,
+    MAX_BUTTONS,
+    Alternative,
+    Resolution,
+    resolve,
+)
 from knowledge.text.entities import mask_pii
 
 logger = logging.getLogger(__name__)
@@ -116,7 +122,7 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
         top, *others = resolution.hits
         buttons = [{"title": "Đúng vậy", "payload": button_payload(aspect, top.code)}]
         buttons += [_choice_button(hit, aspect, prefix="Hay: ") for hit in others]
-        buttons = buttons[: MAX_BUTTONS - 1] + [{"title": "Không phải", "payload": "/deny"}]
+        buttons = buttons[:CONFIRM_CANDIDATES] + [{"title": "Không phải", "payload": "/deny"}]
         reply.say(
             response="utter_confirm_procedure",
             name=top.name,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from knowledge.config import PROJECT_ROOT
 from knowledge.errors import InvalidInputError
-from knowledge.search.resolve import same_word, split_phrases
+from knowledge.search.resolve import QUESTION_WORDS_FILE, same_word, split_phrases
 from knowledge.text import fold_accents, syllables
 from knowledge.text.yaml_tables import read_yaml_table
 
@@ -105,3 +105,37 @@ def asked_aspect(text: str, intent_aspect: str) -> str:
     if len(cued) == 1:
         return cued[0]
     return intent_aspect if intent_aspect in cued else OVERVIEW
+
+
+@lru_cache(maxsize=4)
+def question_endings(path: Path = QUESTION_WORDS_FILE) -> tuple[tuple[str, ...], ...]:
+    """The last words that make a message a question (``question_endings`` of ``path``)."""
+    text = read_yaml_table(path, "bảng từ hỏi").get("question_endings") or ""
+    endings = tuple(split_phrases(str(text)))
+    if not endings:
+        raise InvalidInputError(f"{path}: thiếu mục 'question_endings'")
+    return endings
+
+
+def reads_as_question(text: str) -> bool:
+    """Whether ``text`` asks something: a question mark, or a question word at its end.
+
+    NLU sometimes takes a long question for feedback or small talk; one that reads as a
+    question is answered rather than stored or declined.
+
+    Example:
+        >>> reads_as_question("Công chứng viên trả lời có đúng không.")
+        True
+        >>> reads_as_question("thu tuc nay lam o dau")
+        True
+        >>> reads_as_question("cán bộ hẹn đi hẹn lại nhiều lần")
+        False
+    """
+    stripped = (text or "").strip()
+    if stripped.endswith("?"):
+        return True
+    spans = [s.text for s in syllables(stripped)]
+    return any(
+        len(spans) >= len(ending) and all(map(same_word, spans[-len(ending) :], ending))
+        for ending in question_endings()
+    )

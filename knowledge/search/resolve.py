@@ -45,6 +45,12 @@ QUESTION_TOO_LONG = (
 AGE = re.compile(r"(\d{1,3})\s*(?:tuổi|tuoi|t\b)", re.IGNORECASE)
 
 MAX_BUTTONS = 4
+# A weak match is confirmed with at most this many candidates in all ("Ý bạn là …?", then
+# "Hay: …"): the likeliest, the search's best, the next ones; past MAX_BUTTONS - 1, only
+# names that fit a fair share of the words. The match is uncertain, so one more fitting
+# choice costs the citizen less than a miss (tuning FAQ rows: the asked procedure was often
+# the fourth fair match).
+CONFIRM_CANDIDATES = 4
 SEARCH_DEPTH = 8
 # A hit is a variant of the best one when it covers the same words of the question and
 # scores at least this share of the best score (BM25 favours shorter names, so a longer
@@ -689,6 +695,9 @@ def _resolve(
             # The search's best stays among the buttons ("Hay: …"): in a long question the
             # action words that ranked the pool may be incidental to what is asked.
             offered = [offered[0], hits[0], *offered[1:]][: MAX_BUTTONS - 1]
+        # One more candidate when it too fits a fair share of the words.
+        offered += [h for h in ordered if h not in offered and h in pool]
+        offered = offered[:CONFIRM_CANDIDATES]
         return Resolution("confirm", offered[0].code, hits=tuple(offered))
     return Resolution("no_match", hits=tuple(hits))
 

@@ -42,6 +42,7 @@ from knowledge.procedures import get_procedure, set_procedure_status
 from knowledge.schemas import SearchHit
 from knowledge.search import search_procedures
 from knowledge.search.resolve import (
+    CONFIRM_CANDIDATES,
     SEARCH_DEPTH,
     STRONG_COVERAGE,
     WEAK_COVERAGE,
@@ -374,7 +375,7 @@ def test_a_weak_match_is_confirmed_first() -> None:
     assert f"(Mã thủ tục: {candidate}" in message["text"]
     titles = [b["title"] for b in message["buttons"]]
     assert titles[0] == "Đúng vậy" and titles[-1] == "Không phải"
-    assert len(titles) <= 4
+    assert len(titles) <= CONFIRM_CANDIDATES + 1  # the candidates, and "Không phải"
     assert message["buttons"][0]["payload"] == f'/ask_conditions{{"procedure_code":"{candidate}"}}'
     offered = [b["payload"].split('"')[-2] for b in message["buttons"][1:-1]]
     assert offered and set(offered) <= set(names) - {candidate}  # alternatives: the next hits
@@ -536,6 +537,10 @@ def test_the_fallback_offers_a_weak_match_for_confirmation() -> None:
     assert message["buttons"][0]["payload"] == f'/ask_procedure{{"procedure_code":"{candidate}"}}'
     [declined], _ = run(ActionOutOfScope(), tracker(text, "out_of_scope"))
     assert declined["text"] == response_text("utter_out_of_scope")
+    # Out of scope but asked as a question: the same weak match is offered for confirmation.
+    asked = f"{text} có được không?"
+    [offered], _ = run(ActionOutOfScope(), tracker(asked, "out_of_scope"))
+    assert offered["text"].startswith("Ý bạn là thủ tục «")
     chatter = "con mèo nhà tôi bị ốm mấy hôm nay không chịu ăn uống gì cả"
     [rephrase], _ = run(ActionClarify(), tracker(chatter, "nlu_fallback"))
     assert rephrase["text"] == response_text("utter_please_rephrase")
@@ -608,6 +613,41 @@ def test_feedback_is_stored_masked(caplog: pytest.LogCaptureFixture) -> None:
     [record] = [r for r in caplog.records if r.name == "actions.feedback"]
     assert "********78" in record.getMessage() and "0912345678" not in record.getMessage()
     assert events == [SlotSet("feedback_text", None)]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Cán bộ xã bảo đăng ký kết hôn phải chờ 15 ngày, như vậy có đúng không.",
+        "can bo xa bao dang ky ket hon phai cho 15 ngay nhu vay co dung khong",
+    ],
+)
+def test_a_question_taken_for_feedback_is_answered_not_stored(
+    question: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """NLU took a question for feedback: it names a procedure, so it is answered (or
+    confirmed), and nothing is logged as feedback."""
+    with caplog.at_level(logging.INFO, logger="actions.feedback"):
+        messages, events = run(
+            ActionStoreFeedback(),
+            tracker(question, "give_feedback", slots={"feedback_text": question}),
+        )
+    assert f"Mã thủ tục: {MARRIAGE}" in messages[0]["text"]
+    assert not messages[0]["text"].startswith("Cảm ơn bạn đã góp ý")
+    assert not [r for r in caplog.records if r.name == "actions.feedback"]
+    assert SlotSet("feedback_text", None) in events
+
+
+def test_feedback_that_asks_something_is_still_stored(caplog: pytest.LogCaptureFixture) -> None:
+    """A message that says it is a complaint stays feedback, even with a question mark."""
+    feedback = "Tôi phản ánh: đăng ký kết hôn ở xã sao chậm thế?"
+    with caplog.at_level(logging.INFO, logger="actions.feedback"):
+        [thanks], _ = run(
+            ActionStoreFeedback(),
+            tracker(feedback, "give_feedback", slots={"feedback_text": feedback}),
+        )
+    assert thanks["text"].startswith("Cảm ơn bạn đã góp ý!")
+    assert [r for r in caplog.records if r.name == "actions.feedback"]
 
 
 def test_shorten_cuts_at_a_word_boundary() -> None:

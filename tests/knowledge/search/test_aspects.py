@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from knowledge.answers.render import ASPECTS
-from knowledge.search.aspects import ASPECT_CUES_FILE, asked_aspect, aspect_cues, cued_aspects
+from knowledge.search.aspects import (
+    ASPECT_CUES_FILE,
+    asked_aspect,
+    aspect_cues,
+    cued_aspects,
+    reads_as_question,
+)
 from knowledge.search.resolve import procedure_words
 
 
@@ -81,3 +87,22 @@ def test_every_aspect_has_cues() -> None:
     table, _ = aspect_cues(ASPECT_CUES_FILE)
     cued = {aspect for variants in table.values() for _, aspect in variants}
     assert cued == set(ASPECTS) - {"procedure"}
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Công chứng viên trả lời như vậy có đúng không.", True),
+        ("Cơ quan nào xem xét hồ sơ?", True),
+        ("thu tuc nay lam o dau", True),
+        ("làm hộ chiếu mất bao lâu", True),
+        ("đăng ký kết hôn như thế nào", True),
+        ("cán bộ hẹn đi hẹn lại nhiều lần", False),
+        ("bot trả lời sai rồi", False),
+        ("thủ tục đăng ký khai sinh", False),
+        ("", False),
+    ],
+)
+def test_a_message_reads_as_a_question_by_its_mark_or_last_words(text: str, asks: bool) -> None:
+    """A question mark, or a question word at the end, with or without diacritics."""
+    assert reads_as_question(text) is asks

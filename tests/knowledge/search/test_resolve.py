@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.schemas import SearchHit
+from knowledge.search import resolve as resolve_module
 from knowledge.search.resolve import (
     MAX_LABEL_CHARS,
     _keep_search_best,
@@ -408,3 +409,38 @@ def test_a_correction_ranked_first_competes_with_the_birth_registrations(
     added = _naming_asked_action(question, variants, hits, [0.33, 0.33, 0.75, 0.75])
     assert [hit.code for hit in added] == [CIVIL_CORRECTION, CIVIL_CORRECTION_FOREIGN]
     assert choose_variant(question, variants + added, hits).code == CIVIL_CORRECTION
+
+
+# --------------------------------------------------------------------------- confirmation
+
+
+def test_a_weak_match_offers_a_fourth_candidate_only_when_it_fits(
+    records: dict[str, SearchHit], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A weak match is confirmed with up to four candidates: past the third, only names that
+    fit a fair share of the words (the asked one was often the fourth fair match)."""
+    question = "hộ chiếu có visa đi nước ngoài"
+    order = [
+        "1.010385",  # Trình báo mất hộ chiếu phổ thông (cấp huyện)
+        "1.001445",  # … (cấp tỉnh)
+        PASSPORT_LOSS,  # … (cấp xã)
+        "2.000539",  # … (cấp trung ương)
+        PASSPORT,  # Cấp hộ chiếu phổ thông ở trong nước (cấp tỉnh)
+        LLC_FOUNDING,  # a hit that shares no word with the question
+    ]
+    monkeypatch.setattr(
+        resolve_module, "search_procedures", lambda *_a, **_k: hits_of(records, *order)
+    )
+    resolution = resolve_module.resolve(None, question)  # type: ignore[arg-type]
+    words = procedure_words(question)
+    assert resolution.outcome == "confirm"
+    assert len(resolution.hits) == resolve_module.CONFIRM_CANDIDATES == 4
+    assert all(
+        resolve_module.coverage(words, hit) >= resolve_module.WEAK_COVERAGE
+        for hit in resolution.hits[3:]
+    )
+    assert LLC_FOUNDING not in {hit.code for hit in resolution.hits}
+    # Three fair matches: the unrelated fourth hit is not offered.
+    order = ["1.010385", "1.001445", LLC_FOUNDING, PASSPORT_LOSS]
+    only_three = resolve_module.resolve(None, question)  # type: ignore[arg-type]
+    assert [hit.code for hit in only_three.hits] == ["1.010385", "1.001445", PASSPORT_LOSS]
