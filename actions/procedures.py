@@ -38,6 +38,7 @@ from knowledge.answers import (
     is_abolished,
     shorten,
 )
+from knowledge.center import answer_center_question, only_about_center
 from knowledge.config import get_settings
 from knowledge.db import session_scope
 from knowledge.errors import InvalidInputError, KnowledgeError, NotFoundError
@@ -206,6 +207,12 @@ def reply_to_question(
     """
     text = tracker.latest_message.get("text") or ""
     try:
+        if not strict and not chosen_code(tracker) and only_about_center(text):
+            # "thứ bảy có trả kết quả không", taken for a question about a result: no
+            # procedure is named, the Center's Saturday is asked.
+            reply = Reply()
+            reply.say(text=answer_center_question(text))
+            return reply
         aspect = asked_aspect(text, aspect)
         with session_scope() as session:
             resolution = resolve(

@@ -93,6 +93,41 @@ def center_topics(text: str) -> list[str]:
     return found
 
 
+def only_about_center(text: str) -> bool:
+    """Whether ``text`` asks about the Center and names nothing else: NLU may take "thứ bảy
+    có trả kết quả không" for a question about a procedure's result, but no procedure is
+    named; its only words (beside aspect and filler words) are a Center topic's.
+
+    The address does not count: "ở đâu" is asked of procedures too ("nộp ở đâu").
+
+    Example:
+        >>> only_about_center("thứ bảy có trả kết quả không")
+        True
+        >>> only_about_center("lay so online duoc ko")
+        True
+        >>> only_about_center("đăng ký khai sinh thứ bảy có làm không")
+        False
+        >>> only_about_center("nộp ở đâu")
+        False
+    """
+    from knowledge.search.resolve import procedure_words  # the search loads lazily
+
+    spans = [s.text for s in syllables(normalize(text))]
+    covered: set[int] = set()
+    topics = set()
+    for topic, phrases in _topic_words().items():
+        for phrase in phrases:
+            size = len(phrase)
+            for i in range(len(spans) - size + 1):
+                if all(map(_same, spans[i : i + size], phrase)):
+                    covered.update(range(i, i + size))
+                    topics.add(topic)
+    if not topics - {"address", "names"}:
+        return False
+    center_words = {fold_accents(spans[i]) for i in covered}
+    return all(fold_accents(word.lower()) in center_words for word in procedure_words(text))
+
+
 def _same(typed: str, word: str) -> bool:
     return typed == word if has_diacritics(typed) else typed == fold_accents(word)
 

@@ -512,6 +512,24 @@ def test_a_database_failure_is_answered_politely(
     assert events == []
 
 
+@pytest.mark.parametrize(
+    ("action", "intent", "question", "expected"),
+    [
+        (ActionAnswerResult(), "ask_result", "thứ bảy có trả kết quả không", "Thứ Bảy:"),
+        (ActionAnswerChannels(), "ask_channels", "lấy số online được ko", "lấy số thứ tự"),
+    ],
+)
+def test_a_center_question_taken_for_an_aspect_is_answered_about_the_center(
+    action: Action, intent: str, question: str, expected: str
+) -> None:
+    """NLU took a Center question for a procedure's aspect: the Center answers, even in the
+    middle of a conversation about a procedure, instead of "which procedure?"."""
+    for slots in ({}, {"procedure_code": BIRTH}):
+        [message], _ = run(action, tracker(question, intent, slots=slots))
+        assert expected in message["text"]
+        assert "Mã thủ tục" not in message["text"]
+
+
 # --------------------------------------------------------------------------- fallback, hand-off
 
 

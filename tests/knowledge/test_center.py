@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.center import answer_center_question, center_topics, load_center
+from knowledge.center import (
+    answer_center_question,
+    center_topics,
+    load_center,
+    only_about_center,
+)
 from knowledge.config import PROJECT_ROOT, get_settings
 from knowledge.errors import InvalidInputError
 
@@ -84,3 +89,26 @@ def test_the_hotline_of_the_center_is_the_hotline_setting() -> None:
     """ "đường dây nóng của trung tâm": the hotline only, not the address."""
     answer = answer_center_question("đường dây nóng của trung tâm là gì", CENTER)
     assert get_settings().hotline in answer and CENTER.address not in answer
+
+
+@pytest.mark.parametrize(
+    ("question", "center_only"),
+    [
+        ("thứ bảy có trả kết quả không", True),
+        ("thu bay co tra ket qua khong", True),
+        ("lấy số online được ko", True),
+        ("trung tâm có làm việc thứ 7 không", True),
+        ("tết có nhận hồ sơ không", True),
+        # A procedure named: a question about it, asked on a Saturday.
+        ("đăng ký khai sinh thứ bảy có làm không", False),
+        ("thành lập trung tâm ngoại ngữ thứ bảy có nhận không", False),
+        # "ở đâu" is asked of procedures too: the address alone does not count.
+        ("nộp ở đâu", False),
+        ("lệ phí đăng ký xe máy", False),
+    ],
+)
+def test_a_question_naming_only_a_center_topic_is_about_the_center(
+    question: str, center_only: bool
+) -> None:
+    """The Center's topic words and the aspect words, and no procedure: a Center question."""
+    assert only_about_center(question) is center_only
