@@ -69,6 +69,9 @@ WEAK_COVERAGE = 0.3
 # A message of at most this many unmatched syllables is a fragment, not an unknown name.
 SHORT_FRAGMENT = 2
 MAX_LABEL_CHARS = 40
+# Two names are variants of one procedure when this share of the shorter one's syllables is
+# in the longer; otherwise an alternative is labelled with its own (shortened) name.
+FAMILY_SHARE = 0.6
 # A question of more than this many procedure words is long (a story, not a name): the
 # search's first few hits stay among the offered.
 LONG_QUESTION = 8
@@ -503,6 +506,8 @@ def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None 
 
     Example: "Có yếu tố nước ngoài", "Cấp lại · Cấp tỉnh", never the 300-character name.
     """
+    if not same_family(hit.name, chosen.name):
+        return _short_label(_plain_name(hit.name))
     words = words or get_variant_words()
     parts: list[str] = []
     actions = words.name_actions(hit.name) - words.name_actions(chosen.name)
@@ -519,11 +524,64 @@ def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None 
     return _short_label(" · ".join(dict.fromkeys(p for p in parts if p)))
 
 
+LEVEL_NOTE = re.compile(r"\s*\((?:thực hiện )?tại cấp[^)]*\)\s*$", re.IGNORECASE)
+
+
+def same_family(name: str, other: str) -> bool:
+    """Whether two catalog names are variants of one procedure: most syllables of the
+    shorter one are in the longer ("Đăng ký kết hôn" and "… có yếu tố nước ngoài"), rather
+    than two procedures that share a word or two ("Tạm ngừng kinh doanh …" and "Chuyển đổi
+    công ty trách nhiệm hữu hạn …"). Only then does a label name just the difference.
+
+    Example:
+        >>> same_family("Thủ tục đăng ký kết hôn", "Thủ tục đăng ký kết hôn lưu động")
+        True
+        >>> same_family("Tạm ngừng kinh doanh", "Chuyển đổi công ty trách nhiệm hữu hạn")
+        False
+    """
+    mine = {fold_accents(s.text) for s in syllables(_plain_name(name))}
+    theirs = {fold_accents(s.text) for s in syllables(_plain_name(other))}
+    if not mine or not theirs:
+        return False
+    return len(mine & theirs) >= FAMILY_SHARE * min(len(mine), len(theirs))
+
+
+def _plain_name(name: str) -> str:
+    """A catalog name without "Thủ tục" in front and its level note at the end."""
+    plain = re.sub(r"^\s*thủ tục\s+", "", name.strip(), flags=re.IGNORECASE)
+    return LEVEL_NOTE.sub("", plain).strip() or name
+
+
 def _short_label(label: str) -> str:
     """``label`` cut at a word to ``MAX_LABEL_CHARS``, capitalised."""
     if len(label) > MAX_LABEL_CHARS:
         label = label[: MAX_LABEL_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;·(") + "…"
     return label[:1].upper() + label[1:]
+
+
+def _name_after_common_start(name: str, names: list[str]) -> str:
+    """``name`` from the first syllable where it parts from ``names``, after "…".
+
+    Example:
+        >>> _name_after_common_start("Chuyển đổi công ty cổ phần", ["Chuyển đổi công ty X"])
+        'Chuyển đổi … cổ phần'
+    """
+    mine = _plain_name(name).split()
+    others = [_plain_name(other).split() for other in names if other != name]
+    start = 0
+    while (
+        others
+        and start < len(mine)
+        and all(
+            start < len(other) and other[start].lower() == mine[start].lower() for other in others
+        )
+    ):
+        start += 1
+    rest = " ".join(mine[start:])
+    if not start or not rest:
+        return _plain_name(name)
+    head = " ".join(mine[: min(start, 2)])  # the action, so the label still reads as a name
+    return f"{head} … {rest}"
 
 
 def _name_difference(name: str, other: str) -> str:
@@ -756,7 +814,18 @@ def _with_distinct_labels(resolution: Resolution, hits: list[SearchHit]) -> Reso
     for alt in resolution.alternatives:
         hit = by_code.get(alt.code)
         if labels.count(alt.label) > 1 and hit is not None and chosen is not None:
-            alt = Alternative(alt.code, _short_label(_name_difference(hit.name, chosen.name)))
+            if same_family(hit.name, chosen.name):
+                label = _name_difference(hit.name, chosen.name)
+            else:
+                # Two other procedures whose names begin alike ("Chuyển đổi công ty trách
+                # nhiệm hữu hạn …"): each is told by how its own name goes on.
+                twins = [
+                    by_code[other.code].name
+                    for other in resolution.alternatives
+                    if other.label == alt.label and other.code in by_code
+                ]
+                label = _name_after_common_start(hit.name, twins)
+            alt = Alternative(alt.code, _short_label(label))
         alternatives.append(alt)
     return replace(resolution, alternatives=tuple(alternatives))
 

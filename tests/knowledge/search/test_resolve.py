@@ -21,6 +21,7 @@ from knowledge.search.resolve import (
     get_variant_words,
     procedure_words,
     question_phrases,
+    same_family,
     variant_label,
 )
 
@@ -292,6 +293,37 @@ def test_no_two_alternatives_share_a_label(records: dict[str, SearchHit]) -> Non
     assert resolution.code == SUSPENSION
     assert len(set(labels)) == len(labels) == 2
     assert all(0 < len(label) <= MAX_LABEL_CHARS for label in labels)
+    # Each reads as its own name going on from where the two part, not as scattered words
+    # ("Chuyển đổi công ty trách nhiệm hữu một…").
+    assert labels[0].startswith("Chuyển đổi … một thành viên")
+    assert labels[1].startswith("Chuyển đổi … thành công ty cổ phần")
+
+
+@pytest.mark.parametrize(
+    ("code", "other", "family"),
+    [
+        (MARRIAGE, MARRIAGE_FOREIGN, True),
+        (MARRIAGE, MARRIAGE_AGAIN, True),
+        (CCCD_EXCHANGE, CCCD_EXCHANGE_PROVINCE, True),  # the level note does not count
+        (SUSPENSION, LLC_CONVERSION, False),
+        (HEALTH_CARD_EXCHANGE, BIRTH, False),
+    ],
+)
+def test_variants_of_one_procedure_are_told_from_other_procedures(
+    records: dict[str, SearchHit], code: str, other: str, family: bool
+) -> None:
+    """Names that share most of the shorter one's syllables are variants of one procedure."""
+    assert same_family(records[code].name, records[other].name) is family
+
+
+def test_another_procedure_is_labelled_with_its_own_name(records: dict[str, SearchHit]) -> None:
+    """Under a suspension answer, a change of partners is no "Cấp đổi · Sang tên": its label
+    is its own name, shortened; a variant's label still names only the difference."""
+    partners = "2.002011"  # Đăng ký thay đổi thành viên hợp danh; … công ty TNHH …
+    label = variant_label(records[partners], records[SUSPENSION])
+    assert label.startswith("Đăng ký thay đổi thành viên")
+    assert len(label) <= MAX_LABEL_CHARS
+    assert variant_label(records[MARRIAGE_FOREIGN], records[MARRIAGE]) == "Có yếu tố nước ngoài"
 
 
 def test_labels_of_long_names_stay_short(records: dict[str, SearchHit]) -> None:
