@@ -520,7 +520,7 @@ def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None 
         parts += [words.label(key) for key in sorted(qualifiers & level_keys)]
     parts += levels
     if not parts:
-        parts = [_name_difference(hit.name, chosen.name)]
+        parts = [_difference_label(hit, chosen)]
     return _short_label(" · ".join(dict.fromkeys(p for p in parts if p)))
 
 
@@ -557,6 +557,14 @@ def _short_label(label: str) -> str:
     if len(label) > MAX_LABEL_CHARS:
         label = label[: MAX_LABEL_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;·(") + "…"
     return label[:1].upper() + label[1:]
+
+
+def _difference_label(hit: SearchHit, chosen: SearchHit) -> str:
+    """What tells ``hit`` from ``chosen`` when no action, qualifier or level does: its name
+    when short ("Chấm dứt hoạt động hộ kinh doanh", not "Hộ"), else the words ``chosen``
+    lacks."""
+    plain = _plain_name(hit.name)
+    return plain if len(plain) <= MAX_LABEL_CHARS else _name_difference(hit.name, chosen.name)
 
 
 def _name_after_common_start(name: str, names: list[str]) -> str:
@@ -815,7 +823,7 @@ def _with_distinct_labels(resolution: Resolution, hits: list[SearchHit]) -> Reso
         hit = by_code.get(alt.code)
         if labels.count(alt.label) > 1 and hit is not None and chosen is not None:
             if same_family(hit.name, chosen.name):
-                label = _name_difference(hit.name, chosen.name)
+                label = _difference_label(hit, chosen)
             else:
                 # Two other procedures whose names begin alike ("Chuyển đổi công ty trách
                 # nhiệm hữu hạn …"): each is told by how its own name goes on.

@@ -112,6 +112,12 @@ def hits_of(records: dict[str, SearchHit], *codes: str) -> list[SearchHit]:
         ("cong chung ban sao giay to o dau", set()),
         ("bán xe máy cần làm gì", {"transfer"}),
         ("mở lại hộ kinh doanh", {"restore"}),  # "mở lại" is no first issue
+        ("giải thể công ty cần giấy tờ gì", {"dissolve"}),
+        ("giai the hop tac xa", {"dissolve"}),
+        # Folded, "doi voi" is "đối với" and "cu tru" is "cư trú": no exchange.
+        ("thu tuc doi voi cong ty giai the", {"dissolve"}),
+        ("dang cu tru o ha noi lam cccd o dau", set()),
+        ("cccd cu het han doi o dau", {"exchange"}),
     ],
 )
 def test_the_action_a_citizen_names_is_found(question: str, actions: set[str]) -> None:
@@ -476,3 +482,20 @@ def test_a_weak_match_offers_a_fourth_candidate_only_when_it_fits(
     order = ["1.010385", "1.001445", LLC_FOUNDING, PASSPORT_LOSS]
     only_three = resolve_module.resolve(None, question)  # type: ignore[arg-type]
     assert [hit.code for hit in only_three.hits] == ["1.010385", "1.001445", PASSPORT_LOSS]
+
+
+def test_dissolving_a_company_is_not_withdrawing_a_filing(records: dict[str, SearchHit]) -> None:
+    """ "giải thể" asks a dissolution: the withdrawal of a filing ("dừng thực hiện", read as
+    terminate) and the end of a household business no longer outrank the search's first,
+    "Giải thể doanh nghiệp" (they did while "giải thể" was read as terminate)."""
+    withdraw = "1.010010"  # Đề nghị dừng thực hiện thủ tục đăng ký doanh nghiệp; …
+    dissolve = "2.002023"  # Giải thể doanh nghiệp, giải thể trong trường hợp bị thu hồi …
+    household_end = "1.001266"  # Chấm dứt hoạt động hộ kinh doanh
+    question = "giải thể công ty cần giấy tờ gì"
+    words = get_variant_words()
+    assert words.question_actions(question) == {"dissolve"}
+    assert "dissolve" in words.name_actions(records[dissolve].name)
+    hits = hits_of(records, dissolve, withdraw, household_end)  # the search's order
+    resolution = choose_variant(question, hits)
+    assert resolution.code == dissolve
+    assert household_end not in {alt.code for alt in resolution.alternatives[:1]}
