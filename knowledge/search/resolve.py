@@ -69,6 +69,8 @@ WEAK_COVERAGE = 0.3
 # A message of at most this many unmatched syllables is a fragment, not an unknown name.
 SHORT_FRAGMENT = 2
 MAX_LABEL_CHARS = 40
+# Coverage is compared to this many decimals when it breaks a tie between variants.
+FIT_DIGITS = 1
 # Two names are variants of one procedure when this share of the shorter one's syllables is
 # in the longer; otherwise an alternative is labelled with its own (shortened) name.
 FAMILY_SHARE = 0.6
@@ -743,7 +745,8 @@ def _resolve(
         top_score = max(hit.score for hit, _ in fitting)
         variants = [hit for hit, _ in fitting if hit.score >= VARIANT_SCORE_RATIO * top_score]
         variants += _naming_asked_action(spelt, variants, hits, shares)
-        resolution = choose_variant(spelt, variants, hits)
+        fit = {hit.code: share for hit, share in zip(hits, shares, strict=True)}
+        resolution = choose_variant(spelt, variants, hits, fit=fit)
         return _keep_search_first(
             resolution, hits, shares, long_question=len(words) > LONG_QUESTION
         )
@@ -755,7 +758,9 @@ def _resolve(
     if weak or len(words) > 6:
         # Confirm the likeliest of the hits that fit a fair share, by action and qualifiers.
         pool = [h for h, share in zip(hits, shares, strict=True) if share >= WEAK_COVERAGE]
-        ordered = rank_variants(spelt, pool or hits[:1]) + [h for h in hits if h not in pool]
+        fit = {hit.code: share for hit, share in zip(hits, shares, strict=True)}
+        ordered = rank_variants(spelt, pool or hits[:1], fit=fit)
+        ordered += [h for h in hits if h not in pool]
         offered = ordered[: MAX_BUTTONS - 1]
         if hits[0] not in offered:
             # The search's best stays among the buttons ("Hay: …"): in a long question the
@@ -854,17 +859,31 @@ def _keep_search_best(resolution: Resolution, best: SearchHit) -> Resolution:
     return replace(resolution, alternatives=alternatives)
 
 
-def rank_variants(text: str, variants: list[SearchHit]) -> list[SearchHit]:
-    """``variants`` from likeliest to least likely for ``text``; search order breaks ties."""
+def rank_variants(
+    text: str, variants: list[SearchHit], *, fit: dict[str, float] | None = None
+) -> list[SearchHit]:
+    """``variants`` from likeliest to least likely for ``text``; between equally likely ones,
+    the name that fits the question better (``fit``: code → coverage, to a tenth), then the
+    search order."""
     words = get_variant_words()
+    fit = fit or {}
     ranked = sorted(
-        enumerate(variants), key=lambda pair: (-preference(text, pair[1], words), pair[0])
+        enumerate(variants),
+        key=lambda pair: (
+            -preference(text, pair[1], words),
+            -round(fit.get(pair[1].code, 0.0), FIT_DIGITS),
+            pair[0],
+        ),
     )
     return [hit for _, hit in ranked]
 
 
 def choose_variant(
-    text: str, variants: list[SearchHit], hits: list[SearchHit] | None = None
+    text: str,
+    variants: list[SearchHit],
+    hits: list[SearchHit] | None = None,
+    *,
+    fit: dict[str, float] | None = None,
 ) -> Resolution:
     """Answer the likeliest of ``variants`` for ``text``, the others under it as alternatives.
 
@@ -875,7 +894,7 @@ def choose_variant(
     if len(variants) == 1:
         return Resolution("answer", variants[0].code, hits=tuple(hits))
     words = get_variant_words()
-    order = rank_variants(text, variants)
+    order = rank_variants(text, variants, fit=fit)
     top = order[0]
     scores = [preference(text, hit, words) for hit in order]
     hinted = bool(words.question_actions(text) or words.question_qualifiers(text))

@@ -19,6 +19,7 @@ from knowledge.search.resolve import (
     _naming_asked_action,
     choose_variant,
     get_variant_words,
+    preference,
     procedure_words,
     question_phrases,
     same_family,
@@ -499,3 +500,21 @@ def test_dissolving_a_company_is_not_withdrawing_a_filing(records: dict[str, Sea
     resolution = choose_variant(question, hits)
     assert resolution.code == dissolve
     assert household_end not in {alt.code for alt in resolution.alternatives[:1]}
+
+
+def test_between_equally_likely_variants_the_better_fitting_name_wins(
+    records: dict[str, SearchHit],
+) -> None:
+    """Same action, qualifiers and levels: the name covering more of the question goes first,
+    the search order only after; a stated qualifier still outweighs the fit."""
+    question = "thanh toán chi phí khám chữa bệnh bảo hiểm y tế"
+    clinic, direct = "1.001909", "1.001656"  # … với cơ sở KCB BHYT / Thanh toán trực tiếp …
+    hits = hits_of(records, clinic, direct)
+    assert preference(question, hits[0]) == preference(question, hits[1])
+    assert choose_variant(question, hits).code == clinic  # the search order
+    assert choose_variant(question, hits, fit={clinic: 0.62, direct: 0.81}).code == direct
+    assert choose_variant(question, hits, fit={clinic: 0.81, direct: 0.78}).code == clinic
+    foreign = "đăng ký kết hôn với người nước ngoài"
+    couples = hits_of(records, MARRIAGE, MARRIAGE_FOREIGN)
+    fit = {MARRIAGE: 1.0, MARRIAGE_FOREIGN: 0.6}
+    assert choose_variant(foreign, couples, fit=fit).code == MARRIAGE_FOREIGN
