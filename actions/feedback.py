@@ -25,6 +25,7 @@ from knowledge.text.entities import mask_pii
 logger = logging.getLogger(__name__)
 
 FEEDBACK_SLOT = "feedback_text"
+ASK_FEEDBACK = "utter_ask_feedback_text"
 MAX_FEEDBACK_CHARS = 2000
 # Words that only announce feedback ("tôi muốn góp ý"), folded; the feedback itself is
 # whatever else the message says.
@@ -64,6 +65,20 @@ def is_question_not_feedback(text: str) -> bool:
         for i in range(len(words) - len(phrase) + 1)
     )
     return not announced and reads_as_question(text)
+
+
+def asked_for_feedback_last_turn(tracker: Tracker) -> bool:
+    """Whether the latest message answers the form's question ("Bạn cứ nhập nội dung góp
+    ý…"): the citizen said they wanted to give feedback, so it is kept as such."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif event.get("event") == "bot" and users == 1:
+            return (event.get("metadata") or {}).get("utter_action") == ASK_FEEDBACK
+    return False
 
 
 def has_substance(text: str) -> bool:
@@ -117,7 +132,12 @@ class ActionStoreFeedback(Action):
         instead: storing it as feedback would leave the citizen without an answer.
         """
         text = tracker.get_slot(FEEDBACK_SLOT) or ""
-        if text and text == tracker.latest_message.get("text") and is_question_not_feedback(text):
+        if (
+            text
+            and text == tracker.latest_message.get("text")
+            and not asked_for_feedback_last_turn(tracker)
+            and is_question_not_feedback(text)
+        ):
             reply = reply_to_question(tracker, "procedure", strict=True, confirm_weak=True)
             if reply.messages:
                 return [*reply.send(dispatcher), SlotSet(FEEDBACK_SLOT, None)]

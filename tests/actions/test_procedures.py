@@ -656,6 +656,31 @@ def test_a_question_taken_for_feedback_is_answered_not_stored(
     assert SlotSet("feedback_text", None) in events
 
 
+def test_a_question_typed_when_asked_for_feedback_is_stored(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """After "tôi muốn góp ý" and the form's question, what the citizen types is feedback,
+    even a question naming a procedure."""
+    feedback = "Cán bộ xã bảo đăng ký kết hôn phải chờ 15 ngày, như vậy có đúng không?"
+    asked = [
+        {"event": "user", "text": "tôi muốn góp ý", "parse_data": {}},
+        {
+            "event": "bot",
+            "text": response_text("utter_ask_feedback_text"),
+            "data": {},
+            "metadata": {"utter_action": "utter_ask_feedback_text"},
+        },
+        {"event": "action", "name": "action_listen"},
+    ]
+    with caplog.at_level(logging.INFO, logger="actions.feedback"):
+        [thanks], _ = run(
+            ActionStoreFeedback(),
+            tracker(feedback, "ask_procedure", slots={"feedback_text": feedback}, events=asked),
+        )
+    assert thanks["text"].startswith("Cảm ơn bạn đã góp ý!")
+    assert [r for r in caplog.records if r.name == "actions.feedback"]
+
+
 def test_feedback_that_asks_something_is_still_stored(caplog: pytest.LogCaptureFixture) -> None:
     """A message that says it is a complaint stays feedback, even with a question mark."""
     feedback = "Tôi phản ánh: đăng ký kết hôn ở xã sao chậm thế?"

@@ -123,6 +123,9 @@ def test_a_replaced_paper_is_explained_with_its_legal_source(
         ("trua co nhan ho so k", "chiều 13h30"),
         ("tết trung tâm nghỉ mấy hôm", "Tết Nguyên đán"),
         ("đến trung tâm thì gửi xe máy chỗ nào", "bãi xe"),
+        # Read by NLU as a procedure's result or channels: no procedure named, the Center.
+        ("thứ bảy có trả kết quả không", "Thứ Bảy:"),
+        ("lấy số online được ko", "đặt lịch hẹn"),
     ],
 )
 def test_questions_about_the_center_are_answered_from_its_configuration(
