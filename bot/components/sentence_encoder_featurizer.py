@@ -34,12 +34,15 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from knowledge.config import get_settings
+from knowledge.config import PROJECT_ROOT
 from knowledge.search.embeddings import DIMENSIONS, Encoder, Vectors
 
 logger = logging.getLogger(__name__)
 
 CACHE_FILE = "nlu-texts.sqlite3"
+# Beside the catalog's vectors by default. Not read from the settings: training a model needs
+# none of the deployment's secrets, which the settings insist on outside a local demo.
+DEFAULT_CACHE_DIR = PROJECT_ROOT / "var" / "embeddings"
 RECENT_MESSAGES = 1_000  # run-time vectors remembered in memory only
 
 
@@ -125,8 +128,8 @@ _CACHES_LOCK = threading.Lock()
 
 
 def text_vector_cache(directory: Path | None = None, threads: int = 1) -> TextVectorCache:
-    """The process-wide cache of one directory and encoder thread count (default: settings)."""
-    directory = directory or get_settings().embeddings_dir
+    """The process-wide cache of one directory and encoder thread count."""
+    directory = directory or DEFAULT_CACHE_DIR
     with _CACHES_LOCK:
         cache = _CACHES.get((directory, threads))
         if cache is None:
@@ -141,7 +144,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """The base featurizer keys; ``threads``: CPU threads of the encoder; ``cache_dir``:
-        where training texts' vectors are cached (default: the settings' embeddings_dir)."""
+        where training texts' vectors are cached (default: ``var/embeddings``)."""
         return {**DenseFeaturizer.get_default_config(), "threads": 1, "cache_dir": None}
 
     @staticmethod
