@@ -158,29 +158,6 @@ def config_with_epochs(config: Path, epochs: int, folder: Path) -> Path:
     return copy
 
 
-def warm_sentence_vectors(config: Path, texts: Sequence[str]) -> dict[str, object] | None:
-    """Encode ``texts`` once for the config's ``SentenceEncoderFeaturizer``, if it has one.
-
-    The vectors go to the featurizer's disk cache, so no fold encodes them again (test
-    messages included: at parse time the featurizer reads the cache but never writes it).
-    Returns the time and count of that pass, or ``None`` without such a featurizer.
-    """
-    import yaml
-
-    pipeline = yaml.safe_load(config.read_text(encoding="utf-8"))["pipeline"]
-    component = next((c for c in pipeline if c["name"].endswith("SentenceEncoderFeaturizer")), None)
-    if component is None:
-        return None
-    from bot.components.sentence_encoder_featurizer import text_vector_cache
-
-    cache_dir = component.get("cache_dir")
-    cache = text_vector_cache(Path(cache_dir) if cache_dir else None, component.get("threads", 1))
-    unique = list(dict.fromkeys(texts))
-    started = time.perf_counter()
-    cache.vectors(unique, store=True)
-    return {"texts": len(unique), "seconds": round(time.perf_counter() - started, 1)}
-
-
 def near_duplicate_groups(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[int]:
     """A group number per text; texts linked by near-duplicates share one.
 
@@ -309,10 +286,6 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     examples = load_examples(args.data)
     started = time.perf_counter()
-    texts = [text for text, _ in examples]
-    encoding = warm_sentence_vectors(args.config, texts + [fold_accents(t) for t in texts])
-    if encoding:
-        print(f"sentence vectors: {encoding['texts']} texts ready in {encoding['seconds']} s")
     with tempfile.TemporaryDirectory() as scratch:
         config = args.config
         if args.epochs:
@@ -335,7 +308,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         "config": str(args.config.relative_to(PROJECT_ROOT))
         if args.config.is_relative_to(PROJECT_ROOT)
         else str(args.config),
-        "sentence_encoding": encoding,
         **figures,
         "seconds": round(time.perf_counter() - started),
     }

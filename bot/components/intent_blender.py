@@ -24,8 +24,7 @@ from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import csr_matrix, hstack, vstack
-from sklearn.compose import ColumnTransformer
+from scipy.sparse import csr_matrix, vstack
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -56,7 +55,7 @@ class IntentBlender(GraphComponent, IntentClassifier):
     def get_default_config() -> dict[str, Any]:
         """``weight``: DIET's share of the blend; ``C``: inverse regularization strength;
         ``ranking_length``: intents kept in the output ranking."""
-        return {"weight": 0.3, "C": 50.0, "ranking_length": 10, "dense": False}
+        return {"weight": 0.3, "C": 50.0, "ranking_length": 10}
 
     def __init__(
         self,
@@ -90,18 +89,11 @@ class IntentBlender(GraphComponent, IntentClassifier):
         if len({m.get(INTENT) for m in examples}) < 2:
             logger.debug("IntentBlender: fewer than two intents to learn; DIET decides alone.")
             return self._resource
-        features = self._features(examples)
-        weighting: Any = TfidfTransformer(sublinear_tf=True)
-        if self.config["dense"]:
-            sparse_columns = features.shape[1] - self._dense_width(examples[0])
-            weighting = ColumnTransformer(
-                [
-                    ("tfidf", weighting, list(range(sparse_columns))),
-                    ("dense", "passthrough", list(range(sparse_columns, features.shape[1]))),
-                ]
-            )
-        model = make_pipeline(weighting, LogisticRegression(C=self.config["C"], max_iter=3000))
-        model.fit(features, [m.get(INTENT) for m in examples])
+        model = make_pipeline(
+            TfidfTransformer(sublinear_tf=True),
+            LogisticRegression(C=self.config["C"], max_iter=3000),
+        )
+        model.fit(self._features(examples), [m.get(INTENT) for m in examples])
         self.model = model
         self._persist()
         return self._resource
@@ -131,27 +123,16 @@ class IntentBlender(GraphComponent, IntentClassifier):
         """Nothing to add to the training data."""
         return training_data
 
-    def _features(self, messages: list[Message]) -> csr_matrix:
-        """The featurizers' sentence-level sparse features, one row per message (then the
-        dense ones with ``dense``)."""
+    @staticmethod
+    def _features(messages: list[Message]) -> csr_matrix:
+        """The featurizers' sentence-level sparse features, one row per message."""
         rows = []
         for message in messages:
             _, sentence = message.get_sparse_features(TEXT)
             if sentence is None:
                 raise ValueError("IntentBlender needs a sparse featurizer before it")
-            row = csr_matrix(sentence.features)
-            if self.config["dense"]:
-                _, dense = message.get_dense_features(TEXT)
-                if dense is None:
-                    raise ValueError("IntentBlender with dense needs a dense featurizer before it")
-                row = hstack([row, csr_matrix(dense.features)])
-            rows.append(row)
+            rows.append(csr_matrix(sentence.features))
         return vstack(rows).tocsr()
-
-    @staticmethod
-    def _dense_width(message: Message) -> int:
-        _, dense = message.get_dense_features(TEXT)
-        return int(dense.features.shape[1]) if dense is not None else 0
 
     def _persist(self) -> None:
         import skops.io as sio  # imported here: its import walks every sklearn estimator (s)

@@ -107,25 +107,13 @@ class Encoder:
         with self._lock:  # one engine handle: calls into it are serialised
             return np.asarray(self._loaded().query(text), dtype=np.float32)
 
-    def queries(self, texts: Sequence[str]) -> Vectors:
-        """The vectors of many questions (n × 384), the same as ``query`` on each, in batches.
-
-        A batch is not faster per text on one thread, but the lock is taken once per batch.
-        """
-        return self._embed(texts, query=True)
-
     def passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
         """The vectors of ``texts`` (n × 384), embedded in batches; ``progress`` after each."""
-        return self._embed(texts, query=False, progress=progress)
-
-    def _embed(
-        self, texts: Sequence[str], query: bool, progress: Progress | None = None
-    ) -> Vectors:
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         for start in range(0, len(texts), BATCH):
             batch = list(texts[start : start + BATCH])
             with self._lock:
-                out[start : start + len(batch)] = self._loaded().encode(batch, query)
+                out[start : start + len(batch)] = self._loaded().passage(batch)
             if progress is not None:
                 progress(start + len(batch), len(texts))
         return out
