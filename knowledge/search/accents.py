@@ -102,6 +102,8 @@ class AccentRestorer:
         Example:
             >>> AccentRestorer({"ket hon": "kết hôn"}).restore("Thu tuc ket hon?")
             'Thu tuc kết hôn?'
+            >>> AccentRestorer({"ha noi": "hà nội", "the": "thẻ"}).restore("Ha Noi, THE")
+            'Hà Nội, THẺ'
         """
         if has_diacritics(text):
             return text
@@ -117,12 +119,28 @@ class AccentRestorer:
                 form = self._table.get(" ".join(m.group().lower() for m in group))
                 if form is not None or n == 1:
                     out.append(text[last : group[0].start()])
-                    out.append(form if form is not None else group[0].group())
+                    if form is None:
+                        out.append(group[0].group())
+                    else:
+                        typed = [m.group() for m in group]
+                        out.append(" ".join(map(_same_case, form.split(" "), typed)))
                     last = group[-1].end()
                     i += n
                     break
         out.append(text[last:])
         return "".join(out)
+
+
+def _same_case(form: str, typed: str) -> str:
+    """``form`` (lower case) written in the case of the syllable as typed ("Ha" → "Hà").
+
+    The encoder is case-sensitive: "Hà Nội" and "hà nội" are different tokens to it.
+    """
+    if len(typed) > 1 and typed.isupper():
+        return form.upper()
+    if typed[:1].isupper():
+        return form[:1].upper() + form[1:]
+    return form
 
 
 def _count(counts: Counts, texts: Iterable[str], weight: float) -> None:

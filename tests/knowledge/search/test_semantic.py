@@ -52,7 +52,7 @@ RESTORER = AccentRestorer.learn(
     ("typed", "restored"),
     [
         ("dang ky ket hon", "đăng ký kết hôn"),
-        ("Dang ky ket hon voi nguoi nuoc ngoai?", "đăng ký kết hôn voi nguoi nuoc ngoai?"),
+        ("Dang ky ket hon voi nguoi nuoc ngoai?", "Đăng ký kết hôn voi nguoi nuoc ngoai?"),
         ("cap lai the can cuoc", "cấp lại thẻ căn cước"),
         ("mat can cuoc 123", "mat căn cước 123"),  # "mat" seen once only: left as typed
     ],
@@ -80,6 +80,14 @@ def test_restorer_learns_how_citizens_write_from_everyday_texts() -> None:
     assert AccentRestorer.learn(catalog, everyday=everyday, everyday_weight=1).restore("nao") == (
         "nạo"
     )
+
+
+def test_restorer_keeps_the_case_as_typed() -> None:
+    # The encoder is case-sensitive: a capital or an acronym must survive the restoring.
+    restorer = AccentRestorer({"ha noi": "hà nội", "the can cuoc": "thẻ căn cước", "lam": "làm"})
+    assert restorer.restore("Lam THE CAN CUOC o Ha Noi") == "Làm THẺ CĂN CƯỚC o Hà Nội"
+    assert restorer.restore("lam the Can cuoc") == "làm thẻ Căn cước"
+    assert restorer.restore("BHYT lam o dau") == "BHYT làm o dau"
 
 
 def test_restorer_leaves_accented_text_alone() -> None:
