@@ -16,10 +16,15 @@ from sqlalchemy.orm import Session
 from knowledge.config import get_settings
 from knowledge.db import make_engine, session_scope
 from knowledge.models import Field, Procedure
-from knowledge.search import ProcedureIndex, get_index, refresh_procedures, search_procedures
+from knowledge.search import (
+    ProcedureIndex,
+    embeddings,
+    get_index,
+    refresh_procedures,
+    search_procedures,
+)
 from knowledge.search import service as search_service
 from knowledge.search.accents import AccentRestorer
-from knowledge.search import embeddings
 from knowledge.search.embeddings import (
     DIMENSIONS,
     KEEP_FILES,
