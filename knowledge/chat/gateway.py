@@ -344,22 +344,32 @@ def _bot_messages(
     return out, handoff
 
 
-async def citizen_turn(session_id: str, text: str, limits: Limits) -> list[MessageOut]:
+async def citizen_turn(
+    session_id: str, text: str, limits: Limits, *, token: str | None = None
+) -> list[MessageOut]:
     """Handle one citizen message end to end; returns every new message, in order.
 
-    The message is checked (length, the conversation's limit in ``limits``), stored masked,
-    then answered by the bot, or passed to the agent holding the conversation, or kept for
-    the queue.
+    The conversation's ``token`` is checked first when given (the HTTP route; a socket checked
+    it once when it opened), then the message (the conversation's limit in ``limits``, its
+    length), all in the transaction that stores it masked. The message is then answered by
+    the bot, or passed to the agent holding the conversation, or kept for the queue.
+
+    Raises:
+        AuthenticationError: ``token`` is not the conversation's.
+        RateLimitedError: the conversation sends too fast.
+        InvalidInputError: the message is empty or too long.
     """
     settings = get_settings()
-    limits.check(settings.chat_rate_limit, f"chat:{session_id}")
-    text = check_text(text)
 
-    def store_user(session: Session) -> tuple[MessageOut, str]:
+    def store_user(session: Session) -> tuple[MessageOut, str, str]:
+        if token is not None:
+            store.open_session(session, session_id, token)
+        limits.check(settings.chat_rate_limit, f"chat:{session_id}")
+        checked = check_text(text)
         mode = store.mode_of(session, session_id)
-        return store.add_message(session, session_id, "user", text, local_now()), mode
+        return store.add_message(session, session_id, "user", checked, local_now()), mode, checked
 
-    mine, mode = await in_db(store_user)
+    mine, mode, text = await in_db(store_user)
     hub.publish(session_id, [mine])
     new = [mine]
     if text == store.CANCEL_HANDOFF:
