@@ -246,7 +246,13 @@ class RasaClient:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=get_settings().rasa_timeout)
+            # As many kept-alive connections as turns in flight: httpx keeps 20 by default, and
+            # 25 turns at once on a worker (50 conversations, 2 workers) opened a connection
+            # per turn beyond those, and nginx accepted one.
+            self._client = httpx.AsyncClient(
+                timeout=get_settings().rasa_timeout,
+                limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
+            )
         return self._client
 
     async def aclose(self) -> None:
