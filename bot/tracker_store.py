@@ -260,6 +260,8 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         """The stored rows ``tracker`` holds, and where they start among its events."""
         events = list(tracker.events)
         stored = getattr(tracker, _STORED, None)
+        if stored is not None and stored[0] is None:
+            return [], 0  # a new conversation: nothing stored before
         if stored is not None:
             last, count = stored
             position = next((i for i in range(len(events) - 1, -1, -1) if events[i] is last), None)
@@ -300,11 +302,14 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
     @staticmethod
     def _stored_up_to(tracker: DialogueStateTracker, events: list[Event]) -> int | None:
-        """Index in ``events`` of the last event this store holds already (None: unknown)."""
+        """Index in ``events`` of the last event this store holds already (None: unknown, -1:
+        none, the tracker of a new conversation saved empty)."""
         stored = getattr(tracker, _STORED, None)
         if stored is None:
             return None
         last = stored[0]
+        if last is None:
+            return -1
         return next((i for i in range(len(events) - 1, -1, -1) if events[i] is last), None)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -327,6 +332,8 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             session.commit()
         if events:
             setattr(tracker, _STORED, (events[-1], len(events) - first))
+        elif not rows:  # a new conversation (Rasa saves it empty first): nothing stored yet
+            setattr(tracker, _STORED, (None, 0))
         self.expire()
 
     def _append_only(self, tracker: DialogueStateTracker, events: list[Event]) -> bool:

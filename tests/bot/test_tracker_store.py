@@ -393,3 +393,27 @@ def test_a_lookup_ending_in_the_second_save_of_a_turn_masks_the_first(tmp_path: 
     assert (
         "5678" not in _rows(store, "g") and _rows(store, "g").count('"event"') == len(started) + 7
     )
+
+
+def test_a_new_conversation_is_appended_after_its_empty_first_save(tmp_path: Path) -> None:
+    # Rasa creates a new conversation's tracker and saves it empty, then saves the session
+    # start and the first turn on the same object: those saves append, reading nothing back.
+    store = MaskingSQLTrackerStore.from_url(f"sqlite:///{tmp_path / 't.db'}", DOMAIN)
+    tracker = DialogueStateTracker("n", DOMAIN.slots)
+    asyncio.run(store.save(tracker))
+    statements = _statements(store)
+    for number in range(2):
+        for event in _turn(number):
+            tracker.update(event)
+        asyncio.run(store.save(tracker))
+    assert statements and not any(s.lstrip().upper().startswith("SELECT") for s in statements)
+    again = asyncio.run(store.retrieve("n"))
+    assert again is not None
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in tracker.events]
+    # A lookup that ends in the first turn still goes through the masking save.
+    first = DialogueStateTracker("m", DOMAIN.slots)
+    asyncio.run(store.save(first))
+    for event in _lookup_events(finished=True):
+        first.update(event)
+    asyncio.run(store.save(first))
+    assert CODE not in _rows(store, "m") and "5678" not in _rows(store, "m")
