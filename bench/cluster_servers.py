@@ -47,8 +47,12 @@ from bench.cluster import CATALOG_DB, TRACKER_DB, Cluster
 PGBIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its children, from /proc."""
+def cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """User + system CPU seconds of a process and its children, from /proc.
+
+    With ``reaped``, the children that ended and were waited for count too (``cutime``,
+    ``cstime``): PostgreSQL's backends come and go with the pools' connections.
+    """
     total = 0
     for candidate in [pid, *_children(pid)]:
         try:
@@ -56,6 +60,8 @@ def cpu_seconds(pid: int) -> float:
         except OSError:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        if reaped and candidate == pid:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime (fields 16 and 17)
     return round(total / os.sysconf("SC_CLK_TCK"), 2)
 
 
@@ -138,6 +144,13 @@ class Postgres:
         subprocess.run(_as_postgres([str(PGBIN[-1] / "pg_ctl"), "-D", str(self.data), "-m", mode,
                                      "stop"]), capture_output=True)  # fmt: skip
 
+    def pid(self) -> int | None:
+        """The postmaster's process id while the server runs (its backends are its children)."""
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def create_database(self, name: str) -> None:
         """Create database ``name``."""
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "tthc", name)
@@ -201,8 +214,15 @@ class RunningCluster:
         return {name: rss_mb(p.pid) for name, p in self.processes.items() if p.poll() is None}
 
     def cpu_seconds(self) -> dict[str, float]:
-        """CPU time (user + system) every running process has used so far, in seconds."""
-        return {name: cpu_seconds(p.pid) for name, p in self.processes.items() if p.poll() is None}
+        """CPU time (user + system) every running process has used so far, in seconds.
+
+        PostgreSQL too (the postmaster and its backends; pooled connections keep theirs
+        for the whole run): it shares the cores with the rest.
+        """
+        spent = {name: cpu_seconds(p.pid) for name, p in self.processes.items() if p.poll() is None}
+        if (pid := self.postgres.pid()) is not None:
+            spent["postgres"] = cpu_seconds(pid, reaped=True)
+        return spent
 
     def logs(self, lines: int = 15) -> str:
         """The end of every process's log, to explain a failure."""

@@ -260,6 +260,8 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         """The stored rows ``tracker`` holds, and where they start among its events."""
         events = list(tracker.events)
         stored = getattr(tracker, _STORED, None)
+        if stored is not None and stored[0] is None:
+            return [], 0  # a new conversation: nothing stored before
         if stored is not None:
             last, count = stored
             position = next((i for i in range(len(events) - 1, -1, -1) if events[i] is last), None)
@@ -287,10 +289,35 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         ).all()
         return rows, 0
 
+    def _row(self, sender_id: str, event: Event, data: dict[str, Any]) -> Any:
+        """The table row of ``event``, its masked serialisation ``data``."""
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
+
+    @staticmethod
+    def _stored_up_to(tracker: DialogueStateTracker, events: list[Event]) -> int | None:
+        """Index in ``events`` of the last event this store holds already (None: unknown, -1:
+        none, the tracker of a new conversation saved empty)."""
+        stored = getattr(tracker, _STORED, None)
+        if stored is None:
+            return None
+        last = stored[0]
+        if last is None:
+            return -1
+        return next((i for i in range(len(events) - 1, -1, -1) if events[i] is last), None)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the new events masked; mask the stored rows of a lookup that just ended."""
         await self.stream_events(tracker)
         events = list(tracker.events)
+        if self._append_only(tracker, events):
+            return
         serialised = [event.as_dict() for event in events]
         masked = mask_events(json.loads(json.dumps(serialised)))
         with self.session_scope() as session:
@@ -301,21 +328,47 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
                     row.data = text
             start = first + len(rows)
             for event, data in zip(events[start:], masked[start:], strict=True):
-                intent = (data.get("parse_data") or {}).get("intent", {}).get("name")
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=intent,
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
+                session.add(self._row(tracker.sender_id, event, data))
             session.commit()
         if events:
             setattr(tracker, _STORED, (events[-1], len(events) - first))
+        elif not rows:  # a new conversation (Rasa saves it empty first): nothing stored yet
+            setattr(tracker, _STORED, (None, 0))
         self.expire()
+
+    def _append_only(self, tracker: DialogueStateTracker, events: list[Event]) -> bool:
+        """Save by appending the new events alone, when no stored row can change.
+
+        A stored row changes only when a lookup ends after it: ``save`` then masks the rows
+        before that end. When the last lookup end (both slots cleared) is already stored, or
+        there is none, the stored rows are what masking them again would give, so reading
+        them back (the window, up to ``tracker_window_events`` rows) and serialising every
+        event to compare is skipped: Rasa saves twice a turn, and this was most of its cost.
+
+        Returns:
+            Whether the events were saved; False leaves the work to the full ``save``.
+        """
+        position = self._stored_up_to(tracker, events)
+        if position is None:
+            return False
+        slots = [
+            {"event": e.type_name, "name": getattr(e, "key", None), "value": getattr(e, "value", 0)}
+            for e in events
+        ]
+        end = _lookup_end(slots)
+        if end and end + 1 > position:
+            return False  # a lookup ends in the new events: the full save masks what it must
+        new = events[position + 1 :]
+        if new:
+            masked = mask_events(json.loads(json.dumps([event.as_dict() for event in new])))
+            with self.session_scope() as session:
+                for event, data in zip(new, masked, strict=True):
+                    session.add(self._row(tracker.sender_id, event, data))
+                session.commit()
+            _, count = getattr(tracker, _STORED)
+            setattr(tracker, _STORED, (events[-1], count + len(new)))
+        self.expire()
+        return True
 
     def expire(self, now: float | None = None) -> int:
         """Delete conversations idle for longer than the retention (at most once a minute).

@@ -8,6 +8,8 @@ memory, one per API process) with keys the caller chooses: ``login:<address>``,
 
 from __future__ import annotations
 
+import threading
+
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -23,6 +25,9 @@ class Limits:
     def __init__(self) -> None:
         self._storage = MemoryStorage()  # the strategy holds only a weak reference to it
         self._limiter = MovingWindowRateLimiter(self._storage)
+        # limits' MemoryStorage reads then inserts without a lock: two threads (the chat turn
+        # runs in the thread pool) could both take the last place of a window.
+        self._lock = threading.Lock()
 
     def check(self, rule: str, key: str, message: str = TOO_FAST) -> None:
         """Count one hit of ``key`` against ``rule`` ("20/minute").
@@ -30,5 +35,7 @@ class Limits:
         Raises:
             RateLimitedError: the limit is reached (``message`` is what the user reads).
         """
-        if not self._limiter.hit(parse(rule), key):
+        with self._lock:
+            allowed = self._limiter.hit(parse(rule), key)
+        if not allowed:
             raise RateLimitedError(message)

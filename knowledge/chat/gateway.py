@@ -85,7 +85,7 @@ class Hub:
         self._citizens: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
         self._agents: set[asyncio.Queue[dict[str, Any]]] = set()
         self._redis: Any = None
-        self._outbox: asyncio.Queue[dict[str, Any]] | None = None
+        self._outbox: asyncio.Queue[list[dict[str, Any]]] | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -122,21 +122,23 @@ class Hub:
             await self._redis.close()
             self._redis = None
 
-    async def _send(self, outbox: asyncio.Queue[dict[str, Any]]) -> None:
+    async def _send(self, outbox: asyncio.Queue[list[dict[str, Any]]]) -> None:
         while True:
-            envelope = await outbox.get()
+            envelopes = await outbox.get()
             try:
-                await self._redis.publish(self.CHANNEL, json.dumps(envelope, ensure_ascii=False))
+                await self._redis.publish(self.CHANNEL, json.dumps(envelopes, ensure_ascii=False))
             except Exception as exc:  # noqa: BLE001 - Redis down: deliver here at least
                 logger.warning("chat hub: Redis publish failed (%s)", type(exc).__name__)
-                self._deliver(envelope)
+                self._deliver(envelopes)
 
     async def _listen(self, pubsub: Any) -> None:
         while True:
             try:
                 message = await pubsub.get_message(timeout=1.0)
                 if message is not None and message.get("type") == "message":
-                    self._deliver(json.loads(message["data"]))
+                    payload = json.loads(message["data"])
+                    # One envelope alone: a worker of the previous release (rolling update).
+                    self._deliver(payload if isinstance(payload, list) else [payload])
             except asyncio.CancelledError:
                 await pubsub.close()
                 raise
@@ -148,20 +150,23 @@ class Hub:
                 except Exception:  # noqa: BLE001 - still down; try again
                     pass
 
-    def _emit(self, envelope: dict[str, Any]) -> None:
+    def _emit(self, envelopes: list[dict[str, Any]]) -> None:
+        if not envelopes:
+            return
         if self._outbox is not None:
-            self._outbox.put_nowait(envelope)
+            self._outbox.put_nowait(envelopes)
         else:
-            self._deliver(envelope)
+            self._deliver(envelopes)
 
-    def _deliver(self, envelope: dict[str, Any]) -> None:
-        data = envelope["data"]
-        if envelope["to"] == "citizen":
-            targets = list(self._citizens.get(envelope["session_id"], ()))
-        else:
-            targets = list(self._agents)
-        for queue in targets:
-            queue.put_nowait(data)
+    def _deliver(self, envelopes: list[dict[str, Any]]) -> None:
+        for envelope in envelopes:
+            data = envelope["data"]
+            if envelope["to"] == "citizen":
+                targets = list(self._citizens.get(envelope["session_id"], ()))
+            else:
+                targets = list(self._agents)
+            for queue in targets:
+                queue.put_nowait(data)
 
     def subscribe(self, session_id: str) -> asyncio.Queue[dict[str, Any]]:
         """A queue receiving every new message of the conversation."""
@@ -186,23 +191,25 @@ class Hub:
         self._agents.discard(queue)
 
     def publish(self, session_id: str, messages: list[MessageOut]) -> None:
-        """Deliver ``messages`` (call from the event loop)."""
+        """Deliver ``messages`` (call from the event loop), in one publication."""
+        envelopes = []
         for message in messages:
             data = message.dict()
             data["created_at"] = message.created_at.isoformat()
-            self._emit({"to": "citizen", "session_id": session_id, "data": data})
-            self._emit(
+            envelopes.append({"to": "citizen", "session_id": session_id, "data": data})
+            envelopes.append(
                 {
                     "to": "agents",
                     "data": {"type": "message", "session_id": session_id, "message": data},
                 }
             )
+        self._emit(envelopes)
 
     def publish_handoff(self, event: str, handoff: dict[str, Any]) -> None:
         """Tell the agents' consoles that a handoff appeared or changed."""
         # Dates as ISO text: the sockets send JSON (a datetime here used to kill the pump).
         data = json.loads(json.dumps(handoff, default=_isoformat))
-        self._emit({"to": "agents", "data": {"type": "handoff", "event": event, "handoff": data}})
+        self._emit([{"to": "agents", "data": {"type": "handoff", "event": event, "handoff": data}}])
 
 
 def _isoformat(value: Any) -> str:
@@ -239,7 +246,13 @@ class RasaClient:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=get_settings().rasa_timeout)
+            # As many kept-alive connections as turns in flight: httpx keeps 20 by default, and
+            # 25 turns at once on a worker (50 conversations, 2 workers) opened a connection
+            # per turn beyond those, and nginx accepted one.
+            self._client = httpx.AsyncClient(
+                timeout=get_settings().rasa_timeout,
+                limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
+            )
         return self._client
 
     async def aclose(self) -> None:
@@ -337,22 +350,32 @@ def _bot_messages(
     return out, handoff
 
 
-async def citizen_turn(session_id: str, text: str, limits: Limits) -> list[MessageOut]:
+async def citizen_turn(
+    session_id: str, text: str, limits: Limits, *, token: str | None = None
+) -> list[MessageOut]:
     """Handle one citizen message end to end; returns every new message, in order.
 
-    The message is checked (length, the conversation's limit in ``limits``), stored masked,
-    then answered by the bot, or passed to the agent holding the conversation, or kept for
-    the queue.
+    The conversation's ``token`` is checked first when given (the HTTP route; a socket checked
+    it once when it opened), then the message (the conversation's limit in ``limits``, its
+    length), all in the transaction that stores it masked. The message is then answered by
+    the bot, or passed to the agent holding the conversation, or kept for the queue.
+
+    Raises:
+        AuthenticationError: ``token`` is not the conversation's.
+        RateLimitedError: the conversation sends too fast.
+        InvalidInputError: the message is empty or too long.
     """
     settings = get_settings()
-    limits.check(settings.chat_rate_limit, f"chat:{session_id}")
-    text = check_text(text)
 
-    def store_user(session: Session) -> tuple[MessageOut, str]:
+    def store_user(session: Session) -> tuple[MessageOut, str, str]:
+        if token is not None:
+            store.open_session(session, session_id, token)
+        limits.check(settings.chat_rate_limit, f"chat:{session_id}")
+        checked = check_text(text)
         mode = store.mode_of(session, session_id)
-        return store.add_message(session, session_id, "user", text, local_now()), mode
+        return store.add_message(session, session_id, "user", checked, local_now()), mode, checked
 
-    mine, mode = await in_db(store_user)
+    mine, mode, text = await in_db(store_user)
     hub.publish(session_id, [mine])
     new = [mine]
     if text == store.CANCEL_HANDOFF:

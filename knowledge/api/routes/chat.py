@@ -46,16 +46,23 @@ router = APIRouter(prefix="/api/chat", tags=["chat"])
 _TOKEN_DOC = "Mã phiên trò chuyện (token) nhận khi tạo phiên, gửi trong Authorization: Bearer …"
 
 
-def chat_session(
-    session_id: str,
+def chat_token(
     authorization: str | None = Header(None, description=_TOKEN_DOC),
     token: str | None = Query(None, description="Mã phiên (thay cho tiêu đề Authorization)"),
+) -> str:
+    """The conversation's token as given (``Authorization: Bearer`` or ``?token=``), unchecked."""
+    scheme, _, bearer = (authorization or "").partition(" ")
+    given = bearer.strip() if scheme.lower() == "bearer" else ""
+    return given or token or ""
+
+
+def chat_session(
+    session_id: str,
+    token: str = Depends(chat_token),
     session: Session = Depends(get_session),
 ) -> str:
     """The conversation id, once its token (header or query) is checked."""
-    scheme, _, bearer = (authorization or "").partition(" ")
-    given = bearer.strip() if scheme.lower() == "bearer" else ""
-    store.open_session(session, session_id, given or token or "")
+    store.open_session(session, session_id, token)
     # A read: end its transaction so the connection goes back to the pool now. Otherwise a
     # turn holds it while Rasa answers, and 25 turns at once exhausted the pool (5 + 10) of
     # an API worker (bench/cluster_load.py: QueuePool timeouts at 50 conversations).
@@ -101,10 +108,13 @@ def list_chat_messages(
     responses={401: {}, 422: {}, 429: {}},
 )
 async def create_chat_message(
-    request: Request, body: MessageIn, session_id: str = Depends(chat_session)
+    request: Request, body: MessageIn, session_id: str, token: str = Depends(chat_token)
 ) -> MessagesOut:
     """Gửi một tin nhắn (cách dự phòng khi không dùng WebSocket); trả về các tin nhắn mới."""
-    return MessagesOut(messages=await citizen_turn(session_id, body.text, request.app.state.limits))
+    # The token is checked by the turn, in the transaction that stores the message: one trip
+    # to the thread pool and one pooled connection per turn fewer than ``chat_session``.
+    limits = request.app.state.limits
+    return MessagesOut(messages=await citizen_turn(session_id, body.text, limits, token=token))
 
 
 @router.post("/sessions/{session_id}/handoff", response_model=MessagesOut, responses={401: {}})

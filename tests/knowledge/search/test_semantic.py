@@ -16,13 +16,21 @@ from sqlalchemy.orm import Session
 from knowledge.config import get_settings
 from knowledge.db import make_engine, session_scope
 from knowledge.models import Field, Procedure
-from knowledge.search import ProcedureIndex, get_index, refresh_procedures, search_procedures
+from knowledge.search import (
+    ProcedureIndex,
+    embeddings,
+    get_index,
+    refresh_procedures,
+    search_procedures,
+)
 from knowledge.search import service as search_service
 from knowledge.search.accents import AccentRestorer
 from knowledge.search.embeddings import (
     DIMENSIONS,
     KEEP_FILES,
     EmbeddingCache,
+    Encoder,
+    StoredQueryEncoder,
     get_encoder,
     model_version,
     passage_text,
@@ -49,7 +57,7 @@ RESTORER = AccentRestorer.learn(
     ("typed", "restored"),
     [
         ("dang ky ket hon", "đăng ký kết hôn"),
-        ("Dang ky ket hon voi nguoi nuoc ngoai?", "đăng ký kết hôn voi nguoi nuoc ngoai?"),
+        ("Dang ky ket hon voi nguoi nuoc ngoai?", "Đăng ký kết hôn voi nguoi nuoc ngoai?"),
         ("cap lai the can cuoc", "cấp lại thẻ căn cước"),
         ("mat can cuoc 123", "mat căn cước 123"),  # "mat" seen once only: left as typed
     ],
@@ -63,6 +71,28 @@ def test_restorer_prefers_the_longer_context_within_punctuation() -> None:
     assert restorer.restore("hon") == "hơn"  # alone, the more frequent form
     assert restorer.restore("ket hon") == "kết hôn"  # the pair decides
     assert restorer.restore("ket, hon") == "kết, hơn"  # no pair across the comma
+
+
+def test_restorer_learns_how_citizens_write_from_everyday_texts() -> None:
+    catalog = ["Số lượng tối đa", "số lượng tối đa", "tối thiểu", "nạo vét kênh", "nạo vét"]
+    everyday = ["tôi muốn hỏi thủ tục thế nào", "cho tôi hỏi", "khong dau thi bo qua"]
+    assert AccentRestorer.learn(catalog).restore("toi hoi the nao") == "tối hoi the nạo"
+    restorer = AccentRestorer.learn(catalog, everyday=everyday)
+    assert restorer.restore("toi hoi the nao") == "tôi hỏi thế nào"
+    assert restorer.restore("so luong toi da") == "số lượng tối đa"  # the catalog's pair wins
+    assert restorer.restore("khong") == "khong"  # an accentless example teaches nothing
+    # One everyday occurrence weighs EVERYDAY_WEIGHT catalog ones; at weight 1 the catalog wins.
+    assert AccentRestorer.learn(catalog, everyday=everyday, everyday_weight=1).restore("nao") == (
+        "nạo"
+    )
+
+
+def test_restorer_keeps_the_case_as_typed() -> None:
+    # The encoder is case-sensitive: a capital or an acronym must survive the restoring.
+    restorer = AccentRestorer({"ha noi": "hà nội", "the can cuoc": "thẻ căn cước", "lam": "làm"})
+    assert restorer.restore("Lam THE CAN CUOC o Ha Noi") == "Làm THẺ CĂN CƯỚC o Hà Nội"
+    assert restorer.restore("lam the Can cuoc") == "làm thẻ Căn cước"
+    assert restorer.restore("BHYT lam o dau") == "BHYT làm o dau"
 
 
 def test_restorer_leaves_accented_text_alone() -> None:
@@ -144,8 +174,51 @@ def test_cache_keeps_a_few_catalog_versions(tmp_path: Path) -> None:
     for n in range(KEEP_FILES + 2):
         cache.update(DOCUMENTS[: n + 1])
     assert len(list(cache.directory.glob("*.npy"))) == KEEP_FILES
-    assert len(list(cache.directory.glob("*.accents.json"))) == KEEP_FILES
+    assert len(list(cache.directory.glob("*.accents-*.json"))) == KEEP_FILES
     assert len(list(cache.directory.glob("*.json"))) == 2 * KEEP_FILES
+
+
+def test_restorer_is_learnt_again_when_the_everyday_texts_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = _hash_cache(tmp_path)
+    monkeypatch.setattr(embeddings, "everyday_texts", lambda: ["tôi hỏi"])
+    embeddings.everyday_digest.cache_clear()
+    first = cache.update(DOCUMENTS[:3])
+    assert cache.restorer(DOCUMENTS[:3]).restore("toi") == "tôi"
+    monkeypatch.setattr(embeddings, "everyday_texts", lambda: ["tối nay", "tối nay"])
+    embeddings.everyday_digest.cache_clear()
+    again = cache.update(DOCUMENTS[:3])
+    assert (again.embedded, again.path) == (0, first.path)  # the vectors are still good
+    assert cache.restorer(DOCUMENTS[:3]).restore("toi") == "tối"
+    assert len(list(cache.directory.glob("*.accents-*.json"))) == 2
+    embeddings.everyday_digest.cache_clear()
+
+
+def test_stored_query_encoder_encodes_each_text_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoded: list[str] = []
+
+    def fake_query(self: Encoder, text: str) -> np.ndarray:
+        encoded.append(text)
+        vector = np.random.default_rng(len(text)).standard_normal(DIMENSIONS)
+        return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+    monkeypatch.setattr(Encoder, "query", fake_query)
+    store = tmp_path / "queries.sqlite3"
+    first = StoredQueryEncoder(store)
+    vector = first.query("đăng ký khai sinh")
+    assert np.array_equal(first.query("đăng ký khai sinh"), vector)
+    second = StoredQueryEncoder(store)  # another run of the benchmark
+    assert np.array_equal(second.query("đăng ký khai sinh"), vector)
+    assert second.query("dang ky khai sinh").shape == (DIMENSIONS,)
+    assert encoded == ["đăng ký khai sinh", "dang ky khai sinh"]
+    assert (first.hits, first.misses, second.hits, second.misses) == (1, 1, 1, 1)
+    other = StoredQueryEncoder(store)
+    other.version = "another-model"
+    other.query("đăng ký khai sinh")
+    assert encoded[-1] == "đăng ký khai sinh" and other.misses == 1
 
 
 def test_damaged_cache_file_is_embedded_again(tmp_path: Path) -> None:
