@@ -8,7 +8,6 @@ Rasa of the gateway tests. Skipped when redis-server is missing (``make system-d
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from knowledge.catalog.importer import import_json_catalog
 from knowledge.config import SAMPLE_CATALOG_DIR
 from knowledge.db import make_engine, migrate, session_scope
 from tests.api.fake_rasa import FakeRasa
+from tests.asyncio_thread import run_on_own_thread
 
 pytestmark = pytest.mark.e2e
 
@@ -151,9 +151,7 @@ def test_a_message_posted_on_one_worker_reaches_sockets_on_the_other(
     workers: tuple[str, str],
 ) -> None:
     first, second = workers
-    # Its own thread and event loop: Playwright may hold one in the main thread already.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        seen = pool.submit(asyncio.run, _across_workers(first, second)).result(timeout=120)
+    seen = run_on_own_thread(_across_workers(first, second), timeout=120)
     assert seen["ready"]["username"] == AGENT[0]
     assert "Mã thủ tục: 1.001193" in seen["bot"]["text"]
     assert seen["console_message"]["session_id"]

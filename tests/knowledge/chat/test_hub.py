@@ -17,6 +17,7 @@ import redis.asyncio
 from bench.bot_servers import free_port
 from knowledge.chat.gateway import Hub
 from knowledge.chat.schemas import MessageOut
+from tests.asyncio_thread import run_on_own_thread
 
 REDIS = shutil.which("redis-server")
 
@@ -75,7 +76,7 @@ def test_a_turn_is_one_publication_delivered_in_order_to_citizen_and_agents(
         assert other.empty()  # another conversation hears nothing
         return got[0], got[1], _publications(redis_url)
 
-    citizen, agents, publications = asyncio.run(scenario())
+    citizen, agents, publications = run_on_own_thread(scenario())
     assert [m["id"] for m in citizen] == [1, 2, 3]
     assert citizen[0]["created_at"] == "2026-12-01T09:00:00"
     assert [(a["type"], a["session_id"], a["message"]["text"]) for a in agents] == [
@@ -99,7 +100,7 @@ def test_a_single_envelope_of_a_worker_of_the_previous_release_is_delivered(
         await hub.stop()
         return got
 
-    assert asyncio.run(scenario()) == [{"id": 7, "text": "cũ"}]
+    assert run_on_own_thread(scenario()) == [{"id": 7, "text": "cũ"}]
 
 
 def test_without_redis_the_hub_delivers_in_this_process() -> None:
@@ -109,4 +110,4 @@ def test_without_redis_the_hub_delivers_in_this_process() -> None:
         hub.publish("s1", [_message(1, "a"), _message(2, "b")])
         return await _drain(citizen, 2)
 
-    assert [m["id"] for m in asyncio.run(scenario())] == [1, 2]
+    assert [m["id"] for m in run_on_own_thread(scenario())] == [1, 2]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
-
 import httpx
 
 from knowledge.chat.gateway import ROUTING_HEADER, RasaClient
+from tests.asyncio_thread import run_on_own_thread
 
 
 def test_every_turn_carries_the_conversation_id_for_the_balancer() -> None:
@@ -19,10 +17,7 @@ def test_every_turn_carries_the_conversation_id_for_the_balancer() -> None:
 
     client = RasaClient()
     client._client = httpx.AsyncClient(transport=httpx.MockTransport(rasa))
-    # On a thread of its own: the browser tests' Playwright keeps an event loop running in the
-    # main thread for the rest of the session, where asyncio.run() refuses to start.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        replies = pool.submit(asyncio.run, client.send("c-7", "xin chào")).result()
+    replies = run_on_own_thread(client.send("c-7", "xin chào"))
     assert replies == [{"recipient_id": "c-7", "text": "Chào bạn."}]
     assert [request.headers[ROUTING_HEADER] for request in seen] == ["c-7"]
     assert seen[0].url.path == "/webhooks/rest/webhook"
