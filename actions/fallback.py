@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import FALLBACK_HANDOFF_MARKER, UNANSWERED_MARKER
 from actions.dossiers import dossier_followup
 from actions.procedures import reply_to_question
+from actions.turns import replied_last_turn_with
 from knowledge.config import get_settings
 from knowledge.search.aspects import reads_as_question
 
@@ -77,7 +78,7 @@ class ActionClarify(Action):
         )
         if reply.messages:
             return reply.send(dispatcher)
-        if asked_to_rephrase_last_turn(tracker):
+        if replied_last_turn_with(tracker, REPHRASE):
             dispatcher.utter_message(
                 response="utter_offer_human",
                 hotline=get_settings().hotline,
@@ -88,20 +89,3 @@ class ActionClarify(Action):
         else:
             dispatcher.utter_message(response=REPHRASE, json_message=UNANSWERED_MARKER)
         return []
-
-
-def asked_to_rephrase_last_turn(tracker: Tracker) -> bool:
-    """Whether the bot answered the previous user message with the stage-one clarification."""
-    user_messages = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            user_messages += 1
-            if user_messages == 2:
-                return False
-        elif (
-            event.get("event") == "bot"
-            and user_messages == 1
-            and (event.get("metadata") or {}).get("utter_action") == REPHRASE
-        ):
-            return True
-    return False

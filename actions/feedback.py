@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.procedures import PROCEDURE_CODE_SLOT, reply_to_question
+from actions.turns import replied_last_turn_with
 from knowledge.config import get_settings
 from knowledge.search.aspects import reads_as_question
 from knowledge.text import fold_accents, normalize
@@ -65,20 +66,6 @@ def is_question_not_feedback(text: str) -> bool:
         for i in range(len(words) - len(phrase) + 1)
     )
     return not announced and reads_as_question(text)
-
-
-def asked_for_feedback_last_turn(tracker: Tracker) -> bool:
-    """Whether the latest message answers the form's question ("Bạn cứ nhập nội dung góp
-    ý…"): the citizen said they wanted to give feedback, so it is kept as such."""
-    users = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            users += 1
-            if users == 2:
-                return False
-        elif event.get("event") == "bot" and users == 1:
-            return (event.get("metadata") or {}).get("utter_action") == ASK_FEEDBACK
-    return False
 
 
 def has_substance(text: str) -> bool:
@@ -135,7 +122,7 @@ class ActionStoreFeedback(Action):
         if (
             text
             and text == tracker.latest_message.get("text")
-            and not asked_for_feedback_last_turn(tracker)
+            and not replied_last_turn_with(tracker, ASK_FEEDBACK)
             and is_question_not_feedback(text)
         ):
             reply = reply_to_question(tracker, "procedure", strict=True, confirm_weak=True)

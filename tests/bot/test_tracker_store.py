@@ -264,12 +264,11 @@ def test_events_after_a_window_are_appended_once_in_order(tmp_path: Path) -> Non
     assert texts == [f"câu hỏi số {n}" for n in range(33)]
 
 
-def test_a_lookup_started_before_the_window_continues_and_is_masked(tmp_path: Path) -> None:
-    store = MaskingSQLTrackerStore.from_url(
-        f"sqlite:///{tmp_path / 't.db'}", DOMAIN, window_events=4
-    )
-    started = [
-        *_long_conversation(3),
+def _lookup_waiting_for_digits(after_turns: int) -> list[Any]:
+    """A conversation of `after_turns` turns, then a dossier lookup given its code and now
+    asking for the phone's last digits."""
+    return [
+        *_long_conversation(after_turns),
         ActiveLoop("dossier_status_form"),
         SlotSet("requested_slot", "dossier_code"),
         UserUttered(f"mã {CODE}"),
@@ -277,6 +276,13 @@ def test_a_lookup_started_before_the_window_continues_and_is_masked(tmp_path: Pa
         SlotSet("requested_slot", "phone_last4"),
         ActionExecuted("action_listen"),
     ]
+
+
+def test_a_lookup_started_before_the_window_continues_and_is_masked(tmp_path: Path) -> None:
+    store = MaskingSQLTrackerStore.from_url(
+        f"sqlite:///{tmp_path / 't.db'}", DOMAIN, window_events=4
+    )
+    started = _lookup_waiting_for_digits(after_turns=3)
     asyncio.run(store.save(DialogueStateTracker.from_events("f", started, DOMAIN.slots)))
     tracker = asyncio.run(store.retrieve("f"))
     assert tracker is not None
@@ -360,15 +366,7 @@ def test_a_lookup_ending_in_the_second_save_of_a_turn_masks_the_first(tmp_path: 
     store = MaskingSQLTrackerStore.from_url(
         f"sqlite:///{tmp_path / 't.db'}", DOMAIN, window_events=20
     )
-    started = [
-        *_long_conversation(2),
-        ActiveLoop("dossier_status_form"),
-        SlotSet("requested_slot", "dossier_code"),
-        UserUttered(f"mã {CODE}"),
-        SlotSet("dossier_code", CODE),
-        SlotSet("requested_slot", "phone_last4"),
-        ActionExecuted("action_listen"),
-    ]
+    started = _lookup_waiting_for_digits(after_turns=2)
     asyncio.run(store.save(DialogueStateTracker.from_events("g", started, DOMAIN.slots)))
     tracker = asyncio.run(store.retrieve("g"))
     assert tracker is not None
