@@ -260,34 +260,33 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         """The stored rows ``tracker`` holds, and where they start among its events."""
         events = list(tracker.events)
         stored = getattr(tracker, _STORED, None)
-        if stored is not None and stored[0] is None:
+        if stored is None:  # not retrieved through this store: every stored row
+            rows = self._event_query(
+                session, tracker.sender_id, fetch_events_from_all_sessions=False
+            ).all()
+            return rows, 0
+        position = self._stored_up_to(tracker, events)
+        if position == -1:
             return [], 0  # a new conversation: nothing stored before
-        if stored is not None:
-            last, count = stored
-            position = next((i for i in range(len(events) - 1, -1, -1) if events[i] is last), None)
-            if position is not None:
-                rows = (
-                    self._event_query(session, tracker.sender_id, False)
-                    .order_by(None)
-                    .order_by(self.SQLEvent.id.desc())
-                    .limit(count)
-                    .all()
-                )
-                rows.reverse()
-                return rows, position + 1 - len(rows)
-            logger.warning("tracker window overrun: saving the events after the last stored one")
-            newest = (
+        if position is not None:
+            rows = (
                 self._event_query(session, tracker.sender_id, False)
                 .order_by(None)
                 .order_by(self.SQLEvent.id.desc())
-                .first()
+                .limit(stored[1])
+                .all()
             )
-            after = sum(1 for e in events if newest is None or e.timestamp > newest.timestamp)
-            return [], len(events) - after
-        rows = self._event_query(
-            session, tracker.sender_id, fetch_events_from_all_sessions=False
-        ).all()
-        return rows, 0
+            rows.reverse()
+            return rows, position + 1 - len(rows)
+        logger.warning("tracker window overrun: saving the events after the last stored one")
+        newest = (
+            self._event_query(session, tracker.sender_id, False)
+            .order_by(None)
+            .order_by(self.SQLEvent.id.desc())
+            .first()
+        )
+        after = sum(1 for e in events if newest is None or e.timestamp > newest.timestamp)
+        return [], len(events) - after
 
     def _row(self, sender_id: str, event: Event, data: dict[str, Any]) -> Any:
         """The table row of ``event``, its masked serialisation ``data``."""
