@@ -79,18 +79,21 @@ def center_topics(text: str) -> list[str]:
         >>> center_topics("trung tam o dau")
         ['address']
     """
-    spans = [s.text for s in syllables(normalize(text))]
-    words = _topic_words()
-    found = []
-    for topic in TOPICS:
-        for phrase in words.get(topic, []):
+    matched = _matched_topics([s.text for s in syllables(normalize(text))])
+    return [topic for topic in TOPICS if topic in matched]
+
+
+def _matched_topics(spans: list[str]) -> dict[str, set[int]]:
+    """Each topic of the topics file one of whose phrases ``spans`` say, with the positions
+    of the syllables that say it."""
+    matched: dict[str, set[int]] = {}
+    for topic, phrases in _topic_words().items():
+        for phrase in phrases:
             size = len(phrase)
-            if any(
-                all(map(_same, spans[i : i + size], phrase)) for i in range(len(spans) - size + 1)
-            ):
-                found.append(topic)
-                break
-    return found
+            for i in range(len(spans) - size + 1):
+                if all(map(_same, spans[i : i + size], phrase)):
+                    matched.setdefault(topic, set()).update(range(i, i + size))
+    return matched
 
 
 def only_about_center(text: str) -> bool:
@@ -113,18 +116,10 @@ def only_about_center(text: str) -> bool:
     from knowledge.search.resolve import procedure_words  # the search loads lazily
 
     spans = [s.text for s in syllables(normalize(text))]
-    covered: set[int] = set()
-    topics = set()
-    for topic, phrases in _topic_words().items():
-        for phrase in phrases:
-            size = len(phrase)
-            for i in range(len(spans) - size + 1):
-                if all(map(_same, spans[i : i + size], phrase)):
-                    covered.update(range(i, i + size))
-                    topics.add(topic)
-    if not topics - {"address", "names"}:
+    matched = _matched_topics(spans)
+    if not set(matched) - {"address", "names"}:
         return False
-    center_words = {fold_accents(spans[i]) for i in covered}
+    center_words = {fold_accents(spans[i]) for covered in matched.values() for i in covered}
     return all(fold_accents(word.lower()) in center_words for word in procedure_words(text))
 
 
