@@ -244,17 +244,7 @@ def ask_for_human(
             f"Bạn vẫn đang trong hàng chờ, vị trí số {position}; thời gian chờ dự kiến khoảng "
             f"{wait} phút."
         )
-        return [
-            add_message(
-                session,
-                session_id,
-                "system",
-                text,
-                now,
-                event="handoff_waiting",
-                buttons=[CANCEL_BUTTON],
-            )
-        ]
+        return _waiting_message(session, session_id, text, now)
     status = office_status(now)
     agents = agents_present(session, _presence_window(), now) if status.open else 0
     if not status.open or agents == 0:
@@ -284,17 +274,17 @@ def ask_for_human(
         "nội dung cần hỗ trợ, cán bộ sẽ đọc được."
     )
     logger.info("handoff %s queued at position %s (%s)", handoff.id, position, reason)
-    return [
-        add_message(
-            session,
-            session_id,
-            "system",
-            text,
-            now,
-            event="handoff_waiting",
-            buttons=[CANCEL_BUTTON],
-        )
-    ]
+    return _waiting_message(session, session_id, text, now)
+
+
+def _waiting_message(
+    session: Session, session_id: str, text: str, now: datetime
+) -> list[MessageOut]:
+    """The system's message that the citizen waits in the queue, with the cancel button."""
+    message = add_message(
+        session, session_id, "system", text, now, event="handoff_waiting", buttons=[CANCEL_BUTTON]
+    )
+    return [message]
 
 
 def cancel_waiting(session: Session, session_id: str, now: datetime) -> list[MessageOut]:

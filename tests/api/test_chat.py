@@ -8,6 +8,7 @@ checks the calendar itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -102,6 +103,17 @@ def test_an_unanswered_turn_is_marked_and_reaches_the_admins_analytics(
     assert group["samples"] == ["làm giấy ở nhờ ở đâu"] and group["term"] == "giấy ở nhờ"
 
 
+@contextmanager
+def _chat_limited_to(rate: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """The app with each conversation limited to ``rate`` messages (e.g. "2/minute")."""
+    monkeypatch.setenv("TTHC_CHAT_RATE_LIMIT", rate)
+    get_settings.cache_clear()
+    from knowledge.api.app import create_app
+
+    with TestClient(create_app()) as client:
+        yield client
+
+
 def test_a_wrong_token_is_refused(chat: TestClient) -> None:
     session_id, _ = open_chat(chat)
     _, other = open_chat(chat)
@@ -112,15 +124,11 @@ def test_a_wrong_token_is_refused(chat: TestClient) -> None:
 
 
 def test_a_message_with_a_wrong_token_is_refused_before_anything_is_spent(
-    fake_rasa: FakeRasa, configured_database: str, monkeypatch: pytest.MonkeyPatch
+    fake_rasa: FakeRasa, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The turn checks the token itself (no separate dependency): a stranger's message is
     # neither stored, nor sent to Rasa, nor counted against the conversation's limit.
-    monkeypatch.setenv("TTHC_CHAT_RATE_LIMIT", "2/minute")
-    get_settings.cache_clear()
-    from knowledge.api.app import create_app
-
-    with TestClient(create_app()) as client:
+    with _chat_limited_to("2/minute", monkeypatch) as client:
         session_id, headers = open_chat(client)
         _, other = open_chat(client)
         url = f"/api/chat/sessions/{session_id}/messages"
@@ -187,13 +195,9 @@ def test_oversize_and_empty_messages_are_refused_in_vietnamese(chat: TestClient)
 
 
 def test_messages_are_rate_limited_per_conversation(
-    fake_rasa: FakeRasa, configured_database: str, monkeypatch: pytest.MonkeyPatch
+    fake_rasa: FakeRasa, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TTHC_CHAT_RATE_LIMIT", "3/minute")
-    get_settings.cache_clear()
-    from knowledge.api.app import create_app
-
-    with TestClient(create_app()) as client:
+    with _chat_limited_to("3/minute", monkeypatch) as client:
         session_id, headers = open_chat(client)
         url = f"/api/chat/sessions/{session_id}/messages"
         codes = [

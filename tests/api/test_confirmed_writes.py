@@ -18,23 +18,15 @@ from sqlalchemy.engine import Engine
 from knowledge.db import session_scope
 from knowledge.models import Dossier
 from tests.api.live import LiveServer, live_api
+from tests.dossier_payloads import commune_payload
 
 INGEST = {"Authorization": "Bearer dev-ingest-token"}
 PASSWORD = "mat-khau-thu-nghiem"
 
 
-def _dossier(sequence: int, **overrides: Any) -> dict[str, Any]:
-    data = {
-        "code": f"000.00.12.H48-251120-{sequence:04d}",
-        "procedure_code": "1.001193",
-        "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
-        "state": "received",
-        "received_at": "2025-11-20T08:30:00+07:00",
-        "applicant_name": "Nguyễn Văn An",
-        "applicant_phone": "0912345678",
-    }
-    data.update(overrides)
-    return data
+def _dossier(sequence: int) -> dict[str, Any]:
+    """The shared commune push, numbered ``sequence``."""
+    return commune_payload(code=f"000.00.12.H48-251120-{sequence:04d}")
 
 
 def _agent(server: LiveServer, engine: Engine) -> dict[str, str]:

@@ -17,22 +17,9 @@ from fastapi.testclient import TestClient
 from knowledge.api.app import create_app
 from knowledge.api.clients import client_address, parse_networks
 from knowledge.config import Settings
+from tests.dossier_payloads import commune_payload
 
 INGEST = {"Authorization": "Bearer dev-ingest-token"}
-
-
-def _dossier(**overrides: Any) -> dict[str, Any]:
-    data = {
-        "code": "000.00.12.H48-251120-0001",
-        "procedure_code": "1.001193",
-        "receiving_agency": "Bộ phận Một cửa UBND xã Bình Sơn",
-        "state": "received",
-        "received_at": "2025-11-20T08:30:00+07:00",
-        "applicant_name": "Nguyễn Văn An",
-        "applicant_phone": "0912345678",
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.mark.parametrize(
@@ -41,7 +28,7 @@ def _dossier(**overrides: Any) -> dict[str, Any]:
 def test_non_ascii_tokens_are_401(client: TestClient, headers: dict[str, str]) -> None:
     encoded = {k: v.encode("utf-8") for k, v in headers.items()}
     for response in (
-        client.post("/api/dossiers", json=_dossier(), headers=encoded),
+        client.post("/api/dossiers", json=commune_payload(), headers=encoded),
         client.get("/api/dossiers/000.00.12.H48-251120-0001", headers=encoded),
     ):
         assert response.status_code == 401
@@ -59,7 +46,9 @@ def test_a_null_byte_in_a_static_path_is_404(client: TestClient) -> None:
     ["9999-12-31T23:59:59+07:00", "0001-01-01T00:00:00+07:00", 1e20, 1700000000, True],
 )
 def test_impossible_dates_are_422(client: TestClient, received_at: Any) -> None:
-    response = client.post("/api/dossiers", json=_dossier(received_at=received_at), headers=INGEST)
+    response = client.post(
+        "/api/dossiers", json=commune_payload(received_at=received_at), headers=INGEST
+    )
     assert response.status_code == 422
     assert "received_at" in response.json()["detail"]
 

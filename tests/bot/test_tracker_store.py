@@ -278,6 +278,18 @@ def _lookup_waiting_for_digits(after_turns: int) -> list[Any]:
     ]
 
 
+def _end_lookup(tracker: DialogueStateTracker) -> None:
+    """The citizen's digits are taken, the status is answered and the form's slots are cleared."""
+    for event in [
+        SlotSet("phone_last4", "5678"),
+        ActiveLoop(None),
+        ActionExecuted("action_answer_dossier_status"),
+        SlotSet("dossier_code", None),
+        SlotSet("phone_last4", None),
+    ]:
+        tracker.update(event)
+
+
 def test_a_lookup_started_before_the_window_continues_and_is_masked(tmp_path: Path) -> None:
     store = MaskingSQLTrackerStore.from_url(
         f"sqlite:///{tmp_path / 't.db'}", DOMAIN, window_events=4
@@ -288,15 +300,8 @@ def test_a_lookup_started_before_the_window_continues_and_is_masked(tmp_path: Pa
     assert tracker is not None
     assert tracker.active_loop_name == "dossier_status_form"  # carried over: older than 4
     assert tracker.get_slot("dossier_code") == CODE
-    for event in [
-        UserUttered("5678"),
-        SlotSet("phone_last4", "5678"),
-        ActiveLoop(None),
-        ActionExecuted("action_answer_dossier_status"),
-        SlotSet("dossier_code", None),
-        SlotSet("phone_last4", None),
-    ]:
-        tracker.update(event)
+    tracker.update(UserUttered("5678"))
+    _end_lookup(tracker)
     asyncio.run(store.save(tracker))
     text = _rows(store, "f")
     assert "5678" not in text  # inside the window: masked once the lookup ended
@@ -373,14 +378,7 @@ def test_a_lookup_ending_in_the_second_save_of_a_turn_masks_the_first(tmp_path: 
     tracker.update(UserUttered("5678"))
     asyncio.run(store.save(tracker))
     assert "5678" in _rows(store, "g") and CODE in _rows(store, "g")  # in progress
-    for event in [
-        SlotSet("phone_last4", "5678"),
-        ActiveLoop(None),
-        ActionExecuted("action_answer_dossier_status"),
-        SlotSet("dossier_code", None),
-        SlotSet("phone_last4", None),
-    ]:
-        tracker.update(event)
+    _end_lookup(tracker)
     asyncio.run(store.save(tracker))
     text = _rows(store, "g")
     assert "5678" not in text and CODE not in text
