@@ -104,6 +104,11 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
                 response="utter_other_cases",
                 buttons=[_alternative_button(alt, aspect) for alt in resolution.alternatives],
             )
+        if resolution.related:
+            reply.say(
+                response="utter_related_procedures",
+                buttons=[_alternative_button(alt, aspect) for alt in resolution.related],
+            )
         reply.events += [
             SlotSet(PROCEDURE_CODE_SLOT, card.code),
             SlotSet(CANDIDATES_SLOT, None),

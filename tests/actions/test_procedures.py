@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import procedures as procedures_module
 from actions.fallback import ActionClarify, ActionOutOfScope
 from actions.feedback import (
     ActionStoreFeedback,
@@ -46,6 +47,8 @@ from knowledge.search.resolve import (
     SEARCH_DEPTH,
     STRONG_COVERAGE,
     WEAK_COVERAGE,
+    Alternative,
+    Resolution,
     coverage,
     procedure_words,
 )
@@ -330,6 +333,28 @@ def test_the_likeliest_variant_is_answered_with_the_others_under_it(
     events = run(ActionAnswerDocuments(), tracker(question, "ask_documents"))[1]
     assert slot(events, "procedure_code") == answered
     assert slot(events, "candidate_codes") is None
+
+
+def test_related_procedures_are_a_row_of_their_own_under_the_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Other procedures the search ranked close come after the variants, in their own row
+    ("Có thể bạn cần thủ tục liên quan:"), each a short label asking the same aspect."""
+    resolution = Resolution(
+        "answer",
+        CCCD_COMMUNE,
+        alternatives=(Alternative(CCCD_PROVINCE, "Cấp tỉnh"),),
+        related=(Alternative(MARRIAGE, "Đăng ký kết hôn"),),
+    )
+    monkeypatch.setattr(procedures_module, "resolve", lambda *_a, **_k: resolution)
+    question = "đổi căn cước rồi có phải đăng ký lại gì không"
+    answer, others, related = run(ActionAnswerDocuments(), tracker(question, "ask_documents"))[0]
+    assert f"Mã thủ tục: {CCCD_COMMUNE}" in answer["text"]
+    assert others["text"] == "Trường hợp khác:"
+    assert related["text"] == "Có thể bạn cần thủ tục liên quan:"
+    assert related["buttons"] == [
+        {"title": "Đăng ký kết hôn", "payload": f'/ask_documents{{"procedure_code":"{MARRIAGE}"}}'}
+    ]
 
 
 def test_a_question_typed_past_a_menu_keeps_the_topic() -> None:

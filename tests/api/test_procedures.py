@@ -135,6 +135,9 @@ def test_resolve_answers_the_likeliest_variant_with_the_others_labelled(
     body = response.json()
     assert body["outcome"] == "answer" and body["code"] == "1.000894"
     assert {"code": "2.000806", "label": "Có yếu tố nước ngoài"} in body["alternatives"]
+    # Other procedures ranked close are a list of their own, never the answer or a variant.
+    related = {item["code"] for item in body["related"]}
+    assert not related & ({body["code"]} | {alt["code"] for alt in body["alternatives"]})
 
 
 def test_resolve_a_follow_up_keeps_the_current_procedure(client: TestClient) -> None:

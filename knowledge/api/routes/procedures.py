@@ -48,6 +48,7 @@ class ResolvedQuestion(BaseModel):
     code: str | None
     candidates: list[SearchHit]
     alternatives: list[ResolvedAlternative]
+    related: list[ResolvedAlternative]  # other procedures ranked close ("Thủ tục liên quan")
     message: str
     notice: str  # a paper the question names that no longer exists (sổ hộ khẩu, CMND)
 
@@ -68,6 +69,7 @@ def resolve_procedure(
         alternatives=[
             ResolvedAlternative(code=alt.code, label=alt.label) for alt in resolution.alternatives
         ],
+        related=[ResolvedAlternative(code=alt.code, label=alt.label) for alt in resolution.related],
         message=resolution.message,
         notice=resolution.notice,
     )

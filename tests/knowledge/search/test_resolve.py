@@ -518,3 +518,63 @@ def test_between_equally_likely_variants_the_better_fitting_name_wins(
     couples = hits_of(records, MARRIAGE, MARRIAGE_FOREIGN)
     fit = {MARRIAGE: 1.0, MARRIAGE_FOREIGN: 0.6}
     assert choose_variant(foreign, couples, fit=fit).code == MARRIAGE_FOREIGN
+
+
+# --------------------------------------------------------------------------- related procedures
+
+
+def scored(hit: SearchHit, score: float) -> SearchHit:
+    """``hit`` with the search score ``score``."""
+    return SearchHit(code=hit.code, name=hit.name, score=score, levels=hit.levels)
+
+
+def test_other_procedures_ranked_close_are_offered_as_related(
+    records: dict[str, SearchHit],
+) -> None:
+    """Under an answer, the search's next distinct procedures that score close to its best
+    ("Thủ tục liên quan"); not its variants, not those already shown, not a far-scored hit,
+    not past the first three hits, at most two."""
+    question = "đăng ký khai sinh cho con"
+    answered = choose_variant(question, hits_of(records, BIRTH))
+    hits = [
+        scored(records[BIRTH], 10.0),
+        scored(records[BIRTH_FOREIGN], 9.5),  # a variant of the answer
+        scored(records[BIRTH_COPY], 9.0),
+        scored(records[RESIDENCE], 8.5),  # past the first three hits
+    ]
+    related = resolve_module.with_related(answered, hits)
+    assert related.code == BIRTH and related.alternatives == answered.alternatives
+    assert [alt.code for alt in related.related] == [BIRTH_COPY]
+    assert all(len(alt.label) <= MAX_LABEL_CHARS for alt in related.related)
+    far = [scored(records[BIRTH], 10.0), scored(records[BIRTH_COPY], 7.0)]
+    assert not resolve_module.with_related(answered, far).related
+    close = [scored(records[BIRTH], 10.0)] + [
+        scored(records[code], 9.0) for code in (BIRTH_COPY, RESIDENCE, MARRIAGE)
+    ]
+    assert [alt.code for alt in resolve_module.with_related(answered, close).related] == [
+        BIRTH_COPY,
+        RESIDENCE,
+    ]
+    # An alternative already under the answer is not repeated.
+    kept = _keep_search_best(answered, records[BIRTH_COPY])
+    assert not resolve_module.with_related(kept, hits[:3]).related
+
+
+def test_a_confirmation_never_offers_one_procedure_twice(
+    records: dict[str, SearchHit], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long question no name covers well: the search's first is confirmed once, and the
+    next hits fill the other buttons (it was offered twice, which lost one candidate)."""
+    question = (
+        "con tôi chung sống với một anh sinh được một cháu trai, cả hai chưa lấy nhau "
+        "nay đã chết, nhà nước xác nhận bố mẹ của cháu được không"
+    )
+    order = [CCCD_FIRST, LLC_FOUNDING, HEALTH_CARD_EXCHANGE, SUSPENSION]
+    monkeypatch.setattr(
+        resolve_module, "search_procedures", lambda *_a, **_k: hits_of(records, *order)
+    )
+    resolution = resolve_module.resolve(None, question)  # type: ignore[arg-type]
+    assert resolution.outcome == "confirm"
+    codes = [hit.code for hit in resolution.hits]
+    assert codes[0] == CCCD_FIRST
+    assert len(codes) == len(set(codes)) == resolve_module.MAX_BUTTONS - 1
