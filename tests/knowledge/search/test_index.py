@@ -263,6 +263,62 @@ def test_abolished_procedure_ranks_below_in_force_twin(index: ProcedureIndex) ->
     assert next(h for h in hits if h.code == "1.003583").status == "abolished"
 
 
+ENTERPRISE = "Thành lập và hoạt động doanh nghiệp"
+ENTERPRISE_DOCUMENTS = [
+    document("9.100001", "Đăng ký thành lập doanh nghiệp tư nhân", field=ENTERPRISE),
+    document("9.100002", "Hiệu đính thông tin đăng ký doanh nghiệp tư nhân", field=ENTERPRISE),
+    document("9.100003", "Cấp lại Giấy chứng nhận đăng ký doanh nghiệp", field=ENTERPRISE),
+]
+
+
+@pytest.mark.parametrize(
+    "question", ["đăng ký doanh nghiệp tư nhân ở đâu", "dang ky doanh nghiep tu nhan o dau"]
+)
+def test_question_naming_no_action_prefers_the_base_procedure(question: str) -> None:
+    index = ProcedureIndex.build(ENTERPRISE_DOCUMENTS, lexicon=LEXICON)
+    assert codes(index, question)[0] == "9.100001"
+    # Without the action weight, the longer name that repeats "đăng ký doanh nghiệp" wins.
+    neutral = ProcedureIndex.build(ENTERPRISE_DOCUMENTS, weights=Weights(action=0), lexicon=LEXICON)
+    assert codes(neutral, question)[0] == "9.100002"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("bị mất giấy chứng nhận doanh nghiệp tư nhân làm lại", "9.100003"),
+        ("hiệu đính thông tin doanh nghiệp tư nhân", "9.100002"),
+    ],
+)
+def test_named_action_favours_the_procedure_carrying_it(question: str, expected: str) -> None:
+    index = ProcedureIndex.build(ENTERPRISE_DOCUMENTS, lexicon=LEXICON)
+    neutral = ProcedureIndex.build(ENTERPRISE_DOCUMENTS, weights=Weights(action=0), lexicon=LEXICON)
+    hits = {h.code: h.score for h in index.search(question)}
+    plain = {h.code: h.score for h in neutral.search(question)}
+    assert codes(index, question)[0] == expected
+    assert hits[expected] == pytest.approx(plain[expected] * (1 + Weights().action), rel=1e-3)
+    assert hits["9.100001"] == pytest.approx(plain["9.100001"], rel=1e-3)  # not the asked one
+
+
+class TwoActions:
+    """Action words of a test: "renew" in a question or a name, else a first issue."""
+
+    def question_actions(self, text: str) -> set[str]:
+        return {"renew"} if "gia hạn" in text else set()
+
+    def name_actions(self, name: str) -> set[str]:
+        return {"renew"} if "Gia hạn" in name else {"issue"}
+
+
+def test_action_words_can_be_given() -> None:
+    permits = [
+        document("9.200001", "Gia hạn giấy phép lao động", field="Việc làm"),
+        document("9.200002", "Cấp giấy phép lao động", field="Việc làm"),
+    ]
+    index = ProcedureIndex.build(permits, lexicon=LEXICON, action_words=TwoActions())
+    assert codes(index, "giấy phép lao động") == ["9.200002", "9.200001"]
+    assert codes(index, "gia hạn giấy phép lao động")[0] == "9.200001"
+
+
 @pytest.mark.parametrize("question", ["xyzzy quux", "?!…", "tôi"])
 def test_nothing_matches_gives_empty_list(index: ProcedureIndex, question: str) -> None:
     assert index.search(question) == []
