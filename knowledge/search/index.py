@@ -162,9 +162,18 @@ class ProcedureIndex:
         )
         self._length_prior = _length_prior(self.documents, weights.body_length)
         self._action_words = action_words
+        # Per action, which procedures' names carry it; "issue" alone marks the base ones.
+        self._action_masks: dict[str, npt.NDArray[np.bool_]] = {}
+        self._base = np.zeros(len(self.documents), dtype=np.float32)
         if action_words is not None and weights.action:
-            self._name_actions = [frozenset(action_words.name_actions(d.name)) for d in documents]
-            self._base = np.array([a == {"issue"} for a in self._name_actions], dtype=np.float32)
+            for position, document in enumerate(self.documents):
+                carried = action_words.name_actions(document.name)
+                self._base[position] = carried == {"issue"}
+                for key in carried:
+                    mask = self._action_masks.setdefault(
+                        key, np.zeros(len(self.documents), dtype=bool)
+                    )
+                    mask[position] = True
 
     @classmethod
     def build(
@@ -319,11 +328,12 @@ class ProcedureIndex:
         if self._action_words is None or not self.weights.action:
             return 1.0
         asked = self._action_words.question_actions(question)
-        if asked:
-            fits = np.array([bool(a & asked) for a in self._name_actions], dtype=np.float32)
-        else:
-            fits = self._base
-        return 1.0 + self.weights.action * fits
+        if not asked:
+            return 1.0 + self.weights.action * self._base
+        masks = [self._action_masks[key] for key in asked if key in self._action_masks]
+        if not masks:
+            return 1.0
+        return 1.0 + self.weights.action * np.logical_or.reduce(masks).astype(np.float32)
 
     def _hit(self, position: int, score: float) -> SearchHit:
         document = self.documents[position]
