@@ -29,6 +29,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -59,6 +60,7 @@ LEVEL_PATTERNS = {
     "Cấp bộ": re.compile(r"\bcap (?:bo|trung uong)\b(?! sung)"),
 }
 PARTS = ("name", "field", "body")
+QUESTION_CACHE = 1024  # recent questions whose named actions are kept
 
 
 @dataclass(frozen=True)
@@ -161,13 +163,21 @@ class ProcedureIndex:
             dtype=np.float32,
         )
         self._length_prior = _length_prior(self.documents, weights.body_length)
-        self._action_words = action_words
+        # A turn may search the same question twice (resolution, then the aspect's answer).
+        self._asked_actions = (
+            lru_cache(maxsize=QUESTION_CACHE)(action_words.question_actions)
+            if action_words is not None
+            else None
+        )
         # Per action, which procedures' names carry it; "issue" alone marks the base ones.
         self._action_masks: dict[str, npt.NDArray[np.bool_]] = {}
         self._base = np.zeros(len(self.documents), dtype=np.float32)
         if action_words is not None and weights.action:
+            by_name: dict[str, set[str]] = {}  # many procedures share a name (one per level)
             for position, document in enumerate(self.documents):
-                carried = action_words.name_actions(document.name)
+                carried = by_name.get(document.name)
+                if carried is None:
+                    carried = by_name[document.name] = action_words.name_actions(document.name)
                 self._base[position] = carried == {"issue"}
                 for key in carried:
                     mask = self._action_masks.setdefault(
@@ -325,9 +335,9 @@ class ProcedureIndex:
     def _action_factor(self, question: str) -> Scores | float:
         """1 + ``Weights.action`` for the procedures whose names carry the actions the
         question names, or for the base procedures when it names none; 1 for the others."""
-        if self._action_words is None or not self.weights.action:
+        if self._asked_actions is None or not self.weights.action:
             return 1.0
-        asked = self._action_words.question_actions(question)
+        asked = self._asked_actions(question)
         if not asked:
             return 1.0 + self.weights.action * self._base
         masks = [self._action_masks[key] for key in asked if key in self._action_masks]

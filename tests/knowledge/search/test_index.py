@@ -446,14 +446,15 @@ def test_quality_on_real_questions(monkeypatch: pytest.MonkeyPatch) -> None:
     baseline = rows["tfidf n+f+steps", "odd (report)", "accented"]
     lexical = rows["search bm25", "odd (report)", "accented"]
     assert figures["questions"] == 286
-    # Measured 2026-12-01 on the odd rows, BM25 fused with e5 cosines (weights tuned on the
-    # even rows): accented hit@1 0.636, hit@5 0.860, MRR@10 0.725; accentless 0.622, 0.811,
-    # 0.708 (BM25 alone: 0.573, 0.825 both ways). The accentless hit@5 gap (0.049) misses
-    # the 0.03 target; hit@1 is within it.
+    # Measured 2026-12-01 on the odd rows, BM25 fused with e5 cosines and the action a
+    # question names (weights tuned on the even rows): accented hit@1 0.664, hit@5 0.881,
+    # MRR@10 0.752; accentless 0.643, 0.874, 0.744. Before the action weight: 0.636, 0.860,
+    # 0.725 and 0.629, 0.839. The targets: hit@1 >= 0.62, hit@5 >= 0.88, accentless
+    # within 0.03; the bounds below leave one question of slack for hit@5.
     assert accented["hit@1"] >= 0.62
-    assert accented["hit@5"] >= 0.85
-    assert accented["mrr@10"] >= 0.70
+    assert accented["hit@5"] >= 0.87
+    assert accented["mrr@10"] >= 0.72
     assert abs(accentless["hit@1"] - accented["hit@1"]) <= 0.03
-    assert abs(accentless["hit@5"] - accented["hit@5"]) <= 0.05
+    assert abs(accentless["hit@5"] - accented["hit@5"]) <= 0.03
     assert accented["hit@5"] > lexical["hit@5"] and accented["hit@1"] > lexical["hit@1"]
     assert accented["hit@5"] > baseline["hit@5"]
