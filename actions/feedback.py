@@ -127,6 +127,15 @@ def has_substance(text: str) -> bool:
     return sum(1 for w in words if w not in announcing) >= MIN_CONTENT_WORDS
 
 
+def _log_feedback(tracker: Tracker, text: str) -> None:
+    logger.info(
+        "feedback conversation=%s procedure=%s text=%s",
+        tracker.sender_id,
+        tracker.get_slot(PROCEDURE_CODE_SLOT) or "-",
+        mask_pii(text).replace("\n", " "),
+    )
+
+
 class ValidateFeedbackForm(FormValidationAction):
     """Keep the feedback text only when it has content; otherwise the form asks for it."""
 
@@ -164,7 +173,8 @@ class ActionStoreFeedback(Action):
         """Log the feedback with phone and ID numbers masked, thank, and clear the slot.
 
         A question that names a procedure (strongly, or weakly to confirm) is answered
-        instead: storing it as feedback would leave the citizen without an answer.
+        instead: storing it as feedback would leave the citizen without an answer. A problem
+        met in a procedure ("hệ thống báo lỗi …") is answered and logged.
         """
         text = tracker.get_slot(FEEDBACK_SLOT) or ""
         if (
@@ -175,14 +185,11 @@ class ActionStoreFeedback(Action):
         ):
             reply = reply_to_unclear_message(tracker, confirm_weak=True)
             if reply.messages:
+                if reports_a_problem(text):  # the portal's problem still reaches the Center
+                    _log_feedback(tracker, text)
                 return [*reply.send(dispatcher), SlotSet(FEEDBACK_SLOT, None)]
         if text:
-            logger.info(
-                "feedback conversation=%s procedure=%s text=%s",
-                tracker.sender_id,
-                tracker.get_slot(PROCEDURE_CODE_SLOT) or "-",
-                mask_pii(text).replace("\n", " "),
-            )
+            _log_feedback(tracker, text)
         settings = get_settings()
         dispatcher.utter_message(
             response="utter_feedback_saved",
