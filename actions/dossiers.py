@@ -153,10 +153,10 @@ def procedure_question_reply(tracker: Tracker) -> Reply | None:
     """
     if not may_be_procedure_question(tracker):
         return None
-    # actions.procedures imports this module (the lookup's follow-ups): imported on use.
-    from actions.procedures import reply_to_question
+    # actions.fallback imports this module (the lookup's follow-ups): imported on use.
+    from actions.fallback import reply_to_unclear_message
 
-    reply = reply_to_question(tracker, "procedure", strict=True, confirm_weak=True)
+    reply = reply_to_unclear_message(tracker, confirm_weak=True)
     return reply if reply.messages else None
 
 
