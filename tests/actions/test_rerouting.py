@@ -134,6 +134,28 @@ def test_real_out_of_scope_is_still_declined(chatter: str) -> None:
     assert message["text"] == response_text("utter_out_of_scope")
 
 
+def test_a_question_nlu_was_torn_about_is_answered_as_its_procedure_reading() -> None:
+    """NLU fell back between small talk and a procedure question: answered as the latter."""
+    question = "đăng ký kết hôn thì hai người có phải cùng đến không?"
+    torn = tracker(question, "nlu_fallback")
+    torn.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "out_of_scope", "confidence": 0.41},
+        {"name": "ask_procedure", "confidence": 0.39},
+    ]
+    messages, _ = run(ActionClarify(), torn)
+    assert f"Mã thủ tục: {MARRIAGE}" in messages[0]["text"]
+    # Not torn towards a procedure, or not a question: the usual clarification.
+    chatter = tracker("kể chuyện cười đi", "nlu_fallback")
+    chatter.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "out_of_scope", "confidence": 0.29},
+        {"name": "ask_procedure", "confidence": 0.28},
+    ]
+    [rephrase], _ = run(ActionClarify(), chatter)
+    assert rephrase["text"] == response_text("utter_please_rephrase")
+
+
 def test_name_coverage_counts_adjacent_words_and_citizen_terms() -> None:
     assert name_coverage("anh chị muốn đăng ký kết hôn thì sao?", "Thủ tục đăng ký kết hôn") == 1.0
     assert name_coverage("tôi sắp cưới vợ", "Thủ tục đăng ký kết hôn") == 1.0
