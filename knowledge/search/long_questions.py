@@ -39,7 +39,7 @@ def name_coverage(question: str, name: str) -> float:
 
     Example:
         >>> name_coverage("Vậy nay tôi muốn nhận con thì cần gì?", "Đăng ký nhận cha, mẹ, con")
-        0.6
+        0.67
         >>> name_coverage("thời tiết hôm nay thế nào?", "Đăng ký nhận cha, mẹ, con")
         0.0
     """
