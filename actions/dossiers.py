@@ -18,6 +18,11 @@ After the answer, :func:`dossier_followup` (called first by the procedure and fa
 keeps the conversation on the dossier for one more message: digits right after a failed
 attempt are a retry with the same code (4 digits) or a new code, not an out-of-scope message;
 "cần bổ sung gì" after a verified lookup is answered from that dossier.
+
+A message NLU took for a lookup that carries no dossier code and no cue of one filed dossier
+("hồ sơ của tôi", "tra cứu", "đến đâu rồi": ``knowledge.dossiers.cues``) but names a procedure
+and asks something ("… đã có Giấy biên nhận thì khi nào sẽ nhận được kết quả?") is a procedure
+question: the form asks nothing and the answer action answers it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import asyncio
 import logging
 import re
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -37,12 +42,17 @@ from rasa_sdk.types import DomainDict
 from knowledge.clock import local_now
 from knowledge.config import get_settings
 from knowledge.db import session_scope
+from knowledge.dossiers.cues import asks_about_own_dossier
 from knowledge.dossiers.lookup import locked_until, lookup_dossier
 from knowledge.dossiers.messages import status_message, supplement_message
 from knowledge.dossiers.schemas import LookupOutcome
 from knowledge.errors import KnowledgeError
+from knowledge.search.aspects import cued_aspects, reads_as_question
 from knowledge.search.resolve import PROCEDURE_CODE_IN_TEXT
 from knowledge.text.entities import DOSSIER_CODE_RE, PHONE_RE, canonical_dossier_code
+
+if TYPE_CHECKING:
+    from actions.procedures import Reply
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +112,8 @@ def digits_with_code(text: str) -> str | None:
 # (required_slots is consulted three times per run); a context variable, so concurrent
 # conversations never see each other's value.
 _LOCKED: ContextVar[bool | None] = ContextVar("dossier_lookup_locked", default=None)
+# Likewise whether the message is a procedure question rather than a lookup.
+_PROCEDURE_QUESTION: ContextVar[bool | None] = ContextVar("procedure_question", default=None)
 
 
 def _latest_text(tracker: Tracker) -> str:
@@ -116,6 +128,36 @@ def _asks_supplement(tracker: Tracker) -> bool:
         and ASKS_SUPPLEMENT.search(text)
         and not DOSSIER_CODE_RE.search(text)
     )
+
+
+def may_be_procedure_question(tracker: Tracker) -> bool:
+    """Whether the message NLU took for a lookup may ask about a procedure in general: it
+    asks something (a question, or an aspect's words) and carries no dossier code and no cue
+    of one filed dossier (``knowledge.dossiers.cues``). Whether it names a procedure is
+    :func:`procedure_question_reply`'s to say.
+    """
+    text = _latest_text(tracker)
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent != "check_dossier_status" or not text or text.startswith("/"):
+        return False
+    if _asks_supplement(tracker) or asks_about_own_dossier(text):
+        return False
+    return reads_as_question(text) or bool(cued_aspects(text))
+
+
+def procedure_question_reply(tracker: Tracker) -> Reply | None:
+    """The answer (or "Ý bạn là …?") to a procedure question NLU took for a lookup.
+
+    None when the message is a lookup after all: it names one filed dossier, asks nothing,
+    or names no procedure.
+    """
+    if not may_be_procedure_question(tracker):
+        return None
+    # actions.fallback imports this module (the lookup's follow-ups): imported on use.
+    from actions.fallback import reply_to_unclear_message
+
+    reply = reply_to_unclear_message(tracker, confirm_weak=True)
+    return reply if reply.messages else None
 
 
 def _conversation_locked(conversation_id: str) -> bool:
@@ -138,11 +180,15 @@ class ValidateDossierStatusForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Check the lockout once, then extract and validate as usual."""
+        """Check the lockout and whether a procedure is asked once, then extract and validate
+        as usual."""
         token = _LOCKED.set(await asyncio.to_thread(_conversation_locked, tracker.sender_id))
+        asked = await asyncio.to_thread(procedure_question_reply, tracker)
+        procedure_token = _PROCEDURE_QUESTION.set(asked is not None)
         try:
             return await super().run(dispatcher, tracker, domain)
         finally:
+            _PROCEDURE_QUESTION.reset(procedure_token)
             _LOCKED.reset(token)
 
     async def required_slots(
@@ -152,11 +198,18 @@ class ValidateDossierStatusForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """Both slots; none while locked, or for "cần bổ sung gì" after a verified lookup.
+        """Both slots; none while locked, for "cần bổ sung gì" after a verified lookup, or for
+        a procedure question NLU took for a lookup.
 
-        The answer action then says why (the lockout) or answers from the verified dossier.
+        The answer action then says why (the lockout), answers from the verified dossier, or
+        answers the procedure question.
         """
         if _asks_supplement(tracker):
+            return []
+        asked = _PROCEDURE_QUESTION.get()
+        if asked is None:
+            asked = await asyncio.to_thread(procedure_question_reply, tracker) is not None
+        if asked:
             return []
         locked = _LOCKED.get()
         if locked is None:
@@ -337,11 +390,15 @@ class ActionAnswerDossierStatus(Action):
     ) -> list[EventType]:
         """Answer with the status (verified), the generic failure, or the lockout.
 
-        "cần bổ sung gì" after a verified lookup (read as a new lookup) is answered from it.
+        "cần bổ sung gì" after a verified lookup (read as a new lookup) is answered from it; a
+        procedure question NLU took for a lookup is answered as such.
         """
         if _asks_supplement(tracker):
             dispatcher.utter_message(text=str(tracker.get_slot(SUPPLEMENT_SLOT)))
             return [SlotSet(CODE_SLOT, None), SlotSet(DIGITS_SLOT, None)]
+        asked = await asyncio.to_thread(procedure_question_reply, tracker)
+        if asked is not None:
+            return [*asked.send(dispatcher), SlotSet(CODE_SLOT, None), SlotSet(DIGITS_SLOT, None)]
         message, events = await asyncio.to_thread(
             _lookup,
             tracker.sender_id,

@@ -4,12 +4,15 @@ Both first check whether the message clearly names a procedure (NLU may miss the
 a long or unusual question): if so, the procedure's overview answers it, with buttons for
 the usual aspects. The fallback also offers a weaker match for confirmation ("Ý bạn là …?"):
 a question NLU was unsure of is better clarified by its likely procedure than by "please
-rephrase".
+rephrase". A long, story-like question whose words cover no name well but which names the
+search's first hit ("… Vậy, nay tôi muốn nhận con tôi thì …?",
+``knowledge.search.long_questions``) is confirmed rather than declined.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -18,12 +21,72 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import FALLBACK_HANDOFF_MARKER, UNANSWERED_MARKER
 from actions.dossiers import dossier_followup
-from actions.procedures import reply_to_question
+from actions.procedures import Reply, answer_aspect, reply_to_question
 from actions.turns import replied_last_turn_with
+from knowledge.answers import ASPECTS
 from knowledge.config import get_settings
-from knowledge.search.aspects import reads_as_question
+from knowledge.db import session_scope
+from knowledge.search.aspects import asked_aspect, reads_as_question
+from knowledge.search.long_questions import named_in_long_question
+from knowledge.search.resolve import Resolution
+
+logger = logging.getLogger(__name__)
 
 REPHRASE = "utter_please_rephrase"  # stage one; stage two offers a human
+# NLU's best guesses after the fallback that are read as where it was torn.
+TORN_BETWEEN = 2
+
+
+def torn_aspect(tracker: Tracker) -> str | None:
+    """The procedure aspect among NLU's two best guesses when it fell back, if any.
+
+    NLU falls back below its confidence threshold or when its two best intents are too close
+    ("tàu treo cờ nước ngoài … tuổi tàu là như nào?": out_of_scope 0.41, ask_procedure 0.39).
+    A question one of whose two best readings is about a procedure is answered as that
+    reading; the resolver still confirms a weak match or says it found none.
+
+    Example:
+        >>> from rasa_sdk import Tracker
+        >>> ranking = [{"name": "nlu_fallback"}, {"name": "out_of_scope"}, {"name": "ask_fee"}]
+        >>> torn_aspect(Tracker("c", {}, {"intent_ranking": ranking}, [], False, None, {}, ""))
+        'fee'
+    """
+    names = [
+        str(guess.get("name"))
+        for guess in tracker.latest_message.get("intent_ranking") or []
+        if guess.get("name") != "nlu_fallback"
+    ]
+    for name in names[:TORN_BETWEEN]:
+        aspect = name.removeprefix("ask_")
+        if name.startswith("ask_") and aspect in ASPECTS:
+            return aspect
+    return None
+
+
+def reply_to_unclear_message(tracker: Tracker, *, confirm_weak: bool) -> Reply:
+    """The reply to a message NLU did not take for a procedure question, if it names one.
+
+    A clearly named procedure is answered; with ``confirm_weak``, a weak match is confirmed
+    ("Ý bạn là …?"); a long question naming the search's first hit is confirmed too. Empty
+    when the message names no procedure.
+    """
+    reply = reply_to_question(tracker, "procedure", strict=True, confirm_weak=confirm_weak)
+    text = tracker.latest_message.get("text") or ""
+    if reply.messages or not reads_as_question(text):
+        return reply
+    try:
+        with session_scope() as session:
+            named = named_in_long_question(session, text)
+            if not named:
+                return reply
+            return answer_aspect(
+                session,
+                asked_aspect(text, "procedure"),
+                Resolution("confirm", named[0].code, hits=tuple(named)),
+            )
+    except Exception:  # noqa: BLE001 - the caller answers in its own way
+        logger.exception("confirming a long question's procedure failed")
+        return Reply()
 
 
 class ActionOutOfScope(Action):
@@ -47,11 +110,7 @@ class ActionOutOfScope(Action):
             return followup
         text = tracker.latest_message.get("text") or ""
         reply = await asyncio.to_thread(
-            reply_to_question,
-            tracker,
-            "procedure",
-            strict=True,
-            confirm_weak=reads_as_question(text),
+            reply_to_unclear_message, tracker, confirm_weak=reads_as_question(text)
         )
         if reply.messages:
             return reply.send(dispatcher)
@@ -69,13 +128,21 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """A named procedure's overview or "Ý bạn là …?"; else stage one, or two after it."""
+        """A named procedure's overview or "Ý bạn là …?"; else stage one, or two after it.
+
+        A question NLU was torn between a procedure aspect and something else about is
+        answered as that aspect (``torn_aspect``).
+        """
         followup = await dossier_followup(dispatcher, tracker)
         if followup is not None:
             return followup
-        reply = await asyncio.to_thread(
-            reply_to_question, tracker, "procedure", strict=True, confirm_weak=True
-        )
+        text = tracker.latest_message.get("text") or ""
+        aspect = torn_aspect(tracker) if reads_as_question(text) else None
+        if aspect is not None:
+            # Answered as the procedure question NLU half read it as (as its action would).
+            reply = await asyncio.to_thread(reply_to_question, tracker, aspect)
+        else:
+            reply = await asyncio.to_thread(reply_to_unclear_message, tracker, confirm_weak=True)
         if reply.messages:
             return reply.send(dispatcher)
         if replied_last_turn_with(tracker, REPHRASE):
