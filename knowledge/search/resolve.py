@@ -19,7 +19,13 @@ and ``data/dialogue/variants.yml`` (action words, qualifiers, levels).
 
 from __future__ import annotations
 
+import math
 import re
+import weakref
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +35,8 @@ from sqlalchemy.orm import Session
 from knowledge.config import PROJECT_ROOT, get_settings
 from knowledge.errors import InvalidInputError
 from knowledge.schemas import SearchHit
-from knowledge.search.service import search_procedures
+from knowledge.search.index import ProcedureIndex
+from knowledge.search.service import get_index, search_procedures
 from knowledge.search.terms import stopwords
 from knowledge.text import Lexicon, fold_accents, get_lexicon, normalize, syllables
 from knowledge.text.abbreviations import Abbreviations, get_abbreviations
@@ -225,6 +232,76 @@ def _name_words(
     return tuple(procedure_words(spelt)), f" {fold_accents(normalize(spelt))} "
 
 
+@dataclass(frozen=True)
+class WordWeights:
+    """How much each syllable says about WHICH procedure is meant: its inverse document
+    frequency among the catalog's procedure names, folded.
+
+    "giấy", "phép", "cấp", "đăng ký" are in hundreds of names and weigh little; "rượu",
+    "karaoke" or "lao động" weigh much, so a question whose topic words no name carries is
+    not taken for the procedure whose generic words it shares ("xin giấy phép bán rượu" is no
+    "Cấp lại giấy phép lái xe"). A syllable no name has weighs most: it names a topic the
+    catalog does not hold, or is a word the lexicon does not know.
+    """
+
+    idf: Mapping[str, float]
+    unseen: float
+
+    @classmethod
+    def of_names(cls, names: Iterable[str]) -> WordWeights:
+        """The weights of the procedure words of ``names`` (one document per name)."""
+        lexicon, abbreviations = get_lexicon(), get_abbreviations()
+        documents = Counter[str]()
+        total = 0
+        for name in names:
+            total += 1
+            words, _ = _name_words(name, lexicon, abbreviations)
+            documents.update({fold_accents(w) for w in words})
+        return cls(
+            idf={word: _idf(total, count) for word, count in documents.items()},
+            unseen=_idf(total, 0),
+        )
+
+    def weight(self, word: str) -> float:
+        """The weight of one typed syllable (with or without diacritics)."""
+        return self.idf.get(fold_accents(word), self.unseen)
+
+
+def _idf(documents: int, containing: int) -> float:
+    """Smoothed inverse document frequency, at least 1: a word in every name still counts."""
+    return math.log((1 + documents) / (1 + containing)) + 1.0
+
+
+# The word weights of the catalog the current resolution reads (``resolve`` sets them):
+# ``coverage`` is called deep inside the resolution, once per candidate, and the catalog it
+# compares names of is the same throughout. Unset (a bare call), every word weighs the same.
+_word_weights: ContextVar[WordWeights | None] = ContextVar("word_weights", default=None)
+_weights_by_index: weakref.WeakKeyDictionary[ProcedureIndex, WordWeights] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def catalog_word_weights(session: Session) -> WordWeights:
+    """The word weights of the catalog ``session`` reads, computed once per search index
+    (a rebuilt index, after a catalog change, gets its own)."""
+    index = get_index(session)
+    weights = _weights_by_index.get(index)
+    if weights is None:
+        weights = WordWeights.of_names(d.name for d in index.documents)
+        _weights_by_index[index] = weights
+    return weights
+
+
+@contextmanager
+def weighing_words(weights: WordWeights | None) -> Iterator[None]:
+    """Within the block, ``coverage`` weighs words by ``weights`` (None: all alike)."""
+    token = _word_weights.set(weights)
+    try:
+        yield
+    finally:
+        _word_weights.reset(token)
+
+
 def coverage(words: list[str], hit: SearchHit) -> float:
     """How well ``hit``'s name accounts for ``words`` (a question's procedure words), 0–1.
 
@@ -233,7 +310,9 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     A lexicon citizen term counts when its catalog wording is in the name ("sổ đỏ" →
     "giấy chứng nhận quyền sử dụng đất"). The share is the larger of: the question's words
     found in the name, and the name's own words found in the question (a long question
-    quoting a short name).
+    quoting a short name). Within ``weighing_words`` (as ``resolve`` runs), each word counts
+    by how rare it is among the catalog's names (``WordWeights``): the generic words a name
+    shares with the question ("giấy phép", "cấp") cover little of it.
     """
     if not words:
         return 0.0
@@ -255,9 +334,35 @@ def coverage(words: list[str], hit: SearchHit) -> float:
                     covered.update(range(start, start + size))
     if not covered:
         return 0.0
-    question_share = len(covered) / len(words)
-    name_share = len(matched) / len(name) if name else 0.0
+    weights = _word_weights.get()
+    if weights is None:
+        question_share = len(covered) / len(words)
+        name_share = len(matched) / len(name) if name else 0.0
+        return max(question_share, name_share)
+    question = [weights.weight(w) for w in words]
+    question_share = sum(question[i] for i in covered) / sum(question)
+    # The name's own action ("Thủ tục đăng ký …", "Cấp …") says which variant, as a
+    # question's does: "bà mất rồi làm khai tử" quotes all of "Thủ tục đăng ký khai tử".
+    kept = _name_without_actions(hit.name) or range(len(name))
+    named = {j: weights.weight(name[j]) for j in kept}
+    name_share = sum(w for j, w in named.items() if j in matched) / sum(named.values())
     return max(question_share, name_share)
+
+
+@lru_cache(maxsize=20_000)
+def _name_without_actions(name: str) -> tuple[int, ...]:
+    """The positions of a name's procedure words that are not its action's words, nor
+    "thủ tục" ("Thủ tục đăng ký khai tử" → those of "khai tử")."""
+    words, _ = _name_words(name, get_lexicon(), get_abbreviations())
+    typed = list(words)
+    drop: set[int] = set()
+    for action in get_variant_words().actions:
+        for phrase in action.catalog:
+            size = len(phrase)
+            for start in range(len(typed) - size + 1):
+                if tuple(w.lower() for w in typed[start : start + size]) == phrase:
+                    drop.update(range(start, start + size))
+    return tuple(j for j in range(len(typed)) if j not in drop)
 
 
 # --------------------------------------------------------------------------- variants
@@ -372,9 +477,18 @@ class VariantWords:
         return {w.key for w in self.qualifiers if _in_name(folded, w)}
 
     def without_variant_words(self, words: list[str]) -> list[str]:
-        """``words`` without the action and qualifier phrases: they say which variant, not
-        which procedure ("bị mất căn cước" → "căn cước")."""
+        """``words`` without the action and qualifier phrases and ages: they say which
+        variant, not which procedure ("bị mất căn cước" → "căn cước", "con 5 tuổi" → "con").
+
+        Example:
+            >>> get_variant_words().without_variant_words(["căn", "cước", "bé", "5", "tuổi"])
+            ['căn', 'cước']
+        """
         drop: set[int] = set()
+        # An age ("5 tuổi", "15t") says which variant too: "cho người dưới 14 tuổi".
+        for start in range(len(words) - 1):
+            if words[start].isdigit() and AGE.fullmatch(f"{words[start]} {words[start + 1]}"):
+                drop.update((start, start + 1))
         for word in (*self.actions, *self.qualifiers):
             for phrase in word.citizen:
                 size = len(phrase)
@@ -697,14 +811,15 @@ def resolve(
     """
     if chosen_code:
         return Resolution("answer", chosen_code)
-    resolution = _resolve(
-        session,
-        text or "",
-        current_code=current_code,
-        candidates=candidates,
-        strict=strict,
-        confirm_weak=confirm_weak,
-    )
+    with weighing_words(catalog_word_weights(session)):
+        resolution = _resolve(
+            session,
+            text or "",
+            current_code=current_code,
+            candidates=candidates,
+            strict=strict,
+            confirm_weak=confirm_weak,
+        )
     if resolution.outcome in ("answer", "choose", "confirm") and not text.startswith("/"):
         notice = replaced_paper_notice(text)
         if notice:
