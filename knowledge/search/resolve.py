@@ -40,6 +40,7 @@ from knowledge.search.service import get_index, search_procedures
 from knowledge.search.terms import stopwords
 from knowledge.text import Lexicon, fold_accents, get_lexicon, normalize, syllables
 from knowledge.text.abbreviations import Abbreviations, get_abbreviations
+from knowledge.text.segment import folded_words
 from knowledge.text.yaml_tables import read_yaml_table
 
 QUESTION_WORDS_FILE = PROJECT_ROOT / "data" / "dialogue" / "question_words.yml"
@@ -192,6 +193,7 @@ def procedure_words(text: str) -> list[str]:
     citizen_terms |= catalog_terms(get_lexicon())
     citizen_longest = max((len(t) for t in citizen_terms), default=0)
     stop = stopwords()
+    words = folded_words()
     kept: list[str] = []
     i = 0
     while i < len(spans):
@@ -211,6 +213,12 @@ def procedure_words(text: str) -> list[str]:
             (n for n in range(min(longest, len(spans) - i), 0, -1) if _is_phrase(spans[i : i + n])),
             0,
         )
+        if phrase and kept and i and kept[-1] is spans[i - 1] and _ends_word(folded, i, words):
+            # The syllable ends a word the kept one begins ("xác nhận", "nhà ở"): a piece of
+            # the procedure's name, not the aspect or filler word it is on its own.
+            kept.append(spans[i])
+            i += 1
+            continue
         if phrase:
             i += phrase
             continue
@@ -218,6 +226,11 @@ def procedure_words(text: str) -> list[str]:
             kept.append(spans[i])
         i += 1
     return kept
+
+
+def _ends_word(folded: list[str], i: int, words: frozenset[str]) -> bool:
+    """Whether syllable ``i`` and the one before form a word of the word list (folded)."""
+    return f"{folded[i - 1]} {folded[i]}" in words
 
 
 # A question compares its words with the name of every candidate, and the same names come
@@ -343,9 +356,10 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     question_share = sum(question[i] for i in covered) / sum(question)
     # The name's own action ("Thủ tục đăng ký …", "Cấp …") says which variant, as a
     # question's does: "bà mất rồi làm khai tử" quotes all of "Thủ tục đăng ký khai tử".
-    kept = _name_without_actions(hit.name) or range(len(name))
-    named = {j: weights.weight(name[j]) for j in kept}
-    name_share = sum(w for j, w in named.items() if j in matched) / sum(named.values())
+    # Unweighted: the words of a name that a question leaves out ("xác nhận" of "Xác nhận
+    # chuyên gia") are what it does not ask, however common they are.
+    kept = _name_without_actions(hit.name) or tuple(range(len(name)))
+    name_share = len(matched.intersection(kept)) / len(kept)
     return max(question_share, name_share)
 
 
@@ -598,6 +612,11 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
         score -= 0.5 * len(actions - asked)  # "Cấp lại, đổi, điều chỉnh …" is less specific
         if "issue" in asked and words.names_first_issue(hit.name):
             score += 1.0  # "lần đầu": a name saying "Cấp …" over one that names no action
+        if not actions & asked and actions == {"issue"}:
+            # The asked action is in no name of this kind ("bán" of "hộ kinh doanh bán tạp
+            # hóa" sells goods, it transfers nothing): the base procedure is likelier than
+            # another action the citizen did not name ("Dừng thực hiện thủ tục …").
+            score += 0.5
     elif actions == {"issue"}:
         score += 1.0  # no action named: the base procedure, not "cấp lại"/"cấp đổi"
     defaults = {w.key for w in words.qualifiers if w.default or w.level}
@@ -646,6 +665,8 @@ def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None 
     if qualifiers & level_keys and not levels:
         parts += [words.label(key) for key in sorted(qualifiers & level_keys)]
     parts += levels
+    if not parts and _level_note(hit.name) != _level_note(chosen.name):
+        parts = [_level_note(hit.name)]  # "… (thực hiện tại cấp huyện)" against "… cấp xã)"
     if not parts:
         parts = [_difference_label(hit, chosen)]
     return _short_label(" · ".join(dict.fromkeys(p for p in parts if p)))
@@ -679,11 +700,20 @@ def _plain_name(name: str) -> str:
     return LEVEL_NOTE.sub("", plain).strip() or name
 
 
-def _short_label(label: str) -> str:
-    """``label`` cut at a word to ``MAX_LABEL_CHARS``, capitalised."""
-    if len(label) > MAX_LABEL_CHARS:
-        label = label[: MAX_LABEL_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;·(") + "…"
+def _short_label(label: str, limit: int = MAX_LABEL_CHARS) -> str:
+    """``label`` cut at a word to ``limit`` characters, capitalised."""
+    if len(label) > limit:
+        label = label[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;·(") + "…"
     return label[:1].upper() + label[1:]
+
+
+def _level_note(name: str) -> str:
+    """The level a name's closing note states ("… (thực hiện tại cấp huyện)" → "Cấp huyện")."""
+    note = LEVEL_NOTE.search(name)
+    if not note:
+        return ""
+    level = re.search(r"cấp[^)]*", note.group(), flags=re.IGNORECASE)
+    return _short_label(level.group().strip()) if level else ""
 
 
 def _difference_label(hit: SearchHit, chosen: SearchHit) -> str:
@@ -691,7 +721,12 @@ def _difference_label(hit: SearchHit, chosen: SearchHit) -> str:
     when short ("Chấm dứt hoạt động hộ kinh doanh", not "Hộ"), else the words ``chosen``
     lacks."""
     plain = _plain_name(hit.name)
-    return plain if len(plain) <= MAX_LABEL_CHARS else _name_difference(hit.name, chosen.name)
+    if len(plain) <= MAX_LABEL_CHARS:
+        return plain
+    # How the name goes on from where it parts from the answered one reads as a name
+    # ("Đăng ký, … trường hợp chuyển nhượng dự án"); the scattered words it alone has do not
+    # ("Đối trường hợp đầu tư có").
+    return _name_after_common_start(hit.name, [chosen.name])
 
 
 def _name_after_common_start(name: str, names: list[str]) -> str:
@@ -713,7 +748,15 @@ def _name_after_common_start(name: str, names: list[str]) -> str:
     ):
         start += 1
     rest = " ".join(mine[start:])
-    if not start or not rest:
+    if not rest:
+        # The same name at another level ("Trình báo mất hộ chiếu phổ thông (thực hiện tại
+        # cấp huyện)" and "… cấp xã)"): the level tells them apart.
+        level = _level_note(name)
+        if level:
+            head = _short_label(_plain_name(name), MAX_LABEL_CHARS - len(level) - 3)
+            return f"{head} · {level}"
+        return _plain_name(name)
+    if not start:
         return _plain_name(name)
     head = " ".join(mine[: min(start, 2)])  # the action, so the label still reads as a name
     return f"{head} … {rest}"
