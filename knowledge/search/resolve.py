@@ -213,9 +213,17 @@ def procedure_words(text: str) -> list[str]:
             (n for n in range(min(longest, len(spans) - i), 0, -1) if _is_phrase(spans[i : i + n])),
             0,
         )
-        if phrase and kept and i and kept[-1] is spans[i - 1] and _ends_word(folded, i, words):
-            # The syllable ends a word the kept one begins ("xác nhận", "nhà ở"): a piece of
-            # the procedure's name, not the aspect or filler word it is on its own.
+        if (
+            phrase == 1
+            and kept
+            and kept[-1] is spans[i - 1]
+            and _ends_word(folded, i, words)
+            and not any(_is_phrase(spans[i + 1 : i + 1 + n]) for n in range(1, longest + 1))
+        ):
+            # The syllable ends a word the kept one begins ("xác nhận"): a piece of the
+            # procedure's name, not the aspect or filler word it is on its own. Not when a
+            # question phrase follows: "cần giấy tờ gì" after "giám hộ" is asked, though
+            # "ho can" folded is also "hộ cận".
             kept.append(spans[i])
             i += 1
             continue
