@@ -613,11 +613,15 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
     words = words or get_variant_words()
     asked, stated = _question_hints(words, text)
     actions = words.name_actions(hit.name)
+    # A name of several clauses ("Đăng ký thành lập hợp tác xã …; đăng ký chuyển đổi tổ
+    # hợp tác …") is about its first one: its action is the name's, the others' are extras.
+    head = words.name_actions(hit.name.split(";")[0])
+    actions |= head
     qualifiers = words.name_qualifiers(hit.name)
     score = 0.0
     if asked:
         score += 3.0 if actions & asked else -3.0
-        score -= 0.5 * len(actions - asked)  # "Cấp lại, đổi, điều chỉnh …" is less specific
+        score -= 0.5 * len(head - asked)  # "Cấp lại, đổi, điều chỉnh …" is less specific
         if "issue" in asked and words.names_first_issue(hit.name):
             score += 1.0  # "lần đầu": a name saying "Cấp …" over one that names no action
         if not actions & asked and actions == {"issue"}:
