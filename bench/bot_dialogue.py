@@ -19,9 +19,14 @@ and once without diacritics. The first reply is classified:
 ``offered_or_answered`` is the share of first replies citing or offering an acceptable code
 in any way (text or buttons).
 
+A question labelled ``not_in_catalog`` (the fresh set, ``--questions fresh``) asks for a procedure
+the catalog does not hold: any direct answer is ``direct_wrong``; a confirmation, a menu or an
+honest "not found" is ``declined`` (the right first reply). Its rows are counted apart
+(``unlisted``), so the figures of the other questions keep their meaning.
+
 Usage (from the project root):
     .venv/bin/python -m bench.bot_dialogue [--database-url URL] [--model PATH]
-        [--half report|tune|both] [--limit N] [--show-misses]
+        [--questions heldout|fresh] [--half report|tune|both] [--limit N] [--show-misses]
 """
 
 from __future__ import annotations
@@ -51,10 +56,18 @@ from knowledge.config import NATIONAL_CATALOG_DIR, PROJECT_ROOT
 from knowledge.text import fold_accents
 
 QUESTIONS = PROJECT_ROOT / "bench" / "data" / "heldout_questions.yml"
+# Question sets by name: the half names of a set are prefixed with it ("fresh-report"), so the
+# figures of one set never mix with another's.
+QUESTION_SETS = {
+    "heldout": QUESTIONS,
+    "fresh": PROJECT_ROOT / "bench" / "data" / "fresh_questions.yml",
+}
 CITED = re.compile(r"Mã thủ tục: (\d{1,2}\.\d{6})")
 BUTTON_CODE = re.compile(r'"procedure_code"\s*:\s*"([\d.]+)"')
 CONFIRMATION = "Ý bạn là"
 KINDS = ("direct_right", "direct_wrong", "ask_back_offered", "miss")
+# The kind of a right first reply to a question the catalog has no procedure for.
+DECLINED = "declined"
 # How an answer to each aspect begins (knowledge.answers); an overview starts with the name.
 HEADINGS = {
     "fee": "Lệ phí –",
@@ -77,6 +90,7 @@ class HeldOutQuestion:
     text: str
     codes: frozenset[str]
     aspect: str
+    not_in_catalog: bool = False
 
     @property
     def half(self) -> str:
@@ -93,6 +107,7 @@ def load_heldout(path: Path = QUESTIONS) -> list[HeldOutQuestion]:
             text=str(row["text"]),
             codes=frozenset(str(code) for code in row["codes"]),
             aspect=str(row["aspect"]),
+            not_in_catalog=bool(row.get("not_in_catalog", False)),
         )
         for row in rows
     ]
@@ -126,6 +141,9 @@ def classify(messages: list[dict[str, Any]], question: HeldOutQuestion) -> tuple
         for code in BUTTON_CODE.findall(button.get("payload", ""))
     }
     right = bool((cited | buttons) & question.codes)
+    if question.not_in_catalog:
+        # Nothing in the catalog fits: answering with any procedure misleads the citizen.
+        return ("direct_wrong", False) if answers else ("declined", True)
     if answers:
         first = answers[0]
         code = CITED.search(first).group(1)  # type: ignore[union-attr]
@@ -136,12 +154,37 @@ def classify(messages: list[dict[str, Any]], question: HeldOutQuestion) -> tuple
     return "miss", right
 
 
+def summarize(
+    scored: Sequence[tuple[HeldOutQuestion, str, bool]], *, fold: bool
+) -> dict[str, object]:
+    """The figures of scored first replies (question, kind, right code cited or offered).
+
+    The shares of ``KINDS`` and ``offered_or_answered`` are over the questions the catalog
+    answers; questions ``not_in_catalog`` get their own shares (``unlisted_*``).
+    """
+    listed = [(q, kind, right) for q, kind, right in scored if not q.not_in_catalog]
+    unlisted = [kind for q, kind, _ in scored if q.not_in_catalog]
+    kinds = Counter(kind for _, kind, _ in listed)
+    n = len(listed) or 1
+    row: dict[str, object] = {
+        "typing": "accentless" if fold else "as written",
+        "n": len(listed),
+        **{kind: round(kinds[kind] / n, 4) for kind in KINDS},
+        "offered_or_answered": round(sum(right for _, _, right in listed) / n, 4),
+        "counts": dict(kinds),
+    }
+    if unlisted:
+        row["unlisted_n"] = len(unlisted)
+        row["unlisted_declined"] = round(unlisted.count(DECLINED) / len(unlisted), 4)
+        row["unlisted_answered"] = round(unlisted.count("direct_wrong") / len(unlisted), 4)
+    return row
+
+
 def evaluate(
     webhook: str, questions: Sequence[HeldOutQuestion], *, fold: bool
 ) -> tuple[dict[str, object], list[dict[str, object]]]:
-    """Ask every question in a new conversation; the figures and the non-direct-right rows."""
-    kinds: Counter[str] = Counter()
-    offered = 0
+    """Ask every question in a new conversation; the figures and the rows not answered right."""
+    scored: list[tuple[HeldOutQuestion, str, bool]] = []
     seconds: list[float] = []
     misses: list[dict[str, object]] = []
     texts = [fold_accents(q.text) if fold else q.text for q in questions]
@@ -149,20 +192,12 @@ def evaluate(
     for question, text, (messages, took, _status) in zip(questions, texts, replies, strict=True):
         seconds.append(took)
         kind, right = classify(messages, question)
-        kinds[kind] += 1
-        offered += right
-        if kind != "direct_right":
+        scored.append((question, kind, right))
+        if kind not in ("direct_right", DECLINED):
             first = (messages[0].get("text") or "")[:160] if messages else ""
             misses.append({"id": question.id, "text": text, "kind": kind, "reply": first})
-    n = len(questions) or 1
-    row: dict[str, object] = {
-        "typing": "accentless" if fold else "as written",
-        "n": len(questions),
-        **{kind: round(kinds[kind] / n, 4) for kind in KINDS},
-        "offered_or_answered": round(offered / n, 4),
-        "counts": dict(kinds),
-        "seconds_p50": round(statistics.median(seconds), 3) if seconds else None,
-    }
+    row = summarize(scored, fold=fold)
+    row["seconds_p50"] = round(statistics.median(seconds), 3) if seconds else None
     return row, misses
 
 
@@ -171,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="a database already holding the national catalog")
     parser.add_argument("--model", type=Path, default=PROJECT_MODEL)
+    parser.add_argument("--questions", choices=tuple(QUESTION_SETS), default="heldout")
     parser.add_argument("--half", choices=("report", "tune", "both"), default="report")
     parser.add_argument("--limit", type=int, help="only the first N questions of each half")
     parser.add_argument("--show-misses", action="store_true", help="print every non-right reply")
@@ -178,7 +214,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not NATIONAL_CATALOG_DIR.is_dir():
         print("skipped: the national catalog in ../shared/datasets is absent")
         return
-    questions = load_heldout()
+    path = QUESTION_SETS[args.questions]
+    questions = load_heldout(path)
+    # The heldout set keeps its half names ("report", "tune"); another set prefixes its name.
+    prefix = "" if args.questions == "heldout" else f"{args.questions}-"
     halves = ("report", "tune") if args.half == "both" else (args.half,)
     results: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -189,10 +228,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 chosen = [q for q in questions if q.half == half][: args.limit]
                 for fold in (False, True):
                     row, misses = evaluate(servers.webhook, chosen, fold=fold)
-                    results.append({"half": half, **row, "not_right": misses})
+                    results.append({"half": prefix + half, **row, "not_right": misses})
     figures = {
         "date": date.today().isoformat(),
-        "questions": f"{QUESTIONS.relative_to(PROJECT_ROOT)} (odd ids report, even ids tune)",
+        "questions": f"{path.relative_to(PROJECT_ROOT)} (odd ids report, even ids tune)",
         "rule": "first reply: direct_right / direct_wrong / ask_back_offered / miss",
         "model": str(args.model),
         "machine_cpus": os.cpu_count(),
@@ -200,16 +239,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     for row in results:
         print(
-            f"  {row['half']:<6} {row['typing']:<11} n={row['n']}"
+            f"  {row['half']:<12} {row['typing']:<11} n={row['n']}"
             f"  direct-right {row['direct_right']:.3f}  direct-wrong {row['direct_wrong']:.3f}"
             f"  ask-back offered {row['ask_back_offered']:.3f}  miss {row['miss']:.3f}"
             f"  offered-or-answered {row['offered_or_answered']:.3f}  p50 {row['seconds_p50']} s"
         )
+        if "unlisted_n" in row:
+            print(
+                f"  {'':<12} {'':<11} not in catalog n={row['unlisted_n']}"
+                f"  declined (right) {row['unlisted_declined']:.3f}"
+                f"  answered (wrong) {row['unlisted_answered']:.3f}"
+            )
         if args.show_misses:
             for miss in row["not_right"]:  # type: ignore[attr-defined]
                 print(f"      {miss['id']:>3} {miss['kind']:<16} {miss['text']!r}")
                 print(f"          → {miss['reply']!r}")
-    write_figures("bot-dialogue", figures, suffix="" if args.half == "report" else f"-{args.half}")
+    suffix = "" if args.half == "report" else f"-{args.half}"
+    suffix += f"-{args.questions}" if prefix else ""
+    write_figures("bot-dialogue", figures, suffix=suffix)
 
 
 if __name__ == "__main__":

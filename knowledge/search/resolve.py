@@ -19,7 +19,13 @@ and ``data/dialogue/variants.yml`` (action words, qualifiers, levels).
 
 from __future__ import annotations
 
+import math
 import re
+import weakref
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -29,10 +35,12 @@ from sqlalchemy.orm import Session
 from knowledge.config import PROJECT_ROOT, get_settings
 from knowledge.errors import InvalidInputError
 from knowledge.schemas import SearchHit
-from knowledge.search.service import search_procedures
+from knowledge.search.index import ProcedureIndex
+from knowledge.search.service import get_index, search_procedures
 from knowledge.search.terms import stopwords
 from knowledge.text import Lexicon, fold_accents, get_lexicon, normalize, syllables
 from knowledge.text.abbreviations import Abbreviations, get_abbreviations
+from knowledge.text.segment import folded_words
 from knowledge.text.yaml_tables import read_yaml_table
 
 QUESTION_WORDS_FILE = PROJECT_ROOT / "data" / "dialogue" / "question_words.yml"
@@ -199,6 +207,7 @@ def procedure_words(text: str) -> list[str]:
     citizen_terms |= catalog_terms(get_lexicon())
     citizen_longest = max((len(t) for t in citizen_terms), default=0)
     stop = stopwords()
+    words = folded_words()
     kept: list[str] = []
     i = 0
     while i < len(spans):
@@ -218,6 +227,20 @@ def procedure_words(text: str) -> list[str]:
             (n for n in range(min(longest, len(spans) - i), 0, -1) if _is_phrase(spans[i : i + n])),
             0,
         )
+        if (
+            phrase == 1
+            and kept
+            and kept[-1] is spans[i - 1]
+            and _ends_word(folded, i, words)
+            and not any(_is_phrase(spans[i + 1 : i + 1 + n]) for n in range(1, longest + 1))
+        ):
+            # The syllable ends a word the kept one begins ("xác nhận"): a piece of the
+            # procedure's name, not the aspect or filler word it is on its own. Not when a
+            # question phrase follows: "cần giấy tờ gì" after "giám hộ" is asked, though
+            # "ho can" folded is also "hộ cận".
+            kept.append(spans[i])
+            i += 1
+            continue
         if phrase:
             i += phrase
             continue
@@ -225,6 +248,11 @@ def procedure_words(text: str) -> list[str]:
             kept.append(spans[i])
         i += 1
     return kept
+
+
+def _ends_word(folded: list[str], i: int, words: frozenset[str]) -> bool:
+    """Whether syllable ``i`` and the one before form a word of the word list (folded)."""
+    return f"{folded[i - 1]} {folded[i]}" in words
 
 
 # A question compares its words with the name of every candidate, and the same names come
@@ -239,6 +267,76 @@ def _name_words(
     return tuple(procedure_words(spelt)), f" {fold_accents(normalize(spelt))} "
 
 
+@dataclass(frozen=True)
+class WordWeights:
+    """How much each syllable says about WHICH procedure is meant: its inverse document
+    frequency among the catalog's procedure names, folded.
+
+    "giấy", "phép", "cấp", "đăng ký" are in hundreds of names and weigh little; "rượu",
+    "karaoke" or "lao động" weigh much, so a question whose topic words no name carries is
+    not taken for the procedure whose generic words it shares ("xin giấy phép bán rượu" is no
+    "Cấp lại giấy phép lái xe"). A syllable no name has weighs most: it names a topic the
+    catalog does not hold, or is a word the lexicon does not know.
+    """
+
+    idf: Mapping[str, float]
+    unseen: float
+
+    @classmethod
+    def of_names(cls, names: Iterable[str]) -> WordWeights:
+        """The weights of the procedure words of ``names`` (one document per name)."""
+        lexicon, abbreviations = get_lexicon(), get_abbreviations()
+        documents = Counter[str]()
+        total = 0
+        for name in names:
+            total += 1
+            words, _ = _name_words(name, lexicon, abbreviations)
+            documents.update({fold_accents(w) for w in words})
+        return cls(
+            idf={word: _idf(total, count) for word, count in documents.items()},
+            unseen=_idf(total, 0),
+        )
+
+    def weight(self, word: str) -> float:
+        """The weight of one typed syllable (with or without diacritics)."""
+        return self.idf.get(fold_accents(word), self.unseen)
+
+
+def _idf(documents: int, containing: int) -> float:
+    """Smoothed inverse document frequency, at least 1: a word in every name still counts."""
+    return math.log((1 + documents) / (1 + containing)) + 1.0
+
+
+# The word weights of the catalog the current resolution reads (``resolve`` sets them):
+# ``coverage`` is called deep inside the resolution, once per candidate, and the catalog it
+# compares names of is the same throughout. Unset (a bare call), every word weighs the same.
+_word_weights: ContextVar[WordWeights | None] = ContextVar("word_weights", default=None)
+_weights_by_index: weakref.WeakKeyDictionary[ProcedureIndex, WordWeights] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def catalog_word_weights(session: Session) -> WordWeights:
+    """The word weights of the catalog ``session`` reads, computed once per search index
+    (a rebuilt index, after a catalog change, gets its own)."""
+    index = get_index(session)
+    weights = _weights_by_index.get(index)
+    if weights is None:
+        weights = WordWeights.of_names(d.name for d in index.documents)
+        _weights_by_index[index] = weights
+    return weights
+
+
+@contextmanager
+def weighing_words(weights: WordWeights | None) -> Iterator[None]:
+    """Within the block, ``coverage`` weighs words by ``weights`` (None: all alike)."""
+    token = _word_weights.set(weights)
+    try:
+        yield
+    finally:
+        _word_weights.reset(token)
+
+
 def coverage(words: list[str], hit: SearchHit) -> float:
     """How well ``hit``'s name accounts for ``words`` (a question's procedure words), 0–1.
 
@@ -247,7 +345,9 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     A lexicon citizen term counts when its catalog wording is in the name ("sổ đỏ" →
     "giấy chứng nhận quyền sử dụng đất"). The share is the larger of: the question's words
     found in the name, and the name's own words found in the question (a long question
-    quoting a short name).
+    quoting a short name). Within ``weighing_words`` (as ``resolve`` runs), each word counts
+    by how rare it is among the catalog's names (``WordWeights``): the generic words a name
+    shares with the question ("giấy phép", "cấp") cover little of it.
     """
     if not words:
         return 0.0
@@ -269,9 +369,36 @@ def coverage(words: list[str], hit: SearchHit) -> float:
                     covered.update(range(start, start + size))
     if not covered:
         return 0.0
-    question_share = len(covered) / len(words)
-    name_share = len(matched) / len(name) if name else 0.0
+    weights = _word_weights.get()
+    if weights is None:
+        question_share = len(covered) / len(words)
+        name_share = len(matched) / len(name) if name else 0.0
+        return max(question_share, name_share)
+    question = [weights.weight(w) for w in words]
+    question_share = sum(question[i] for i in covered) / sum(question)
+    # The name's own action ("Thủ tục đăng ký …", "Cấp …") says which variant, as a
+    # question's does: "bà mất rồi làm khai tử" quotes all of "Thủ tục đăng ký khai tử".
+    # Unweighted: the words of a name that a question leaves out ("xác nhận" of "Xác nhận
+    # chuyên gia") are what it does not ask, however common they are.
+    kept = _name_without_actions(hit.name) or tuple(range(len(name)))
+    name_share = len(matched.intersection(kept)) / len(kept)
     return max(question_share, name_share)
+
+
+@lru_cache(maxsize=20_000)
+def _name_without_actions(name: str) -> tuple[int, ...]:
+    """The positions of a name's procedure words that are not its action's words, nor
+    "thủ tục" ("Thủ tục đăng ký khai tử" → those of "khai tử")."""
+    words, _ = _name_words(name, get_lexicon(), get_abbreviations())
+    typed = list(words)
+    drop: set[int] = set()
+    for action in get_variant_words().actions:
+        for phrase in action.catalog:
+            size = len(phrase)
+            for start in range(len(typed) - size + 1):
+                if tuple(w.lower() for w in typed[start : start + size]) == phrase:
+                    drop.update(range(start, start + size))
+    return tuple(j for j in range(len(typed)) if j not in drop)
 
 
 # --------------------------------------------------------------------------- variants
@@ -386,9 +513,18 @@ class VariantWords:
         return {w.key for w in self.qualifiers if _in_name(folded, w)}
 
     def without_variant_words(self, words: list[str]) -> list[str]:
-        """``words`` without the action and qualifier phrases: they say which variant, not
-        which procedure ("bị mất căn cước" → "căn cước")."""
+        """``words`` without the action and qualifier phrases and ages: they say which
+        variant, not which procedure ("bị mất căn cước" → "căn cước", "con 5 tuổi" → "con").
+
+        Example:
+            >>> get_variant_words().without_variant_words(["căn", "cước", "bé", "5", "tuổi"])
+            ['căn', 'cước']
+        """
         drop: set[int] = set()
+        # An age ("5 tuổi", "15t") says which variant too: "cho người dưới 14 tuổi".
+        for start in range(len(words) - 1):
+            if words[start].isdigit() and AGE.fullmatch(f"{words[start]} {words[start + 1]}"):
+                drop.update((start, start + 1))
         for word in (*self.actions, *self.qualifiers):
             for phrase in word.citizen:
                 size = len(phrase)
@@ -491,13 +627,22 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
     words = words or get_variant_words()
     asked, stated = _question_hints(words, text)
     actions = words.name_actions(hit.name)
+    # A name of several clauses ("Đăng ký thành lập hợp tác xã …; đăng ký chuyển đổi tổ
+    # hợp tác …") is about its first one: its action is the name's, the others' are extras.
+    head = words.name_actions(hit.name.split(";")[0])
+    actions |= head
     qualifiers = words.name_qualifiers(hit.name)
     score = 0.0
     if asked:
         score += 3.0 if actions & asked else -3.0
-        score -= 0.5 * len(actions - asked)  # "Cấp lại, đổi, điều chỉnh …" is less specific
+        score -= 0.5 * len(head - asked)  # "Cấp lại, đổi, điều chỉnh …" is less specific
         if "issue" in asked and words.names_first_issue(hit.name):
             score += 1.0  # "lần đầu": a name saying "Cấp …" over one that names no action
+        if not actions & asked and actions == {"issue"}:
+            # The asked action is in no name of this kind ("bán" of "hộ kinh doanh bán tạp
+            # hóa" sells goods, it transfers nothing): the base procedure is likelier than
+            # another action the citizen did not name ("Dừng thực hiện thủ tục …").
+            score += 0.5
     elif actions == {"issue"}:
         score += 1.0  # no action named: the base procedure, not "cấp lại"/"cấp đổi"
     defaults = {w.key for w in words.qualifiers if w.default or w.level}
@@ -546,6 +691,8 @@ def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None 
     if qualifiers & level_keys and not levels:
         parts += [words.label(key) for key in sorted(qualifiers & level_keys)]
     parts += levels
+    if not parts and _level_note(hit.name) != _level_note(chosen.name):
+        parts = [_level_note(hit.name)]  # "… (thực hiện tại cấp huyện)" against "… cấp xã)"
     if not parts:
         parts = [_difference_label(hit, chosen)]
     return _short_label(" · ".join(dict.fromkeys(p for p in parts if p)))
@@ -579,11 +726,20 @@ def _plain_name(name: str) -> str:
     return LEVEL_NOTE.sub("", plain).strip() or name
 
 
-def _short_label(label: str) -> str:
-    """``label`` cut at a word to ``MAX_LABEL_CHARS``, capitalised."""
-    if len(label) > MAX_LABEL_CHARS:
-        label = label[: MAX_LABEL_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;·(") + "…"
+def _short_label(label: str, limit: int = MAX_LABEL_CHARS) -> str:
+    """``label`` cut at a word to ``limit`` characters, capitalised."""
+    if len(label) > limit:
+        label = label[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;·(") + "…"
     return label[:1].upper() + label[1:]
+
+
+def _level_note(name: str) -> str:
+    """The level a name's closing note states ("… (thực hiện tại cấp huyện)" → "Cấp huyện")."""
+    note = LEVEL_NOTE.search(name)
+    if not note:
+        return ""
+    level = re.search(r"cấp[^)]*", note.group(), flags=re.IGNORECASE)
+    return _short_label(level.group().strip()) if level else ""
 
 
 def _difference_label(hit: SearchHit, chosen: SearchHit) -> str:
@@ -591,7 +747,12 @@ def _difference_label(hit: SearchHit, chosen: SearchHit) -> str:
     when short ("Chấm dứt hoạt động hộ kinh doanh", not "Hộ"), else the words ``chosen``
     lacks."""
     plain = _plain_name(hit.name)
-    return plain if len(plain) <= MAX_LABEL_CHARS else _name_difference(hit.name, chosen.name)
+    if len(plain) <= MAX_LABEL_CHARS:
+        return plain
+    # How the name goes on from where it parts from the answered one reads as a name
+    # ("Đăng ký, … trường hợp chuyển nhượng dự án"); the scattered words it alone has do not
+    # ("Đối trường hợp đầu tư có").
+    return _name_after_common_start(hit.name, [chosen.name])
 
 
 def _name_after_common_start(name: str, names: list[str]) -> str:
@@ -613,7 +774,15 @@ def _name_after_common_start(name: str, names: list[str]) -> str:
     ):
         start += 1
     rest = " ".join(mine[start:])
-    if not start or not rest:
+    if not rest:
+        # The same name at another level ("Trình báo mất hộ chiếu phổ thông (thực hiện tại
+        # cấp huyện)" and "… cấp xã)"): the level tells them apart.
+        level = _level_note(name)
+        if level:
+            head = _short_label(_plain_name(name), MAX_LABEL_CHARS - len(level) - 3)
+            return f"{head} · {level}"
+        return _plain_name(name)
+    if not start:
         return _plain_name(name)
     head = " ".join(mine[: min(start, 2)])  # the action, so the label still reads as a name
     return f"{head} … {rest}"
@@ -711,14 +880,15 @@ def resolve(
     """
     if chosen_code:
         return Resolution("answer", chosen_code)
-    resolution = _resolve(
-        session,
-        text or "",
-        current_code=current_code,
-        candidates=candidates,
-        strict=strict,
-        confirm_weak=confirm_weak,
-    )
+    with weighing_words(catalog_word_weights(session)):
+        resolution = _resolve(
+            session,
+            text or "",
+            current_code=current_code,
+            candidates=candidates,
+            strict=strict,
+            confirm_weak=confirm_weak,
+        )
     if resolution.outcome in ("answer", "choose", "confirm") and not text.startswith("/"):
         notice = replaced_paper_notice(text)
         if notice:

@@ -470,6 +470,8 @@ def test_a_weak_match_offers_a_fourth_candidate_only_when_it_fits(
     monkeypatch.setattr(
         resolve_module, "search_procedures", lambda *_a, **_k: hits_of(records, *order)
     )
+    # No catalog session here: every word weighs the same.
+    monkeypatch.setattr(resolve_module, "catalog_word_weights", lambda _session: None)
     resolution = resolve_module.resolve(None, question)  # type: ignore[arg-type]
     words = procedure_words(question)
     assert resolution.outcome == "confirm"
