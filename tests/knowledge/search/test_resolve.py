@@ -453,6 +453,16 @@ def test_a_correction_ranked_first_competes_with_the_birth_registrations(
 # --------------------------------------------------------------------------- confirmation
 
 
+def _resolved_without_catalog(
+    question: str, hits: list[SearchHit], monkeypatch: pytest.MonkeyPatch
+) -> resolve_module.Resolution:
+    """``resolve`` with the search stubbed to return ``hits``: no catalog session, so every
+    word weighs the same."""
+    monkeypatch.setattr(resolve_module, "search_procedures", lambda *_a, **_k: hits)
+    monkeypatch.setattr(resolve_module, "catalog_word_weights", lambda _session: None)
+    return resolve_module.resolve(None, question)  # type: ignore[arg-type]
+
+
 def test_a_weak_match_offers_a_fourth_candidate_only_when_it_fits(
     records: dict[str, SearchHit], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -467,12 +477,7 @@ def test_a_weak_match_offers_a_fourth_candidate_only_when_it_fits(
         PASSPORT,  # Cấp hộ chiếu phổ thông ở trong nước (cấp tỉnh)
         LLC_FOUNDING,  # a hit that shares no word with the question
     ]
-    monkeypatch.setattr(
-        resolve_module, "search_procedures", lambda *_a, **_k: hits_of(records, *order)
-    )
-    # No catalog session here: every word weighs the same.
-    monkeypatch.setattr(resolve_module, "catalog_word_weights", lambda _session: None)
-    resolution = resolve_module.resolve(None, question)  # type: ignore[arg-type]
+    resolution = _resolved_without_catalog(question, hits_of(records, *order), monkeypatch)
     words = procedure_words(question)
     assert resolution.outcome == "confirm"
     assert len(resolution.hits) == resolve_module.CONFIRM_CANDIDATES == 4
@@ -483,7 +488,7 @@ def test_a_weak_match_offers_a_fourth_candidate_only_when_it_fits(
     assert LLC_FOUNDING not in {hit.code for hit in resolution.hits}
     # Three fair matches: the unrelated fourth hit is not offered.
     order = ["1.010385", "1.001445", LLC_FOUNDING, PASSPORT_LOSS]
-    only_three = resolve_module.resolve(None, question)  # type: ignore[arg-type]
+    only_three = _resolved_without_catalog(question, hits_of(records, *order), monkeypatch)
     assert [hit.code for hit in only_three.hits] == ["1.010385", "1.001445", PASSPORT_LOSS]
 
 
@@ -572,10 +577,7 @@ def test_a_confirmation_never_offers_one_procedure_twice(
         "nay đã chết, nhà nước xác nhận bố mẹ của cháu được không"
     )
     order = [CCCD_FIRST, LLC_FOUNDING, HEALTH_CARD_EXCHANGE, SUSPENSION]
-    monkeypatch.setattr(
-        resolve_module, "search_procedures", lambda *_a, **_k: hits_of(records, *order)
-    )
-    resolution = resolve_module.resolve(None, question)  # type: ignore[arg-type]
+    resolution = _resolved_without_catalog(question, hits_of(records, *order), monkeypatch)
     assert resolution.outcome == "confirm"
     codes = [hit.code for hit in resolution.hits]
     assert codes[0] == CCCD_FIRST
