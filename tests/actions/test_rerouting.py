@@ -196,6 +196,8 @@ def test_a_portal_error_naming_a_procedure_is_answered_and_still_logged(
     "feedback",
     [
         "tôi muốn góp ý về thái độ cán bộ",
+        # A message that says it is a complaint stays feedback, even with a question mark.
+        "Tôi phản ánh: đăng ký kết hôn ở xã sao chậm thế?",
         "Tôi phản ánh: hệ thống báo lỗi suốt khi đăng ký kết hôn trực tuyến",
         "cán bộ một cửa làm việc chậm, thái độ không tốt",
         "đăng ký kết hôn trực tuyến thanh toán lệ phí bị lỗi mãi",

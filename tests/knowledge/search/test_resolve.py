@@ -5,9 +5,6 @@ The variants are real records of the national catalog (../shared), read from the
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from knowledge.schemas import SearchHit
@@ -64,21 +61,6 @@ BIRTH_AGAIN = "1.004884"  # Thủ tục đăng ký lại khai sinh
 CIVIL_CORRECTION = "1.004859"  # Thủ tục thay đổi, cải chính, bổ sung thông tin hộ tịch …
 CIVIL_CORRECTION_FOREIGN = "2.000748"
 TRAVEL_PASS_LOSS = "1.010055"  # Trình báo mất giấy thông hành (thực hiện tại cấp xã)
-
-
-@pytest.fixture(scope="module")
-def records(national_catalog_dir: Path) -> dict[str, SearchHit]:
-    """Every national catalog record as a search hit (code, name, levels)."""
-    hits = {}
-    for path in national_catalog_dir.glob("*/*.json"):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        hits[record["ma_thu_tuc"]] = SearchHit(
-            code=record["ma_thu_tuc"],
-            name=record["ten_thu_tuc"],
-            score=1.0,
-            levels=record.get("cap_thuc_hien") or "",
-        )
-    return hits
 
 
 def hits_of(records: dict[str, SearchHit], *codes: str) -> list[SearchHit]:

@@ -6,9 +6,6 @@ The names are real records of the national catalog (../shared), read from the ex
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from knowledge.schemas import SearchHit
@@ -33,21 +30,6 @@ PASSPORT_LOSS_DISTRICT = "1.010385"  # Trình báo mất hộ chiếu phổ thô
 PASSPORT_LOSS_COMMUNE = "1.010386"  # Trình báo mất hộ chiếu phổ thông (… cấp xã)
 LAND_TRANSFER = "1.012787"  # Đăng ký, cấp Giấy chứng nhận … cho người nhận chuyển nhượng …
 LAND_PROJECT = "1.013994"  # Đăng ký, cấp Giấy chứng nhận … chuyển nhượng dự án đầu tư …
-
-
-@pytest.fixture(scope="module")
-def records(national_catalog_dir: Path) -> dict[str, SearchHit]:
-    """Every national catalog record as a search hit (code, name, levels)."""
-    hits = {}
-    for path in national_catalog_dir.glob("*/*.json"):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        hits[record["ma_thu_tuc"]] = SearchHit(
-            code=record["ma_thu_tuc"],
-            name=record["ten_thu_tuc"],
-            score=1.0,
-            levels=record.get("cap_thuc_hien") or "",
-        )
-    return hits
 
 
 @pytest.fixture(scope="module")
