@@ -46,6 +46,7 @@ from knowledge.text.yaml_tables import read_yaml_table
 QUESTION_WORDS_FILE = PROJECT_ROOT / "data" / "dialogue" / "question_words.yml"
 VARIANTS_FILE = PROJECT_ROOT / "data" / "dialogue" / "variants.yml"
 REPLACED_PAPERS_FILE = PROJECT_ROOT / "data" / "dialogue" / "replaced_papers.yml"
+PLACE_NAMES_FILE = PROJECT_ROOT / "data" / "dialogue" / "place_names.yml"
 PROCEDURE_CODE_IN_TEXT = re.compile(r"(?<![\d.])\d{1,2}\.\d{6}(?![\d.])")
 QUESTION_TOO_LONG = (
     "Câu hỏi dài quá (tối đa {max_chars} ký tự). Bạn hỏi ngắn gọn lại giúp mình nhé."
@@ -301,6 +302,11 @@ class WordWeights:
         """The weight of one typed syllable (with or without diacritics)."""
         return self.idf.get(fold_accents(word), self.unseen)
 
+    @property
+    def floor(self) -> float:
+        """The weight of a word every name has: what a place name weighs in a question."""
+        return _idf(1, 1)
+
 
 def _idf(documents: int, containing: int) -> float:
     """Smoothed inverse document frequency, at least 1: a word in every name still counts."""
@@ -375,6 +381,8 @@ def coverage(words: list[str], hit: SearchHit) -> float:
         name_share = len(matched) / len(name) if name else 0.0
         return max(question_share, name_share)
     question = [weights.weight(w) for w in words]
+    for i in _place_positions(folded_words):
+        question[i] = weights.floor
     question_share = sum(question[i] for i in covered) / sum(question)
     # The name's own action ("Thủ tục đăng ký …", "Cấp …") says which variant, as a
     # question's does: "bà mất rồi làm khai tử" quotes all of "Thủ tục đăng ký khai tử".
@@ -383,6 +391,35 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     kept = _name_without_actions(hit.name) or tuple(range(len(name)))
     name_share = len(matched.intersection(kept)) / len(kept)
     return max(question_share, name_share)
+
+
+@lru_cache(maxsize=1)
+def get_place_names(path: Path = PLACE_NAMES_FILE) -> frozenset[tuple[str, ...]]:
+    """The places of ``path`` (``data/dialogue/place_names.yml``), folded, read once."""
+    places = read_yaml_table(path, "bảng địa danh").get("places")
+    if not isinstance(places, list) or not places:
+        raise InvalidInputError(f"{path}: thiếu mục 'places'")
+    return frozenset(
+        tuple(fold_accents(w) for w in phrase) for phrase in split_phrases(", ".join(places))
+    )
+
+
+def _place_positions(folded: list[str]) -> set[int]:
+    """The positions of ``folded`` (a question's folded procedure words) inside a place name.
+
+    Example:
+        >>> sorted(_place_positions(["lam", "ho", "chieu", "quang", "ngai"]))
+        [3, 4]
+    """
+    places = get_place_names()
+    longest = max(len(p) for p in places)
+    found: set[int] = set()
+    for start in range(len(folded)):
+        for size in range(min(longest, len(folded) - start), 0, -1):
+            if tuple(folded[start : start + size]) in places:
+                found.update(range(start, start + size))
+                break
+    return found
 
 
 @lru_cache(maxsize=20_000)

@@ -128,3 +128,16 @@ def test_a_long_variant_is_labelled_by_how_its_name_goes_on(records: dict[str, S
     label = variant_label(records[LAND_PROJECT], records[LAND_TRANSFER])
     assert label.startswith("Đăng ký, … ")
     assert len(label) <= MAX_LABEL_CHARS
+
+
+def test_a_place_the_citizen_names_weighs_like_a_common_word(
+    records: dict[str, SearchHit], weights: WordWeights
+) -> None:
+    """ "làm hộ chiếu lần đầu ở Quảng Ngãi": where the citizen lives is no topic word. Rare
+    among names, "quảng ngãi" would make the passport a weak match; it weighs the floor."""
+    words = procedure_words("làm hộ chiếu lần đầu ở Quảng Ngãi")
+    assert weights.weight("ngãi") > weights.floor
+    with weighing_words(weights):
+        assert coverage(words, records[PASSPORT]) >= 0.6
+        accentless = procedure_words("lam ho chieu lan dau o quang ngai")
+        assert coverage(accentless, records[PASSPORT]) >= 0.6
