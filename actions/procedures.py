@@ -44,7 +44,7 @@ from knowledge.db import session_scope
 from knowledge.errors import InvalidInputError, KnowledgeError, NotFoundError
 from knowledge.procedures import get_procedure
 from knowledge.schemas import ProcedureCard, SearchHit
-from knowledge.search.aspects import asked_aspect
+from knowledge.search.aspects import asked_aspect, cued_aspects
 from knowledge.search.resolve import (
     CONFIRM_CANDIDATES,
     MAX_BUTTONS,
@@ -59,6 +59,10 @@ logger = logging.getLogger(__name__)
 PROCEDURE_CODE_SLOT = "procedure_code"
 CANDIDATES_SLOT = "candidate_codes"
 PENDING_ASPECT_SLOT = "pending_aspect"
+# Below this NLU confidence, an aspect intent with no aspect word in the message ("đổi bằng
+# lái xe ô tô hết hạn" taken for ask_result at 0.30) is a guess: the overview, which shows
+# the fees, time and papers in brief, is answered instead.
+SURE_ASPECT_CONFIDENCE = 0.5
 MAX_CHOICE_CHARS = 70  # a menu button names the procedure, cut short for a phone screen
 Message = dict[str, Any]
 
@@ -274,7 +278,19 @@ class ActionAnswerAspect(Action):
         pending = tracker.get_slot(PENDING_ASPECT_SLOT)
         if self.aspect == "procedure" and pending in ASPECTS:
             return str(pending)
+        if self.aspect != "procedure" and _unsure_aspect(tracker.latest_message):
+            return "procedure"
         return self.aspect
+
+
+def _unsure_aspect(message: dict[str, Any]) -> bool:
+    """Whether NLU guessed the aspect of ``message``: low confidence, no aspect word in the
+    text, and typed (a button's payload says its aspect)."""
+    text = message.get("text") or ""
+    confidence = (message.get("intent") or {}).get("confidence")
+    if text.startswith("/") or confidence is None or confidence >= SURE_ASPECT_CONFIDENCE:
+        return False
+    return not cued_aspects(text)
 
 
 class ActionAnswerProcedure(ActionAnswerAspect):

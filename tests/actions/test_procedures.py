@@ -69,6 +69,7 @@ def tracker(
     text: str,
     intent: str = "ask_procedure",
     *,
+    confidence: float = 0.99,
     slots: dict[str, Any] | None = None,
     entities: list[dict[str, Any]] | None = None,
     events: list[dict[str, Any]] | None = None,
@@ -76,7 +77,7 @@ def tracker(
     """A tracker whose latest user message is ``text`` classified as ``intent``."""
     latest = {
         "text": text,
-        "intent": {"name": intent, "confidence": 0.99},
+        "intent": {"name": intent, "confidence": confidence},
         "entities": entities or [],
     }
     user_event = {"event": "user", "text": text, "parse_data": latest}
@@ -192,6 +193,23 @@ def test_the_procedure_comes_from_the_question(question: str) -> None:
     assert message["text"].startswith("Lệ phí – Đăng ký thường trú (Cấp xã):")
     assert f"Mã thủ tục: {RESIDENCE}" in message["text"]
     assert slot(events, "procedure_code") == RESIDENCE
+
+
+def test_an_aspect_nlu_guessed_with_no_aspect_word_gets_the_overview() -> None:
+    """ "đăng ký thường trú" taken for ask_result at 0.30: no word of the message asks the
+    result, so the overview answers (it shows fees, time and papers in brief)."""
+    [unsure, *_], _ = run(
+        ActionAnswerResult(), tracker("đăng ký thường trú", "ask_result", confidence=0.3)
+    )
+    assert unsure["text"].startswith("Đăng ký thường trú (Cấp xã)")
+    [sure, *_], _ = run(
+        ActionAnswerResult(), tracker("đăng ký thường trú", "ask_result", confidence=0.9)
+    )
+    assert sure["text"].startswith("Kết quả – Đăng ký thường trú")
+    [cued, *_], _ = run(
+        ActionAnswerFee(), tracker("lệ phí đăng ký thường trú", "ask_fee", confidence=0.3)
+    )
+    assert cued["text"].startswith("Lệ phí – Đăng ký thường trú")
 
 
 @pytest.mark.parametrize(
