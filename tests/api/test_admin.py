@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
+from knowledge.clock import local_now, local_today
 from knowledge.config import PROJECT_ROOT
 
 DEMO = PROJECT_ROOT / "data" / "decisions" / "quyet-dinh-mau.csv"
@@ -176,7 +177,7 @@ def test_rollback_after_a_hand_edit_is_refused_with_409_and_a_preview(
     client: TestClient, admin_headers: Headers
 ) -> None:
     old_fee = _online_fee(client, TEMPORARY_RESIDENCE)
-    day = date.today().strftime("%d/%m/%Y")
+    day = local_today().strftime("%d/%m/%Y")
     data = (HEADER + f"{TEMPORARY_RESIDENCE},sửa đổi,77/QĐ-UBND,{day},,6.000 đồng\n").encode()
     applied = _upload(client, admin_headers, data, dry_run=False)
     assert applied.status_code == 200, applied.text
@@ -206,7 +207,7 @@ def test_rollback_after_a_hand_edit_is_refused_with_409_and_a_preview(
 
 
 def test_broken_decision_changes_nothing(client: TestClient, admin_headers: Headers) -> None:
-    today = date.today().strftime("%d/%m/%Y")
+    today = local_today().strftime("%d/%m/%Y")
     data = (
         HEADER
         + f"{TEMPORARY_RESIDENCE},sửa đổi,8/QĐ-UBND,{today},,1 đồng\n"
@@ -225,7 +226,7 @@ def test_broken_decision_changes_nothing(client: TestClient, admin_headers: Head
 
 
 def test_future_decision_is_scheduled(client: TestClient, admin_headers: Headers) -> None:
-    later = (date.today() + timedelta(days=30)).strftime("%d/%m/%Y")
+    later = (local_today() + timedelta(days=30)).strftime("%d/%m/%Y")
     data = (HEADER + f"{TEMPORARY_RESIDENCE},sửa đổi,9/QĐ-UBND,{later},,2.000 đồng\n").encode()
     old_fee = _online_fee(client, TEMPORARY_RESIDENCE)
     applied = _upload(client, admin_headers, data, dry_run=False).json()
@@ -266,14 +267,13 @@ def test_lexicon_word_from_the_api_reaches_search(
 def test_analytics_summary_and_csv(
     client: TestClient, admin_headers: Headers, agent_headers: Headers
 ) -> None:
-    from datetime import datetime
     from datetime import timedelta as delta
 
     from knowledge.chat.models import ChatFeedback, ChatMessage, ChatSession, Handoff
     from knowledge.db import get_engine, session_scope
     from knowledge.models import LookupAttempt
 
-    now = datetime.now()
+    now = local_now()
     with session_scope(get_engine()) as session:
         for succeeded in (True, False, False):
             session.add(LookupAttempt(conversation_id="c1", succeeded=succeeded, at=now))
@@ -339,7 +339,7 @@ def test_analytics_groups_unanswered_questions_and_renders_the_dashboard(
     from knowledge.db import get_engine, session_scope
     from tests.chat_seed import RESIDENCE, seed_conversations
 
-    today = date.today()
+    today = local_today()
     with session_scope(get_engine()) as session:
         expected = seed_conversations(session, today)
     since = (today - timedelta(days=2)).isoformat()

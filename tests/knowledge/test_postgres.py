@@ -69,10 +69,11 @@ def test_analytics_and_amendments_on_postgresql(pg_sample_engine: Engine) -> Non
 
     from knowledge.analytics import summary
     from knowledge.catalog.decisions import apply_decision
+    from knowledge.clock import local_today
     from knowledge.config import PROJECT_ROOT
     from tests.chat_seed import seed_conversations
 
-    today = date.today()
+    today = local_today()
     demo = PROJECT_ROOT / "data" / "decisions" / "quyet-dinh-mau.csv"
     with session_scope(pg_sample_engine) as session:
         expected = seed_conversations(session, today)

@@ -19,7 +19,7 @@ from knowledge.catalog.live import (
     delete_lexicon_word,
     list_lexicon_words,
 )
-from knowledge.clock import local_now
+from knowledge.clock import local_now, local_today
 from knowledge.db import session_scope
 from knowledge.errors import InvalidInputError, NotFoundError
 from knowledge.models import CatalogChange, Procedure
@@ -178,7 +178,7 @@ def test_audit_filters(sample_engine: Engine) -> None:
     with session_scope(sample_engine) as session:
         assert [e.procedure_code for e in list_changes(session, actor="binh")] == [MARRIAGE]
         assert [e.actor for e in list_changes(session, code=BIRTH)] == ["an"]
-        assert len(list_changes(session, since=date.today(), until=date.today())) == 2
+        assert len(list_changes(session, since=local_today(), until=local_today())) == 2
         assert list_changes(session, until=date(2000, 1, 1)) == []
         with pytest.raises(InvalidInputError, match="Ngày bắt đầu"):
             list_changes(session, since=date(2026, 2, 1), until=date(2026, 1, 1))
