@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import FALLBACK_HANDOFF_MARKER, UNANSWERED_MARKER
 from actions.dossiers import dossier_followup
-from actions.procedures import Reply, answer_aspect, reply_to_question
+from actions.procedures import Reply, answer_aspect, reply_to_question, reply_to_typed_choice
 from actions.turns import replied_last_turn_with
 from knowledge.answers import ASPECTS
 from knowledge.config import get_settings
@@ -70,6 +70,9 @@ def reply_to_unclear_message(tracker: Tracker, *, confirm_weak: bool) -> Reply:
     ("Ý bạn là …?"); a long question naming the search's first hit is confirmed too. Empty
     when the message names no procedure.
     """
+    chosen = reply_to_typed_choice(tracker)  # "cái thứ 2", a button's label typed by hand
+    if chosen is not None:
+        return chosen
     reply = reply_to_question(tracker, "procedure", strict=True, confirm_weak=confirm_weak)
     text = tracker.latest_message.get("text") or ""
     if reply.messages or not reads_as_question(text):

@@ -12,12 +12,18 @@ shared with the API): the likeliest variant is answered first with the others as
 buttons under the answer; a menu only when the candidates differ in substance and the
 message gives no hint; a weak match is confirmed first ("Ý bạn là …?"); no match gives the
 hotline and a human. A message typed past a menu answers its likeliest candidate.
+
+Follow-ups refer back (``knowledge.search.follow_ups``): a button typed instead of clicked
+("cái thứ 2", or its label) is that button; another case of the same procedure ("con tôi 10
+tuổi thì sao") is searched within its family; "còn … thì sao" asks the last answer's aspect.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,11 +51,13 @@ from knowledge.errors import InvalidInputError, KnowledgeError, NotFoundError
 from knowledge.procedures import get_procedure
 from knowledge.schemas import ProcedureCard, SearchHit
 from knowledge.search.aspects import asked_aspect, cued_aspects
+from knowledge.search.follow_ups import follow_up_query, refers_back, same_label, typed_position
 from knowledge.search.resolve import (
     CONFIRM_CANDIDATES,
     MAX_BUTTONS,
     Alternative,
     Resolution,
+    get_variant_words,
     resolve,
 )
 from knowledge.text.entities import mask_pii
@@ -59,6 +67,9 @@ logger = logging.getLogger(__name__)
 PROCEDURE_CODE_SLOT = "procedure_code"
 CANDIDATES_SLOT = "candidate_codes"
 PENDING_ASPECT_SLOT = "pending_aspect"
+ANSWERED_ASPECT_SLOT = "answered_aspect"
+# A button's payload: /ask_fee{"procedure_code":"1.001193"} (knowledge.answers.button_payload)
+PAYLOAD = re.compile(r"^/(?P<intent>\w+)(?P<entities>\{.*\})$")
 # Below this NLU confidence, an aspect intent with no aspect word in the message ("đổi bằng
 # lái xe ô tô hết hạn" taken for ask_result at 0.30) is a guess: the overview, which shows
 # the fees, time and papers in brief, is answered instead.
@@ -117,6 +128,7 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
             SlotSet(PROCEDURE_CODE_SLOT, card.code),
             SlotSet(CANDIDATES_SLOT, None),
             SlotSet(PENDING_ASPECT_SLOT, None),
+            SlotSet(ANSWERED_ASPECT_SLOT, aspect),
         ]
     elif resolution.outcome == "choose":
         reply.say(
@@ -224,11 +236,13 @@ def reply_to_question(
             return reply
         aspect = asked_aspect(text, aspect)
         with session_scope() as session:
+            current = None if strict else tracker.get_slot(PROCEDURE_CODE_SLOT)
+            query = _within_topic(session, text, current) if not chosen_code(tracker) else None
             resolution = resolve(
                 session,
-                text,
+                query or text,
                 chosen_code=chosen_code(tracker),
-                current_code=None if strict else tracker.get_slot(PROCEDURE_CODE_SLOT),
+                current_code=current,
                 candidates=() if strict else tuple(tracker.get_slot(CANDIDATES_SLOT) or ()),
                 strict=strict,
                 confirm_weak=confirm_weak,
@@ -250,6 +264,85 @@ def reply_to_question(
         return reply
 
 
+def _within_topic(session: Session, text: str, current: str | None) -> str | None:
+    """The question to search when ``text`` states another case of the current procedure
+    ("con tôi 10 tuổi thì sao" after the identity card), else None."""
+    if not current or text.startswith("/"):
+        return None
+    try:
+        card = get_procedure(session, current)
+    except KnowledgeError:
+        return None
+    return follow_up_query(session, text, card.name)
+
+
+def typed_choice(tracker: Tracker) -> tuple[str, str] | None:
+    """The (aspect, code) of a button of the bot's last reply that the latest message names
+    by its place ("cái thứ 2") or by its label typed by hand ("có yếu tố nước ngoài").
+
+    Only the buttons that offer a procedure count, not the aspect buttons of the answer
+    itself: "cái đầu tiên" under an answer is its first other case.
+    """
+    text = (tracker.latest_message.get("text") or "").strip()
+    if not text or text.startswith("/"):
+        return None
+    current = tracker.get_slot(PROCEDURE_CODE_SLOT)
+    offered = []
+    for title, aspect, code in _last_buttons(tracker):
+        if code and code != current and (title, aspect, code) not in offered:
+            offered.append((title, aspect, code))
+    if not offered:
+        return None
+    position = typed_position(text)
+    if position is not None:
+        index = position - 1 if position > 0 else len(offered) + position
+        if 0 <= index < len(offered):
+            _, aspect, code = offered[index]
+            return aspect, code
+        return None
+    for title, aspect, code in offered:
+        if same_label(text, title):
+            return aspect, code
+    return None
+
+
+def reply_to_typed_choice(tracker: Tracker) -> Reply | None:
+    """The answer to a button of the last reply typed instead of clicked, or None."""
+    choice = typed_choice(tracker)
+    if choice is None:
+        return None
+    aspect, code = choice
+    return _answer_code(code, aspect)
+
+
+def _last_buttons(tracker: Tracker) -> list[tuple[str, str, str | None]]:
+    """(title, aspect, code) of the buttons the bot sent since the previous user message."""
+    intents = {spec.intent: key for key, spec in ASPECTS.items()}
+    events = list(tracker.events)
+    # The latest user message is the one being answered: skip it and what follows.
+    while events and events[-1].get("event") != "user":
+        events.pop()
+    if events:
+        events.pop()
+    sent: list[dict[str, Any]] = []
+    for event in reversed(events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            sent[:0] = (event.get("data") or {}).get("buttons") or []
+    buttons = []
+    for button in sent:
+        match = PAYLOAD.match(str(button.get("payload") or ""))
+        if not match or match["intent"] not in intents:
+            continue
+        try:
+            code = json.loads(match["entities"]).get(PROCEDURE_CODE_SLOT)
+        except ValueError:
+            continue
+        buttons.append((str(button.get("title") or ""), intents[match["intent"]], code))
+    return buttons
+
+
 class ActionAnswerAspect(Action):
     """Base of the aspect actions: resolve the procedure, answer one aspect of it."""
 
@@ -269,6 +362,9 @@ class ActionAnswerAspect(Action):
         followup = await dossier_followup(dispatcher, tracker)
         if followup is not None:
             return followup
+        chosen = await asyncio.to_thread(reply_to_typed_choice, tracker)
+        if chosen is not None:
+            return [*chosen.send(dispatcher), *forget_unfinished_lookup(tracker)]
         reply = await asyncio.to_thread(reply_to_question, tracker, self.aspect_asked(tracker))
         return [*reply.send(dispatcher), *forget_unfinished_lookup(tracker)]
 
@@ -278,9 +374,28 @@ class ActionAnswerAspect(Action):
         pending = tracker.get_slot(PENDING_ASPECT_SLOT)
         if self.aspect == "procedure" and pending in ASPECTS:
             return str(pending)
-        if self.aspect != "procedure" and _unsure_aspect(tracker.latest_message):
-            return "procedure"
-        return self.aspect
+        aspect = self.aspect
+        if aspect != "procedure" and _unsure_aspect(tracker.latest_message):
+            aspect = "procedure"
+        if aspect == "procedure":
+            # "lệ phí khai tử" → "còn đăng ký lại thì sao": the fee again, of the new case.
+            return _answered_again(tracker) or aspect
+        return aspect
+
+
+def _answered_again(tracker: Tracker) -> str | None:
+    """The aspect of the last answer, when the latest message refers back to it without
+    naming an aspect: "… thì sao", "không phải, tôi hỏi …", or only another case."""
+    answered = tracker.get_slot(ANSWERED_ASPECT_SLOT)
+    text = tracker.latest_message.get("text") or ""
+    if answered not in ASPECTS or answered == "procedure" or text.startswith("/"):
+        return None
+    if cued_aspects(text):
+        return None
+    variants = get_variant_words()
+    if refers_back(text) or variants.question_qualifiers(text) or variants.question_actions(text):
+        return str(answered)
+    return None
 
 
 def _unsure_aspect(message: dict[str, Any]) -> bool:
@@ -413,3 +528,21 @@ def _answer_code(code: str, aspect: str) -> Reply:
         reply = Reply()
         reply.say(response="utter_service_unavailable", hotline=get_settings().hotline)
         return reply
+
+
+class ActionChooseOption(Action):
+    """ "cái thứ 2" (choose_option): the button of the last reply at that place, answered."""
+
+    def name(self) -> str:
+        """``action_choose_option``."""
+        return "action_choose_option"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Answer the chosen button's aspect and procedure; without one, ask to rephrase."""
+        chosen = await asyncio.to_thread(reply_to_typed_choice, tracker)
+        if chosen is None:
+            dispatcher.utter_message(response="utter_please_rephrase")
+            return []
+        return chosen.send(dispatcher)

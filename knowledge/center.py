@@ -112,11 +112,21 @@ def only_about_center(text: str) -> bool:
         False
         >>> only_about_center("nộp ở đâu")
         False
+        >>> only_about_center("le phi bao nhieu")
+        False
     """
+    from knowledge.search.aspects import cue_spans
     from knowledge.search.resolve import procedure_words  # the search loads lazily
 
     spans = [s.text for s in syllables(normalize(text))]
-    matched = _matched_topics(spans)
+    # A topic word inside a procedure aspect's cue is that aspect's: folded, "lễ" (holiday)
+    # is the "le" of "le phi" (lệ phí).
+    in_cues = {
+        i for start, size, _ in cue_spans(normalize(text)) for i in range(start, start + size)
+    }
+    matched = {
+        topic: covered for topic, covered in _matched_topics(spans).items() if covered - in_cues
+    }
     if not set(matched) - {"address", "names"}:
         return False
     center_words = {fold_accents(spans[i]) for covered in matched.values() for i in covered}

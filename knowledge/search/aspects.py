@@ -55,10 +55,24 @@ def cued_aspects(text: str) -> list[str]:
         >>> cued_aspects("đăng ký khai sinh")
         []
     """
+    found: list[str] = []
+    for _, _, aspect in cue_spans(text):
+        if aspect not in found:
+            found.append(aspect)
+    return found
+
+
+def cue_spans(text: str) -> list[tuple[int, int, str]]:
+    """(first syllable, syllable count, aspect) of each cue ``text`` says, left to right.
+
+    Example:
+        >>> cue_spans("le phi bao nhieu")
+        [(0, 2, 'fee')]
+    """
     spans = [s.text for s in syllables(text)]
     folded = [fold_accents(s) for s in spans]
     table, longest = aspect_cues()
-    found: list[str] = []
+    found: list[tuple[int, int, str]] = []
     i = 0
     while i < len(spans):
         for size in range(min(longest, len(spans) - i), 0, -1):
@@ -72,8 +86,7 @@ def cued_aspects(text: str) -> list[str]:
                 None,
             )
             if aspect is not None:
-                if aspect not in found:
-                    found.append(aspect)
+                found.append((i, size, aspect))
                 i += size
                 break
         else:
