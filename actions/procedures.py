@@ -540,9 +540,16 @@ class ActionChooseOption(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Answer the chosen button's aspect and procedure; without one, ask to rephrase."""
+        """Answer the chosen button's aspect and procedure. Without one, NLU misread the
+        message ("có làm thứ 7 không" for "cái thứ 7"): the Center's facts when it asks about
+        the Center, else the fallback's clarification."""
         chosen = await asyncio.to_thread(reply_to_typed_choice, tracker)
-        if chosen is None:
-            dispatcher.utter_message(response="utter_please_rephrase")
+        if chosen is not None:
+            return chosen.send(dispatcher)
+        text = tracker.latest_message.get("text") or ""
+        if only_about_center(text):
+            dispatcher.utter_message(text=answer_center_question(text))
             return []
-        return chosen.send(dispatcher)
+        from actions.fallback import ActionClarify  # the fallback builds on this module
+
+        return await ActionClarify().run(dispatcher, tracker, domain)

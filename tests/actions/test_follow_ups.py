@@ -88,9 +88,15 @@ def test_a_place_beyond_the_row_or_without_buttons_is_asked_again() -> None:
     for events in (OTHER_CASES, []):
         current = tracker("cái thứ 4", "choose_option", events=events)
         assert typed_choice(current) is None
-        [message], events_set = run(ActionChooseOption(), current)
+        [message], _ = run(ActionChooseOption(), current)
         assert "chưa hiểu rõ ý bạn" in message["text"]
-        assert events_set == []
+
+
+def test_a_center_question_taken_for_a_choice_is_answered_about_the_center() -> None:
+    """ "có làm thứ 7 không" read as "cái thứ 7": the Center's Saturday."""
+    current = tracker("có làm thứ 7 không", "choose_option", events=OTHER_CASES)
+    [message], _ = run(ActionChooseOption(), current)
+    assert "Thứ Bảy:" in message["text"]
 
 
 def test_the_fallback_takes_a_typed_button_too() -> None:
