@@ -160,3 +160,83 @@ def test_asking_for_an_officer_inside_a_form_is_a_hand_off(servers: Servers, sen
     said = texts(servers.send(sender, "cho tôi gặp cán bộ"))
     assert get_settings().hotline in said
     assert "Cảm ơn bạn đã góp ý" not in said
+
+
+# --------------------------------------------------------------------------- follow-ups
+# Conversations of bench/data/dialogue_probe.txt: what a citizen types after the first answer.
+
+DEATH = "1.000656"  # Thủ tục đăng ký khai tử
+DEATH_AGAIN = "1.005461"  # Đăng ký lại khai tử
+RESIDENCE = "1.004222"  # Đăng ký thường trú
+
+
+def test_a_button_typed_by_its_place_is_that_button(national: Servers, sender: str) -> None:
+    """Fee of birth registration, then "cái thứ 2": the fee of the second other case, and
+    "cần giấy tờ gì" stays on it."""
+    first = national.send(sender, "lệ phí đăng ký khai sinh")
+    assert cited(first) == BIRTH
+    second = list(buttons(first).values())[1]
+    chosen_code = second.split('"procedure_code":"')[1].split('"')[0]
+    chosen = national.send(sender, "cái thứ 2")
+    assert texts(chosen).startswith("Lệ phí – ")
+    assert cited(chosen) == chosen_code
+    assert cited(national.send(sender, "cần giấy tờ gì")) == chosen_code
+
+
+def test_another_case_of_the_procedure_is_answered_within_it(
+    national: Servers, sender: str
+) -> None:
+    """Identity card papers, then "con tôi 10 tuổi thì sao": the under-14 card's papers."""
+    assert cited(national.send(sender, "cấp căn cước cần gì")) == CCCD_FIRST
+    child = national.send(sender, "con tôi 10 tuổi thì sao")
+    assert cited(child) == CCCD_UNDER_14
+    assert texts(child).startswith("Hồ sơ – ")
+    fee = national.send(sender, "thế lệ phí")
+    assert cited(fee) == CCCD_UNDER_14
+
+
+def test_a_stated_foreign_spouse_moves_to_that_variant_with_the_same_question(
+    national: Servers, sender: str
+) -> None:
+    """Time of marriage registration, then "chồng tôi người Hàn Quốc": the foreign case's
+    time (not a hand-off), and its papers after."""
+    assert cited(national.send(sender, "đăng ký kết hôn mất bao lâu")) == MARRIAGE
+    foreign = national.send(sender, "chồng tôi người Hàn Quốc")
+    assert cited(foreign) == MARRIAGE_FOREIGN
+    assert texts(foreign).startswith("Thời hạn giải quyết – ")
+    assert cited(national.send(sender, "cần giấy tờ gì")) == MARRIAGE_FOREIGN
+
+
+def test_thi_sao_asks_the_last_question_again_without_diacritics(
+    national: Servers, sender: str
+) -> None:
+    """ "le phi khai tu" then "con dang ky lai khai tu thi sao": the fee again (and "le phi"
+    is no question about the Center's holidays)."""
+    fee = national.send(sender, "le phi khai tu")
+    assert cited(fee) == DEATH
+    again = national.send(sender, "con dang ky lai khai tu thi sao")
+    assert cited(again) == DEATH_AGAIN
+    assert texts(again).startswith("Lệ phí – ")
+    assert texts(national.send(sender, "le phi bao nhieu")).startswith("Lệ phí – ")
+
+
+def test_an_agents_terse_lookups_by_code(national: Servers, sender: str) -> None:
+    """ "1.000656 phi", then "thoi gian": the fee, then the time, of that code."""
+    fee = national.send(sender, f"{DEATH} phi")
+    assert texts(fee).startswith("Lệ phí – ")
+    assert cited(fee) == DEATH
+    time = national.send(sender, "thoi gian")
+    assert texts(time).startswith("Thời hạn giải quyết – ")
+    assert cited(time) == DEATH
+
+
+def test_a_lookup_left_midway_resumes_the_procedure(national: Servers, sender: str) -> None:
+    """A dossier code in the middle of a procedure conversation, then "thôi": the next
+    question about the procedure is answered about it."""
+    assert cited(national.send(sender, "đăng ký thường trú mất bao lâu")) == RESIDENCE
+    asked = texts(national.send(sender, f"hồ sơ {PREFIX}-0099 của tôi đến đâu rồi"))
+    assert "4 số cuối" in asked
+    assert "dừng tra cứu" in texts(national.send(sender, "thôi"))
+    where = national.send(sender, "thế thường trú nộp ở đâu")
+    assert cited(where) == RESIDENCE
+    assert texts(where).startswith("Nơi giải quyết – ")
