@@ -35,10 +35,18 @@ from sqlalchemy.orm import Session
 from knowledge.config import PROJECT_ROOT, get_settings
 from knowledge.errors import InvalidInputError
 from knowledge.schemas import SearchHit
+from knowledge.search.accents import AccentRestorer, accent_guide, guiding_accents
 from knowledge.search.index import ProcedureIndex
 from knowledge.search.service import get_index, search_procedures
 from knowledge.search.terms import stopwords
-from knowledge.text import Lexicon, fold_accents, get_lexicon, normalize, syllables
+from knowledge.text import (
+    Lexicon,
+    fold_accents,
+    get_lexicon,
+    has_diacritics,
+    normalize,
+    syllables,
+)
 from knowledge.text.abbreviations import Abbreviations, get_abbreviations
 from knowledge.text.segment import folded_words
 from knowledge.text.yaml_tables import read_yaml_table
@@ -203,6 +211,9 @@ def procedure_words(text: str) -> list[str]:
     """
     spans = [s.text for s in syllables(text)]
     folded = [fold_accents(s) for s in spans]
+    # Typed without accents, the syllables as the catalog's accents read them (inside
+    # ``resolve``): they tell "cong dan" (công dân) from the channel word "cổng".
+    guide = accent_guide(text) or spans
     longest = question_phrases()[1]
     citizen_terms = {tuple(term.split()) for term, _ in get_lexicon().matches(text)}
     citizen_terms |= catalog_terms(get_lexicon())
@@ -228,6 +239,10 @@ def procedure_words(text: str) -> list[str]:
             (n for n in range(min(longest, len(spans) - i), 0, -1) if _is_phrase(spans[i : i + n])),
             0,
         )
+        if phrase and guide is not spans and _misread(folded, guide, i, phrase, words):
+            kept.append(spans[i])
+            i += 1
+            continue
         if (
             phrase == 1
             and kept
@@ -251,6 +266,23 @@ def procedure_words(text: str) -> list[str]:
     return kept
 
 
+def _misread(
+    folded: list[str], guide: list[str], i: int, phrase: int, words: frozenset[str]
+) -> bool:
+    """Whether question words matched folded at ``i`` are a piece of a name misread.
+
+    Typed without accents, "dau tu" matches "đâu" (where) and "cong dan" the channel word
+    "cổng". The syllable is a piece of the name when the accents the catalog puts back say
+    it is not the question word, and it makes a word of the word list with a neighbour
+    ("đầu tư", "công dân") that is no question phrase itself ("thế nào" stays asked). The
+    guide alone misreads question words too ("ở đâu và" → "ở đầu và"): both must agree.
+    """
+    if _is_phrase(guide[i : i + phrase]):
+        return False
+    pairs = [j for j in (i, i + 1) if 0 < j < len(folded) and _ends_word(folded, j, words)]
+    return any(not question_phrases()[0].get((folded[j - 1], folded[j])) for j in pairs)
+
+
 def _ends_word(folded: list[str], i: int, words: frozenset[str]) -> bool:
     """Whether syllable ``i`` and the one before form a word of the word list (folded)."""
     return f"{folded[i - 1]} {folded[i]}" in words
@@ -265,7 +297,9 @@ def _name_words(
 ) -> tuple[tuple[str, ...], str]:
     """A procedure name's procedure words, and its spelt-out folded form in spaces."""
     spelt = abbreviations.spell_out(name)
-    return tuple(procedure_words(spelt)), f" {fold_accents(normalize(spelt))} "
+    with guiding_accents(None):  # a name is written with its accents (and cached)
+        words = tuple(procedure_words(spelt))
+    return words, f" {fold_accents(normalize(spelt))} "
 
 
 @dataclass(frozen=True)
@@ -917,7 +951,9 @@ def resolve(
     """
     if chosen_code:
         return Resolution("answer", chosen_code)
-    with weighing_words(catalog_word_weights(session)):
+    # Typed without accents, the question's words are read as the catalog's accents guess.
+    guide = None if has_diacritics(text or "") else _restorer(session)
+    with weighing_words(catalog_word_weights(session)), guiding_accents(guide):
         resolution = _resolve(
             session,
             text or "",
@@ -931,6 +967,12 @@ def resolve(
         if notice:
             resolution = replace(resolution, notice=notice)
     return resolution
+
+
+def _restorer(session: Session) -> AccentRestorer | None:
+    """The accent restorer of the catalog ``session`` reads (None without semantic search)."""
+    semantic = get_index(session).semantic
+    return semantic.restorer if semantic is not None else None
 
 
 def _resolve(

@@ -9,6 +9,7 @@ import pytest
 
 from knowledge.schemas import SearchHit
 from knowledge.search import resolve as resolve_module
+from knowledge.search.accents import AccentRestorer, guiding_accents
 from knowledge.search.resolve import (
     MAX_LABEL_CHARS,
     _keep_search_best,
@@ -22,6 +23,7 @@ from knowledge.search.resolve import (
     same_family,
     variant_label,
 )
+from knowledge.text import fold_accents
 
 CCCD_FIRST = "1.014061"  # Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên (cấp xã)
 CCCD_FIRST_PROVINCE = "2.000200"
@@ -336,6 +338,39 @@ def test_labels_of_long_names_stay_short(records: dict[str, SearchHit]) -> None:
 def test_catalog_wordings_of_the_lexicon_are_procedure_words(text: str, kept: list[str]) -> None:
     """A wording the lexicon gives for a procedure is never dropped as an aspect or filler."""
     assert procedure_words(text) == kept
+
+
+# The accents the catalog puts back, as the restorer of the search index would (a few n-grams).
+GUIDE = AccentRestorer(
+    {
+        "dau tu": "đầu tư",
+        "du an": "dự án",
+        "o dau": "ở đâu",
+        "o dau va": "ở đầu và",  # the restorer's own slip: "ở đâu và" read as "ở đầu và"
+        "cong dan": "công dân",
+        "the nao": "thẻ nào",  # another slip; "thế nào" is asked all the same
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "accented"),
+    [
+        ("du an dau tu nop o dau", "dự án đầu tư nộp ở đâu"),
+        ("cong dan lam ho chieu the nao", "công dân làm hộ chiếu thế nào"),
+        ("nop o dau va mat bao lau", "nộp ở đâu và mất bao lâu"),
+    ],
+)
+def test_an_accentless_question_keeps_the_words_of_the_accented_one(
+    text: str, accented: str
+) -> None:
+    """Folded, "dau" is also "đâu" and "cong" the channel word "cổng": with the catalog's
+    accents as a guide (and a word of the word list), they stay name words, as typed."""
+    with guiding_accents(GUIDE):
+        words = procedure_words(text)
+    assert [fold_accents(w) for w in procedure_words(accented)] == words
+    assert words != procedure_words(text) or not words  # the guide made the difference
+    assert all(w == fold_accents(w) for w in words)  # kept as typed, matched folded
 
 
 def test_every_aspect_has_its_words_in_the_data_file() -> None:

@@ -24,7 +24,7 @@ from knowledge.search import (
     search_procedures,
 )
 from knowledge.search import service as search_service
-from knowledge.search.accents import AccentRestorer
+from knowledge.search.accents import AccentRestorer, accent_guide, guiding_accents
 from knowledge.search.embeddings import (
     DIMENSIONS,
     KEEP_FILES,
@@ -71,6 +71,43 @@ def test_restorer_prefers_the_longer_context_within_punctuation() -> None:
     assert restorer.restore("hon") == "hơn"  # alone, the more frequent form
     assert restorer.restore("ket hon") == "kết hôn"  # the pair decides
     assert restorer.restore("ket, hon") == "kết, hơn"  # no pair across the comma
+
+
+def test_restorer_elects_each_syllable_by_the_votes_of_its_ngrams() -> None:
+    """Read left to right, the catalog's "lái xe căn…" would take the "cần" of "cần giấy tờ"."""
+    restorer = AccentRestorer(
+        {
+            "lai xe can": "lái xe căn",
+            "can giay to": "cần giấy tờ",
+            "xe can": "xe căn",
+            "can giay": "cần giấy",
+            "can": "cần",
+            "doi voi bao": "đối với báo",
+            "voi bao hiem": "với bảo hiểm",
+            "bao hiem y": "bảo hiểm y",
+        }
+    )
+    # A tie between two trigrams is settled by the bigrams, then the syllable alone.
+    assert restorer.restore("lai xe can giay to") == "lái xe cần giấy tờ"
+    # Two trigrams of three say "bảo".
+    assert restorer.restore("doi voi bao hiem y") == "đối với bảo hiểm y"
+
+
+def test_restoring_syllables_keeps_those_typed_with_accents() -> None:
+    restorer = AccentRestorer({"ket hon": "kết hôn", "hon": "hơn", "voi": "với"})
+    assert restorer.restore("ket hon voi") == "kết hôn với"
+    assert restorer.restore("ket hơn voi") == "ket hơn voi"  # typed with accents: as typed
+    # An accented syllable (a spelt-out abbreviation) ends an n-gram, as punctuation does.
+    assert restorer.restore_syllables("ket hơn voi") == "ket hơn với"
+
+
+def test_the_accent_guide_lines_up_with_the_syllables_typed() -> None:
+    restorer = AccentRestorer({"cong dan": "công dân", "o dau": "ở đâu"})
+    assert accent_guide("cong dan o dau") is None  # no guide set: matched folded
+    with guiding_accents(restorer):
+        assert accent_guide("Cong dan, o dau?") == ["công", "dân", "ở", "đâu"]
+        assert accent_guide("thu tuc") == ["thu", "tuc"]  # unknown: left as typed
+    assert accent_guide("cong dan") is None
 
 
 def test_restorer_learns_how_citizens_write_from_everyday_texts() -> None:
