@@ -322,10 +322,11 @@ _weights_by_index: weakref.WeakKeyDictionary[ProcedureIndex, WordWeights] = (
 )
 
 
-def catalog_word_weights(session: Session) -> WordWeights:
+def catalog_word_weights(session: Session, index: ProcedureIndex | None = None) -> WordWeights:
     """The word weights of the catalog ``session`` reads, computed once per search index
-    (a rebuilt index, after a catalog change, gets its own)."""
-    index = get_index(session)
+    (a rebuilt index, after a catalog change, gets its own); ``index``: the one
+    ``get_index(session)`` gave earlier in the same turn."""
+    index = index or get_index(session)
     weights = _weights_by_index.get(index)
     if weights is None:
         weights = WordWeights.of_names(d.name for d in index.documents)
@@ -917,10 +918,12 @@ def resolve(
     """
     if chosen_code:
         return Resolution("answer", chosen_code)
-    with weighing_words(catalog_word_weights(session)):
+    index = get_index(session)  # read once a message: the word weights and the search share it
+    with weighing_words(catalog_word_weights(session, index)):
         resolution = _resolve(
             session,
             text or "",
+            index=index,
             current_code=current_code,
             candidates=candidates,
             strict=strict,
@@ -937,6 +940,7 @@ def _resolve(
     session: Session,
     text: str,
     *,
+    index: ProcedureIndex | None = None,
     current_code: str | None,
     candidates: tuple[str, ...],
     strict: bool,
@@ -951,13 +955,12 @@ def _resolve(
     max_chars = get_settings().max_question_chars
     if len(text) > max_chars:
         return Resolution("invalid", message=QUESTION_TOO_LONG.format(max_chars=max_chars))
-    spelt = get_abbreviations().spell_out(text)
-    words = procedure_words(spelt)
+    spelt, words = _spelt_words(text)
     if not words:
         return _follow_up(context, strict)
     try:
-        query = " ".join(words) if len(words) <= LONG_QUESTION else spelt
-        hits = search_procedures(session, query, limit=SEARCH_DEPTH)
+        query = search_query(spelt, words)
+        hits = search_procedures(session, query, limit=SEARCH_DEPTH, index=index)
     except InvalidInputError as exc:
         return Resolution("invalid", message=exc.message)
     if not hits:
@@ -1005,6 +1008,51 @@ def _resolve(
         offered = offered[:CONFIRM_CANDIDATES]
         return Resolution("confirm", offered[0].code, hits=tuple(offered))
     return Resolution("no_match", hits=tuple(hits))
+
+
+@lru_cache(maxsize=1024)
+def _spelt_message(
+    text: str, lexicon: Lexicon, abbreviations: Abbreviations
+) -> tuple[str, tuple[str, ...]]:
+    spelt = abbreviations.spell_out(text)
+    return spelt, tuple(procedure_words(spelt))
+
+
+def _spelt_words(text: str) -> tuple[str, list[str]]:
+    """``text`` with abbreviations spelt out, and its procedure words (remembered for recent
+    messages: the action server's prefetch and the resolution read the same message; the
+    tables are part of the key, so a reloaded one is never served stale words)."""
+    spelt, words = _spelt_message(text, get_lexicon(), get_abbreviations())
+    return spelt, list(words)
+
+
+def search_query(spelt: str, words: list[str]) -> str:
+    """What is searched for a message: its procedure words, or the whole message (abbreviations
+    spelt out) when it is long, as a story is: the words alone lose its context."""
+    return " ".join(words) if len(words) <= LONG_QUESTION else spelt
+
+
+def prefetch_question(text: str) -> None:
+    """Start the sentence encoder on the query ``resolve`` will search for ``text``, in the
+    background, so the vector is ready (or nearly) when the search needs it.
+
+    For the action server, as an action call arrives: a message that searches nothing
+    (a button's payload, a typed code, no procedure word) starts nothing; nor does anything
+    before the process's first search has built the index. The answer does not depend on
+    it: the search computes the same vector itself when none was started.
+    """
+    from knowledge.search.service import cached_index
+
+    if not text or text.startswith("/") or PROCEDURE_CODE_IN_TEXT.search(text):
+        return
+    if len(text) > get_settings().max_question_chars:
+        return
+    index = cached_index()
+    if index is None:
+        return
+    spelt, words = _spelt_words(text)
+    if words:
+        index.prefetch(search_query(spelt, words))
 
 
 def _naming_asked_action(

@@ -221,8 +221,12 @@ def warm_up() -> None:
         logger.exception("search index not built at start-up; it will be built on first use")
 
 
-def search_procedures(session: Session, question: str, limit: int = 5) -> list[SearchHit]:
+def search_procedures(
+    session: Session, question: str, limit: int = 5, *, index: ProcedureIndex | None = None
+) -> list[SearchHit]:
     """The procedures ``question`` is most likely about, best first.
+
+    ``index``: the one ``get_index(session)`` gave earlier in the same turn, not read again.
 
     Raises:
         InvalidInputError: an empty or over-long question, or a limit outside 1–50.
@@ -234,4 +238,15 @@ def search_procedures(session: Session, question: str, limit: int = 5) -> list[S
         raise InvalidInputError(f"Câu hỏi quá dài: tối đa {max_chars} ký tự.")
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInputError(f"Số kết quả phải từ 1 đến {MAX_LIMIT}.")
-    return get_index(session).search(question, limit)
+    return (index or get_index(session)).search(question, limit)
+
+
+def cached_index(engine: Engine | None = None) -> ProcedureIndex | None:
+    """The index this process holds for ``engine`` (the configured database by default),
+    without reading the database: None before the first search. For work started ahead of a
+    turn (``knowledge.search.resolve.prefetch_question``), never to answer with."""
+    from knowledge.db import get_engine
+
+    with _lock:
+        cached = _cache.get(engine or get_engine())
+    return cached.index if cached is not None else None
