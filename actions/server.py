@@ -23,9 +23,6 @@ logger = logging.getLogger(__name__)
 
 UNAUTHORIZED = "Thiếu hoặc sai mã truy cập của máy chủ hành động (action server)."
 OPEN_PATHS = frozenset({"/health"})
-# The actions that search the catalog for the latest message: the procedure aspects, and the
-# fallbacks that look for a procedure the message names.
-SEARCHING_ACTIONS = frozenset({"action_clarify", "action_out_of_scope"})
 
 
 def _given_token(request: object) -> str:
@@ -43,28 +40,6 @@ def token_accepted(given: str, expected: str) -> bool:
     return bool(given) and hmac.compare_digest(
         given.encode("utf-8", "replace"), expected.encode("utf-8", "replace")
     )
-
-
-def start_encoding(call: object) -> None:
-    """Start the sentence encoder on the message of an action call that will search for it.
-
-    The call's JSON is at hand before rasa-sdk builds the tracker and runs the action; the
-    question's vector (the slowest step of a search) is then computed meanwhile on another
-    thread. Nothing here can change an answer or fail a call: the search computes the same
-    vector itself when none was started, and an error is only logged.
-    """
-    from knowledge.answers import ASPECTS
-    from knowledge.search.resolve import prefetch_question
-
-    if not isinstance(call, dict):
-        return
-    action = call.get("next_action")
-    if action not in SEARCHING_ACTIONS and action not in {a.action for a in ASPECTS.values()}:
-        return
-    message = (call.get("tracker") or {}).get("latest_message") or {}
-    text = message.get("text") if isinstance(message, dict) else None
-    if isinstance(text, str):
-        prefetch_question(text)
 
 
 def create_app(token: str | None = None):  # type: ignore[no-untyped-def]
@@ -85,18 +60,7 @@ def create_app(token: str | None = None):  # type: ignore[no-untyped-def]
             return response.json({"error": UNAUTHORIZED}, status=401)
         return None
 
-    async def _start_encoding(request):  # type: ignore[no-untyped-def]
-        # After the token check (middleware run in order). A compressed call is left alone.
-        if request.path != "/webhook" or request.headers.get("Content-Encoding") == "deflate":
-            return None
-        try:
-            start_encoding(request.json)  # parsed once: rasa-sdk's handler reads it again
-        except Exception:  # noqa: BLE001 - only a head start: the action runs regardless
-            logger.exception("could not start the encoder ahead of the action")
-        return None
-
     app.register_middleware(_require_token, "request")
-    app.register_middleware(_start_encoding, "request")
     app.register_listener(_warm_up, "before_server_start")
     return app
 

@@ -273,7 +273,6 @@ class ProcedureIndex:
     def scores(self, question: str) -> Scores:
         """The score of every indexed procedure for ``question`` (0 = no match)."""
         w = self.weights
-        dense_weight = self.prefetch(question)  # the encoder works while BM25 scores
         own = list(dict.fromkeys(terms(question)))
         added = self._expansion(question)
         total = w.name * self._bm25("name", own)
@@ -286,21 +285,13 @@ class ProcedureIndex:
             total += w.coverage * best * self._coverage(own + added)
         total *= self._level_factor(question) * self._action_factor(question)
         best = float(total.max())
-        if best > 0 and self.semantic is not None and dense_weight:
-            share = dense_share(self.semantic.cosines(question), w.dense_depth, w.dense_power)
-            total += dense_weight * best * share
+        if best > 0 and self.semantic is not None:
+            accented = has_diacritics(question)
+            weight = w.dense if accented else w.dense_accentless
+            if weight:
+                share = dense_share(self.semantic.cosines(question), w.dense_depth, w.dense_power)
+                total += weight * best * share
         return total * self._status_factor
-
-    def prefetch(self, question: str) -> float:
-        """Start the sentence encoder on ``question`` in the background when its score uses
-        the cosines; the weight of the semantic share (0: lexical only)."""
-        if self.semantic is None:
-            return 0.0
-        w = self.weights
-        weight = w.dense if has_diacritics(question) else w.dense_accentless
-        if weight:
-            self.semantic.prefetch(question)
-        return weight
 
     def _expansion(self, question: str) -> list[str]:
         """The catalog wordings the lexicon gives for the question's citizen words, as terms."""

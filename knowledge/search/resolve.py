@@ -326,7 +326,7 @@ def catalog_word_weights(session: Session, index: ProcedureIndex | None = None) 
     """The word weights of the catalog ``session`` reads, computed once per search index
     (a rebuilt index, after a catalog change, gets its own); ``index``: the one
     ``get_index(session)`` gave earlier in the same turn."""
-    index = index or get_index(session)
+    index = index if index is not None else get_index(session)
     weights = _weights_by_index.get(index)
     if weights is None:
         weights = WordWeights.of_names(d.name for d in index.documents)
@@ -478,8 +478,7 @@ class VariantWords:
             >>> sorted(get_variant_words().question_actions("lam cccd mat bao lau"))
             []
         """
-        spans = [s.text for s in syllables(text)]
-        return {w.key for w in self.actions if _in_question(spans, w)}
+        return set(_question_actions(self, text))
 
     def question_qualifiers(self, text: str) -> set[str]:
         """The qualifiers ``text`` states, an age included: "con 10 tuổi" → {"under_14"}.
@@ -490,17 +489,7 @@ class VariantWords:
             >>> sorted(get_variant_words().question_qualifiers("lấy chồng người Hàn Quốc"))
             ['foreign']
         """
-        spans = [s.text for s in syllables(text)]
-        ages = [int(m.group(1)) for m in AGE.finditer(text)]
-        found = set()
-        for word in self.qualifiers:
-            if word.ages and ages:
-                if any(word.ages[0] <= age <= word.ages[1] for age in ages):
-                    found.add(word.key)
-                continue
-            if _in_question(spans, word):
-                found.add(word.key)
-        return found
+        return set(_question_qualifiers(self, text))
 
     def name_actions(self, name: str) -> set[str]:
         """The actions a procedure's name carries; a first issue when none other.
@@ -574,6 +563,29 @@ class VariantWords:
     def label(self, key: str) -> str:
         """The short label of an action or qualifier."""
         return next(w.label for w in (*self.actions, *self.qualifiers) if w.key == key)
+
+
+# A question's actions and qualifiers are asked for by the search's action factor, the
+# variant hints and the variant choice of one turn: worked out once per recent question.
+@lru_cache(maxsize=1024)
+def _question_actions(words: VariantWords, text: str) -> frozenset[str]:
+    spans = [s.text for s in syllables(text)]
+    return frozenset(w.key for w in words.actions if _in_question(spans, w))
+
+
+@lru_cache(maxsize=1024)
+def _question_qualifiers(words: VariantWords, text: str) -> frozenset[str]:
+    spans = [s.text for s in syllables(text)]
+    ages = [int(m.group(1)) for m in AGE.finditer(text)]
+    found = set()
+    for word in words.qualifiers:
+        if word.ages and ages:
+            if any(word.ages[0] <= age <= word.ages[1] for age in ages):
+                found.add(word.key)
+            continue
+        if _in_question(spans, word):
+            found.add(word.key)
+    return frozenset(found)
 
 
 @lru_cache(maxsize=20_000)  # a pure function of the name, asked for every candidate
@@ -955,11 +967,12 @@ def _resolve(
     max_chars = get_settings().max_question_chars
     if len(text) > max_chars:
         return Resolution("invalid", message=QUESTION_TOO_LONG.format(max_chars=max_chars))
-    spelt, words = _spelt_words(text)
+    spelt = get_abbreviations().spell_out(text)
+    words = procedure_words(spelt)
     if not words:
         return _follow_up(context, strict)
     try:
-        query = search_query(spelt, words)
+        query = " ".join(words) if len(words) <= LONG_QUESTION else spelt
         hits = search_procedures(session, query, limit=SEARCH_DEPTH, index=index)
     except InvalidInputError as exc:
         return Resolution("invalid", message=exc.message)
@@ -1008,51 +1021,6 @@ def _resolve(
         offered = offered[:CONFIRM_CANDIDATES]
         return Resolution("confirm", offered[0].code, hits=tuple(offered))
     return Resolution("no_match", hits=tuple(hits))
-
-
-@lru_cache(maxsize=1024)
-def _spelt_message(
-    text: str, lexicon: Lexicon, abbreviations: Abbreviations
-) -> tuple[str, tuple[str, ...]]:
-    spelt = abbreviations.spell_out(text)
-    return spelt, tuple(procedure_words(spelt))
-
-
-def _spelt_words(text: str) -> tuple[str, list[str]]:
-    """``text`` with abbreviations spelt out, and its procedure words (remembered for recent
-    messages: the action server's prefetch and the resolution read the same message; the
-    tables are part of the key, so a reloaded one is never served stale words)."""
-    spelt, words = _spelt_message(text, get_lexicon(), get_abbreviations())
-    return spelt, list(words)
-
-
-def search_query(spelt: str, words: list[str]) -> str:
-    """What is searched for a message: its procedure words, or the whole message (abbreviations
-    spelt out) when it is long, as a story is: the words alone lose its context."""
-    return " ".join(words) if len(words) <= LONG_QUESTION else spelt
-
-
-def prefetch_question(text: str) -> None:
-    """Start the sentence encoder on the query ``resolve`` will search for ``text``, in the
-    background, so the vector is ready (or nearly) when the search needs it.
-
-    For the action server, as an action call arrives: a message that searches nothing
-    (a button's payload, a typed code, no procedure word) starts nothing; nor does anything
-    before the process's first search has built the index. The answer does not depend on
-    it: the search computes the same vector itself when none was started.
-    """
-    from knowledge.search.service import cached_index
-
-    if not text or text.startswith("/") or PROCEDURE_CODE_IN_TEXT.search(text):
-        return
-    if len(text) > get_settings().max_question_chars:
-        return
-    index = cached_index()
-    if index is None:
-        return
-    spelt, words = _spelt_words(text)
-    if words:
-        index.prefetch(search_query(spelt, words))
 
 
 def _naming_asked_action(

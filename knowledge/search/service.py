@@ -238,15 +238,4 @@ def search_procedures(
         raise InvalidInputError(f"Câu hỏi quá dài: tối đa {max_chars} ký tự.")
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInputError(f"Số kết quả phải từ 1 đến {MAX_LIMIT}.")
-    return (index or get_index(session)).search(question, limit)
-
-
-def cached_index(engine: Engine | None = None) -> ProcedureIndex | None:
-    """The index this process holds for ``engine`` (the configured database by default),
-    without reading the database: None before the first search. For work started ahead of a
-    turn (``knowledge.search.resolve.prefetch_question``), never to answer with."""
-    from knowledge.db import get_engine
-
-    with _lock:
-        cached = _cache.get(engine or get_engine())
-    return cached.index if cached is not None else None
+    return (index if index is not None else get_index(session)).search(question, limit)

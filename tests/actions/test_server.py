@@ -81,26 +81,3 @@ def test_the_token_opens_the_door_and_health_is_open(server: str) -> None:
 def test_token_comparison_refuses_near_misses_and_non_ascii(given: str) -> None:
     assert not token_accepted(given, TOKEN)
     assert token_accepted(TOKEN, TOKEN)
-
-
-def test_a_question_is_answered_through_the_webhook(server: str) -> None:
-    """The encoder started ahead of the action (``start_encoding``) serves the same answer."""
-    tracker = {
-        "sender_id": "s",
-        "slots": {},
-        "latest_message": {
-            "text": "lệ phí đăng ký khai sinh",
-            "intent": {"name": "ask_fee", "confidence": 0.99},
-            "entities": [],
-        },
-        "events": [],
-        "paused": False,
-        "followup_action": None,
-        "active_loop": {},
-        "latest_action_name": "action_listen",
-    }
-    body = {"next_action": "action_answer_fee", "sender_id": "s", "tracker": tracker, "domain": {}}
-    response = httpx.post(f"{server}/webhook", json=body, params={"token": TOKEN}, timeout=60)
-    assert response.status_code == 200
-    [message] = [m for m in response.json()["responses"] if m.get("text")]
-    assert "1.001193" in message["text"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from knowledge.search.embeddings import (
     passage_text,
 )
 from knowledge.search.index import dense_share
-from knowledge.search.semantic import QueryVectors, SemanticScorer
+from knowledge.search.semantic import SemanticScorer
 from tests.knowledge.search.test_index import DOCUMENTS, LEXICON, PROVINCE_AND_COMMUNE, document
 
 # ------------------------------------------------------------------------- accent restoring
@@ -281,47 +280,6 @@ def test_accentless_question_is_restored_for_the_encoder(
     assert semantic.query_text("dang ky ket hon") == "đăng ký kết hôn"
     assert np.array_equal(semantic.cosines("dang ky ket hon"), semantic.cosines("đăng ký kết hôn"))
     assert fused.search("dang ky ket hon co yeu to nuoc ngoai")[0].code == "2.000806"
-
-
-def test_question_vector_started_ahead_is_the_one_the_search_uses(
-    semantic: SemanticScorer,
-) -> None:
-    fresh = semantic.with_vectors(semantic.vectors)  # an empty cache of question vectors
-    question = "dang ky ket hon voi nguoi nuoc ngoai"
-    expected = semantic.vectors @ semantic.encoder.query(fresh.query_text(question))
-    fresh.prefetch(question)
-    assert np.array_equal(fresh.cosines(question), expected)
-
-
-def test_question_vectors_are_computed_once_and_errors_are_retried() -> None:
-    calls: list[str] = []
-    gate = threading.Event()
-    fail = {"lỗi"}
-
-    def encode(text: str) -> np.ndarray:
-        gate.wait(5)
-        calls.append(text)
-        if text in fail:
-            raise RuntimeError("encoder down")
-        return np.full(DIMENSIONS, len(text), dtype=np.float32)
-
-    vectors = QueryVectors(encode, maxsize=2)
-    vectors.start("khai sinh")
-    vectors.start("khai sinh")  # already under way: not started twice
-    gate.set()
-    assert vectors("khai sinh")[0] == len("khai sinh")  # waits for the one started
-    assert calls == ["khai sinh"]
-    with pytest.raises(RuntimeError, match="encoder down"):
-        vectors("lỗi")
-    fail.clear()
-    assert vectors("lỗi")[0] == len("lỗi")  # a failure is not kept
-    vectors("kết hôn")  # a third text: the oldest ("khai sinh") is forgotten
-    vectors("khai sinh")
-    assert calls.count("khai sinh") == 2
-    unkept = QueryVectors(encode, maxsize=0)
-    unkept.start("giám hộ")  # nothing is kept, so nothing is started ahead
-    assert "giám hộ" not in calls
-    assert unkept("giám hộ")[0] == len("giám hộ")
 
 
 def test_dense_share_is_one_at_the_top_and_zero_past_the_depth() -> None:
