@@ -133,6 +133,7 @@ def only_about_center(text: str) -> bool:
     return all(fold_accents(word.lower()) in center_words for word in procedure_words(text))
 
 
+@lru_cache(maxsize=20_000)  # every turn compares each syllable with every topic word
 def _same(typed: str, word: str) -> bool:
     return typed == word if has_diacritics(typed) else typed == fold_accents(word)
 

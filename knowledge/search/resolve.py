@@ -356,10 +356,11 @@ _weights_by_index: weakref.WeakKeyDictionary[ProcedureIndex, WordWeights] = (
 )
 
 
-def catalog_word_weights(session: Session) -> WordWeights:
+def catalog_word_weights(session: Session, index: ProcedureIndex | None = None) -> WordWeights:
     """The word weights of the catalog ``session`` reads, computed once per search index
-    (a rebuilt index, after a catalog change, gets its own)."""
-    index = get_index(session)
+    (a rebuilt index, after a catalog change, gets its own); ``index``: the one
+    ``get_index(session)`` gave earlier in the same turn."""
+    index = index if index is not None else get_index(session)
     weights = _weights_by_index.get(index)
     if weights is None:
         weights = WordWeights.of_names(d.name for d in index.documents)
@@ -511,8 +512,7 @@ class VariantWords:
             >>> sorted(get_variant_words().question_actions("lam cccd mat bao lau"))
             []
         """
-        spans = [s.text for s in syllables(text)]
-        return {w.key for w in self.actions if _in_question(spans, w)}
+        return set(_question_actions(self, text))
 
     def question_qualifiers(self, text: str) -> set[str]:
         """The qualifiers ``text`` states, an age included: "con 10 tuổi" → {"under_14"}.
@@ -523,17 +523,7 @@ class VariantWords:
             >>> sorted(get_variant_words().question_qualifiers("lấy chồng người Hàn Quốc"))
             ['foreign']
         """
-        spans = [s.text for s in syllables(text)]
-        ages = [int(m.group(1)) for m in AGE.finditer(text)]
-        found = set()
-        for word in self.qualifiers:
-            if word.ages and ages:
-                if any(word.ages[0] <= age <= word.ages[1] for age in ages):
-                    found.add(word.key)
-                continue
-            if _in_question(spans, word):
-                found.add(word.key)
-        return found
+        return set(_question_qualifiers(self, text))
 
     def name_actions(self, name: str) -> set[str]:
         """The actions a procedure's name carries; a first issue when none other.
@@ -607,6 +597,29 @@ class VariantWords:
     def label(self, key: str) -> str:
         """The short label of an action or qualifier."""
         return next(w.label for w in (*self.actions, *self.qualifiers) if w.key == key)
+
+
+# A question's actions and qualifiers are asked for by the search's action factor, the
+# variant hints and the variant choice of one turn: worked out once per recent question.
+@lru_cache(maxsize=1024)
+def _question_actions(words: VariantWords, text: str) -> frozenset[str]:
+    spans = [s.text for s in syllables(text)]
+    return frozenset(w.key for w in words.actions if _in_question(spans, w))
+
+
+@lru_cache(maxsize=1024)
+def _question_qualifiers(words: VariantWords, text: str) -> frozenset[str]:
+    spans = [s.text for s in syllables(text)]
+    ages = [int(m.group(1)) for m in AGE.finditer(text)]
+    found = set()
+    for word in words.qualifiers:
+        if word.ages and ages:
+            if any(word.ages[0] <= age <= word.ages[1] for age in ages):
+                found.add(word.key)
+            continue
+        if _in_question(spans, word):
+            found.add(word.key)
+    return frozenset(found)
 
 
 @lru_cache(maxsize=20_000)  # a pure function of the name, asked for every candidate
@@ -951,12 +964,14 @@ def resolve(
     """
     if chosen_code:
         return Resolution("answer", chosen_code)
+    index = get_index(session)  # read once a message: the word weights and the search share it
     # Typed without accents, the question's words are read as the catalog's accents guess.
-    guide = None if has_diacritics(text or "") else _restorer(session)
-    with weighing_words(catalog_word_weights(session)), guiding_accents(guide):
+    guide = None if has_diacritics(text or "") else _restorer(index)
+    with weighing_words(catalog_word_weights(session, index)), guiding_accents(guide):
         resolution = _resolve(
             session,
             text or "",
+            index=index,
             current_code=current_code,
             candidates=candidates,
             strict=strict,
@@ -969,9 +984,9 @@ def resolve(
     return resolution
 
 
-def _restorer(session: Session) -> AccentRestorer | None:
-    """The accent restorer of the catalog ``session`` reads (None without semantic search)."""
-    semantic = get_index(session).semantic
+def _restorer(index: ProcedureIndex) -> AccentRestorer | None:
+    """The accent restorer of the catalog ``index`` (None without semantic search)."""
+    semantic = index.semantic
     return semantic.restorer if semantic is not None else None
 
 
@@ -979,6 +994,7 @@ def _resolve(
     session: Session,
     text: str,
     *,
+    index: ProcedureIndex | None = None,
     current_code: str | None,
     candidates: tuple[str, ...],
     strict: bool,
@@ -999,7 +1015,7 @@ def _resolve(
         return _follow_up(context, strict)
     try:
         query = " ".join(words) if len(words) <= LONG_QUESTION else spelt
-        hits = search_procedures(session, query, limit=SEARCH_DEPTH)
+        hits = search_procedures(session, query, limit=SEARCH_DEPTH, index=index)
     except InvalidInputError as exc:
         return Resolution("invalid", message=exc.message)
     if not hits:

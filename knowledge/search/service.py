@@ -221,8 +221,12 @@ def warm_up() -> None:
         logger.exception("search index not built at start-up; it will be built on first use")
 
 
-def search_procedures(session: Session, question: str, limit: int = 5) -> list[SearchHit]:
+def search_procedures(
+    session: Session, question: str, limit: int = 5, *, index: ProcedureIndex | None = None
+) -> list[SearchHit]:
     """The procedures ``question`` is most likely about, best first.
+
+    ``index``: the one ``get_index(session)`` gave earlier in the same turn, not read again.
 
     Raises:
         InvalidInputError: an empty or over-long question, or a limit outside 1–50.
@@ -234,4 +238,4 @@ def search_procedures(session: Session, question: str, limit: int = 5) -> list[S
         raise InvalidInputError(f"Câu hỏi quá dài: tối đa {max_chars} ký tự.")
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInputError(f"Số kết quả phải từ 1 đến {MAX_LIMIT}.")
-    return get_index(session).search(question, limit)
+    return (index if index is not None else get_index(session)).search(question, limit)

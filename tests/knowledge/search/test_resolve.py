@@ -476,7 +476,8 @@ def _resolved_without_catalog(
     """``resolve`` with the search stubbed to return ``hits``: no catalog session, so every
     word weighs the same."""
     monkeypatch.setattr(resolve_module, "search_procedures", lambda *_a, **_k: hits)
-    monkeypatch.setattr(resolve_module, "catalog_word_weights", lambda _session: None)
+    monkeypatch.setattr(resolve_module, "get_index", lambda _session: None)
+    monkeypatch.setattr(resolve_module, "catalog_word_weights", lambda _session, _index=None: None)
     return resolve_module.resolve(None, question)  # type: ignore[arg-type]
 
 
