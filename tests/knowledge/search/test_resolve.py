@@ -5,6 +5,8 @@ The variants are real records of the national catalog (../shared), read from the
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from knowledge.schemas import SearchHit
@@ -476,7 +478,9 @@ def _resolved_without_catalog(
     """``resolve`` with the search stubbed to return ``hits``: no catalog session, so every
     word weighs the same."""
     monkeypatch.setattr(resolve_module, "search_procedures", lambda *_a, **_k: hits)
-    monkeypatch.setattr(resolve_module, "get_index", lambda _session: None)
+    # An index without semantic search: no accent restorer either.
+    no_semantic = SimpleNamespace(semantic=None)
+    monkeypatch.setattr(resolve_module, "get_index", lambda _session: no_semantic)
     monkeypatch.setattr(resolve_module, "catalog_word_weights", lambda _session, _index=None: None)
     return resolve_module.resolve(None, question)  # type: ignore[arg-type]
 
