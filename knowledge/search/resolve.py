@@ -78,10 +78,10 @@ WEAK_COVERAGE = 0.3
 # A message of at most this many unmatched syllables is a fragment, not an unknown name.
 SHORT_FRAGMENT = 2
 MAX_LABEL_CHARS = 40
-# A word this rare among the catalog's names (weighed by ``WordWeights``) or rarer says which
-# procedure; commoner ones ("giấy", "phép", "đăng ký", "cấp", "đổi": in 150 names or more) do
-# not, and a name sharing only those with a question does not fit it.
-SPECIFIC_WEIGHT = 3.0
+# A syllable in this many of the catalog's names or more ("giấy", "phép", "đăng ký", "cấp",
+# "đổi" in the national catalog of 2,642) says nothing of which procedure, and a name sharing
+# only such words with a question does not fit it. A small catalog has no such word.
+GENERIC_NAMES = 350
 # Two variants that go on alike from the answer's name are labelled with this many of the
 # words they share, "…", then where each parts from the other.
 SIBLING_HEAD_WORDS = 3
@@ -320,6 +320,7 @@ class WordWeights:
 
     idf: Mapping[str, float]
     unseen: float
+    generic: float = 0.0  # the weight under which a word is generic (GENERIC_NAMES)
 
     @classmethod
     def of_names(cls, names: Iterable[str]) -> WordWeights:
@@ -334,6 +335,7 @@ class WordWeights:
         return cls(
             idf={word: _idf(total, count) for word, count in documents.items()},
             unseen=_idf(total, 0),
+            generic=_idf(total, GENERIC_NAMES) if total > GENERIC_NAMES else 0.0,
         )
 
     def weight(self, word: str) -> float:
@@ -424,7 +426,7 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     # Generic words alone ("giấy phép", "đăng ký", "cấp") say nothing of which procedure:
     # a name sharing only those with the question does not fit it at all ("xin giấy phép bán
     # rượu" is no "Cấp lại giấy phép lái xe", not even for a confirmation).
-    if max(weights.weight(words[i]) for i in covered) < SPECIFIC_WEIGHT:
+    if max(weights.weight(words[i]) for i in covered) <= weights.generic:
         return 0.0
     question_share = sum(question[i] for i in covered) / sum(question)
     # The name's own action ("Thủ tục đăng ký …", "Cấp …") says which variant, as a
