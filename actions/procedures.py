@@ -153,6 +153,11 @@ def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Repl
         reply.say(
             response="utter_no_match", hotline=settings.hotline, json_message=UNANSWERED_MARKER
         )
+        if resolution.related:  # what the catalog holds on the question's topic word
+            reply.say(
+                response="utter_related_procedures",
+                buttons=[_alternative_button(alt, aspect) for alt in resolution.related],
+            )
     return reply
 
 

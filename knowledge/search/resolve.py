@@ -1108,7 +1108,35 @@ def _resolve(
         offered += [h for h in ordered if h not in offered and h in pool]
         offered = offered[:CONFIRM_CANDIDATES]
         return Resolution("confirm", offered[0].code, hits=tuple(offered))
-    return Resolution("no_match", hits=tuple(hits))
+    return Resolution("no_match", hits=tuple(hits), related=_sharing_topic(words, hits))
+
+
+def _sharing_topic(words: list[str], hits: list[SearchHit]) -> tuple[Alternative, ...]:
+    """Under a "not found", the hits whose names carry the question's rarest word the catalog
+    knows ("rượu" of "xin giấy phép bán rượu"), at most RELATED_MAX: what the catalog holds on
+    that topic, for a citizen to check ("có thể liên quan"), never an answer."""
+    weights = _word_weights.get()
+    if weights is None:
+        return ()
+    folded = [fold_accents(w) for w in words]
+    places = _place_positions(folded)
+    known = [
+        (weights.weight(word), word)
+        for i, word in enumerate(folded)
+        if i not in places and word in weights.idf and weights.weight(word) > weights.generic
+    ]
+    if not known:
+        return ()
+    _, topic = max(known)
+    lexicon, abbreviations = get_lexicon(), get_abbreviations()
+    sharing = [
+        hit
+        for hit in hits
+        if any(fold_accents(w) == topic for w in _name_words(hit.name, lexicon, abbreviations)[0])
+    ]
+    return tuple(
+        Alternative(hit.code, _short_label(_plain_name(hit.name))) for hit in sharing[:RELATED_MAX]
+    )
 
 
 def _share(

@@ -380,6 +380,27 @@ def test_related_procedures_are_a_row_of_their_own_under_the_answer(
     ]
 
 
+def test_a_not_found_lists_what_the_catalog_holds_on_the_topic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "xin giấy phép bán rượu": no procedure fits; the hotline reply, then the names carrying
+    the question's topic word, each a button asking the same aspect."""
+    liquor_tax = "1.009555"
+    resolution = Resolution(
+        "no_match", related=(Alternative(liquor_tax, "Đề nghị xác nhận miễn thuế rượu, bia…"),)
+    )
+    monkeypatch.setattr(procedures_module, "resolve", lambda *_a, **_k: resolution)
+    not_found, related = run(ActionAnswerProcedure(), tracker("xin giấy phép bán rượu"))[0]
+    assert not_found["response"] == "utter_no_match"
+    assert related["response"] == "utter_related_procedures"
+    assert related["buttons"] == [
+        {
+            "title": "Đề nghị xác nhận miễn thuế rượu, bia…",
+            "payload": f'/ask_procedure{{"procedure_code":"{liquor_tax}"}}',
+        }
+    ]
+
+
 def test_a_question_typed_past_a_menu_keeps_the_topic() -> None:
     """Menu ignored, "thế cần giấy tờ gì" typed: the papers of the likeliest candidate."""
     past = tracker(

@@ -13,6 +13,7 @@ from knowledge.search.resolve import (
     MAX_LABEL_CHARS,
     WordWeights,
     _share,
+    _sharing_topic,
     choose_variant,
     coverage,
     get_variant_words,
@@ -150,3 +151,17 @@ def test_labels_name_only_what_differs(
     assert label in labels
     assert all(len(text) <= MAX_LABEL_CHARS for text in labels)
     assert not any(text.startswith("Cấp Phiếu") for text in labels)
+
+
+def test_a_not_found_offers_what_the_catalog_holds_on_the_topic_word(
+    records: dict[str, SearchHit], weights: WordWeights
+) -> None:
+    """ "xin giấy phép bán rượu": under the "not found", the names carrying "rượu", not the
+    driving licence that shares "giấy phép"."""
+    liquor_tax = "1.009555"  # Thủ tục đề nghị xác nhận miễn thuế rượu, bia, thuốc lá …
+    hits = [records[DRIVING_LICENCE_REISSUE], records[liquor_tax]]
+    with weighing_words(weights):
+        related = _sharing_topic(procedure_words("xin giấy phép bán rượu"), hits)
+    assert [alt.code for alt in related] == [liquor_tax]
+    assert related[0].label.startswith("Đề nghị xác nhận miễn thuế rượu")
+    assert _sharing_topic(procedure_words("xin giấy phép bán rượu"), hits) == ()  # unweighed
