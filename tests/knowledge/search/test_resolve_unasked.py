@@ -165,3 +165,22 @@ def test_a_not_found_offers_what_the_catalog_holds_on_the_topic_word(
     assert [alt.code for alt in related] == [liquor_tax]
     assert related[0].label.startswith("Đề nghị xác nhận miễn thuế rượu")
     assert _sharing_topic(procedure_words("xin giấy phép bán rượu"), hits) == ()  # unweighed
+
+
+def test_an_expired_permit_is_extended_an_expired_card_exchanged(
+    records: dict[str, SearchHit],
+) -> None:
+    """ "hết hạn" picks the extension where a procedure has one, the exchange where not."""
+    building = [records["1.013225"], records["1.013227"]]  # new; extension (cấp III, IV)
+    assert choose_variant("giấy phép xây dựng hết hạn", building).code == "1.013227"
+    cards = [records["1.014061"], records["1.014063"]]  # first issue; exchange of a CCCD
+    assert choose_variant("căn cước hết hạn", cards).code == "1.014063"
+
+
+def test_a_building_permit_is_a_house_not_a_railway_crossing(
+    records: dict[str, SearchHit],
+) -> None:
+    """ "gia hạn giấy phép xây dựng": the railway crossing's shorter name ranks first in the
+    search, but a railway is a case the question does not state."""
+    crossing, building = records["1.005058"], records["1.013227"]
+    assert choose_variant("gia hạn giấy phép xây dựng", [crossing, building]).code == "1.013227"
