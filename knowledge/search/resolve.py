@@ -86,6 +86,13 @@ WEAK_COVERAGE = 0.3
 # A message of at most this many unmatched syllables is a fragment, not an unknown name.
 SHORT_FRAGMENT = 2
 MAX_LABEL_CHARS = 40
+# A syllable in this many of the catalog's names or more ("giấy", "phép", "đăng ký", "cấp",
+# "đổi" in the national catalog of 2,642) says nothing of which procedure, and a name sharing
+# only such words with a question does not fit it. A small catalog has no such word.
+GENERIC_NAMES = 350
+# Two variants that go on alike from the answer's name are labelled with this many of the
+# words they share, "…", then where each parts from the other.
+SIBLING_HEAD_WORDS = 3
 # Coverage is compared to this many decimals when it breaks a tie between variants.
 FIT_DIGITS = 1
 # Two names are variants of one procedure when this share of the shorter one's syllables is
@@ -198,6 +205,17 @@ def catalog_terms(lexicon: Lexicon) -> frozenset[tuple[str, ...]]:
     )
 
 
+@lru_cache(maxsize=4)
+def catalog_term_starts(lexicon: Lexicon) -> frozenset[tuple[str, ...]]:
+    """The beginnings of two syllables or more of ``catalog_terms``: a question names a
+    catalog wording by its first words ("nhà ở" of "nhà ở riêng lẻ", "chứng thực bản sao" of
+    "chứng thực bản sao từ bản chính"), and those keep an aspect or filler word they hold
+    ("ở", "bản sao") when they begin with a procedure word."""
+    return frozenset(
+        term[:size] for term in catalog_terms(lexicon) for size in range(2, len(term) + 1)
+    )
+
+
 def procedure_words(text: str) -> list[str]:
     """The words of ``text`` that may name a procedure: aspect and filler words removed.
 
@@ -218,6 +236,7 @@ def procedure_words(text: str) -> list[str]:
     citizen_terms = {tuple(term.split()) for term, _ in get_lexicon().matches(text)}
     citizen_terms |= catalog_terms(get_lexicon())
     citizen_longest = max((len(t) for t in citizen_terms), default=0)
+    term_starts = catalog_term_starts(get_lexicon())
     stop = stopwords()
     words = folded_words()
     kept: list[str] = []
@@ -242,6 +261,11 @@ def procedure_words(text: str) -> list[str]:
         if phrase and guide is not spans and _misread(folded, guide, i, phrase, words):
             kept.append(spans[i])
             i += 1
+            continue
+        start = 0 if phrase else _catalog_term_start(folded, i, term_starts, citizen_longest)
+        if start:
+            kept += spans[i : i + start]
+            i += start
             continue
         if (
             phrase == 1
@@ -283,6 +307,20 @@ def _misread(
     return any(not question_phrases()[0].get((folded[j - 1], folded[j])) for j in pairs)
 
 
+def _catalog_term_start(
+    folded: list[str], i: int, starts: frozenset[tuple[str, ...]], longest: int
+) -> int:
+    """How many syllables from ``i`` begin a catalog wording (0 if none), the longest."""
+    return next(
+        (
+            n
+            for n in range(min(longest, len(folded) - i), 1, -1)
+            if tuple(folded[i : i + n]) in starts
+        ),
+        0,
+    )
+
+
 def _ends_word(folded: list[str], i: int, words: frozenset[str]) -> bool:
     """Whether syllable ``i`` and the one before form a word of the word list (folded)."""
     return f"{folded[i - 1]} {folded[i]}" in words
@@ -316,6 +354,7 @@ class WordWeights:
 
     idf: Mapping[str, float]
     unseen: float
+    generic: float = 0.0  # the weight under which a word is generic (GENERIC_NAMES)
 
     @classmethod
     def of_names(cls, names: Iterable[str]) -> WordWeights:
@@ -330,6 +369,7 @@ class WordWeights:
         return cls(
             idf={word: _idf(total, count) for word, count in documents.items()},
             unseen=_idf(total, 0),
+            generic=_idf(total, GENERIC_NAMES) if total > GENERIC_NAMES else 0.0,
         )
 
     def weight(self, word: str) -> float:
@@ -418,6 +458,11 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     question = [weights.weight(w) for w in words]
     for i in _place_positions(folded_words):
         question[i] = weights.floor
+    # Generic words alone ("giấy phép", "đăng ký", "cấp") say nothing of which procedure:
+    # a name sharing only those with the question does not fit it at all ("xin giấy phép bán
+    # rượu" is no "Cấp lại giấy phép lái xe", not even for a confirmation).
+    if max(weights.weight(words[i]) for i in covered) <= weights.generic:
+        return 0.0
     question_share = sum(question[i] for i in covered) / sum(question)
     # The name's own action ("Thủ tục đăng ký …", "Cấp …") says which variant, as a
     # question's does: "bà mất rồi làm khai tử" quotes all of "Thủ tục đăng ký khai tử".
@@ -491,6 +536,8 @@ class VariantWord:
     ages: tuple[int, int] | None = None
     default: bool = False
     level: bool = False  # a level ("cấp tỉnh"): ranked by the deployment's levels instead
+    # Rarely meant unless named: a procedure carrying it, unnamed, is confirmed, not answered.
+    ask_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -573,7 +620,7 @@ class VariantWords:
         folded = _folded_name(name)
         return {w.key for w in self.qualifiers if _in_name(folded, w)}
 
-    def without_variant_words(self, words: list[str]) -> list[str]:
+    def without_variant_words(self, words: list[str], *, actions: bool = True) -> list[str]:
         """``words`` without the action and qualifier phrases and ages: they say which
         variant, not which procedure ("bị mất căn cước" → "căn cước", "con 5 tuổi" → "con").
 
@@ -586,7 +633,7 @@ class VariantWords:
         for start in range(len(words) - 1):
             if words[start].isdigit() and AGE.fullmatch(f"{words[start]} {words[start + 1]}"):
                 drop.update((start, start + 1))
-        for word in (*self.actions, *self.qualifiers):
+        for word in (*(self.actions if actions else ()), *self.qualifiers):
             for phrase in word.citizen:
                 size = len(phrase)
                 for start in range(len(words) - size + 1):
@@ -686,6 +733,7 @@ def get_variant_words(path: Path = VARIANTS_FILE) -> VariantWords:
                         ages=(int(ages[0]), int(ages[1])) if ages else None,
                         default=bool(row.get("default", False)),
                         level=bool(row.get("level", False)),
+                        ask_first=bool(row.get("ask_first", False)),
                     )
                 )
             except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -837,6 +885,59 @@ def _difference_label(hit: SearchHit, chosen: SearchHit) -> str:
     # ("Đăng ký, … trường hợp chuyển nhượng dự án"); the scattered words it alone has do not
     # ("Đối trường hợp đầu tư có").
     return _name_after_common_start(hit.name, [chosen.name])
+
+
+def _sibling_label(name: str, chosen: str, twins: list[str]) -> str:
+    """What a variant's name adds to the answered one's (``chosen``), told apart from
+    ``twins`` (variants that add alike) by where it parts from them, with no repeated head.
+
+    Example:
+        >>> _sibling_label("Cấp Phiếu theo yêu cầu của cơ quan nhà nước", "Cấp Phiếu cho công dân",
+        ...                ["Cấp Phiếu theo yêu cầu của cơ quan tiến hành tố tụng"])
+        'Theo yêu cầu của … nhà nước'
+    """
+    rest = _words_after_common_start(name, [chosen])
+    if not rest:
+        return _difference_label_of(name, chosen)
+    others = [_words_after_common_start(twin, [chosen]) for twin in twins]
+    shared = 0
+    while (
+        others
+        and shared < len(rest)
+        and all(shared < len(o) and o[shared].lower() == rest[shared].lower() for o in others)
+    ):
+        shared += 1
+    if shared and shared < len(rest):
+        head = rest[: min(shared, SIBLING_HEAD_WORDS)]
+        words = [*head, "…", *rest[shared:]] if shared > len(head) else rest
+    else:
+        words = rest
+    label = " ".join(words)
+    if len(label) > MAX_LABEL_CHARS:
+        # A parenthesis ("(đối tượng là …)") qualifies; cut short, it is only a scrap.
+        label = re.sub(r"\s*\([^)]*\)?", "", label).strip() or label
+    return label[:1].upper() + label[1:]
+
+
+def _words_after_common_start(name: str, names: list[str]) -> list[str]:
+    """The words of ``name`` (plain) from where it parts from every one of ``names``."""
+    mine = _plain_name(name).split()
+    others = [_plain_name(other).split() for other in names if other != name]
+    start = 0
+    while (
+        others
+        and start < len(mine)
+        and all(
+            start < len(other) and other[start].lower() == mine[start].lower() for other in others
+        )
+    ):
+        start += 1
+    return mine[start:] if others else mine
+
+
+def _difference_label_of(name: str, chosen: str) -> str:
+    """The words of ``name`` that ``chosen`` lacks, or its level."""
+    return _level_note(name) or _name_difference(_plain_name(name), chosen)
 
 
 def _name_after_common_start(name: str, names: list[str]) -> str:
@@ -1021,7 +1122,8 @@ def _resolve(
     if not hits:
         return _follow_up(context, strict) if context else Resolution("no_match")
     variant_free = get_variant_words().without_variant_words(words)
-    shares = [max(coverage(words, hit), coverage(variant_free, hit)) for hit in hits]
+    unqualified = get_variant_words().without_variant_words(words, actions=False)
+    shares = [_share(words, variant_free, unqualified, hit) for hit in hits]
     best = max(shares[:BEST_OF])
     if not best and not context and len(words) <= SHORT_FRAGMENT:
         return Resolution("need_procedure")  # "cần ảnh cỡ nào?": a fragment, not a name
@@ -1047,7 +1149,9 @@ def _resolve(
         return Resolution("no_match", hits=tuple(hits))
     if context and (not weak or context in {h.code for h in hits[:5]}):
         return Resolution("answer", context)
-    if weak or len(words) > 6:
+    if weak or len(unqualified) > 6:
+        # A long message (a story) is confirmed on a fainter match; its qualifiers do not
+        # make it long ("giấy phép lao động cho người nước ngoài" is a name, not a story).
         # Confirm the likeliest of the hits that fit a fair share, by action and qualifiers.
         pool = [h for h, share in zip(hits, shares, strict=True) if share >= WEAK_COVERAGE]
         fit = {hit.code: share for hit, share in zip(hits, shares, strict=True)}
@@ -1062,7 +1166,50 @@ def _resolve(
         offered += [h for h in ordered if h not in offered and h in pool]
         offered = offered[:CONFIRM_CANDIDATES]
         return Resolution("confirm", offered[0].code, hits=tuple(offered))
-    return Resolution("no_match", hits=tuple(hits))
+    return Resolution("no_match", hits=tuple(hits), related=_sharing_topic(words, hits))
+
+
+def _sharing_topic(words: list[str], hits: list[SearchHit]) -> tuple[Alternative, ...]:
+    """Under a "not found", the hits whose names carry the question's rarest word the catalog
+    knows ("rượu" of "xin giấy phép bán rượu"), at most RELATED_MAX: what the catalog holds on
+    that topic, for a citizen to check ("có thể liên quan"), never an answer."""
+    weights = _word_weights.get()
+    if weights is None:
+        return ()
+    folded = [fold_accents(w) for w in words]
+    places = _place_positions(folded)
+    known = [
+        (weights.weight(word), word)
+        for i, word in enumerate(folded)
+        if i not in places and word in weights.idf and weights.weight(word) > weights.generic
+    ]
+    if not known:
+        return ()
+    _, topic = max(known)
+    lexicon, abbreviations = get_lexicon(), get_abbreviations()
+    sharing = [
+        hit
+        for hit in hits
+        if any(fold_accents(w) == topic for w in _name_words(hit.name, lexicon, abbreviations)[0])
+    ]
+    return tuple(
+        Alternative(hit.code, _short_label(_plain_name(hit.name))) for hit in sharing[:RELATED_MAX]
+    )
+
+
+def _share(
+    words: list[str], variant_free: list[str], unqualified: list[str], hit: SearchHit
+) -> float:
+    """How well ``hit``'s name fits a question: the better coverage of its words with and
+    without the action and qualifier words; none when the name shares only its qualifiers.
+
+    A name that has the qualifier the question states but nothing of what it asks for
+    ("người nước ngoài" of "Thủ tục đăng ký kết hôn có yếu tố nước ngoài" for "xin giấy phép
+    lao động cho người nước ngoài") is another procedure for the same people.
+    """
+    if len(unqualified) >= 2 and len(unqualified) < len(words) and not coverage(unqualified, hit):
+        return 0.0
+    return max(coverage(words, hit), coverage(variant_free, hit))
 
 
 def _naming_asked_action(
@@ -1157,7 +1304,15 @@ def _with_distinct_labels(resolution: Resolution, hits: list[SearchHit]) -> Reso
         hit = by_code.get(alt.code)
         if labels.count(alt.label) > 1 and hit is not None and chosen is not None:
             if same_family(hit.name, chosen.name):
-                label = _difference_label(hit, chosen)
+                # Variants of the answer: how each goes on where it parts from the answer,
+                # and, when two go on alike ("Cấp Phiếu … theo yêu cầu của cơ quan nhà nước" /
+                # "… tiến hành tố tụng"), where they part from each other.
+                twins = [
+                    by_code[other.code].name
+                    for other in resolution.alternatives
+                    if other.label == alt.label and other.code in by_code and other != alt
+                ]
+                label = _sibling_label(hit.name, chosen.name, twins)
             else:
                 # Two other procedures whose names begin alike ("Chuyển đổi công ty trách
                 # nhiệm hữu hạn …"): each is told by how its own name goes on.
@@ -1220,11 +1375,16 @@ def choose_variant(
     and the question gives no hint. ``hits`` are all the search hits (kept for the caller).
     """
     hits = hits or variants
-    if len(variants) == 1:
-        return Resolution("answer", variants[0].code, hits=tuple(hits))
     words = get_variant_words()
     order = rank_variants(text, variants, fit=fit)
     top = order[0]
+    if _asks_first(text, top, words):
+        # The likeliest is a case the citizen rarely means without naming it, and they did
+        # not: confirmed, with the other candidates, rather than answered as if asked.
+        others = [hit for hit in hits if hit not in order]
+        return Resolution("confirm", top.code, hits=tuple([*order, *others][:CONFIRM_CANDIDATES]))
+    if len(variants) == 1:
+        return Resolution("answer", variants[0].code, hits=tuple(hits))
     scores = [preference(text, hit, words) for hit in order]
     hinted = bool(words.question_actions(text) or words.question_qualifiers(text))
     # Two candidates equally likely, with different actions and no hint in the question:
@@ -1245,6 +1405,18 @@ def choose_variant(
     )
     resolution = Resolution("answer", top.code, hits=tuple(order), alternatives=alternatives)
     return _with_distinct_labels(resolution, order)
+
+
+def _asks_first(text: str, hit: SearchHit, words: VariantWords) -> bool:
+    """Whether ``hit`` carries an ``ask_first`` action or qualifier that ``text`` does not
+    name ("Ủy quyền lĩnh thay …" for "xin trợ cấp thất nghiệp")."""
+    asked, stated = _question_hints(words, text)
+    head = words.name_actions(hit.name.split(";")[0])
+    return any(w.ask_first and w.key not in asked for w in words.actions if w.key in head) or any(
+        w.ask_first and w.key not in stated
+        for w in words.qualifiers
+        if w.key in words.name_qualifiers(hit.name)
+    )
 
 
 def _unstated_special_case(

@@ -202,6 +202,11 @@ def test_an_aspect_nlu_guessed_with_no_aspect_word_gets_the_overview() -> None:
         ActionAnswerResult(), tracker("đăng ký thường trú", "ask_result", confidence=0.3)
     )
     assert unsure["text"].startswith("Đăng ký thường trú (Cấp xã)")
+    # "cấp giấy chứng nhận quyền sử dụng đất lần đầu" was taken for ask_agency at 0.61.
+    [fair, *_], _ = run(
+        ActionAnswerAgency(), tracker("đăng ký thường trú", "ask_agency", confidence=0.61)
+    )
+    assert fair["text"].startswith("Đăng ký thường trú (Cấp xã)")
     [sure, *_], _ = run(
         ActionAnswerResult(), tracker("đăng ký thường trú", "ask_result", confidence=0.9)
     )
@@ -372,6 +377,27 @@ def test_related_procedures_are_a_row_of_their_own_under_the_answer(
     assert related["text"] == "Có thể bạn cần thủ tục liên quan:"
     assert related["buttons"] == [
         {"title": "Đăng ký kết hôn", "payload": f'/ask_documents{{"procedure_code":"{MARRIAGE}"}}'}
+    ]
+
+
+def test_a_not_found_lists_what_the_catalog_holds_on_the_topic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "xin giấy phép bán rượu": no procedure fits; the hotline reply, then the names carrying
+    the question's topic word, each a button asking the same aspect."""
+    liquor_tax = "1.009555"
+    resolution = Resolution(
+        "no_match", related=(Alternative(liquor_tax, "Đề nghị xác nhận miễn thuế rượu, bia…"),)
+    )
+    monkeypatch.setattr(procedures_module, "resolve", lambda *_a, **_k: resolution)
+    not_found, related = run(ActionAnswerProcedure(), tracker("xin giấy phép bán rượu"))[0]
+    assert not_found["response"] == "utter_no_match"
+    assert related["response"] == "utter_related_procedures"
+    assert related["buttons"] == [
+        {
+            "title": "Đề nghị xác nhận miễn thuế rượu, bia…",
+            "payload": f'/ask_procedure{{"procedure_code":"{liquor_tax}"}}',
+        }
     ]
 
 

@@ -83,7 +83,8 @@ def hits_of(records: dict[str, SearchHit], *codes: str) -> list[SearchHit]:
         ("bi mat cccd lam lai can gi", {"reissue", "report_loss"}),
         ("mất căn cước làm lại bao nhiêu tiền", {"reissue", "report_loss"}),
         ("căn cước bị hỏng muốn đổi", {"exchange"}),
-        ("căn cước hết hạn đổi cần gì", {"exchange"}),
+        # "hết hạn": an exchange of a card or an extension of a permit, whichever exists.
+        ("căn cước hết hạn đổi cần gì", {"exchange", "extend"}),
         ("gia hạn tạm trú cần giấy tờ gì", {"extend"}),
         ("sửa sai tên trong giấy khai sinh", {"correct"}),
         ("sang tên xe máy cần những gì", {"transfer"}),
@@ -104,7 +105,7 @@ def hits_of(records: dict[str, SearchHit], *codes: str) -> list[SearchHit]:
         # Folded, "doi voi" is "đối với" and "cu tru" is "cư trú": no exchange.
         ("thu tuc doi voi cong ty giai the", {"dissolve"}),
         ("dang cu tru o ha noi lam cccd o dau", set()),
-        ("cccd cu het han doi o dau", {"exchange"}),
+        ("cccd cu het han doi o dau", {"exchange", "extend"}),
     ],
 )
 def test_the_action_a_citizen_names_is_found(question: str, actions: set[str]) -> None:

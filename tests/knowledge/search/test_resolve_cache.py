@@ -19,7 +19,8 @@ def test_coverage_is_the_same_whether_the_name_was_seen_or_not() -> None:
     questions = ["xin bản sao khai sinh", "ban sao giay khai sinh", "làm sổ đỏ", "khai sinh"]
     names = [NAME, "Đăng ký khai sinh", "Cấp giấy chứng nhận quyền sử dụng đất lần đầu"]
     fresh = {(q, n): _fresh(n, q) for q in questions for n in names}
-    assert fresh[("xin bản sao khai sinh", NAME)] == 0.4
+    # "bản sao" of the name is a procedure word: it begins a lexicon catalog wording.
+    assert fresh[("xin bản sao khai sinh", NAME)] == 0.8
     assert fresh[("làm sổ đỏ", names[2])] > 0  # a lexicon term's catalog wording
     hit = {n: SearchHit(code="1.000001", name=n, score=1.0) for n in names}
     for _ in range(2):  # seen names, served from the cache
