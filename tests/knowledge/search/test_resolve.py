@@ -153,6 +153,9 @@ def test_the_action_of_a_catalog_name(
         ("cấp đổi thẻ căn cước cấp tỉnh", {"province"}),
         ("đăng ký kết hôn cần những giấy tờ gì", set()),
         ("gia han tam tru can giay to gi", set()),  # "han" is "hạn" here, not Korea
+        ("kết hôn với người Lào", {"foreign"}),
+        ("người lao động nghỉ việc hưởng bảo hiểm xã hội", set()),  # a worker, not a Lao
+        ("nguoi lao dong nghi viec", set()),
     ],
 )
 def test_the_qualifiers_a_citizen_states_are_found(question: str, qualifiers: set[str]) -> None:
