@@ -12,7 +12,7 @@ DOCTESTS := --doctest-modules knowledge actions bot --ignore=knowledge/migration
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help run run-cluster test unit bench setup system-deps catalog demo-data demo-decision train validate test-stories lint shell clean
+.PHONY: help run run-cluster test unit bench setup system-deps catalog demo-data demo-decision train validate lint shell clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
