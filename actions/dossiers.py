@@ -42,7 +42,7 @@ from rasa_sdk.types import DomainDict
 from knowledge.clock import local_now
 from knowledge.config import get_settings
 from knowledge.db import session_scope
-from knowledge.dossiers.cues import asks_about_own_dossier
+from knowledge.dossiers.cues import asks_about_own_dossier, asks_papers_tersely
 from knowledge.dossiers.lookup import locked_until, lookup_dossier
 from knowledge.dossiers.messages import status_message, supplement_message
 from knowledge.dossiers.schemas import LookupOutcome
@@ -145,12 +145,32 @@ def may_be_procedure_question(tracker: Tracker) -> bool:
     return reads_as_question(text) or bool(cued_aspects(text))
 
 
+def papers_asked_after_answer(tracker: Tracker) -> str | None:
+    """The procedure whose papers a terse "hồ sơ" / "cần hồ sơ gì" asks, typed right after
+    that procedure was answered; None for anything else (a real lookup keeps its cue:
+    "hồ sơ của tôi đến đâu", "tra cứu hồ sơ …")."""
+    from actions.procedures import PROCEDURE_ANSWERS, PROCEDURE_CODE_SLOT  # imports this module
+
+    code = tracker.get_slot(PROCEDURE_CODE_SLOT)
+    text = _latest_text(tracker)
+    if not code or text.startswith("/") or _last_action(tracker) not in PROCEDURE_ANSWERS:
+        return None
+    return str(code) if asks_papers_tersely(text) else None
+
+
 def procedure_question_reply(tracker: Tracker) -> Reply | None:
     """The answer (or "Ý bạn là …?") to a procedure question NLU took for a lookup.
 
-    None when the message is a lookup after all: it names one filed dossier, asks nothing,
-    or names no procedure.
+    A terse "hồ sơ" right after a procedure answer asks that procedure's papers
+    (:func:`papers_asked_after_answer`). None when the message is a lookup after all: it
+    names one filed dossier, asks nothing, or names no procedure.
     """
+    if (tracker.latest_message.get("intent") or {}).get("name") == "check_dossier_status":
+        code = papers_asked_after_answer(tracker)
+        if code is not None:
+            from actions.procedures import answer_code  # actions.procedures imports this module
+
+            return answer_code(code, "documents")
     if not may_be_procedure_question(tracker):
         return None
     # actions.fallback imports this module (the lookup's follow-ups): imported on use.

@@ -78,6 +78,12 @@ PAYLOAD = re.compile(r"^/(?P<intent>\w+)(?P<entities>\{.*\})$")
 # either tuning half with an aspect intent under 0.85 and no aspect word asked that aspect.
 SURE_ASPECT_CONFIDENCE = 0.7
 MAX_CHOICE_CHARS = 70  # a menu button names the procedure, cut short for a phone screen
+# The actions whose reply may be a procedure's answer: a terse "hồ sơ" right after one asks
+# that procedure's papers (actions.dossiers.papers_asked_after_answer).
+PROCEDURE_ANSWERS = frozenset(
+    [spec.action for spec in ASPECTS.values()]
+    + ["action_affirm_candidate", "action_choose_option"]
+)
 Message = dict[str, Any]
 
 
@@ -320,7 +326,7 @@ def reply_to_typed_choice(tracker: Tracker) -> Reply | None:
     if choice is None:
         return None
     aspect, code = choice
-    return _answer_code(code, aspect)
+    return answer_code(code, aspect)
 
 
 def _last_buttons(tracker: Tracker) -> list[tuple[str, str, str | None]]:
@@ -492,7 +498,7 @@ class ActionAffirmCandidate(Action):
         if aspect not in ASPECTS:
             aspect = "procedure"
         if len(candidates) == 1:
-            reply = await asyncio.to_thread(_answer_code, candidates[0], aspect)
+            reply = await asyncio.to_thread(answer_code, candidates[0], aspect)
             return reply.send(dispatcher)
         if candidates:
             dispatcher.utter_message(
@@ -527,7 +533,7 @@ class ActionDenyCandidate(Action):
         return []
 
 
-def _answer_code(code: str, aspect: str) -> Reply:
+def answer_code(code: str, aspect: str) -> Reply:
     try:
         with session_scope() as session:
             return answer_aspect(session, aspect, Resolution("answer", code))

@@ -87,3 +87,54 @@ def asks_about_own_dossier(text: str) -> bool:
     if DOSSIER_CODE_RE.search(text) or CODE_LIKE_DIGITS.search(text):
         return True
     return bool(dossier_cues_in(text))
+
+
+@lru_cache(maxsize=4)
+def terse_papers_phrases(
+    path: Path = DOSSIER_CUES_FILE,
+) -> tuple[tuple[Phrase, ...], tuple[Phrase, ...]]:
+    """The whole messages of ``path`` that ask a procedure's papers right after its answer
+    ("cần hồ sơ gì"), and the polite particles they may begin or end with."""
+    from knowledge.search.resolve import split_phrases  # the search loads lazily
+
+    table = read_yaml_table(path, "bảng dấu hiệu tra cứu hồ sơ")
+    phrases = tuple(split_phrases(str(table.get("papers_after_answer") or "")))
+    particles = tuple(split_phrases(str(table.get("particles") or "")))
+    if not phrases:
+        raise InvalidInputError(f"{path}: thiếu mục 'papers_after_answer'")
+    return phrases, tuple(sorted(particles, key=len, reverse=True))
+
+
+def asks_papers_tersely(text: str) -> bool:
+    """Whether ``text`` is only a terse question about "hồ sơ" ("ho so", "cần hồ sơ gì ạ"):
+    after a procedure answer, a question about its papers, not a dossier lookup.
+
+    Example:
+        >>> asks_papers_tersely("ho so"), asks_papers_tersely("cần hồ sơ gì ạ?")
+        (True, True)
+        >>> asks_papers_tersely("hồ sơ của tôi đến đâu"), asks_papers_tersely("tra cứu hồ sơ")
+        (False, False)
+    """
+    from knowledge.search.resolve import same_word  # the search loads lazily
+
+    if DOSSIER_CODE_RE.search(text) or CODE_LIKE_DIGITS.search(text):
+        return False
+    spans = [s.text for s in syllables(normalize(text))]
+    phrases, particles = terse_papers_phrases()
+
+    def starts(words: list[str], phrase: Phrase) -> bool:
+        return len(words) > len(phrase) and all(map(same_word, words, phrase))
+
+    trimmed = True
+    while trimmed:
+        trimmed = False
+        for particle in particles:
+            if starts(spans, particle):
+                spans = spans[len(particle) :]
+                trimmed = True
+            elif starts(spans[::-1], particle[::-1]):
+                spans = spans[: -len(particle)]
+                trimmed = True
+    return any(
+        len(spans) == len(phrase) and all(map(same_word, spans, phrase)) for phrase in phrases
+    )

@@ -17,6 +17,7 @@ from actions.dossiers import (
     ActionAnswerDossierStatus,
     ActionCancelDossierLookup,
     ValidateDossierStatusForm,
+    papers_asked_after_answer,
     digits_with_code,
     dossier_followup,
     is_procedure_code,
@@ -513,3 +514,50 @@ def test_supplement_question_read_as_a_new_lookup_is_answered_without_asking() -
     )
     assert [message_text(m) for m in dispatcher.messages] == [slots["dossier_supplement"]]
     assert answered == [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
+
+
+def _after_procedure_answer(text: str, code: str | None = "1.001193") -> Tracker:
+    """A tracker whose latest message, NLU's lookup, comes right after a procedure answer."""
+    tracker = _tracker(text, slots={"procedure_code": code})
+    tracker.active_loop = {}
+    tracker.events = [
+        {"event": "user", "text": "lệ phí đăng ký khai sinh"},
+        {"event": "action", "name": "action_answer_fee"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text},
+    ]
+    return tracker
+
+
+@pytest.mark.usefixtures("database")
+@pytest.mark.parametrize("typed", ["ho so", "hồ sơ", "cần hồ sơ gì", "vậy cần hồ sơ gì ạ?"])
+def test_a_terse_dossier_word_after_an_answer_asks_its_papers(typed: str) -> None:
+    tracker = _after_procedure_answer(typed)
+    events, texts = _run_form(tracker)
+    assert texts == []
+    assert {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None} in events
+    dispatcher = CollectingDispatcher()
+    answered = asyncio.run(ActionAnswerDossierStatus().run(dispatcher, tracker, _domain()))
+    said = "\n".join(message_text(m) for m in dispatcher.messages)
+    assert "1.001193" in said
+    assert "Hồ sơ" in said and "Mã hồ sơ" not in said
+    assert SlotSet("answered_aspect", "documents") in answered
+
+
+@pytest.mark.usefixtures("database")
+@pytest.mark.parametrize(
+    "typed", ["hồ sơ của tôi đến đâu", f"tra cứu hồ sơ {CODE}", "kiểm tra hồ sơ"]
+)
+def test_a_real_lookup_after_an_answer_still_opens_the_form(typed: str) -> None:
+    assert papers_asked_after_answer(_after_procedure_answer(typed)) is None
+    events, texts = _run_form(_after_procedure_answer(typed))
+    assert {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None} not in (
+        events
+    )
+
+
+def test_a_terse_dossier_word_without_an_answer_before_is_a_lookup() -> None:
+    assert papers_asked_after_answer(_after_procedure_answer("hồ sơ", code=None)) is None
+    tracker = _after_procedure_answer("hồ sơ")
+    tracker.events[1] = {"event": "action", "name": "action_answer_dossier_status"}
+    assert papers_asked_after_answer(tracker) is None

@@ -154,6 +154,25 @@ def test_a_procedure_code_inside_the_lookup_is_a_procedure(servers: Servers, sen
     assert "Mã hồ sơ gồm 4 phần" not in said
 
 
+@pytest.mark.parametrize("typed", ["ho so", "cần hồ sơ gì"])
+def test_a_terse_dossier_word_after_an_answer_asks_its_papers(
+    servers: Servers, sender: str, typed: str
+) -> None:
+    """ "ho so" right after a procedure answer: its papers, not the dossier-status form."""
+    assert cited(servers.send(sender, f"lệ phí thủ tục {BIRTH}")) == BIRTH
+    reply = servers.send(sender, typed)
+    assert cited(reply) == BIRTH
+    assert texts(reply).startswith("Hồ sơ – ")
+    assert "mã hồ sơ in trên Giấy tiếp nhận" not in texts(reply)
+
+
+def test_a_real_lookup_after_an_answer_still_opens_the_form(servers: Servers, sender: str) -> None:
+    """ "hồ sơ của tôi đến đâu rồi" after a procedure answer asks for the dossier code."""
+    assert cited(servers.send(sender, f"lệ phí thủ tục {BIRTH}")) == BIRTH
+    said = texts(servers.send(sender, "hồ sơ của tôi đến đâu rồi"))
+    assert "mã hồ sơ in trên Giấy tiếp nhận" in said
+
+
 def test_asking_for_an_officer_inside_a_form_is_a_hand_off(servers: Servers, sender: str) -> None:
     """ "cho tôi gặp cán bộ" in the feedback form gets the hotline, not "thank you for feedback"."""
     servers.send(sender, "tôi muốn góp ý")
