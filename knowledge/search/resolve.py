@@ -281,6 +281,10 @@ def procedure_words(text: str) -> list[str]:
             kept.append(spans[i])
             i += 1
             continue
+        if phrase and kept and kept[-1] is spans[i - 1] and _ends_a_name(spans, folded, i, phrase):
+            kept += spans[i : i + phrase]  # "giấy khai sinh bản sao": the copy is the paper
+            i += phrase
+            continue
         if phrase:
             i += phrase
             continue
@@ -288,6 +292,26 @@ def procedure_words(text: str) -> list[str]:
             kept.append(spans[i])
         i += 1
     return kept
+
+
+@lru_cache(maxsize=4)
+def name_endings(path: Path = QUESTION_WORDS_FILE) -> tuple[tuple[str, ...], ...]:
+    """The aspect phrases of ``path`` that name a paper when they end the procedure's words
+    ("giấy khai sinh bản sao")."""
+    table = read_yaml_table(path, "bảng từ hỏi")
+    return tuple(split_phrases(str(table.get("name_endings") or "")))
+
+
+def _ends_a_name(spans: list[str], folded: list[str], i: int, size: int) -> bool:
+    """Whether the question phrase of ``size`` syllables at ``i`` is a name ending (see
+    ``name_endings``) followed only by meaningless words: it ends the procedure's name."""
+    typed = spans[i : i + size]
+    if not any(
+        len(typed) == len(end) and all(map(same_word, typed, end)) for end in name_endings()
+    ):
+        return False
+    stop = stopwords()
+    return all(word in stop for word in folded[i + size :])
 
 
 def _misread(
