@@ -63,17 +63,27 @@ def torn_aspect(tracker: Tracker) -> str | None:
     return None
 
 
-def reply_to_unclear_message(tracker: Tracker, *, confirm_weak: bool) -> Reply:
+def reply_to_unclear_message(
+    tracker: Tracker, *, confirm_weak: bool, related_if_none: bool = False
+) -> Reply:
     """The reply to a message NLU did not take for a procedure question, if it names one.
 
     A clearly named procedure is answered; with ``confirm_weak``, a weak match is confirmed
-    ("Ý bạn là …?"); a long question naming the search's first hit is confirmed too. Empty
-    when the message names no procedure.
+    ("Ý bạn là …?"); a long question naming the search's first hit is confirmed too. With
+    ``related_if_none``, a message naming no procedure but a topic the catalog holds some on
+    ("xin giấy phép bán rượu") gets the resolver's "not found" with them ("Có thể bạn cần thủ
+    tục liên quan"). Empty when the message names no procedure.
     """
     chosen = reply_to_typed_choice(tracker)  # "cái thứ 2", a button's label typed by hand
     if chosen is not None:
         return chosen
-    reply = reply_to_question(tracker, "procedure", strict=True, confirm_weak=confirm_weak)
+    reply = reply_to_question(
+        tracker,
+        "procedure",
+        strict=True,
+        confirm_weak=confirm_weak,
+        related_if_none=related_if_none,
+    )
     text = tracker.latest_message.get("text") or ""
     if reply.messages or not reads_as_question(text):
         return reply
@@ -134,7 +144,8 @@ class ActionClarify(Action):
         """A named procedure's overview or "Ý bạn là …?"; else stage one, or two after it.
 
         A question NLU was torn between a procedure aspect and something else about is
-        answered as that aspect (``torn_aspect``).
+        answered as that aspect (``torn_aspect``). One naming no procedure but a topic the
+        catalog holds some on gets the "not found" with them, as if NLU had understood it.
         """
         followup = await dossier_followup(dispatcher, tracker)
         if followup is not None:
@@ -145,7 +156,9 @@ class ActionClarify(Action):
             # Answered as the procedure question NLU half read it as (as its action would).
             reply = await asyncio.to_thread(reply_to_question, tracker, aspect)
         else:
-            reply = await asyncio.to_thread(reply_to_unclear_message, tracker, confirm_weak=True)
+            reply = await asyncio.to_thread(
+                reply_to_unclear_message, tracker, confirm_weak=True, related_if_none=True
+            )
         if reply.messages:
             return reply.send(dispatcher)
         if replied_last_turn_with(tracker, REPHRASE):

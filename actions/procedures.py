@@ -57,6 +57,7 @@ from knowledge.search.resolve import (
     MAX_BUTTONS,
     Alternative,
     Resolution,
+    asks_for_a_procedure,
     get_variant_words,
     resolve,
 )
@@ -81,8 +82,7 @@ MAX_CHOICE_CHARS = 70  # a menu button names the procedure, cut short for a phon
 # The actions whose reply may be a procedure's answer: a terse "hồ sơ" right after one asks
 # that procedure's papers (actions.dossiers.papers_asked_after_answer).
 PROCEDURE_ANSWERS = frozenset(
-    [spec.action for spec in ASPECTS.values()]
-    + ["action_affirm_candidate", "action_choose_option"]
+    [spec.action for spec in ASPECTS.values()] + ["action_affirm_candidate", "action_choose_option"]
 )
 Message = dict[str, Any]
 
@@ -232,12 +232,19 @@ def chosen_code(tracker: Tracker) -> str | None:
 
 
 def reply_to_question(
-    tracker: Tracker, aspect: str, *, strict: bool = False, confirm_weak: bool = False
+    tracker: Tracker,
+    aspect: str,
+    *,
+    strict: bool = False,
+    confirm_weak: bool = False,
+    related_if_none: bool = False,
 ) -> Reply:
     """Resolve the procedure of the latest message and answer ``aspect``; never raises.
 
-    With ``strict`` (see ``resolve``), nothing is said unless the message names a procedure:
-    the caller then answers in its own way. The aspect the message names outright ("… cần
+    With ``strict`` (see ``resolve``), nothing is said unless the message names a procedure
+    (or, with ``related_if_none``, asks for a procedure, ``asks_for_a_procedure``, on a topic
+    the catalog holds some on: the "not found" with them, as a question NLU understood gets): the caller then answers in its own
+    way. The aspect the message names outright ("… cần
     gì") overrides ``aspect``, the intent's (``knowledge.search.aspects.asked_aspect``).
     """
     text = tracker.latest_message.get("text") or ""
@@ -268,7 +275,14 @@ def reply_to_question(
                 resolution.code,
                 mask_pii(text[:200]),
             )
-            if strict and resolution.outcome not in ("answer", "choose", "confirm"):
+            named = resolution.outcome in ("answer", "choose", "confirm")
+            related = (
+                related_if_none
+                and resolution.outcome == "no_match"
+                and resolution.related
+                and asks_for_a_procedure(text)
+            )
+            if strict and not (named or related):
                 return Reply()
             return answer_aspect(session, aspect, resolution)
     except Exception:  # noqa: BLE001 - an action must answer, whatever went wrong

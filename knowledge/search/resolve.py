@@ -302,6 +302,31 @@ def name_endings(path: Path = QUESTION_WORDS_FILE) -> tuple[tuple[str, ...], ...
     return tuple(split_phrases(str(table.get("name_endings") or "")))
 
 
+@lru_cache(maxsize=4)
+def procedure_requests(path: Path = QUESTION_WORDS_FILE) -> tuple[tuple[str, ...], ...]:
+    """The phrases of ``path`` that ask for a procedure ("giấy phép", "đăng ký")."""
+    table = read_yaml_table(path, "bảng từ hỏi")
+    phrases = tuple(split_phrases(str(table.get("procedure_requests") or "")))
+    if not phrases:
+        raise InvalidInputError(f"{path}: thiếu mục 'procedure_requests'")
+    return phrases
+
+
+def asks_for_a_procedure(text: str) -> bool:
+    """Whether ``text`` asks for a procedure in words of ``procedure_requests``.
+
+    Example:
+        >>> asks_for_a_procedure("xin giấy phép bán rượu"), asks_for_a_procedure("troi dep qua")
+        (True, False)
+    """
+    spans = [s.text for s in syllables(normalize(text))]
+    return any(
+        all(map(same_word, spans[i : i + len(phrase)], phrase))
+        for phrase in procedure_requests()
+        for i in range(len(spans) - len(phrase) + 1)
+    )
+
+
 def _ends_a_name(spans: list[str], folded: list[str], i: int, size: int) -> bool:
     """Whether the question phrase of ``size`` syllables at ``i`` is a name ending (see
     ``name_endings``) followed only by meaningless words: it ends the procedure's name."""
@@ -1170,7 +1195,8 @@ def _resolve(
         return with_related(resolution, hits)
     weak = best >= WEAK_COVERAGE
     if strict and not (confirm_weak and weak):
-        return Resolution("no_match", hits=tuple(hits))
+        # What the catalog holds on the question's topic word, for the fallback's "not found".
+        return Resolution("no_match", hits=tuple(hits), related=_sharing_topic(words, hits))
     if context and (not weak or context in {h.code for h in hits[:5]}):
         return Resolution("answer", context)
     if weak or len(unqualified) > 6:

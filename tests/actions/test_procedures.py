@@ -401,6 +401,38 @@ def test_a_not_found_lists_what_the_catalog_holds_on_the_topic(
     ]
 
 
+def test_the_fallback_gives_the_same_not_found_with_the_topics_procedures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "xin giấy phép bán rượu" NLU did not understand: not "please rephrase" but the
+    resolver's "not found" with what the catalog holds on "rượu", as the question would get."""
+    liquor_tax = "1.009555"
+    asked: list[dict[str, object]] = []
+
+    def strict_not_found(*_a: object, **options: object) -> Resolution:
+        asked.append(options)
+        return Resolution(
+            "no_match", related=(Alternative(liquor_tax, "Đề nghị xác nhận miễn thuế rượu, bia…"),)
+        )
+
+    monkeypatch.setattr(procedures_module, "resolve", strict_not_found)
+    not_found, related = run(ActionClarify(), tracker("xin giấy phép bán rượu", "nlu_fallback"))[0]
+    assert asked and asked[0]["strict"] is True
+    assert not_found["response"] == "utter_no_match"
+    assert related["response"] == "utter_related_procedures"
+    assert [b["payload"] for b in related["buttons"]] == [
+        f'/ask_procedure{{"procedure_code":"{liquor_tax}"}}'
+    ]
+    # Nothing on the topic either: still the request to rephrase.
+    monkeypatch.setattr(procedures_module, "resolve", lambda *_a, **_k: Resolution("no_match"))
+    [rephrase], _ = run(ActionClarify(), tracker("xin giấy phép bán rượu", "nlu_fallback"))
+    assert rephrase["text"] == response_text("utter_please_rephrase")
+    # Out of scope keeps declining politely: only the fallback lists the topic's procedures.
+    monkeypatch.setattr(procedures_module, "resolve", strict_not_found)
+    [declined], _ = run(ActionOutOfScope(), tracker("xin giấy phép bán rượu", "out_of_scope"))
+    assert declined["text"] == response_text("utter_out_of_scope")
+
+
 def test_a_question_typed_past_a_menu_keeps_the_topic() -> None:
     """Menu ignored, "thế cần giấy tờ gì" typed: the papers of the likeliest candidate."""
     past = tracker(

@@ -24,6 +24,7 @@ CCCD_UNDER_14 = "1.014062"
 CCCD_REISSUE = "1.014064"
 CCCD_EXCHANGE = "1.014063"
 BIRTH = "1.001193"
+BIRTH_COPY = "2.000635"
 
 
 def texts(messages: list[dict[str, Any]]) -> str:
@@ -171,6 +172,27 @@ def test_a_real_lookup_after_an_answer_still_opens_the_form(servers: Servers, se
     assert cited(servers.send(sender, f"lệ phí thủ tục {BIRTH}")) == BIRTH
     said = texts(servers.send(sender, "hồ sơ của tôi đến đâu rồi"))
     assert "mã hồ sơ in trên Giấy tiếp nhận" in said
+
+
+@pytest.mark.parametrize(
+    "question", ["cấp lại giấy khai sinh bản sao", "trích lục khai sinh bản sao"]
+)
+def test_a_copy_of_the_birth_certificate_is_its_own_procedure(
+    national: Servers, sender: str, question: str
+) -> None:
+    """ "… giấy khai sinh bản sao": the copy (2.000635) answered, its overview."""
+    reply = national.send(sender, question)
+    assert cited(reply) == BIRTH_COPY
+    assert not texts(reply).startswith("Kết quả – ")
+
+
+def test_a_permit_the_catalog_lacks_gets_the_not_found_with_its_topic(
+    national: Servers, sender: str
+) -> None:
+    """ "xin giấy phép bán rượu": the hotline and what the catalog holds on "rượu"."""
+    said = texts(national.send(sender, "xin giấy phép bán rượu"))
+    assert "Mình chưa tìm thấy thủ tục nào khớp" in said
+    assert "Có thể bạn cần thủ tục liên quan" in said
 
 
 def test_asking_for_an_officer_inside_a_form_is_a_hand_off(servers: Servers, sender: str) -> None:
