@@ -243,8 +243,8 @@ def reply_to_question(
 
     With ``strict`` (see ``resolve``), nothing is said unless the message names a procedure
     (or, with ``related_if_none``, asks for a procedure, ``asks_for_a_procedure``, on a topic
-    the catalog holds some on: the "not found" with them, as a question NLU understood gets): the caller then answers in its own
-    way. The aspect the message names outright ("… cần
+    the catalog holds some on: the "not found" with them, as a question NLU understood gets):
+    the caller then answers in its own way. The aspect the message names outright ("… cần
     gì") overrides ``aspect``, the intent's (``knowledge.search.aspects.asked_aspect``).
     """
     text = tracker.latest_message.get("text") or ""

@@ -17,10 +17,10 @@ from actions.dossiers import (
     ActionAnswerDossierStatus,
     ActionCancelDossierLookup,
     ValidateDossierStatusForm,
-    papers_asked_after_answer,
     digits_with_code,
     dossier_followup,
     is_procedure_code,
+    papers_asked_after_answer,
 )
 from bot.responses import message_text, response_text
 from knowledge.clock import local_now
