@@ -53,6 +53,24 @@ def test_project_lexicon_covers_the_common_slang() -> None:
         assert any(wording in w for w in lexicon.expand(slang)), slang
 
 
+@pytest.mark.parametrize(
+    ("question", "wording"),
+    [
+        ("xin phep sua nha", "giấy phép xây dựng sửa chữa, cải tạo"),
+        ("cải tạo nhà có cần xin phép không", "giấy phép xây dựng sửa chữa, cải tạo"),
+        ("xe mới mua đăng ký ở đâu", "đăng ký xe lần đầu"),
+        ("ông nội mất rồi làm giấy gì", "khai tử"),
+        ("xin giay xac nhan cho o", "xác nhận thông tin về cư trú"),
+        ("ký giấy ủy quyền ở phường", "chứng thực chữ ký"),
+        ("sao y bằng cấp", "bản chính giấy tờ, văn bản"),
+        ("tiền hưu tháng này", "lương hưu"),
+        ("lương hưu của bố còn chưa lĩnh", "truy lĩnh lương hưu"),
+    ],
+)
+def test_project_lexicon_knows_everyday_words(question: str, wording: str) -> None:
+    assert wording in get_lexicon().expand(question)
+
+
 def test_malformed_lexicon_file_is_refused_with_the_entry_number(tmp_path: Path) -> None:
     path = tmp_path / "lexicon.yml"
     path.write_text("entries:\n  - catalog: [căn cước]\n  - citizen: [x]\n", encoding="utf-8")
