@@ -943,7 +943,7 @@ def _sibling_label(name: str, chosen: str, twins: list[str]) -> str:
     Example:
         >>> _sibling_label("Cấp Phiếu theo yêu cầu của cơ quan nhà nước", "Cấp Phiếu cho công dân",
         ...                ["Cấp Phiếu theo yêu cầu của cơ quan tiến hành tố tụng"])
-        'Theo yêu cầu của … nhà nước'
+        'Theo yêu cầu … nhà nước'
     """
     rest = _words_after_common_start(name, [chosen])
     if not rest:
