@@ -981,7 +981,7 @@ def _words_after_common_start(name: str, names: list[str]) -> list[str]:
         )
     ):
         start += 1
-    return mine[start:] if others else mine
+    return mine[start:]
 
 
 def _difference_label_of(name: str, chosen: str) -> str:
@@ -997,17 +997,9 @@ def _name_after_common_start(name: str, names: list[str]) -> str:
         'Chuyển đổi … cổ phần'
     """
     mine = _plain_name(name).split()
-    others = [_plain_name(other).split() for other in names if other != name]
-    start = 0
-    while (
-        others
-        and start < len(mine)
-        and all(
-            start < len(other) and other[start].lower() == mine[start].lower() for other in others
-        )
-    ):
-        start += 1
-    rest = " ".join(mine[start:])
+    parted = _words_after_common_start(name, names)
+    start = len(mine) - len(parted)
+    rest = " ".join(parted)
     if not rest:
         # The same name at another level ("Trình báo mất hộ chiếu phổ thông (thực hiện tại
         # cấp huyện)" and "… cấp xã)"): the level tells them apart.
