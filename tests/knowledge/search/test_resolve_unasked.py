@@ -29,6 +29,8 @@ LAND_FIRST_ORGANIZATION = "1.012753"  # … cấp Giấy chứng nhận … lầ
 LAND_FIRST_HOUSEHOLD = "1.013978"  # … lần đầu đối với hộ gia đình, cá nhân …
 BUILDING_NEW = "1.013225"  # Cấp giấy phép xây dựng mới … và nhà ở riêng lẻ
 BUILDING_REPAIR = "1.013229"  # Cấp giấy phép xây dựng sửa chữa, cải tạo …
+COPY_OF_PAPER = "2.000815"  # Chứng thực bản sao từ bản chính giấy tờ, văn bản …
+COPY_OF_DEAL = "2.000942"  # Cấp bản sao có chứng thực từ bản chính giao dịch đã được chứng thực
 RECORD_CITIZEN = "3.000333"  # Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, …
 RECORD_STATE = "3.000334"  # Cấp Phiếu Lý lịch tư pháp theo yêu cầu của cơ quan nhà nước, …
 RECORD_COURT = "3.000335"  # Cấp Phiếu lý lịch tư pháp theo yêu cầu của cơ quan tiến hành tố tụng
@@ -103,6 +105,22 @@ def test_a_new_building_over_a_repair_unless_stated(records: dict[str, SearchHit
     assert resolution.code == BUILDING_NEW
     assert [alt.label for alt in resolution.alternatives] == ["Sửa chữa, cải tạo"]
     assert choose_variant("xin phép sửa chữa nhà ở", variants).code == BUILDING_REPAIR
+
+
+@pytest.mark.parametrize(
+    "question", ["chứng thực bản sao giấy tờ ở đâu", "lam chung thuc ban sao bang lai"]
+)
+def test_a_copy_of_a_paper_over_a_copy_of_a_certified_deal_unless_stated(
+    records: dict[str, SearchHit], question: str
+) -> None:
+    """A citizen who wants a paper copied gets the everyday certification; the copy of a
+    transaction certified earlier is a case the question states ("hợp đồng", "giao dịch")."""
+    variants = [records[COPY_OF_DEAL], records[COPY_OF_PAPER]]
+    resolution = choose_variant(question, variants)
+    assert resolution.code == COPY_OF_PAPER
+    assert [alt.label for alt in resolution.alternatives] == ["Giao dịch đã được chứng thực"]
+    stated = "xin bản sao có chứng thực hợp đồng mua bán đã được chứng thực"
+    assert choose_variant(stated, variants).code == COPY_OF_DEAL
 
 
 @pytest.mark.parametrize(
