@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # CPU threads of the encoder in each process. One: on a 2-core machine running Rasa,
     # the actions and the API, a second OpenMP thread made a query 6x slower under load.
     encoder_threads: int = 1
+    # Threads for one question's vector while no other task wants the machine's other CPUs
+    # (knowledge.search.embeddings.spare_cpus): on 2 idle cores a question took 11 ms on two
+    # threads against 20.5 ms on one. 1 turns it off.
+    encoder_idle_threads: int = 2
     hotline: str = "1900 1234"
     public_portal_url: str = "https://dichvucong.quangngai.gov.vn"
     # Longest question searched, and longest chat message Rasa's REST channel passes to NLU.

