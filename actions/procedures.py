@@ -85,6 +85,7 @@ PROCEDURE_ANSWERS = frozenset(
     [spec.action for spec in ASPECTS.values()] + ["action_affirm_candidate", "action_choose_option"]
 )
 Message = dict[str, Any]
+CARDS_READ = "tthc_cards_read"  # session.info key: the cards a turn's session has read
 
 
 @dataclass
@@ -108,13 +109,23 @@ class Reply:
 # --------------------------------------------------------------------------- replying
 
 
+def read_card(session: Session, code: str) -> ProcedureCard:
+    """``get_procedure``, read once per code in one turn's session: a follow-up ("nộp ở
+    đâu?") reads the current procedure to see whether it states another case of it, then
+    answers it. The session only reads, so the card is the one the database holds."""
+    cards: dict[str, ProcedureCard] = session.info.setdefault(CARDS_READ, {})
+    if code not in cards:
+        cards[code] = get_procedure(session, code)
+    return cards[code]
+
+
 def answer_aspect(session: Session, aspect: str, resolution: Resolution) -> Reply:
     """The reply to a question about ``aspect`` once the procedure is resolved (or not)."""
     reply = Reply()
     settings = get_settings()
     if resolution.outcome == "answer" and resolution.code:
         try:
-            card = get_procedure(session, resolution.code)
+            card = read_card(session, resolution.code)
         except (NotFoundError, InvalidInputError):
             reply.say(
                 response="utter_no_match", hotline=settings.hotline, json_message=UNANSWERED_MARKER
@@ -298,7 +309,7 @@ def _within_topic(session: Session, text: str, current: str | None) -> str | Non
     if not current or text.startswith("/"):
         return None
     try:
-        card = get_procedure(session, current)
+        card = read_card(session, current)
     except KnowledgeError:
         return None
     return follow_up_query(session, text, card.name)

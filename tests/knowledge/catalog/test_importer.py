@@ -15,9 +15,9 @@ from knowledge.catalog.importer import import_index_sheet, import_json_catalog
 from knowledge.catalog.stats import catalog_coverage
 from knowledge.config import SAMPLE_CATALOG_DIR
 from knowledge.db import session_scope
-from knowledge.errors import ImportFailed, InvalidInputError
+from knowledge.errors import ImportFailed, InvalidInputError, NotFoundError
 from knowledge.models import ChannelOption, Procedure
-from knowledge.procedures import get_procedure
+from knowledge.procedures import card_of, find_procedure, get_procedure
 
 BIRTH = "1.001193"
 
@@ -47,6 +47,22 @@ def test_import_parses_channels_papers_and_legal_basis(engine: Engine) -> None:
     assert all(c.fee_amount == 0 for c in card.channels)
     assert card.papers and all(p.name for p in card.papers)
     assert card.legal_documents and all("/" in d.number for d in card.legal_documents)
+
+
+def test_a_card_read_as_rows_is_the_card_of_the_orm_objects(engine: Engine) -> None:
+    """get_procedure reads plain rows (faster); every field of every card is what the
+    procedure's ORM objects give, papers, channels and legal basis in their order."""
+    with session_scope(engine) as session:
+        import_json_catalog(session, SAMPLE_CATALOG_DIR, source="sample")
+    with session_scope(engine) as session:
+        codes = list(session.scalars(select(Procedure.code)))
+        for code in codes:
+            assert get_procedure(session, f" {code} ") == card_of(find_procedure(session, code))
+        with pytest.raises(NotFoundError):
+            get_procedure(session, "9.999999")
+        with pytest.raises(InvalidInputError):
+            get_procedure(session, "khai sinh")
+    assert len(codes) == 20
 
 
 def test_reimport_is_idempotent(engine: Engine) -> None:
