@@ -9,6 +9,7 @@ import yaml
 from bench.bot_latency import (
     OUR_CONVERSATION,
     Conversations,
+    encoder_cost,
     initial_project,
     opening_questions,
     with_trivial_action,
@@ -45,3 +46,13 @@ def test_the_starter_project_greets_through_one_custom_action(tmp_path: Path) ->
     exec((folder / "actions" / "actions.py").read_text(encoding="utf-8"), namespace)  # noqa: S102
     action = namespace["ActionGreet"]()  # type: ignore[operator]
     assert action.name() == "action_greet"
+
+
+def test_the_encoder_is_timed_on_one_thread_and_as_served() -> None:
+    questions = opening_questions()[:3]
+    figures = encoder_cost(questions)
+    assert set(figures) == {"one_thread", "as_served"}
+    assert figures["one_thread"]["threads_used"] == {"1": 3}
+    for cost in figures.values():
+        assert sum(cost["threads_used"].values()) == cost["questions"] == 3
+        assert 0 < cost["p50_ms"] <= cost["p95_ms"]
