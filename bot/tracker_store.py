@@ -57,7 +57,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from bot import action_validation
+from bot import action_http, action_validation
 from knowledge.config import get_settings
 from knowledge.logs import mask_text
 from knowledge.text.entities import mask_pii
@@ -407,6 +407,7 @@ class ConfiguredTrackerStore(AwaitableTrackerStore):
         **kwargs: Any,
     ) -> None:
         action_validation.install()  # Rasa builds its tracker store once, before any turn
+        action_http.install()
         url = get_settings().tracker_db_url or IN_MEMORY
         super().__init__(MaskingSQLTrackerStore.from_url(url, domain, event_broker, **kwargs))
 
