@@ -495,21 +495,24 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     for term, entry in get_lexicon().matches(" ".join(words)):
         wordings = [fold_accents(normalize(spell_out(w))).split() for w in entry.catalog]
         in_name = [w for w in wordings if f" {' '.join(w)} " in folded_name]
-        if in_name:
-            size = len(term.split())
-            for start in range(len(folded_words) - size + 1):
-                if " ".join(folded_words[start : start + size]) == term:
-                    covered.update(range(start, start + size))
-            # The name's words the citizen's term stands for are matched too: "nghỉ đẻ" says
-            # all of "chế độ thai sản", as the question's own words would. Once: a name
-            # repeating the wording ("… TNLĐ, BNN … đã bị TNLĐ, BNN nay tiếp tục bị TNLĐ") says
-            # no more of the question.
+        if not in_name:
+            continue
+        size = len(term.split())
+        for start in range(len(folded_words) - size + 1):
+            if " ".join(folded_words[start : start + size]) != term:
+                continue
+            covered.update(range(start, start + size))
+            # A word beside the citizen's term fits a name word beside its wording, as a pair
+            # of words would: "nghỉ đẻ được hưởng" and "hưởng chế độ thai sản" share "hưởng".
+            beside = [i for i in (start - 1, start + size) if 0 <= i < len(words)]
             for wording in in_name:
-                size = len(wording)
-                starts = range(len(folded_name_words) - size + 1)
-                j = next((j for j in starts if folded_name_words[j : j + size] == wording), None)
-                if j is not None:
-                    matched.update(range(j, j + size))
+                for j in _occurrences_of(folded_name_words, wording):
+                    for k in (j - 1, j + len(wording)):
+                        if 0 <= k < len(name):
+                            for i in beside:
+                                if same_word(words[i], name[k]):
+                                    covered.add(i)
+                                    matched.add(k)
     if not covered:
         return 0.0
     weights = _word_weights.get()
@@ -533,6 +536,12 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     kept = _name_without_actions(hit.name) or tuple(range(len(name)))
     name_share = len(matched.intersection(kept)) / len(kept)
     return max(question_share, name_share)
+
+
+def _occurrences_of(words: list[str], part: list[str]) -> list[int]:
+    """Where the word sequence ``part`` starts in ``words``."""
+    size = len(part)
+    return [j for j in range(len(words) - size + 1) if words[j : j + size] == part]
 
 
 @lru_cache(maxsize=1)
@@ -611,6 +620,8 @@ class VariantWord:
     # Asked for and carried by no candidate, the answer would be another procedure on the
     # topic ("báo cáo tai nạn lao động" is no "Giải quyết hưởng chế độ TNLĐ"): confirmed.
     must_match: bool = False
+    # Said when a follow-up states this case and the procedure answered lacks it.
+    absent: str = ""
 
 
 @dataclass(frozen=True)
@@ -852,6 +863,7 @@ def get_variant_words(path: Path = VARIANTS_FILE) -> VariantWords:
                         ask_first=bool(row.get("ask_first", False)),
                         in_fit=bool(row.get("in_fit", False)),
                         must_match=bool(row.get("must_match", False)),
+                        absent=" ".join(str(row.get("absent") or "").split()),
                     )
                 )
             except (KeyError, TypeError, ValueError, IndexError) as exc:
