@@ -25,7 +25,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -51,7 +51,13 @@ from knowledge.errors import InvalidInputError, KnowledgeError, NotFoundError
 from knowledge.procedures import get_procedure
 from knowledge.schemas import ProcedureCard, SearchHit
 from knowledge.search.aspects import asked_aspect, cued_aspects
-from knowledge.search.follow_ups import follow_up_query, refers_back, same_label, typed_position
+from knowledge.search.follow_ups import (
+    absent_case_note,
+    follow_up_query,
+    refers_back,
+    same_label,
+    typed_position,
+)
 from knowledge.search.resolve import (
     CONFIRM_CANDIDATES,
     MAX_BUTTONS,
@@ -286,6 +292,8 @@ def reply_to_question(
                 resolution.code,
                 mask_pii(text[:200]),
             )
+            if query and resolution.outcome == "answer" and resolution.code:
+                resolution = _with_absent_case(session, text, resolution)
             named = resolution.outcome in ("answer", "choose", "confirm")
             related = (
                 related_if_none
@@ -301,6 +309,20 @@ def reply_to_question(
         reply = Reply()
         reply.say(response="utter_service_unavailable", hotline=get_settings().hotline)
         return reply
+
+
+def _with_absent_case(session: Session, text: str, resolution: Resolution) -> Resolution:
+    """``resolution`` with a note when the follow-up ``text`` states a case (living abroad)
+    the procedure answered does not carry: the answer is the usual case, said so."""
+    try:
+        card = get_procedure(session, resolution.code or "")
+    except KnowledgeError:
+        return resolution
+    note = absent_case_note(text, card.name)
+    if not note:
+        return resolution
+    notice = f"{resolution.notice}\n{note}" if resolution.notice else note
+    return replace(resolution, notice=notice)
 
 
 def _within_topic(session: Session, text: str, current: str | None) -> str | None:

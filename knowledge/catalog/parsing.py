@@ -809,6 +809,75 @@ def parse_legal_documents(text: str | None) -> list[ParsedLegalDocument]:
 _BODY_CODE = re.compile(r"Mã thủ tục\s*(?P<code>\d+\.\d+|[\w.\-]+?)(?=Số quyết định|\s|$)")
 
 
+# The portal page's section labels, in page order, as ``raw_text`` glues them to their text.
+# The crawler cut each field at the FIRST occurrence of its label anywhere in the page, so a
+# label quoted earlier (in the procedure's name, in its steps: "+ Cơ quan thực hiện chứng thực
+# tiến hành chụp …" of 2.000942) started the field there. Read in page order, each label is
+# looked for after the previous one only.
+_PAGE_LABELS = (
+    "Tên thủ tục",
+    "Mã thủ tục",
+    "Số quyết định",
+    "Cấp thực hiện",
+    "Loại thủ tục",
+    "Lĩnh vực",
+    "Đối tượng thực hiện",
+    "Cơ quan có thẩm quyền",
+    "Địa chỉ tiếp nhận HS",
+    "Cơ quan được ủy quyền",
+    "Cơ quan phối hợp",
+    "Thủ tục hành chính liên quan",
+    "Trình Tự Thực Hiện",
+    "Thành phần hồ sơ",
+    "Căn cứ pháp lý",
+    "Cơ quan thực hiện",
+    "Yêu cầu, điều kiện thực hiện",
+    "Kết quả xử lý",
+)
+# The short fields read from the page sections (free-text fields such as the steps may
+# quote the next label themselves, so the crawler's cut is kept for them).
+_PAGE_FIELDS = {
+    "co_quan_co_tham_quyen": "Cơ quan có thẩm quyền",
+    "dia_chi_tiep_nhan": "Địa chỉ tiếp nhận HS",
+    "co_quan_duoc_uy_quyen": "Cơ quan được ủy quyền",
+    "co_quan_phoi_hop": "Cơ quan phối hợp",
+    "co_quan_thuc_hien": "Cơ quan thực hiện",
+}
+
+
+def page_sections(raw_text: str | None) -> dict[str, str]:
+    """The text of each section label of a portal page's ``raw_text``, labels read in page
+    order (a label missing from the page is skipped).
+
+    Example:
+        >>> page_sections("XTên thủ tụcCơ quan thực hiện XMã thủ tục1.0Cơ quan thực hiệnUBND xã")[
+        ...     "Cơ quan thực hiện"]
+        'UBND xã'
+    """
+    if not raw_text:
+        return {}
+    text = _normalise(raw_text)
+    found: list[tuple[str, int]] = []
+    position = 0
+    for label in _PAGE_LABELS:
+        start = text.find(label, position)
+        if start < 0:
+            continue
+        found.append((label, start))
+        position = start + len(label)
+    sections = {}
+    for i, (label, start) in enumerate(found):
+        end = found[i + 1][1] if i + 1 < len(found) else len(text)
+        sections[label] = text[start + len(label) : end]
+    return sections
+
+
+def _page_field(raw: dict[str, Any], key: str, sections: dict[str, str]) -> str | None:
+    """A short field as its page section reads, else as the crawler cut it."""
+    label = _PAGE_FIELDS[key]
+    return sections[label] if label in sections else _field(raw, key)
+
+
 def _field(raw: dict[str, Any], key: str) -> str | None:
     """Return a string field, raising RecordError when it has the wrong type."""
     value = raw.get(key)
@@ -866,6 +935,7 @@ def parse_record(raw: dict[str, Any]) -> ProcedureRecord:
         body = _BODY_CODE.search(_normalise(raw_text))
         if body and body.group("code") != code:
             raise MismatchedRecordError(code, body.group("code"))
+    sections = page_sections(raw_text)
     channels_text, legal_text = _join_split_fee_column(
         _field(raw, "cach_thuc_thuc_hien"), _field(raw, "can_cu_phap_ly")
     )
@@ -877,11 +947,11 @@ def parse_record(raw: dict[str, Any]) -> ProcedureRecord:
         procedure_type=clean_text(_field(raw, "loai_thu_tuc")),
         field=clean_text(_field(raw, "linh_vuc")),
         target_subjects=clean_text(_field(raw, "doi_tuong_thuc_hien")),
-        competent_agency=clean_text(_field(raw, "co_quan_co_tham_quyen")),
-        implementing_agency=clean_text(_field(raw, "co_quan_thuc_hien")),
-        receiving_address=clean_text(_field(raw, "dia_chi_tiep_nhan")),
-        authorised_agency=clean_text(_field(raw, "co_quan_duoc_uy_quyen")),
-        coordinating_agency=clean_text(_field(raw, "co_quan_phoi_hop")),
+        competent_agency=clean_text(_page_field(raw, "co_quan_co_tham_quyen", sections)),
+        implementing_agency=clean_text(_page_field(raw, "co_quan_thuc_hien", sections)),
+        receiving_address=clean_text(_page_field(raw, "dia_chi_tiep_nhan", sections)),
+        authorised_agency=clean_text(_page_field(raw, "co_quan_duoc_uy_quyen", sections)),
+        coordinating_agency=clean_text(_page_field(raw, "co_quan_phoi_hop", sections)),
         related_procedures=clean_text(_field(raw, "thu_tuc_lien_quan")),
         steps=clean_text(_field(raw, "trinh_tu_thuc_hien")),
         conditions=clean_text(_field(raw, "yeu_cau_dieu_kien")),

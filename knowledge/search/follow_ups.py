@@ -197,3 +197,24 @@ def follow_up_query(session: Session, text: str, current_name: str) -> str | Non
     if not family:
         return None
     return f"{' '.join(family)} {text}"
+
+
+def absent_case_note(text: str, answered_name: str) -> str | None:
+    """What to tell a citizen whose follow-up ``text`` states a case the procedure answered
+    (``answered_name``) does not carry, when the catalog holds none: "ở nước ngoài thì sao"
+    after the passport issued at home (the ``absent`` text of the qualifier). None otherwise.
+
+    Example:
+        >>> absent_case_note("ở nước ngoài thì sao", "Cấp hộ chiếu phổ thông ở trong nước")[:40]
+        'Danh mục thủ tục của Trung tâm không có '
+        >>> absent_case_note("ở nước ngoài thì sao", "Trở lại quốc tịch Việt Nam ở nước ngoài")
+    """
+    variants = get_variant_words()
+    stated = variants.question_qualifiers(text)
+    carried = variants.name_qualifiers(answered_name)
+    notes = [
+        word.absent
+        for word in variants.qualifiers
+        if word.absent and word.key in stated and word.key not in carried
+    ]
+    return " ".join(notes) or None

@@ -491,12 +491,28 @@ def coverage(words: list[str], hit: SearchHit) -> float:
                 matched.update((j, j + 1))
     folded_words = [fold_accents(w) for w in words]
     spell_out = get_abbreviations().spell_out
+    folded_name_words = [fold_accents(w) for w in name]
     for term, entry in get_lexicon().matches(" ".join(words)):
-        if any(f" {fold_accents(normalize(spell_out(w)))} " in folded_name for w in entry.catalog):
-            size = len(term.split())
-            for start in range(len(folded_words) - size + 1):
-                if " ".join(folded_words[start : start + size]) == term:
-                    covered.update(range(start, start + size))
+        wordings = [fold_accents(normalize(spell_out(w))).split() for w in entry.catalog]
+        in_name = [w for w in wordings if f" {' '.join(w)} " in folded_name]
+        if not in_name:
+            continue
+        size = len(term.split())
+        for start in range(len(folded_words) - size + 1):
+            if " ".join(folded_words[start : start + size]) != term:
+                continue
+            covered.update(range(start, start + size))
+            # A word beside the citizen's term fits a name word beside its wording, as a pair
+            # of words would: "nghỉ đẻ được hưởng" and "hưởng chế độ thai sản" share "hưởng".
+            beside = [i for i in (start - 1, start + size) if 0 <= i < len(words)]
+            for wording in in_name:
+                for j in _occurrences_of(folded_name_words, wording):
+                    for k in (j - 1, j + len(wording)):
+                        if 0 <= k < len(name):
+                            for i in beside:
+                                if same_word(words[i], name[k]):
+                                    covered.add(i)
+                                    matched.add(k)
     if not covered:
         return 0.0
     weights = _word_weights.get()
@@ -520,6 +536,12 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     kept = _name_without_actions(hit.name) or tuple(range(len(name)))
     name_share = len(matched.intersection(kept)) / len(kept)
     return max(question_share, name_share)
+
+
+def _occurrences_of(words: list[str], part: list[str]) -> list[int]:
+    """Where the word sequence ``part`` starts in ``words``."""
+    size = len(part)
+    return [j for j in range(len(words) - size + 1) if words[j : j + size] == part]
 
 
 @lru_cache(maxsize=1)
@@ -559,6 +581,8 @@ def _name_without_actions(name: str) -> tuple[int, ...]:
     typed = list(words)
     drop: set[int] = set()
     for action in get_variant_words().actions:
+        if action.in_fit:
+            continue
         for phrase in action.catalog:
             size = len(phrase)
             for start in range(len(typed) - size + 1):
@@ -579,6 +603,9 @@ class VariantWord:
     catalog: tuple[tuple[str, ...], ...]  # phrases found in procedure names (with diacritics)
     citizen: tuple[tuple[str, ...], ...]  # phrases found in questions, as written
     not_before: frozenset[str] = frozenset()
+    # Syllables that, after one citizen phrase only, say it is not the action: "mở lại",
+    # "mở khóa" restore, while "thi bằng lái" is still a first issue ("lai" folds "lái" too).
+    phrase_not_before: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = ()
     # citizen phrases matched only as typed with diacritics: folded, "ban" is "bán" (sell)
     # but also "bản" (a copy), "mo" is "mờ" (faded) but also "mở" (open)
     accented: frozenset[tuple[str, ...]] = frozenset()
@@ -587,6 +614,14 @@ class VariantWord:
     level: bool = False  # a level ("cấp tỉnh"): ranked by the deployment's levels instead
     # Rarely meant unless named: a procedure carrying it, unnamed, is confirmed, not answered.
     ask_first: bool = False
+    # An action whose catalog words count in a name's fit ("thay đổi nội dung"): not dropped
+    # with the other action words by ``_name_without_actions``.
+    in_fit: bool = False
+    # Asked for and carried by no candidate, the answer would be another procedure on the
+    # topic ("báo cáo tai nạn lao động" is no "Giải quyết hưởng chế độ TNLĐ"): confirmed.
+    must_match: bool = False
+    # Said when a follow-up states this case and the procedure answered lacks it.
+    absent: str = ""
 
 
 @dataclass(frozen=True)
@@ -690,6 +725,28 @@ class VariantWords:
                         drop.update(range(start, start + size))
         return [w for i, w in enumerate(words) if i not in drop]
 
+    def in_name_order(self, name: str, keys: Iterable[str]) -> list[str]:
+        """The action ``keys`` in the order ``name`` says them, so a label reads as the name
+        does ("Cấp lại …, Cấp đổi sang …" → reissue, exchange).
+
+        Example:
+            >>> name = "Cấp lại Giấy chứng nhận, Cấp đổi sang Giấy chứng nhận"
+            >>> get_variant_words().in_name_order(name, {"exchange", "reissue"})
+            ['reissue', 'exchange']
+        """
+        folded = _folded_name(name)
+
+        def first(key: str) -> int:
+            word = next((w for w in self.actions if w.key == key), None)
+            found = [
+                start
+                for phrase in (word.catalog if word else ())
+                for start in _occurrences(folded, f" {' '.join(phrase)} ")
+            ]
+            return min(found, default=len(folded))
+
+        return sorted(keys, key=lambda key: (first(key), key))
+
     def label(self, key: str) -> str:
         """The short label of an action or qualifier."""
         return next(w.label for w in (*self.actions, *self.qualifiers) if w.key == key)
@@ -750,10 +807,32 @@ def _in_question(spans: list[str], word: VariantWord) -> bool:
         size = len(phrase)
         for start in range(len(spans) - size + 1):
             if _says(spans[start : start + size], phrase, word):
-                after = spans[start + size] if start + size < len(spans) else ""
-                if fold_accents(after) not in word.not_before:
-                    return True
+                after = fold_accents(spans[start + size]) if start + size < len(spans) else ""
+                if after in word.not_before:
+                    continue
+                if any(after in words for said, words in word.phrase_not_before if said == phrase):
+                    continue
+                return True
     return False
+
+
+def _not_before(value: object) -> frozenset[str]:
+    """The ``not_before`` syllables that follow any citizen phrase (a list in the table)."""
+    if not isinstance(value, list):
+        return frozenset()
+    return frozenset(fold_accents(normalize(str(w))) for w in value)
+
+
+def _phrase_not_before(value: object) -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
+    """The ``not_before`` syllables of single citizen phrases (a mapping in the table:
+    ``{mở: [khoa, lai]}``)."""
+    if not isinstance(value, dict):
+        return ()
+    return tuple(
+        (phrase, frozenset(fold_accents(normalize(str(w))) for w in syllables_after))
+        for said, syllables_after in value.items()
+        for phrase in split_phrases(str(said))
+    )
 
 
 @lru_cache(maxsize=4)
@@ -775,14 +854,16 @@ def get_variant_words(path: Path = VARIANTS_FILE) -> VariantWords:
                         label=str(row["label"]),
                         catalog=tuple(split_phrases(", ".join(row["catalog"]))),
                         citizen=tuple(split_phrases(", ".join(row.get("citizen") or []))),
-                        not_before=frozenset(
-                            fold_accents(normalize(w)) for w in row.get("not_before") or []
-                        ),
+                        not_before=_not_before(row.get("not_before")),
+                        phrase_not_before=_phrase_not_before(row.get("not_before")),
                         accented=frozenset(split_phrases(", ".join(row.get("accented") or []))),
                         ages=(int(ages[0]), int(ages[1])) if ages else None,
                         default=bool(row.get("default", False)),
                         level=bool(row.get("level", False)),
                         ask_first=bool(row.get("ask_first", False)),
+                        in_fit=bool(row.get("in_fit", False)),
+                        must_match=bool(row.get("must_match", False)),
+                        absent=" ".join(str(row.get("absent") or "").split()),
                     )
                 )
             except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -864,7 +945,7 @@ def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None 
     words = words or get_variant_words()
     parts: list[str] = []
     actions = words.name_actions(hit.name) - words.name_actions(chosen.name)
-    parts += [words.label(key) for key in sorted(actions)]
+    parts += [words.label(key) for key in words.in_name_order(hit.name, actions)]
     qualifiers = words.name_qualifiers(hit.name) - words.name_qualifiers(chosen.name)
     level_keys = {"central", "province"}
     parts += [words.label(key) for key in sorted(qualifiers - level_keys)]
@@ -928,6 +1009,11 @@ def _difference_label(hit: SearchHit, chosen: SearchHit) -> str:
     when short ("Chấm dứt hoạt động hộ kinh doanh", not "Hộ"), else the words ``chosen``
     lacks."""
     plain = _plain_name(hit.name)
+    base = _plain_name(chosen.name)
+    rest = plain[len(base) :].strip(" ,;")
+    if plain.lower().startswith(base.lower()) and plain[len(base) : len(base) + 1] == " " and rest:
+        # The answered name and more ("Cấp giấy phép lái xe" + "quốc tế"): the more.
+        return rest
     if len(plain) <= MAX_LABEL_CHARS:
         return plain
     # How the name goes on from where it parts from the answered one reads as a name
@@ -1420,7 +1506,7 @@ def choose_variant(
     words = get_variant_words()
     order = rank_variants(text, variants, fit=fit)
     top = order[0]
-    if _asks_first(text, top, words):
+    if _asks_first(text, top, words) or _unmet_action(text, order, words):
         # The likeliest is a case the citizen rarely means without naming it, and they did
         # not: confirmed, with the other candidates, rather than answered as if asked.
         others = [hit for hit in hits if hit not in order]
@@ -1459,6 +1545,13 @@ def _asks_first(text: str, hit: SearchHit, words: VariantWords) -> bool:
         for w in words.qualifiers
         if w.key in words.name_qualifiers(hit.name)
     )
+
+
+def _unmet_action(text: str, variants: list[SearchHit], words: VariantWords) -> bool:
+    """Whether ``text`` asks for a ``must_match`` action that none of ``variants`` carries."""
+    asked, _ = _question_hints(words, text)
+    needed = {w.key for w in words.actions if w.must_match} & asked
+    return bool(needed) and not any(needed & words.name_actions(hit.name) for hit in variants)
 
 
 def _unstated_special_case(

@@ -827,6 +827,56 @@ def test_parse_record_rejoins_fee_explanation_split_into_legal_field() -> None:
     assert record.legal_documents == ()
 
 
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("relative", "field", "expected"),
+    [
+        # The steps quote "+ Cơ quan thực hiện chứng thực tiến hành chụp …": the crawler cut
+        # the agency there; the page's own section says "Không có thông tin".
+        ("bo-tu-phap/2.000942.json", "implementing_agency", None),
+        # The name quotes "Cơ quan có thẩm quyền phê duyệt …": the crawler's field began in
+        # the title and ran through "Tên thủ tục", "Mã thủ tục" … up to the real section.
+        (
+            "bo-nong-nghiep-mt/1.011470.json",
+            "competent_agency",
+            "Cơ quan có thẩm quyền phê duyệt nguồn vốn trồng rừng, "
+            "Sở Nông nghiệp và Môi trường Thành phố Hải Phòng",
+        ),
+        # An ordinary record reads as before.
+        (
+            "bo-tu-phap/1.000656.json",
+            "implementing_agency",
+            "Ủy ban Nhân dân xã, phường, thị trấn.",
+        ),
+    ],
+)
+def test_agency_fields_read_from_the_page_sections_in_order(
+    relative: str, field: str, expected: str | None
+) -> None:
+    """A section label quoted earlier in the page (in the name or the steps) does not start
+    the agency field there: labels are read in page order (SOURCE.md, record-parse quirks)."""
+    path = RAW_DIR / relative
+    if not path.is_file():
+        pytest.skip(f"dataset not present at {path}")
+    record = parse_record(json.loads(path.read_text(encoding="utf-8")))
+    assert getattr(record, field) == expected
+
+
+def test_page_sections_skip_a_label_quoted_before_its_turn() -> None:
+    """Excerpt of bo-tu-phap/2.000942.json: the steps quote the agency label."""
+    raw = {
+        "ma_thu_tuc": "2.000942",
+        "ten_thu_tuc": "Cấp bản sao có chứng thực từ bản chính giao dịch đã được chứng thực",
+        "co_quan_thuc_hien": "chứng thực tiến hành chụp từ bản chính giao dịch",
+        "raw_text": (
+            "Mã thủ tục2.000942Số quyết định858/QĐ-BTPTrình Tự Thực Hiện + Cơ quan thực hiện "
+            "chứng thực tiến hành chụp từ bản chính giao dịchCăn cứ pháp lýTên văn bản pháp lý"
+            "Cơ quan thực hiệnKhông có thông tinYêu cầu, điều kiện thực hiệnKhông."
+        ),
+    }
+    assert parse_record(raw).implementing_agency is None
+
+
 # --------------------------------------------------------------------------
 # The whole national export
 # --------------------------------------------------------------------------

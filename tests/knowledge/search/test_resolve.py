@@ -82,9 +82,10 @@ def hits_of(records: dict[str, SearchHit], *codes: str) -> list[SearchHit]:
         # A loss is a re-issue or a report of the loss, whichever the paper has.
         ("bi mat cccd lam lai can gi", {"reissue", "report_loss"}),
         ("mất căn cước làm lại bao nhiêu tiền", {"reissue", "report_loss"}),
-        ("căn cước bị hỏng muốn đổi", {"exchange"}),
+        # A citizen's "đổi" may exchange a paper or change what a registration says.
+        ("căn cước bị hỏng muốn đổi", {"exchange", "change"}),
         # "hết hạn": an exchange of a card or an extension of a permit, whichever exists.
-        ("căn cước hết hạn đổi cần gì", {"exchange", "extend"}),
+        ("căn cước hết hạn đổi cần gì", {"exchange", "extend", "change"}),
         ("gia hạn tạm trú cần giấy tờ gì", {"extend"}),
         ("sửa sai tên trong giấy khai sinh", {"correct"}),
         ("sang tên xe máy cần những gì", {"transfer"}),
@@ -96,7 +97,7 @@ def hits_of(records: dict[str, SearchHit], *codes: str) -> list[SearchHit]:
         # those two are read only as typed with their diacritics.
         ("mo ho kinh doanh le phi bao nhieu", {"issue"}),
         ("mở công ty tnhh một thành viên", {"issue"}),
-        ("căn cước bị mờ chữ đổi ở đâu", {"exchange"}),
+        ("căn cước bị mờ chữ đổi ở đâu", {"exchange", "change"}),
         ("cong chung ban sao giay to o dau", set()),
         ("bán xe máy cần làm gì", {"transfer"}),
         ("mở lại hộ kinh doanh", {"restore"}),  # "mở lại" is no first issue
@@ -105,7 +106,11 @@ def hits_of(records: dict[str, SearchHit], *codes: str) -> list[SearchHit]:
         # Folded, "doi voi" is "đối với" and "cu tru" is "cư trú": no exchange.
         ("thu tuc doi voi cong ty giai the", {"dissolve"}),
         ("dang cu tru o ha noi lam cccd o dau", set()),
-        ("cccd cu het han doi o dau", {"exchange", "extend"}),
+        ("cccd cu het han doi o dau", {"exchange", "extend", "change"}),
+        # "mở lại" restores, but "lái" after "thi bằng" (folded "lai") keeps the first issue.
+        ("thi bằng lái xe máy ở đâu", {"issue"}),
+        ("thi bang lai o to can ho so gi", {"issue"}),
+        ("báo cáo tai nạn lao động", {"report"}),
     ],
 )
 def test_the_action_a_citizen_names_is_found(question: str, actions: set[str]) -> None:
