@@ -53,7 +53,7 @@ from knowledge.text import (
     syllables,
 )
 from knowledge.text.abbreviations import Abbreviations, get_abbreviations
-from knowledge.text.segment import folded_words
+from knowledge.text.segment import MAX_WORD_SYLLABLES, folded_words
 from knowledge.text.yaml_tables import read_yaml_table
 
 QUESTION_WORDS_FILE = PROJECT_ROOT / "data" / "dialogue" / "question_words.yml"
@@ -357,8 +357,29 @@ def _misread(
     """
     if _is_phrase(guide[i : i + phrase]):
         return False
-    pairs = [j for j in (i, i + 1) if 0 < j < len(folded) and _ends_word(folded, j, words)]
-    return any(not question_phrases()[0].get((folded[j - 1], folded[j])) for j in pairs)
+    # Words of two to four syllables holding syllable i ("nhà đầu tư", "chủ đầu tư": "nha"
+    # and "chu" are filler words when folded, and "nha dau" alone is no word).
+    spans = [
+        (start, end)
+        for size in range(2, MAX_WORD_SYLLABLES + 1)
+        for start in range(max(0, i - size + 1), min(i, len(folded) - size) + 1)
+        for end in [start + size]
+        if " ".join(folded[start:end]) in words or tuple(folded[start:end]) in _cue_words()
+    ]
+    return any(not question_phrases()[0].get(tuple(folded[a:b])) for a, b in spans)
+
+
+@lru_cache(maxsize=1)
+def _cue_words() -> frozenset[tuple[str, ...]]:
+    """The action and qualifier phrases of two syllables or more, folded ("lan dau"): words
+    of their own, like the word list's."""
+    variants = get_variant_words()
+    return frozenset(
+        tuple(map(_fold_word, phrase))
+        for word in (*variants.actions, *variants.qualifiers)
+        for phrase in word.citizen
+        if len(phrase) >= 2
+    )
 
 
 def _catalog_term_start(

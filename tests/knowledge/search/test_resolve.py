@@ -355,6 +355,8 @@ GUIDE = AccentRestorer(
         "o dau va": "ở đầu và",  # the restorer's own slip: "ở đâu và" read as "ở đầu và"
         "cong dan": "công dân",
         "the nao": "thẻ nào",  # another slip; "thế nào" is asked all the same
+        "nha dau tu": "nhà đầu tư",
+        "lan dau": "lần đầu",
     }
 )
 
@@ -365,6 +367,9 @@ GUIDE = AccentRestorer(
         ("du an dau tu nop o dau", "dự án đầu tư nộp ở đâu"),
         ("cong dan lam ho chieu the nao", "công dân làm hộ chiếu thế nào"),
         ("nop o dau va mat bao lau", "nộp ở đâu và mất bao lâu"),
+        # A word of three syllables ("nha dau" alone is none), an action's phrase of two.
+        ("nha dau tu nop ho so o dau", "nhà đầu tư nộp hồ sơ ở đâu"),
+        ("le phi lam ho chieu lan dau", "lệ phí làm hộ chiếu lần đầu"),
     ],
 )
 def test_an_accentless_question_keeps_the_words_of_the_accented_one(
