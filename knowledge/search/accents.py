@@ -2,11 +2,11 @@
 
 The sentence encoder reads "dang ky ket hon" far worse than "đăng ký kết hôn", while
 citizens often type without accents. ``AccentRestorer`` learns, from the catalog texts it
-is given, the most frequent accented form of every folded syllable n-gram (up to three
-syllables, so "ket hon" becomes "kết hôn" and not "kết hơn"), and rewrites a question:
-each syllable takes the form its longest n-grams vote for. Syllables it does not know are
-left as typed. The encoder reads the
-restored text; BM25 works on folded terms and never needs it.
+is given, the accented forms of every folded syllable n-gram (up to three syllables, so
+"ket hon" becomes "kết hôn" and not "kết hơn") with how often each was seen, and rewrites a
+question: each syllable takes the form its n-grams vote for, longer and more frequent ones
+weighing more. Syllables it does not know are left as typed. The encoder reads the restored
+text; BM25 works on folded terms and never needs it.
 
 The restored text also guides the word tables that are matched on syllables (the question
 and filler words): folded, "cong" is "cổng" (a channel word) as much as "công", "dau" is
@@ -27,11 +27,12 @@ right instead of 86 %.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -40,11 +41,26 @@ from pathlib import Path
 from knowledge.text import fold_accents, has_diacritics, syllables
 
 MAX_N = 3
+# The version of the table's format and of how it is learnt; part of the cache file's name
+# (``EmbeddingCache.accents_path``), so a table written by an older version is rebuilt.
+# 2: every form with its count, and sentence ends as a pseudo-syllable.
+TABLE_VERSION = 2
 # How many catalog occurrences one everyday occurrence is worth. Tuned on the even FAQ rows
 # (syllables put back right): 0 → 85.6 %, 1 → 91.2 %, 10 → 93.3 %, 30 → 94.0 %, 100 → 94.2 %.
 EVERYDAY_WEIGHT = 30.0
 # Syllables: letters only (digits and codes are kept as typed and break n-grams).
 _SYLLABLE_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Where a sentence ends: n-grams are learnt within sentences, and the end is a pseudo-syllable
+# (``END``) so that "can" ending a question is "cần", which ends sentences, not "căn", which
+# never does ("căn cứ", "căn cước"). A trailing space and the end of the text count too.
+_SENTENCE_SPLIT = re.compile(r"[.?!;:\n]+")
+_ENDS_SENTENCE = re.compile(r"\s*(?:[.?!;:\n]|$)")
+END = "#"
+# A reading with at least this share of the best reading's votes is likely (``likely_readings``):
+# below it the restorer is sure enough to overrule a word table's folded match. At 1.0 (only
+# the restorer's choice), "đổi" of "doi cccd" and "sai … doi lai" were overruled by "đối" and
+# two questions of the tuning halves lost their action; at 0.5 none.
+LIKELY = 0.5
 Counts = defaultdict[str, defaultdict[str, float]]  # folded n-gram → accented form → count
 
 
@@ -54,10 +70,19 @@ def _fold(word: str) -> str:
 
 
 class AccentRestorer:
-    """Folded n-gram → its most frequent accented form in the texts it learnt from."""
+    """Folded n-gram → the forms it was seen in, with how often (weighted) each was seen.
 
-    def __init__(self, table: dict[str, str]) -> None:
-        self._table = table
+    The table keeps, per folded n-gram, its forms and counts as one string
+    ("kết hôn\t412\tkết hơn\t3"): parsed only for the n-grams a question has, it takes half
+    the memory of nested dictionaries (39 MB against 84 MB on the national catalog).
+    """
+
+    def __init__(self, table: Mapping[str, str | Mapping[str, float]]) -> None:
+        """``table``: folded n-gram → its forms and counts, or a single form (seen once)."""
+        self._table = {
+            key: value if isinstance(value, str) and "\t" in value else _packed(value)
+            for key, value in table.items()
+        }
 
     @classmethod
     def learn(
@@ -68,7 +93,7 @@ class AccentRestorer:
         everyday: Iterable[str] = (),
         everyday_weight: float = EVERYDAY_WEIGHT,
     ) -> AccentRestorer:
-        """Learn from accented ``texts``; n-grams seen fewer than ``min_count`` times are dropped.
+        """Learn from accented ``texts``; forms seen fewer than ``min_count`` times are dropped.
 
         Args:
             texts: the catalog's texts.
@@ -88,24 +113,41 @@ class AccentRestorer:
         _count(counts, (text for text in everyday if has_diacritics(text)), everyday_weight)
         table = {}
         for key, forms in counts.items():
-            form, count = max(forms.items(), key=lambda item: item[1])  # first seen on a tie
-            if count >= min_count and form != key:
-                table[key] = form
+            kept = {form: count for form, count in forms.items() if count >= min_count}
+            if kept:
+                table[key] = kept
         return cls(table)
 
     def __len__(self) -> int:
         return len(self._table)
 
+    def forms(self, key: str) -> dict[str, float]:
+        """The forms of the folded n-gram ``key`` with their counts ({} when unseen).
+
+        Example:
+            >>> AccentRestorer({"ket hon": {"kết hôn": 12, "kết hơn": 1}}).forms("ket hon")
+            {'kết hôn': 12.0, 'kết hơn': 1.0}
+        """
+        packed = self._table.get(key)
+        if packed is None:
+            return {}
+        parts = packed.split("\t")
+        return {parts[i]: float(parts[i + 1]) for i in range(0, len(parts), 2)}
+
     def save(self, path: Path) -> None:
         """Write the table as JSON (to a temporary name first, so readers never see half)."""
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(self._table, ensure_ascii=False), encoding="utf-8")
+        document = {"version": TABLE_VERSION, "table": self._table}
+        temporary.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         os.replace(temporary, path)
 
     @classmethod
     def load(cls, path: Path) -> AccentRestorer:
-        """A table written by ``save``."""
-        return cls(json.loads(path.read_text(encoding="utf-8")))
+        """A table written by ``save`` (of this ``TABLE_VERSION``: an older one is refused)."""
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(document, dict) or document.get("version") != TABLE_VERSION:
+            raise ValueError(f"{path}: not an accent table of version {TABLE_VERSION}")
+        return cls(document["table"])
 
     def restore(self, text: str) -> str:
         """``text`` with diacritics put back where the catalog knows the words; unchanged if
@@ -124,53 +166,77 @@ class AccentRestorer:
     def restore_syllables(self, text: str) -> str:
         """``text`` with each syllable without diacritics given the form its n-grams vote for.
 
-        Every n-gram the table knows votes for the forms of the syllables it covers; a
-        syllable takes the form of its longest n-grams when they agree or have a majority,
-        else of its shorter ones. Reading left to right instead, "lai xe can" (the catalog's
-        "lái xe căn…") would win over "can giay to" ("cần giấy tờ") in "đổi bằng lái xe cần
-        giấy tờ gì". Syllables typed with diacritics are kept and end an n-gram, as
-        punctuation does.
+        Every n-gram the table knows (up to ``MAX_N`` syllables, the end of a sentence
+        counting as one) votes for each of its forms, with the logarithm of the form's count
+        times the n-gram's length; each syllable takes the form with the most votes. Longer
+        contexts weigh more, but a rare long one no longer overrules a frequent shorter one:
+        "giay to o dau" keeps "giấy tờ" (seen thousands of times) over the catalog's rare
+        "tổ ở đâu". Reading left to right instead, "lai xe can" (the catalog's "lái xe
+        căn…") would win over "can giay to" ("cần giấy tờ") in "đổi bằng lái xe cần giấy tờ
+        gì". Syllables typed with diacritics are kept and end an n-gram, as punctuation does.
+        Syllables the table does not know are left as typed.
         """
         matches = list(_SYLLABLE_RE.finditer(text))
-        typed = [m.group() for m in matches]
-        keys = [word.lower() for word in typed]
-        accented = [_fold(key) != key for key in keys]
-        # votes[i][n]: forms for syllable i from the n-grams of length n covering it
-        votes: list[list[dict[str, int]]] = [[{} for _ in range(MAX_N + 1)] for _ in typed]
-        for i in range(len(typed)):
-            for n in range(1, min(MAX_N, len(typed) - i) + 1):
-                j = i + n - 1
-                if accented[j] or (
-                    n > 1 and text[matches[j - 1].end() : matches[j].start()] != " "
-                ):
-                    break  # an n-gram never spans punctuation nor a word typed with accents
-                form = self._table.get(" ".join(keys[i : j + 1]))
-                if form is None:
-                    continue
-                for k, word in enumerate(form.split(" ")):
-                    votes[i + k][n][word] = votes[i + k][n].get(word, 0) + 1
+        votes = self._votes(text, matches)
         out: list[str] = []
         last = 0
-        for match, word, by_length in zip(matches, typed, votes, strict=True):
+        for match, forms in zip(matches, votes, strict=True):
             out.append(text[last : match.start()])
-            form = _elected(by_length)
-            out.append(word if form is None else _same_case(form, word))
+            word = match.group()
+            if forms:  # a syllable typed with accents has none
+                form = max(forms.items(), key=lambda item: item[1])[0]  # first seen on a tie
+                out.append(_same_case(form, word))
+            else:
+                out.append(word)
             last = match.end()
         out.append(text[last:])
         return "".join(out)
 
+    def syllable_votes(self, text: str) -> list[dict[str, float]]:
+        """For each syllable of ``text`` (letters only), the votes for its forms ({} for one
+        typed with accents or unknown): how sure the restorer is of each reading.
 
-def _elected(by_length: list[dict[str, int]]) -> str | None:
-    """The form with a majority among the longest n-grams that have one (None: no n-gram)."""
-    fallback = None
-    for forms in reversed(by_length):
-        if not forms:
-            continue
-        ranked = sorted(forms.items(), key=lambda item: -item[1])
-        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
-            return ranked[0][0]
-        fallback = fallback or ranked[0][0]
-    return fallback
+        Example:
+            >>> [
+            ...     {form: round(vote, 2) for form, vote in votes.items()}
+            ...     for votes in AccentRestorer({"mat": {"mất": 9, "mặt": 3}}).syllable_votes("mat")
+            ... ]
+            [{'mất': 2.3, 'mặt': 1.39}]
+        """
+        return self._votes(text, list(_SYLLABLE_RE.finditer(text)))
+
+    def _votes(self, text: str, matches: list[re.Match[str]]) -> list[dict[str, float]]:
+        keys = [m.group().lower() for m in matches]
+        accented = [_fold(key) != key for key in keys]
+        ends = [bool(_ENDS_SENTENCE.match(text, m.end())) for m in matches]
+        votes: list[dict[str, float]] = [{} for _ in keys]
+        for i in range(len(keys)):
+            for n in range(1, MAX_N + 1):
+                j = i + n - 1  # the n-gram's last syllable
+                if j > i and ends[j - 1]:  # the sentence ended: its end is the last element
+                    self._vote(votes, i, " ".join([*keys[i:j], END]), n)
+                    break
+                if j >= len(keys) or accented[j]:
+                    break  # an n-gram never spans punctuation nor a word typed with accents
+                if j > i and text[matches[j - 1].end() : matches[j].start()] != " ":
+                    break
+                self._vote(votes, i, " ".join(keys[i : j + 1]), n)
+        return votes
+
+    def _vote(self, votes: list[dict[str, float]], start: int, key: str, size: int) -> None:
+        """Add the votes of n-gram ``key`` (``size`` elements) for the syllables from ``start``."""
+        for form, count in self.forms(key).items():
+            weight = size * math.log1p(count)
+            for k, word in enumerate(form.split(" ")):
+                if word != END:
+                    votes[start + k][word] = votes[start + k].get(word, 0.0) + weight
+
+
+def _packed(forms: str | Mapping[str, float]) -> str:
+    """Forms and counts as the table keeps them: "form\tcount\tform\tcount…"."""
+    if isinstance(forms, str):
+        forms = {forms: 1.0}
+    return "\t".join(f"{form}\t{count:g}" for form, count in forms.items())
 
 
 def _same_case(form: str, typed: str) -> str:
@@ -186,15 +252,22 @@ def _same_case(form: str, typed: str) -> str:
 
 
 def _count(counts: Counts, texts: Iterable[str], weight: float) -> None:
-    """Add ``weight`` to ``counts[folded n-gram][accented form]`` for each n-gram of ``texts``."""
+    """Add ``weight`` to ``counts[folded n-gram][accented form]`` for each n-gram of ``texts``,
+    within sentences, the end of each sentence being the pseudo-syllable ``END``."""
     for text in texts:
         if not text:
             continue
-        words = _SYLLABLE_RE.findall(unicodedata.normalize("NFC", text).lower())
-        folded = list(map(_fold, words))
-        for n in range(1, MAX_N + 1):
-            for i in range(len(words) - n + 1):
-                counts[" ".join(folded[i : i + n])][" ".join(words[i : i + n])] += weight
+        for sentence in _SENTENCE_SPLIT.split(unicodedata.normalize("NFC", text).lower()):
+            words = _SYLLABLE_RE.findall(sentence)
+            if not words:
+                continue
+            words.append(END)
+            folded = list(map(_fold, words))
+            for n in range(1, MAX_N + 1):
+                for i in range(len(words) - n + 1):
+                    if n == 1 and i == len(words) - 1:
+                        continue  # the end alone
+                    counts[" ".join(folded[i : i + n])][" ".join(words[i : i + n])] += weight
 
 
 # The restorer of the catalog the current resolution reads (``guiding_accents`` sets it):
@@ -231,11 +304,54 @@ def accent_guide(text: str) -> list[str] | None:
     restorer = _guide.get()
     if restorer is None:
         return None
+    guided = _guided(restorer, text)
+    return list(guided) if guided is not None else None
+
+
+@lru_cache(maxsize=1024)  # asked for by several steps of one resolution, for each candidate
+def _guided(restorer: AccentRestorer, text: str) -> tuple[str, ...] | None:
     typed = [span.text for span in syllables(text)]
-    restored = [span.text for span in syllables(restorer.restore_syllables(text))]
+    restored = tuple(span.text for span in syllables(restorer.restore_syllables(text)))
     if len(restored) != len(typed) or any(map(_differs, restored, typed)):
         return None
     return restored
+
+
+def likely_readings(text: str) -> tuple[frozenset[str], ...] | None:
+    """For each syllable of ``text`` (as ``syllables`` splits it), the forms the guide finds
+    likely: those with at least ``LIKELY`` times the votes of the best. Empty for a syllable
+    it does not know or typed with accents; None when no guide is set.
+
+    A word table matched on folded syllables asks it whether its accented word is a likely
+    reading: folded, "mat" of "tien mat" is "mặt" far more than "mất".
+
+    Example:
+        >>> restorer = AccentRestorer({"so hong": {"sổ hồng": 50, "sổ hỏng": 2}, "hong": "hỏng"})
+        >>> with guiding_accents(restorer):
+        ...     [sorted(forms) for forms in likely_readings("so hong, hong")]
+        [['sổ'], ['hồng'], ['hỏng']]
+    """
+    restorer = _guide.get()
+    if restorer is None:
+        return None
+    return _likely(restorer, text)
+
+
+@lru_cache(maxsize=1024)
+def _likely(restorer: AccentRestorer, text: str) -> tuple[frozenset[str], ...]:
+    by_start = dict(
+        zip(
+            (m.start() for m in _SYLLABLE_RE.finditer(text)),
+            restorer.syllable_votes(text),
+            strict=True,
+        )
+    )
+    readings = []
+    for span in syllables(text):
+        votes = by_start.get(span.start, {})
+        best = max(votes.values(), default=0.0)
+        readings.append(frozenset(form for form, vote in votes.items() if vote >= LIKELY * best))
+    return tuple(readings)
 
 
 def _differs(restored: str, typed: str) -> bool:

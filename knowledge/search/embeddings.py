@@ -9,8 +9,8 @@ one ``.npy`` file per catalog content, named by a digest of every procedure's pa
 page cache. When procedures change, only those whose passage text changed are embedded
 again: the others are copied from the newest cached file. Beside each vectors file lies
 the accent restorer learnt from the same catalog and the everyday texts
-(``<digest>.accents-<everyday digest>.json``: a change to the NLU examples or the lexicon
-learns it again).
+(``<digest>.accents<table version>-<everyday digest>.json``: a change to the NLU examples,
+the lexicon or the table's format learns it again).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.config import get_settings
-from knowledge.search.accents import EVERYDAY_WEIGHT, AccentRestorer
+from knowledge.search.accents import EVERYDAY_WEIGHT, TABLE_VERSION, AccentRestorer
 from knowledge.search.documents import SearchDocument
 from knowledge.text.wordlist import everyday_texts
 
@@ -306,8 +306,9 @@ class EmbeddingCache:
 
     @staticmethod
     def accents_path(vectors: Path) -> Path:
-        """Where the accent table of a vectors file is kept, named by what it was learnt from."""
-        return vectors.with_suffix(f".accents-{everyday_digest()}.json")
+        """Where the accent table of a vectors file is kept, named by what it was learnt from
+        and the table's version (a new version is learnt again, never read in the old format)."""
+        return vectors.with_suffix(f".accents{TABLE_VERSION}-{everyday_digest()}.json")
 
     def _write(
         self,

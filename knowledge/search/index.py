@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from knowledge.enums import ProcedureStatus
 from knowledge.schemas import SearchHit
+from knowledge.search.accents import likely_readings
 from knowledge.search.documents import SearchDocument
 from knowledge.search.terms import folded_syllables, terms
 from knowledge.text import Lexicon, get_lexicon, has_diacritics
@@ -164,8 +165,12 @@ class ProcedureIndex:
         )
         self._length_prior = _length_prior(self.documents, weights.body_length)
         # A turn may search the same question twice (resolution, then the aspect's answer).
+        # The accent guide's reading is in the key: an accentless question's action words
+        # are read with it inside a resolution (``knowledge.search.accents``).
         self._asked_actions = (
-            lru_cache(maxsize=QUESTION_CACHE)(action_words.question_actions)
+            lru_cache(maxsize=QUESTION_CACHE)(
+                lambda question, _guide: action_words.question_actions(question)
+            )
             if action_words is not None
             else None
         )
@@ -337,7 +342,7 @@ class ProcedureIndex:
         question names, or for the base procedures when it names none; 1 for the others."""
         if self._asked_actions is None or not self.weights.action:
             return 1.0
-        asked = self._asked_actions(question)
+        asked = self._asked_actions(question, likely_readings(question))
         if not asked:
             return 1.0 + self.weights.action * self._base
         masks = [self._action_masks[key] for key in asked if key in self._action_masks]

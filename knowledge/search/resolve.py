@@ -35,7 +35,12 @@ from sqlalchemy.orm import Session
 from knowledge.config import PROJECT_ROOT, get_settings
 from knowledge.errors import InvalidInputError
 from knowledge.schemas import SearchHit
-from knowledge.search.accents import AccentRestorer, accent_guide, guiding_accents
+from knowledge.search.accents import (
+    AccentRestorer,
+    accent_guide,
+    guiding_accents,
+    likely_readings,
+)
 from knowledge.search.index import ProcedureIndex
 from knowledge.search.service import get_index, search_procedures
 from knowledge.search.terms import stopwords
@@ -48,7 +53,7 @@ from knowledge.text import (
     syllables,
 )
 from knowledge.text.abbreviations import Abbreviations, get_abbreviations
-from knowledge.text.segment import folded_words
+from knowledge.text.segment import MAX_WORD_SYLLABLES, folded_words
 from knowledge.text.yaml_tables import read_yaml_table
 
 QUESTION_WORDS_FILE = PROJECT_ROOT / "data" / "dialogue" / "question_words.yml"
@@ -352,8 +357,29 @@ def _misread(
     """
     if _is_phrase(guide[i : i + phrase]):
         return False
-    pairs = [j for j in (i, i + 1) if 0 < j < len(folded) and _ends_word(folded, j, words)]
-    return any(not question_phrases()[0].get((folded[j - 1], folded[j])) for j in pairs)
+    # Words of two to four syllables holding syllable i ("nhà đầu tư", "chủ đầu tư": "nha"
+    # and "chu" are filler words when folded, and "nha dau" alone is no word).
+    spans = [
+        (start, end)
+        for size in range(2, MAX_WORD_SYLLABLES + 1)
+        for start in range(max(0, i - size + 1), min(i, len(folded) - size) + 1)
+        for end in [start + size]
+        if " ".join(folded[start:end]) in words or tuple(folded[start:end]) in _cue_words()
+    ]
+    return any(not question_phrases()[0].get(tuple(folded[a:b])) for a, b in spans)
+
+
+@lru_cache(maxsize=1)
+def _cue_words() -> frozenset[tuple[str, ...]]:
+    """The action and qualifier phrases of two syllables or more, folded ("lan dau"): words
+    of their own, like the word list's."""
+    variants = get_variant_words()
+    return frozenset(
+        tuple(map(_fold_word, phrase))
+        for word in (*variants.actions, *variants.qualifiers)
+        for phrase in word.citizen
+        if len(phrase) >= 2
+    )
 
 
 def _catalog_term_start(
@@ -643,7 +669,7 @@ class VariantWords:
             >>> sorted(get_variant_words().question_actions("lam cccd mat bao lau"))
             []
         """
-        return set(_question_actions(self, text))
+        return set(_question_actions(self, text, _guide_of(text)))
 
     def question_qualifiers(self, text: str) -> set[str]:
         """The qualifiers ``text`` states, an age included: "con 10 tuổi" → {"under_14"}.
@@ -654,7 +680,7 @@ class VariantWords:
             >>> sorted(get_variant_words().question_qualifiers("lấy chồng người Hàn Quốc"))
             ['foreign']
         """
-        return set(_question_qualifiers(self, text))
+        return set(_question_qualifiers(self, text, _guide_of(text)))
 
     def name_actions(self, name: str) -> set[str]:
         """The actions a procedure's name carries; a first issue when none other.
@@ -717,11 +743,12 @@ class VariantWords:
         for start in range(len(words) - 1):
             if words[start].isdigit() and AGE.fullmatch(f"{words[start]} {words[start + 1]}"):
                 drop.update((start, start + 1))
+        guide = _guide_of(" ".join(words))
         for word in (*(self.actions if actions else ()), *self.qualifiers):
             for phrase in word.citizen:
                 size = len(phrase)
                 for start in range(len(words) - size + 1):
-                    if _says(words[start : start + size], phrase, word):
+                    if _says(words[start : start + size], phrase, word, guide, start):
                         drop.update(range(start, start + size))
         return [w for i, w in enumerate(words) if i not in drop]
 
@@ -754,14 +781,20 @@ class VariantWords:
 
 # A question's actions and qualifiers are asked for by the search's action factor, the
 # variant hints and the variant choice of one turn: worked out once per recent question.
+# The accent guide's reading is part of the key: within a resolution, an accentless
+# question's cue words are read with it, elsewhere folded.
 @lru_cache(maxsize=1024)
-def _question_actions(words: VariantWords, text: str) -> frozenset[str]:
+def _question_actions(
+    words: VariantWords, text: str, guide: tuple[frozenset[str], ...] | None
+) -> frozenset[str]:
     spans = [s.text for s in syllables(text)]
-    return frozenset(w.key for w in words.actions if _in_question(spans, w))
+    return frozenset(w.key for w in words.actions if _in_question(spans, w, guide))
 
 
 @lru_cache(maxsize=1024)
-def _question_qualifiers(words: VariantWords, text: str) -> frozenset[str]:
+def _question_qualifiers(
+    words: VariantWords, text: str, guide: tuple[frozenset[str], ...] | None
+) -> frozenset[str]:
     spans = [s.text for s in syllables(text)]
     ages = [int(m.group(1)) for m in AGE.finditer(text)]
     found = set()
@@ -770,7 +803,7 @@ def _question_qualifiers(words: VariantWords, text: str) -> frozenset[str]:
             if any(word.ages[0] <= age <= word.ages[1] for age in ages):
                 found.add(word.key)
             continue
-        if _in_question(spans, word):
+        if _in_question(spans, word, guide):
             found.add(word.key)
     return frozenset(found)
 
@@ -795,18 +828,43 @@ def _in_name(folded_name: str, word: VariantWord) -> bool:
     return any(f" {' '.join(phrase)} " in folded_name for phrase in word.catalog)
 
 
-def _says(typed: list[str], phrase: tuple[str, ...], word: VariantWord) -> bool:
-    """Whether the syllables ``typed`` are ``word``'s citizen ``phrase``."""
+def _guide_of(text: str) -> tuple[frozenset[str], ...] | None:
+    """The readings the accent guide finds likely for each syllable of ``text``."""
+    return likely_readings(text)
+
+
+def _says(
+    typed: list[str],
+    phrase: tuple[str, ...],
+    word: VariantWord,
+    guide: tuple[frozenset[str], ...] | None = None,
+    start: int = 0,
+) -> bool:
+    """Whether the syllables ``typed`` are ``word``'s citizen ``phrase``.
+
+    Typed without accents, a one-syllable phrase matched folded is ambiguous ("mat" is
+    "mất" but also "mặt" of "tiền mặt", "hong" is "hỏng" but also "hồng" of "sổ hồng"):
+    with the readings the accent guide finds likely (``guide``, whose syllable ``start`` is
+    ``typed[0]``), it is the phrase only when that is one of them or the guide does not
+    know the syllable. Longer phrases ("đóng cửa", "lần đầu") are rarely misread folded,
+    while the catalog's accents can be ("đóng cửa" is rare in it).
+    """
     if phrase in word.accented:
         return tuple(s.lower() for s in typed) == phrase
-    return all(map(same_word, typed, phrase))
+    if not all(map(same_word, typed, phrase)):
+        return False
+    if len(phrase) == 1 and guide is not None and start < len(guide) and guide[start]:
+        return phrase[0] in guide[start] or _fold_word(typed[0]) != typed[0]
+    return True
 
 
-def _in_question(spans: list[str], word: VariantWord) -> bool:
+def _in_question(
+    spans: list[str], word: VariantWord, guide: tuple[frozenset[str], ...] | None = None
+) -> bool:
     for phrase in word.citizen:
         size = len(phrase)
         for start in range(len(spans) - size + 1):
-            if _says(spans[start : start + size], phrase, word):
+            if _says(spans[start : start + size], phrase, word, guide, start):
                 after = fold_accents(spans[start + size]) if start + size < len(spans) else ""
                 if after in word.not_before:
                     continue
@@ -929,10 +987,16 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
 
 
 @lru_cache(maxsize=64)
-def _question_hints(words: VariantWords, text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The actions and qualifiers ``text`` states, computed once per question rather than
-    once per candidate ``preference`` weighs."""
+def _hints(
+    words: VariantWords, text: str, guide: tuple[frozenset[str], ...] | None
+) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(words.question_actions(text)), frozenset(words.question_qualifiers(text))
+
+
+def _question_hints(words: VariantWords, text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The actions and qualifiers ``text`` states, computed once per question (and accent
+    guide) rather than once per candidate ``preference`` weighs."""
+    return _hints(words, text, _guide_of(text))
 
 
 def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None = None) -> str:

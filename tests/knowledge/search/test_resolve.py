@@ -360,6 +360,8 @@ GUIDE = AccentRestorer(
         "o dau va": "ở đầu và",  # the restorer's own slip: "ở đâu và" read as "ở đầu và"
         "cong dan": "công dân",
         "the nao": "thẻ nào",  # another slip; "thế nào" is asked all the same
+        "nha dau tu": "nhà đầu tư",
+        "lan dau": "lần đầu",
     }
 )
 
@@ -370,6 +372,9 @@ GUIDE = AccentRestorer(
         ("du an dau tu nop o dau", "dự án đầu tư nộp ở đâu"),
         ("cong dan lam ho chieu the nao", "công dân làm hộ chiếu thế nào"),
         ("nop o dau va mat bao lau", "nộp ở đâu và mất bao lâu"),
+        # A word of three syllables ("nha dau" alone is none), an action's phrase of two.
+        ("nha dau tu nop ho so o dau", "nhà đầu tư nộp hồ sơ ở đâu"),
+        ("le phi lam ho chieu lan dau", "lệ phí làm hộ chiếu lần đầu"),
     ],
 )
 def test_an_accentless_question_keeps_the_words_of_the_accented_one(
@@ -382,6 +387,46 @@ def test_an_accentless_question_keeps_the_words_of_the_accented_one(
     assert [fold_accents(w) for w in procedure_words(accented)] == words
     assert words != procedure_words(text) or not words  # the guide made the difference
     assert all(w == fold_accents(w) for w in words)  # kept as typed, matched folded
+
+
+CUE_GUIDE = AccentRestorer.learn(
+    ["nộp tiền mặt", "tiền mặt", "sổ hồng", "cấp sổ hồng", "bị mất căn cước", "tôi bị mất"] * 3
+    + ["sổ bị hỏng", "đóng cửa hàng"] * 3
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "actions"),
+    [
+        # Folded, "mat" is also "mặt" (tiền mặt), "hong" also "hồng" (sổ hồng).
+        ("khai tu co phai nop tien mat khong", set()),
+        ("cap so hong", set()),
+        # The guide reads the loss and the damage as such: still actions.
+        ("toi bi mat can cuoc", {"reissue", "report_loss"}),
+        ("so bi hong", {"exchange"}),
+        # A syllable the guide does not know is matched folded, as without a guide.
+        ("lam lai bang lai", {"reissue"}),
+        # A phrase of several syllables is matched folded whatever the guide reads.
+        ("dong cua ho kinh doanh", {"terminate"}),
+    ],
+)
+def test_an_accentless_action_word_is_read_with_the_guide(text: str, actions: set[str]) -> None:
+    words = get_variant_words()
+    with guiding_accents(CUE_GUIDE):
+        assert words.question_actions(text) == actions
+    accented = {"khai tu co phai nop tien mat khong": "khai tử có phải nộp tiền mặt không"}
+    if text in accented:  # the same as typed with accents; without the guide, misread
+        assert words.question_actions(accented[text]) == actions
+        assert words.question_actions(text) == {"reissue", "report_loss"}
+
+
+def test_the_guide_keeps_the_procedure_words_a_folded_cue_would_drop() -> None:
+    """Without the guide, "mat" of "tien mat" is dropped from the procedure's words."""
+    words = get_variant_words()
+    assert words.without_variant_words(["nop", "tien", "mat"]) == ["nop", "tien"]
+    with guiding_accents(CUE_GUIDE):
+        assert words.without_variant_words(["nop", "tien", "mat"]) == ["nop", "tien", "mat"]
+        assert words.without_variant_words(["bi", "mat", "so"]) == ["so"]
 
 
 def test_every_aspect_has_its_words_in_the_data_file() -> None:

@@ -67,10 +67,35 @@ def test_restorer_puts_back_the_catalog_accents(typed: str, restored: str) -> No
 
 
 def test_restorer_prefers_the_longer_context_within_punctuation() -> None:
-    restorer = AccentRestorer.learn(["hơn một", "hơn hai", "hơn ba", "kết hôn", "kết hôn"])
+    restorer = AccentRestorer.learn(["hơn một", "hơn hai", "hơn ba", "kết hôn rồi", "kết hôn rồi"])
     assert restorer.restore("hon") == "hơn"  # alone, the more frequent form
     assert restorer.restore("ket hon") == "kết hôn"  # the pair decides
     assert restorer.restore("ket, hon") == "kết, hơn"  # no pair across the comma
+
+
+def test_restorer_reads_the_end_of_a_sentence_as_context() -> None:
+    """ "căn" is the more frequent, but it never ends a sentence: "cần" does."""
+    restorer = AccentRestorer.learn(["căn cứ pháp lý"] * 3 + ["Hồ sơ cần.", "giấy tờ cần"])
+    assert restorer.restore("can") == "cần"
+    assert restorer.restore("lam ho chieu can?") == "lam ho chieu cần?"
+    assert restorer.restore("can cu") == "căn cứ"
+    assert restorer.restore("can cu. Can") == "căn cứ. Cần"
+
+
+def test_restorer_weighs_frequent_short_contexts_against_rare_long_ones() -> None:
+    """A trigram seen twice does not overrule a pair seen a hundred times."""
+    restorer = AccentRestorer.learn(["tổ ở đâu"] * 2 + ["giấy tờ"] * 100 + ["ở đâu"] * 10)
+    assert restorer.restore("giay to o dau") == "giấy tờ ở đâu"
+    assert restorer.restore("to o dau") == "tổ ở đâu"
+
+
+def test_the_accent_table_is_saved_with_its_version(tmp_path: Path) -> None:
+    path = tmp_path / "accents.json"
+    RESTORER.save(path)
+    assert AccentRestorer.load(path).restore("dang ky ket hon") == "đăng ký kết hôn"
+    path.write_text('{"ket hon": "kết hôn"}', encoding="utf-8")  # the format before version 2
+    with pytest.raises(ValueError, match="version"):
+        AccentRestorer.load(path)
 
 
 def test_restorer_elects_each_syllable_by_the_votes_of_its_ngrams() -> None:
@@ -250,7 +275,7 @@ def test_cache_keeps_a_few_catalog_versions(tmp_path: Path) -> None:
     for n in range(KEEP_FILES + 2):
         cache.update(DOCUMENTS[: n + 1])
     assert len(list(cache.directory.glob("*.npy"))) == KEEP_FILES
-    assert len(list(cache.directory.glob("*.accents-*.json"))) == KEEP_FILES
+    assert len(list(cache.directory.glob("*.accents*-*.json"))) == KEEP_FILES
     assert len(list(cache.directory.glob("*.json"))) == 2 * KEEP_FILES
 
 
@@ -267,7 +292,7 @@ def test_restorer_is_learnt_again_when_the_everyday_texts_change(
     again = cache.update(DOCUMENTS[:3])
     assert (again.embedded, again.path) == (0, first.path)  # the vectors are still good
     assert cache.restorer(DOCUMENTS[:3]).restore("toi") == "tối"
-    assert len(list(cache.directory.glob("*.accents-*.json"))) == 2
+    assert len(list(cache.directory.glob("*.accents*-*.json"))) == 2
     embeddings.everyday_digest.cache_clear()
 
 
