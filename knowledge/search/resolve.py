@@ -86,6 +86,12 @@ WEAK_COVERAGE = 0.3
 # A message of at most this many unmatched syllables is a fragment, not an unknown name.
 SHORT_FRAGMENT = 2
 MAX_LABEL_CHARS = 40
+# An aspect or filler syllable in fewer of the catalog's names than this ("phí", "miễn",
+# "bằng": under 100 of 2,642) may be a piece of a procedure's name: it is kept as a topic
+# word where the names carry it beside the question's next or previous syllable ("phí thi
+# hành án", "miễn thị thực", "cấp bằng Tổ quốc ghi công"). Common ones ("cho", "của", "tại",
+# "với", "có": 300 names or more) join every topic and stay filler.
+TOPIC_CUE_NAMES = 100
 # A syllable in this many of the catalog's names or more ("giấy", "phép", "đăng ký", "cấp",
 # "đổi" in the national catalog of 2,642) says nothing of which procedure, and a name sharing
 # only such words with a question does not fit it. A small catalog has no such word.
@@ -98,6 +104,10 @@ FIT_DIGITS = 1
 # Two names are variants of one procedure when this share of the shorter one's syllables is
 # in the longer; otherwise an alternative is labelled with its own (shortened) name.
 FAMILY_SHARE = 0.6
+# A name's object (past its actions) of at most this many syllables is one phrase ("giấy
+# phép lái xe"): a name that breaks the phrase with words of its own ("giấy phép đào tạo lái
+# xe") is another procedure. A longer one lists its cases, which variants word apart.
+SHORT_OBJECT = 6
 # A question of more than this many procedure words is long (a story, not a name): it is
 # searched as typed, since the context the word filter drops ranks the asked procedure
 # higher (tuning FAQ rows through the bot: 0.762/0.783 -> 0.790/0.804, as
@@ -234,9 +244,11 @@ def procedure_words(text: str) -> list[str]:
     guide = accent_guide(text) or spans
     longest = question_phrases()[1]
     citizen_terms = {tuple(term.split()) for term, _ in get_lexicon().matches(text)}
-    citizen_terms |= catalog_terms(get_lexicon())
+    citizen_terms |= catalog_terms(get_lexicon()) | topic_words()
     citizen_longest = max((len(t) for t in citizen_terms), default=0)
     term_starts = catalog_term_starts(get_lexicon())
+    weights = _word_weights.get()
+    cue_pairs = weights.cue_pairs if weights is not None else frozenset()
     stop = stopwords()
     words = folded_words()
     kept: list[str] = []
@@ -285,6 +297,11 @@ def procedure_words(text: str) -> list[str]:
             kept += spans[i : i + phrase]  # "giấy khai sinh bản sao": the copy is the paper
             i += phrase
             continue
+        after_kept = bool(kept) and kept[-1] is spans[i - 1]
+        if phrase == 1 and _names_topic(folded, i, cue_pairs, stop, after_kept):
+            kept.append(spans[i])  # "miễn thị thực", "phí thi hành án": a piece of the name
+            i += 1
+            continue
         if phrase:
             i += phrase
             continue
@@ -300,6 +317,18 @@ def name_endings(path: Path = QUESTION_WORDS_FILE) -> tuple[tuple[str, ...], ...
     ("giấy khai sinh bản sao")."""
     table = read_yaml_table(path, "bảng từ hỏi")
     return tuple(split_phrases(str(table.get("name_endings") or "")))
+
+
+@lru_cache(maxsize=4)
+def topic_words(path: Path = QUESTION_WORDS_FILE) -> frozenset[tuple[str, ...]]:
+    """Citizens' words holding an aspect or filler syllable that name a topic as a whole
+    ("học phí", "bằng đại học"), folded: kept whole as procedure words, whether or not the
+    catalog holds the topic (a topic it lacks then gets an honest "not found")."""
+    table = read_yaml_table(path, "bảng từ hỏi")
+    return frozenset(
+        tuple(fold_accents(w) for w in words)
+        for words in split_phrases(str(table.get("topic_words") or ""))
+    )
 
 
 @lru_cache(maxsize=4)
@@ -370,6 +399,24 @@ def _catalog_term_start(
     )
 
 
+def _names_topic(
+    folded: list[str],
+    i: int,
+    pairs: frozenset[tuple[str, str]],
+    stop: frozenset[str],
+    after_kept: bool,
+) -> bool:
+    """Whether the aspect or filler syllable at ``i`` is a topic word: the catalog's names
+    carry it beside the next syllable, a procedure word ("miễn" of "miễn thị thực"), or
+    beside the previous one, kept ("Bằng" after "cấp" in "cấp bằng Tổ quốc ghi công")."""
+    if not pairs:
+        return False
+    ahead = i + 1 < len(folded) and (folded[i], folded[i + 1]) in pairs
+    if ahead and folded[i + 1] not in stop and not question_phrases()[0].get((folded[i + 1],)):
+        return True
+    return after_kept and (folded[i - 1], folded[i]) in pairs
+
+
 def _ends_word(folded: list[str], i: int, words: frozenset[str]) -> bool:
     """Whether syllable ``i`` and the one before form a word of the word list (folded)."""
     return f"{folded[i - 1]} {folded[i]}" in words
@@ -384,7 +431,8 @@ def _name_words(
 ) -> tuple[tuple[str, ...], str]:
     """A procedure name's procedure words, and its spelt-out folded form in spaces."""
     spelt = abbreviations.spell_out(name)
-    with guiding_accents(None):  # a name is written with its accents (and cached)
+    # A name is written with its accents, and its words are cached: no catalog context.
+    with guiding_accents(None), weighing_words(None):
         words = tuple(procedure_words(spelt))
     return words, f" {fold_accents(normalize(spelt))} "
 
@@ -404,21 +452,29 @@ class WordWeights:
     idf: Mapping[str, float]
     unseen: float
     generic: float = 0.0  # the weight under which a word is generic (GENERIC_NAMES)
+    # Pairs of adjacent syllables of the names (folded) in which one is an aspect or filler
+    # syllable rare enough to name a topic (TOPIC_CUE_NAMES) and the other is not one.
+    cue_pairs: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def of_names(cls, names: Iterable[str]) -> WordWeights:
         """The weights of the procedure words of ``names`` (one document per name)."""
         lexicon, abbreviations = get_lexicon(), get_abbreviations()
         documents = Counter[str]()
+        syllables_in = Counter[str]()
+        spelt: list[list[str]] = []
         total = 0
         for name in names:
             total += 1
-            words, _ = _name_words(name, lexicon, abbreviations)
+            words, folded_name = _name_words(name, lexicon, abbreviations)
             documents.update({fold_accents(w) for w in words})
+            spelt.append(re.findall(r"\w+", folded_name))
+            syllables_in.update(set(spelt[-1]))
         return cls(
             idf={word: _idf(total, count) for word, count in documents.items()},
             unseen=_idf(total, 0),
             generic=_idf(total, GENERIC_NAMES) if total > GENERIC_NAMES else 0.0,
+            cue_pairs=_cue_pairs(spelt, syllables_in),
         )
 
     def weight(self, word: str) -> float:
@@ -429,6 +485,26 @@ class WordWeights:
     def floor(self) -> float:
         """The weight of a word every name has: what a place name weighs in a question."""
         return _idf(1, 1)
+
+
+def _cue_pairs(names: list[list[str]], syllables_in: Counter[str]) -> frozenset[tuple[str, str]]:
+    """The adjacent pairs of ``names`` (folded syllables) in which one syllable is an aspect
+    or filler syllable in fewer than TOPIC_CUE_NAMES names and the other is no such word."""
+    phrases, stop = question_phrases()[0], stopwords()
+
+    def cue(syllable: str) -> bool:
+        return (syllable,) in phrases
+
+    def topical(syllable: str) -> bool:
+        return cue(syllable) and syllables_in[syllable] < TOPIC_CUE_NAMES
+
+    return frozenset(
+        (a, b)
+        for name in names
+        for a, b in zip(name, name[1:], strict=False)
+        if (topical(a) and not cue(b) and b not in stop)
+        or (topical(b) and not cue(a) and a not in stop)
+    )
 
 
 def _idf(documents: int, containing: int) -> float:
@@ -891,7 +967,7 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
     actions = words.name_actions(hit.name)
     # A name of several clauses ("Đăng ký thành lập hợp tác xã …; đăng ký chuyển đổi tổ
     # hợp tác …") is about its first one: its action is the name's, the others' are extras.
-    head = words.name_actions(hit.name.split(";")[0])
+    head = words.name_actions(_name_head(hit.name))
     actions |= head
     qualifiers = words.name_qualifiers(hit.name)
     score = 0.0
@@ -928,6 +1004,15 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
     return score
 
 
+def _name_head(name: str) -> str:
+    """A name's first clause, before its list of cases: "Đăng ký biến động … trong các
+    trường hợp chuyển đổi …, chuyển nhượng, thừa kế …" registers a change; the actions it
+    lists are the cases it covers, not what it is."""
+    head = name.split(";")[0]
+    cases = re.search(r"\b(?:trong|đối với|đối với các)?\s*(?:các )?trường hợp\b", head, re.I)
+    return head[: cases.start()] if cases and cases.start() > 0 else head
+
+
 @lru_cache(maxsize=64)
 def _question_hints(words: VariantWords, text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The actions and qualifiers ``text`` states, computed once per question rather than
@@ -941,7 +1026,9 @@ def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None 
     Example: "Có yếu tố nước ngoài", "Cấp lại · Cấp tỉnh", never the 300-character name.
     """
     if not same_family(hit.name, chosen.name):
-        return _short_label(_plain_name(hit.name))
+        # Another procedure: its own name, or how a long one goes on from the head it shares
+        # with the answer ("Đăng ký, … đối với trường hợp chuyển nhượng dự án").
+        return _short_label(_difference_label(hit, chosen))
     words = words or get_variant_words()
     parts: list[str] = []
     actions = words.name_actions(hit.name) - words.name_actions(chosen.name)
@@ -979,7 +1066,46 @@ def same_family(name: str, other: str) -> bool:
     theirs = {fold_accents(s.text) for s in syllables(_plain_name(other))}
     if not mine or not theirs:
         return False
-    return len(mine & theirs) >= FAMILY_SHARE * min(len(mine), len(theirs))
+    if len(mine & theirs) < FAMILY_SHARE * min(len(mine), len(theirs)):
+        return False
+    # What the names are about, past their actions, reads alike in one run: "Cấp giấy phép
+    # lái xe" is no variant of "Cấp Giấy phép đào tạo lái xe" (a driving school's permit),
+    # though it shares all its syllables; "Trình báo mất hộ chiếu phổ thông" is one of "Cấp
+    # hộ chiếu phổ thông".
+    first, second = _name_object(name), _name_object(other)
+    if not first or not second or min(len(first), len(second)) > SHORT_OBJECT:
+        return True
+    return _longest_run(first, second) >= FAMILY_SHARE * min(len(first), len(second))
+
+
+@lru_cache(maxsize=4096)
+def _name_object(name: str) -> tuple[str, ...]:
+    """The folded syllables of a name past the actions it begins with ("cấp lại", "trình báo
+    mất"): what it is about."""
+    folded = tuple(fold_accents(s.text) for s in syllables(_plain_name(name)))
+    phrases = sorted(
+        (tuple(map(fold_accents, p)) for w in get_variant_words().actions for p in w.catalog),
+        key=len,
+        reverse=True,
+    )
+    start = 0
+    while phrase := next((p for p in phrases if p and folded[start : start + len(p)] == p), None):
+        start += len(phrase)
+    return folded[start:]
+
+
+def _longest_run(first: tuple[str, ...], second: tuple[str, ...]) -> int:
+    """The length of the longest run of syllables ``first`` and ``second`` share."""
+    best = 0
+    previous = [0] * (len(second) + 1)
+    for a in first:
+        current = [0] * (len(second) + 1)
+        for j, b in enumerate(second, 1):
+            if a == b:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
 
 
 def _plain_name(name: str) -> str:
@@ -1039,7 +1165,7 @@ def _sibling_label(name: str, chosen: str, twins: list[str]) -> str:
     while (
         others
         and shared < len(rest)
-        and all(shared < len(o) and o[shared].lower() == rest[shared].lower() for o in others)
+        and all(shared < len(o) and _bare(o[shared]) == _bare(rest[shared]) for o in others)
     ):
         shared += 1
     if shared and shared < len(rest):
@@ -1063,11 +1189,17 @@ def _words_after_common_start(name: str, names: list[str]) -> list[str]:
         others
         and start < len(mine)
         and all(
-            start < len(other) and other[start].lower() == mine[start].lower() for other in others
+            start < len(other) and _bare(other[start]) == _bare(mine[start]) for other in others
         )
     ):
         start += 1
     return mine[start:]
+
+
+def _bare(word: str) -> str:
+    """A word of a name without the punctuation it carries, lower case: "ký," of "Đăng ký,
+    cấp …" is the "ký" of "Đăng ký biến động" (else a label begins "Ký, cấp …")."""
+    return word.strip(",;.:()").lower()
 
 
 def _difference_label_of(name: str, chosen: str) -> str:
@@ -1088,12 +1220,8 @@ def _name_after_common_start(name: str, names: list[str]) -> str:
     rest = " ".join(parted)
     if not rest:
         # The same name at another level ("Trình báo mất hộ chiếu phổ thông (thực hiện tại
-        # cấp huyện)" and "… cấp xã)"): the level tells them apart.
-        level = _level_note(name)
-        if level:
-            head = _short_label(_plain_name(name), MAX_LABEL_CHARS - len(level) - 3)
-            return f"{head} · {level}"
-        return _plain_name(name)
+        # cấp huyện)" and "… cấp xã)"): the level alone tells them apart.
+        return _level_note(name) or _plain_name(name)
     if not start:
         return _plain_name(name)
     head = " ".join(mine[: min(start, 2)])  # the action, so the label still reads as a name
@@ -1450,9 +1578,27 @@ def _with_distinct_labels(resolution: Resolution, hits: list[SearchHit]) -> Reso
                     if other.label == alt.label and other.code in by_code
                 ]
                 label = _name_after_common_start(hit.name, twins)
+            if label == _level_note(hit.name):
+                label = _label_with_level(hit, chosen, label)
             alt = Alternative(alt.code, _short_label(label))
         alternatives.append(alt)
     return replace(resolution, alternatives=tuple(alternatives))
+
+
+def _label_with_level(hit: SearchHit, chosen: SearchHit, level: str) -> str:
+    """The label of ``hit``, alike to another's but for its ``level`` ("Trình báo mất hộ chiếu
+    phổ thông" at district and commune, under "Cấp hộ chiếu"): the actions ``chosen`` lacks
+    and the level ("Trình báo mất · Cấp huyện"), or the name cut at a word, never mid-phrase
+    with "…", to leave room for the level."""
+    words = get_variant_words()
+    actions = words.name_actions(hit.name) - words.name_actions(chosen.name)
+    named = " · ".join(words.label(key) for key in words.in_name_order(hit.name, actions))
+    if not named:
+        room = MAX_LABEL_CHARS - len(level) - 3
+        named = _plain_name(hit.name)
+        while len(named) > room and " " in named:
+            named = named.rsplit(" ", 1)[0].rstrip(" ,;(")
+    return f"{named} · {level}"
 
 
 def _keep_search_best(resolution: Resolution, best: SearchHit) -> Resolution:
