@@ -247,8 +247,7 @@ def procedure_words(text: str) -> list[str]:
     citizen_terms |= catalog_terms(get_lexicon()) | topic_words()
     citizen_longest = max((len(t) for t in citizen_terms), default=0)
     term_starts = catalog_term_starts(get_lexicon())
-    weights = _word_weights.get()
-    cue_pairs = weights.cue_pairs if weights is not None else frozenset()
+    cue_pairs = _topic_pairs.get()
     stop = stopwords()
     words = folded_words()
     kept: list[str] = []
@@ -427,13 +426,22 @@ def _ends_word(folded: list[str], i: int, words: frozenset[str]) -> bool:
 # and abbreviations are arguments, so a reloaded table is never served stale results).
 @lru_cache(maxsize=20_000)
 def _name_words(
-    name: str, lexicon: Lexicon, abbreviations: Abbreviations
+    name: str,
+    lexicon: Lexicon,
+    abbreviations: Abbreviations,
+    cue_pairs: frozenset[tuple[str, str]] | None = None,
 ) -> tuple[tuple[str, ...], str]:
-    """A procedure name's procedure words, and its spelt-out folded form in spaces."""
+    """A procedure name's procedure words, and its spelt-out folded form in spaces.
+
+    ``cue_pairs``: those of the catalog (``WordWeights.cue_pairs``), so a name keeps the cue
+    words a question keeps ("cấp bằng Tổ quốc ghi công"); None while they are computed."""
     spelt = abbreviations.spell_out(name)
-    # A name is written with its accents, and its words are cached: no catalog context.
-    with guiding_accents(None), weighing_words(None):
-        words = tuple(procedure_words(spelt))
+    token = _topic_pairs.set(cue_pairs or frozenset())
+    try:
+        with guiding_accents(None):  # a name is written with its accents (and cached)
+            words = tuple(procedure_words(spelt))
+    finally:
+        _topic_pairs.reset(token)
     return words, f" {fold_accents(normalize(spelt))} "
 
 
@@ -516,6 +524,11 @@ def _idf(documents: int, containing: int) -> float:
 # ``coverage`` is called deep inside the resolution, once per candidate, and the catalog it
 # compares names of is the same throughout. Unset (a bare call), every word weighs the same.
 _word_weights: ContextVar[WordWeights | None] = ContextVar("word_weights", default=None)
+# The catalog's cue pairs (``WordWeights.cue_pairs``) ``procedure_words`` reads: set with the
+# weights, and for a name by ``_name_words``. Unset, no cue word is kept as a topic word.
+_topic_pairs: ContextVar[frozenset[tuple[str, str]]] = ContextVar(
+    "topic_pairs", default=frozenset()
+)
 _weights_by_index: weakref.WeakKeyDictionary[ProcedureIndex, WordWeights] = (
     weakref.WeakKeyDictionary()
 )
@@ -537,9 +550,11 @@ def catalog_word_weights(session: Session, index: ProcedureIndex | None = None) 
 def weighing_words(weights: WordWeights | None) -> Iterator[None]:
     """Within the block, ``coverage`` weighs words by ``weights`` (None: all alike)."""
     token = _word_weights.set(weights)
+    pairs = _topic_pairs.set(weights.cue_pairs if weights is not None else frozenset())
     try:
         yield
     finally:
+        _topic_pairs.reset(pairs)
         _word_weights.reset(token)
 
 
@@ -557,7 +572,9 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     """
     if not words:
         return 0.0
-    name, folded_name = _name_words(hit.name, get_lexicon(), get_abbreviations())
+    name, folded_name = _name_words(
+        hit.name, get_lexicon(), get_abbreviations(), _topic_pairs.get()
+    )
     covered: set[int] = set()
     matched: set[int] = set()
     for i in range(len(words) - 1):
@@ -653,7 +670,7 @@ def _place_positions(folded: list[str]) -> set[int]:
 def _name_without_actions(name: str) -> tuple[int, ...]:
     """The positions of a name's procedure words that are not its action's words, nor
     "thủ tục" ("Thủ tục đăng ký khai tử" → those of "khai tử")."""
-    words, _ = _name_words(name, get_lexicon(), get_abbreviations())
+    words, _ = _name_words(name, get_lexicon(), get_abbreviations(), _topic_pairs.get())
     typed = list(words)
     drop: set[int] = set()
     for action in get_variant_words().actions:
@@ -1028,7 +1045,11 @@ def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None 
     if not same_family(hit.name, chosen.name):
         # Another procedure: its own name, or how a long one goes on from the head it shares
         # with the answer ("Đăng ký, … đối với trường hợp chuyển nhượng dự án").
-        return _short_label(_difference_label(hit, chosen))
+        plain = _plain_name(hit.name)
+        parted = _words_after_common_start(hit.name, [chosen.name])
+        if len(plain) > MAX_LABEL_CHARS and len(plain.split()) - len(parted) >= SIBLING_HEAD_WORDS:
+            return _short_label(_name_after_common_start(hit.name, [chosen.name]))
+        return _short_label(plain)
     words = words or get_variant_words()
     parts: list[str] = []
     actions = words.name_actions(hit.name) - words.name_actions(chosen.name)
