@@ -1043,13 +1043,7 @@ def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None 
     Example: "Có yếu tố nước ngoài", "Cấp lại · Cấp tỉnh", never the 300-character name.
     """
     if not same_family(hit.name, chosen.name):
-        # Another procedure: its own name, or how a long one goes on from the head it shares
-        # with the answer ("Đăng ký, … đối với trường hợp chuyển nhượng dự án").
-        plain = _plain_name(hit.name)
-        parted = _words_after_common_start(hit.name, [chosen.name])
-        if len(plain) > MAX_LABEL_CHARS and len(plain.split()) - len(parted) >= SIBLING_HEAD_WORDS:
-            return _short_label(_name_after_common_start(hit.name, [chosen.name]))
-        return _short_label(plain)
+        return _short_label(_plain_name(hit.name))
     words = words or get_variant_words()
     parts: list[str] = []
     actions = words.name_actions(hit.name) - words.name_actions(chosen.name)
