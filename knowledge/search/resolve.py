@@ -91,6 +91,12 @@ WEAK_COVERAGE = 0.3
 # A message of at most this many unmatched syllables is a fragment, not an unknown name.
 SHORT_FRAGMENT = 2
 MAX_LABEL_CHARS = 40
+# An aspect or filler syllable in fewer of the catalog's names than this ("phí", "miễn",
+# "bằng": under 100 of 2,642) may be a piece of a procedure's name: it is kept as a topic
+# word where the names carry it beside the question's next or previous syllable ("phí thi
+# hành án", "miễn thị thực", "cấp bằng Tổ quốc ghi công"). Common ones ("cho", "của", "tại",
+# "với", "có": 300 names or more) join every topic and stay filler.
+TOPIC_CUE_NAMES = 100
 # A syllable in this many of the catalog's names or more ("giấy", "phép", "đăng ký", "cấp",
 # "đổi" in the national catalog of 2,642) says nothing of which procedure, and a name sharing
 # only such words with a question does not fit it. A small catalog has no such word.
@@ -103,6 +109,10 @@ FIT_DIGITS = 1
 # Two names are variants of one procedure when this share of the shorter one's syllables is
 # in the longer; otherwise an alternative is labelled with its own (shortened) name.
 FAMILY_SHARE = 0.6
+# A name's object (past its actions) of at most this many syllables is one phrase ("giấy
+# phép lái xe"): a name that breaks the phrase with words of its own ("giấy phép đào tạo lái
+# xe") is another procedure. A longer one lists its cases, which variants word apart.
+SHORT_OBJECT = 6
 # A question of more than this many procedure words is long (a story, not a name): it is
 # searched as typed, since the context the word filter drops ranks the asked procedure
 # higher (tuning FAQ rows through the bot: 0.762/0.783 -> 0.790/0.804, as
@@ -239,9 +249,10 @@ def procedure_words(text: str) -> list[str]:
     guide = accent_guide(text) or spans
     longest = question_phrases()[1]
     citizen_terms = {tuple(term.split()) for term, _ in get_lexicon().matches(text)}
-    citizen_terms |= catalog_terms(get_lexicon())
+    citizen_terms |= catalog_terms(get_lexicon()) | topic_words()
     citizen_longest = max((len(t) for t in citizen_terms), default=0)
     term_starts = catalog_term_starts(get_lexicon())
+    cue_pairs = _topic_pairs.get()
     stop = stopwords()
     words = folded_words()
     kept: list[str] = []
@@ -290,6 +301,11 @@ def procedure_words(text: str) -> list[str]:
             kept += spans[i : i + phrase]  # "giấy khai sinh bản sao": the copy is the paper
             i += phrase
             continue
+        after_kept = bool(kept) and kept[-1] is spans[i - 1]
+        if phrase == 1 and _names_topic(folded, i, cue_pairs, stop, after_kept):
+            kept.append(spans[i])  # "miễn thị thực", "phí thi hành án": a piece of the name
+            i += 1
+            continue
         if phrase:
             i += phrase
             continue
@@ -305,6 +321,18 @@ def name_endings(path: Path = QUESTION_WORDS_FILE) -> tuple[tuple[str, ...], ...
     ("giấy khai sinh bản sao")."""
     table = read_yaml_table(path, "bảng từ hỏi")
     return tuple(split_phrases(str(table.get("name_endings") or "")))
+
+
+@lru_cache(maxsize=4)
+def topic_words(path: Path = QUESTION_WORDS_FILE) -> frozenset[tuple[str, ...]]:
+    """Citizens' words holding an aspect or filler syllable that name a topic as a whole
+    ("học phí", "bằng đại học"), folded: kept whole as procedure words, whether or not the
+    catalog holds the topic (a topic it lacks then gets an honest "not found")."""
+    table = read_yaml_table(path, "bảng từ hỏi")
+    return frozenset(
+        tuple(fold_accents(w) for w in words)
+        for words in split_phrases(str(table.get("topic_words") or ""))
+    )
 
 
 @lru_cache(maxsize=4)
@@ -396,6 +424,24 @@ def _catalog_term_start(
     )
 
 
+def _names_topic(
+    folded: list[str],
+    i: int,
+    pairs: frozenset[tuple[str, str]],
+    stop: frozenset[str],
+    after_kept: bool,
+) -> bool:
+    """Whether the aspect or filler syllable at ``i`` is a topic word: the catalog's names
+    carry it beside the next syllable, a procedure word ("miễn" of "miễn thị thực"), or
+    beside the previous one, kept ("Bằng" after "cấp" in "cấp bằng Tổ quốc ghi công")."""
+    if not pairs:
+        return False
+    ahead = i + 1 < len(folded) and (folded[i], folded[i + 1]) in pairs
+    if ahead and folded[i + 1] not in stop and not question_phrases()[0].get((folded[i + 1],)):
+        return True
+    return after_kept and (folded[i - 1], folded[i]) in pairs
+
+
 def _ends_word(folded: list[str], i: int, words: frozenset[str]) -> bool:
     """Whether syllable ``i`` and the one before form a word of the word list (folded)."""
     return f"{folded[i - 1]} {folded[i]}" in words
@@ -406,12 +452,22 @@ def _ends_word(folded: list[str], i: int, words: frozenset[str]) -> bool:
 # and abbreviations are arguments, so a reloaded table is never served stale results).
 @lru_cache(maxsize=20_000)
 def _name_words(
-    name: str, lexicon: Lexicon, abbreviations: Abbreviations
+    name: str,
+    lexicon: Lexicon,
+    abbreviations: Abbreviations,
+    cue_pairs: frozenset[tuple[str, str]] | None = None,
 ) -> tuple[tuple[str, ...], str]:
-    """A procedure name's procedure words, and its spelt-out folded form in spaces."""
+    """A procedure name's procedure words, and its spelt-out folded form in spaces.
+
+    ``cue_pairs``: those of the catalog (``WordWeights.cue_pairs``), so a name keeps the cue
+    words a question keeps ("cấp bằng Tổ quốc ghi công"); None while they are computed."""
     spelt = abbreviations.spell_out(name)
-    with guiding_accents(None):  # a name is written with its accents (and cached)
-        words = tuple(procedure_words(spelt))
+    token = _topic_pairs.set(cue_pairs or frozenset())
+    try:
+        with guiding_accents(None):  # a name is written with its accents (and cached)
+            words = tuple(procedure_words(spelt))
+    finally:
+        _topic_pairs.reset(token)
     return words, f" {fold_accents(normalize(spelt))} "
 
 
@@ -430,21 +486,29 @@ class WordWeights:
     idf: Mapping[str, float]
     unseen: float
     generic: float = 0.0  # the weight under which a word is generic (GENERIC_NAMES)
+    # Pairs of adjacent syllables of the names (folded) in which one is an aspect or filler
+    # syllable rare enough to name a topic (TOPIC_CUE_NAMES) and the other is not one.
+    cue_pairs: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def of_names(cls, names: Iterable[str]) -> WordWeights:
         """The weights of the procedure words of ``names`` (one document per name)."""
         lexicon, abbreviations = get_lexicon(), get_abbreviations()
         documents = Counter[str]()
+        syllables_in = Counter[str]()
+        spelt: list[list[str]] = []
         total = 0
         for name in names:
             total += 1
-            words, _ = _name_words(name, lexicon, abbreviations)
+            words, folded_name = _name_words(name, lexicon, abbreviations)
             documents.update({fold_accents(w) for w in words})
+            spelt.append(re.findall(r"\w+", folded_name))
+            syllables_in.update(set(spelt[-1]))
         return cls(
             idf={word: _idf(total, count) for word, count in documents.items()},
             unseen=_idf(total, 0),
             generic=_idf(total, GENERIC_NAMES) if total > GENERIC_NAMES else 0.0,
+            cue_pairs=_cue_pairs(spelt, syllables_in),
         )
 
     def weight(self, word: str) -> float:
@@ -457,6 +521,26 @@ class WordWeights:
         return _idf(1, 1)
 
 
+def _cue_pairs(names: list[list[str]], syllables_in: Counter[str]) -> frozenset[tuple[str, str]]:
+    """The adjacent pairs of ``names`` (folded syllables) in which one syllable is an aspect
+    or filler syllable in fewer than TOPIC_CUE_NAMES names and the other is no such word."""
+    phrases, stop = question_phrases()[0], stopwords()
+
+    def cue(syllable: str) -> bool:
+        return (syllable,) in phrases
+
+    def topical(syllable: str) -> bool:
+        return cue(syllable) and syllables_in[syllable] < TOPIC_CUE_NAMES
+
+    return frozenset(
+        (a, b)
+        for name in names
+        for a, b in zip(name, name[1:], strict=False)
+        if (topical(a) and not cue(b) and b not in stop)
+        or (topical(b) and not cue(a) and a not in stop)
+    )
+
+
 def _idf(documents: int, containing: int) -> float:
     """Smoothed inverse document frequency, at least 1: a word in every name still counts."""
     return math.log((1 + documents) / (1 + containing)) + 1.0
@@ -466,6 +550,11 @@ def _idf(documents: int, containing: int) -> float:
 # ``coverage`` is called deep inside the resolution, once per candidate, and the catalog it
 # compares names of is the same throughout. Unset (a bare call), every word weighs the same.
 _word_weights: ContextVar[WordWeights | None] = ContextVar("word_weights", default=None)
+# The catalog's cue pairs (``WordWeights.cue_pairs``) ``procedure_words`` reads: set with the
+# weights, and for a name by ``_name_words``. Unset, no cue word is kept as a topic word.
+_topic_pairs: ContextVar[frozenset[tuple[str, str]]] = ContextVar(
+    "topic_pairs", default=frozenset()
+)
 _weights_by_index: weakref.WeakKeyDictionary[ProcedureIndex, WordWeights] = (
     weakref.WeakKeyDictionary()
 )
@@ -487,9 +576,11 @@ def catalog_word_weights(session: Session, index: ProcedureIndex | None = None) 
 def weighing_words(weights: WordWeights | None) -> Iterator[None]:
     """Within the block, ``coverage`` weighs words by ``weights`` (None: all alike)."""
     token = _word_weights.set(weights)
+    pairs = _topic_pairs.set(weights.cue_pairs if weights is not None else frozenset())
     try:
         yield
     finally:
+        _topic_pairs.reset(pairs)
         _word_weights.reset(token)
 
 
@@ -507,7 +598,9 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     """
     if not words:
         return 0.0
-    name, folded_name = _name_words(hit.name, get_lexicon(), get_abbreviations())
+    name, folded_name = _name_words(
+        hit.name, get_lexicon(), get_abbreviations(), _topic_pairs.get()
+    )
     covered: set[int] = set()
     matched: set[int] = set()
     for i in range(len(words) - 1):
@@ -603,7 +696,7 @@ def _place_positions(folded: list[str]) -> set[int]:
 def _name_without_actions(name: str) -> tuple[int, ...]:
     """The positions of a name's procedure words that are not its action's words, nor
     "thủ tục" ("Thủ tục đăng ký khai tử" → those of "khai tử")."""
-    words, _ = _name_words(name, get_lexicon(), get_abbreviations())
+    words, _ = _name_words(name, get_lexicon(), get_abbreviations(), _topic_pairs.get())
     typed = list(words)
     drop: set[int] = set()
     for action in get_variant_words().actions:
@@ -949,7 +1042,7 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
     actions = words.name_actions(hit.name)
     # A name of several clauses ("Đăng ký thành lập hợp tác xã …; đăng ký chuyển đổi tổ
     # hợp tác …") is about its first one: its action is the name's, the others' are extras.
-    head = words.name_actions(hit.name.split(";")[0])
+    head = words.name_actions(_name_head(hit.name))
     actions |= head
     qualifiers = words.name_qualifiers(hit.name)
     score = 0.0
@@ -984,6 +1077,15 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
         # at another level, a ministry's, after them.
         score += 0.5 if set(levels) & set(words.levels) else -0.5
     return score
+
+
+def _name_head(name: str) -> str:
+    """A name's first clause, before its list of cases: "Đăng ký biến động … trong các
+    trường hợp chuyển đổi …, chuyển nhượng, thừa kế …" registers a change; the actions it
+    lists are the cases it covers, not what it is."""
+    head = name.split(";")[0]
+    cases = re.search(r"\b(?:trong|đối với|đối với các)?\s*(?:các )?trường hợp\b", head, re.I)
+    return head[: cases.start()] if cases and cases.start() > 0 else head
 
 
 @lru_cache(maxsize=64)
@@ -1043,7 +1145,46 @@ def same_family(name: str, other: str) -> bool:
     theirs = {fold_accents(s.text) for s in syllables(_plain_name(other))}
     if not mine or not theirs:
         return False
-    return len(mine & theirs) >= FAMILY_SHARE * min(len(mine), len(theirs))
+    if len(mine & theirs) < FAMILY_SHARE * min(len(mine), len(theirs)):
+        return False
+    # What the names are about, past their actions, reads alike in one run: "Cấp giấy phép
+    # lái xe" is no variant of "Cấp Giấy phép đào tạo lái xe" (a driving school's permit),
+    # though it shares all its syllables; "Trình báo mất hộ chiếu phổ thông" is one of "Cấp
+    # hộ chiếu phổ thông".
+    first, second = _name_object(name), _name_object(other)
+    if not first or not second or min(len(first), len(second)) > SHORT_OBJECT:
+        return True
+    return _longest_run(first, second) >= FAMILY_SHARE * min(len(first), len(second))
+
+
+@lru_cache(maxsize=4096)
+def _name_object(name: str) -> tuple[str, ...]:
+    """The folded syllables of a name past the actions it begins with ("cấp lại", "trình báo
+    mất"): what it is about."""
+    folded = tuple(fold_accents(s.text) for s in syllables(_plain_name(name)))
+    phrases = sorted(
+        (tuple(map(fold_accents, p)) for w in get_variant_words().actions for p in w.catalog),
+        key=len,
+        reverse=True,
+    )
+    start = 0
+    while phrase := next((p for p in phrases if p and folded[start : start + len(p)] == p), None):
+        start += len(phrase)
+    return folded[start:]
+
+
+def _longest_run(first: tuple[str, ...], second: tuple[str, ...]) -> int:
+    """The length of the longest run of syllables ``first`` and ``second`` share."""
+    best = 0
+    previous = [0] * (len(second) + 1)
+    for a in first:
+        current = [0] * (len(second) + 1)
+        for j, b in enumerate(second, 1):
+            if a == b:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
 
 
 def _plain_name(name: str) -> str:
@@ -1103,7 +1244,7 @@ def _sibling_label(name: str, chosen: str, twins: list[str]) -> str:
     while (
         others
         and shared < len(rest)
-        and all(shared < len(o) and o[shared].lower() == rest[shared].lower() for o in others)
+        and all(shared < len(o) and _bare(o[shared]) == _bare(rest[shared]) for o in others)
     ):
         shared += 1
     if shared and shared < len(rest):
@@ -1127,11 +1268,17 @@ def _words_after_common_start(name: str, names: list[str]) -> list[str]:
         others
         and start < len(mine)
         and all(
-            start < len(other) and other[start].lower() == mine[start].lower() for other in others
+            start < len(other) and _bare(other[start]) == _bare(mine[start]) for other in others
         )
     ):
         start += 1
     return mine[start:]
+
+
+def _bare(word: str) -> str:
+    """A word of a name without the punctuation it carries, lower case: "ký," of "Đăng ký,
+    cấp …" is the "ký" of "Đăng ký biến động" (else a label begins "Ký, cấp …")."""
+    return word.strip(",;.:()").lower()
 
 
 def _difference_label_of(name: str, chosen: str) -> str:
@@ -1152,12 +1299,8 @@ def _name_after_common_start(name: str, names: list[str]) -> str:
     rest = " ".join(parted)
     if not rest:
         # The same name at another level ("Trình báo mất hộ chiếu phổ thông (thực hiện tại
-        # cấp huyện)" and "… cấp xã)"): the level tells them apart.
-        level = _level_note(name)
-        if level:
-            head = _short_label(_plain_name(name), MAX_LABEL_CHARS - len(level) - 3)
-            return f"{head} · {level}"
-        return _plain_name(name)
+        # cấp huyện)" and "… cấp xã)"): the level alone tells them apart.
+        return _level_note(name) or _plain_name(name)
     if not start:
         return _plain_name(name)
     head = " ".join(mine[: min(start, 2)])  # the action, so the label still reads as a name
@@ -1514,9 +1657,27 @@ def _with_distinct_labels(resolution: Resolution, hits: list[SearchHit]) -> Reso
                     if other.label == alt.label and other.code in by_code
                 ]
                 label = _name_after_common_start(hit.name, twins)
+            if label == _level_note(hit.name):
+                label = _label_with_level(hit, chosen, label)
             alt = Alternative(alt.code, _short_label(label))
         alternatives.append(alt)
     return replace(resolution, alternatives=tuple(alternatives))
+
+
+def _label_with_level(hit: SearchHit, chosen: SearchHit, level: str) -> str:
+    """The label of ``hit``, alike to another's but for its ``level`` ("Trình báo mất hộ chiếu
+    phổ thông" at district and commune, under "Cấp hộ chiếu"): the actions ``chosen`` lacks
+    and the level ("Trình báo mất · Cấp huyện"), or the name cut at a word, never mid-phrase
+    with "…", to leave room for the level."""
+    words = get_variant_words()
+    actions = words.name_actions(hit.name) - words.name_actions(chosen.name)
+    named = " · ".join(words.label(key) for key in words.in_name_order(hit.name, actions))
+    if not named:
+        room = MAX_LABEL_CHARS - len(level) - 3
+        named = _plain_name(hit.name)
+        while len(named) > room and " " in named:
+            named = named.rsplit(" ", 1)[0].rstrip(" ,;(")
+    return f"{named} · {level}"
 
 
 def _keep_search_best(resolution: Resolution, best: SearchHit) -> Resolution:
