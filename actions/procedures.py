@@ -15,7 +15,10 @@ hotline and a human. A message typed past a menu answers its likeliest candidate
 
 Follow-ups refer back (``knowledge.search.follow_ups``): a button typed instead of clicked
 ("cái thứ 2", or its label) is that button; another case of the same procedure ("con tôi 10
-tuổi thì sao") is searched within its family; "còn … thì sao" asks the last answer's aspect.
+tuổi thì sao") is searched within its family, even when NLU took the message for small talk;
+"còn … thì sao" asks the last answer's aspect; an action the family lacks ("không, ý tôi là gia
+hạn" after the passport) is said so, the topic kept. Two procedures in one message ("làm hộ chiếu
+và cccd cần gì") are both answered.
 """
 
 from __future__ import annotations
