@@ -4,6 +4,8 @@ one message, an agent's code with a terse "ho so"."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from actions.fallback import ActionOutOfScope
@@ -26,7 +28,7 @@ from tests.actions.test_procedures import (
 pytestmark = pytest.mark.usefixtures("sample_database")
 
 
-def cited(messages: list[dict]) -> list[str]:
+def cited(messages: list[dict[str, Any]]) -> list[str]:
     """Every ``Mã thủ tục`` the messages cite, in order."""
     return [
         line.removeprefix("Mã thủ tục: ").strip()
