@@ -15,7 +15,10 @@ hotline and a human. A message typed past a menu answers its likeliest candidate
 
 Follow-ups refer back (``knowledge.search.follow_ups``): a button typed instead of clicked
 ("cái thứ 2", or its label) is that button; another case of the same procedure ("con tôi 10
-tuổi thì sao") is searched within its family; "còn … thì sao" asks the last answer's aspect.
+tuổi thì sao") is searched within its family, even when NLU took the message for small talk;
+"còn … thì sao" asks the last answer's aspect; an action the family lacks ("không, ý tôi là gia
+hạn" after the passport) is said so, the topic kept. Two procedures in one message ("làm hộ chiếu
+và cccd cần gì") are both answered.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from knowledge.answers import (
 from knowledge.center import answer_center_question, only_about_center
 from knowledge.config import get_settings
 from knowledge.db import session_scope
+from knowledge.dossiers.cues import asks_papers_tersely
 from knowledge.errors import InvalidInputError, KnowledgeError, NotFoundError
 from knowledge.procedures import get_procedure
 from knowledge.schemas import ProcedureCard, SearchHit
@@ -66,6 +70,7 @@ from knowledge.search.resolve import (
     asks_for_a_procedure,
     get_variant_words,
     resolve,
+    same_family,
 )
 from knowledge.text.entities import mask_pii
 
@@ -77,6 +82,10 @@ PENDING_ASPECT_SLOT = "pending_aspect"
 ANSWERED_ASPECT_SLOT = "answered_aspect"
 # A button's payload: /ask_fee{"procedure_code":"1.001193"} (knowledge.answers.button_payload)
 PAYLOAD = re.compile(r"^/(?P<intent>\w+)(?P<entities>\{.*\})$")
+# A procedure code typed in a message ("1.001193 ho so"): an agent's terse lookup.
+TYPED_CODE = re.compile(r"(?<![\w.])\d{1,2}\.\d{6}(?![\w.])")
+# Two procedures asked in one message ("làm hộ chiếu và cccd cần gì"): the joining words.
+TOPIC_JOINER = re.compile(r"\s+(?:và|va|với)\s+", re.IGNORECASE)
 # Below this NLU confidence, an aspect intent with no aspect word in the message ("đổi bằng
 # lái xe ô tô hết hạn" taken for ask_result at 0.30) is a guess: the overview, which shows
 # the fees, time and papers in brief, is answered instead. Raised from 0.5: "cấp giấy chứng
@@ -273,9 +282,17 @@ def reply_to_question(
             reply.say(text=answer_center_question(text))
             return reply
         aspect = asked_aspect(text, aspect)
+        if aspect == "procedure" and code_with_terse_papers(text):
+            aspect = "documents"  # "1.001193 ho so": that procedure's papers
         with session_scope() as session:
-            current = None if strict else tracker.get_slot(PROCEDURE_CODE_SLOT)
-            query = _within_topic(session, text, current) if not chosen_code(tracker) else None
+            slot_code = tracker.get_slot(PROCEDURE_CODE_SLOT)
+            query = _within_topic(session, text, slot_code) if not chosen_code(tracker) else None
+            if query and strict:
+                # "vợ tôi là người Nhật" after the marriage answer, which NLU takes for small
+                # talk: another case of the current procedure, answered as a follow-up.
+                strict = False
+                aspect = _answered_again(tracker) or aspect
+            current = None if strict else slot_code
             resolution = resolve(
                 session,
                 query or text,
@@ -292,8 +309,13 @@ def reply_to_question(
                 resolution.code,
                 mask_pii(text[:200]),
             )
-            if query and resolution.outcome == "answer" and resolution.code:
+            if query and resolution.outcome == "answer" and resolution.code and slot_code:
+                resolution = _with_absent_action(session, text, resolution, slot_code)
                 resolution = _with_absent_case(session, text, resolution)
+            if not strict and not query and not chosen_code(tracker):
+                both = _two_topics(session, text, aspect, resolution)
+                if both is not None:
+                    return both
             named = resolution.outcome in ("answer", "choose", "confirm")
             related = (
                 related_if_none
@@ -323,6 +345,69 @@ def _with_absent_case(session: Session, text: str, resolution: Resolution) -> Re
         return resolution
     notice = f"{resolution.notice}\n{note}" if resolution.notice else note
     return replace(resolution, notice=notice)
+
+
+def code_with_terse_papers(text: str) -> bool:
+    """Whether ``text`` is a procedure code and a terse "hồ sơ" ("1.001193 ho so")."""
+    rest = TYPED_CODE.sub(" ", text).strip(" ,.?")
+    return rest != text.strip(" ,.?") and bool(rest) and asks_papers_tersely(rest)
+
+
+def _with_absent_action(
+    session: Session, text: str, resolution: Resolution, current: str
+) -> Resolution:
+    """``resolution`` of a follow-up naming an action ("không, ý tôi là gia hạn") that the
+    current procedure's family does not carry: the current procedure again, with a note
+    saying the catalog holds no such case of it, rather than another topic's "gia hạn" (the
+    tax deadline) or the same answer repeated as if the action had not been heard."""
+    variants = get_variant_words()
+    named = variants.question_actions(text)
+    if not named:
+        return resolution
+    try:
+        card = read_card(session, current)
+        answered = read_card(session, resolution.code or "")
+    except KnowledgeError:
+        return resolution
+    if same_family(answered.name, card.name) and named & variants.name_actions(answered.name):
+        return resolution
+    labels = ", ".join(f"«{variants.label(key).lower()}»" for key in sorted(named))
+    note = (
+        f"Danh mục thủ tục của Trung tâm không có trường hợp {labels} của thủ tục "
+        f"{shorten(card.name, MAX_CHOICE_CHARS)}; mình trả lời thủ tục gần nhất ở trên. "
+        f"Bạn gọi tổng đài {get_settings().hotline} nếu cần được hướng dẫn thêm."
+    )
+    if same_family(answered.name, card.name):
+        return replace(resolution, notice=f"{resolution.notice}\n{note}".strip())
+    return Resolution("answer", card.code, notice=note)
+
+
+def _two_topics(session: Session, text: str, aspect: str, resolution: Resolution) -> Reply | None:
+    """Both answers when ``text`` asks the same thing of two procedures ("làm hộ chiếu và
+    cccd cần gì", "đăng ký khai sinh và tạm trú cần gì"); else None.
+
+    Each part is resolved on its own (the aspect words of the end stand for both); the later
+    one becomes the current procedure. A message the whole of which names one procedure
+    whose name holds the joining word ("… xây dựng và nhà ở riêng lẻ") is not split.
+    """
+    parts = TOPIC_JOINER.split(text)
+    if len(parts) != 2:
+        return None
+    if resolution.outcome == "answer" and resolution.hits:
+        if TOPIC_JOINER.search(f" {resolution.hits[0].name} "):
+            return None
+    answers = [resolve(session, part, strict=True) for part in parts]
+    codes = [found.code for found in answers]
+    if any(found.outcome != "answer" for found in answers) or codes[0] == codes[1]:
+        return None
+    if resolution.outcome == "answer" and resolution.code not in codes:
+        return None  # the whole names a third procedure: trust it
+    both = Reply()
+    for found in answers:
+        part = answer_aspect(session, aspect, found)
+        both.messages += part.messages
+        both.events += part.events
+    return both
 
 
 def _within_topic(session: Session, text: str, current: str | None) -> str | None:

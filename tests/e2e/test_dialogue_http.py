@@ -281,3 +281,102 @@ def test_a_lookup_left_midway_resumes_the_procedure(national: Servers, sender: s
     where = national.send(sender, "thế thường trú nộp ở đâu")
     assert cited(where) == RESIDENCE
     assert texts(where).startswith("Nơi giải quyết – ")
+
+
+PASSPORT_PROVINCE = "1.001456"  # Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)
+
+
+def test_two_procedures_in_one_message_are_both_answered(national: Servers, sender: str) -> None:
+    """ "làm hộ chiếu và cccd cần gì": the papers of both, not a menu of card reissues."""
+    reply = national.send(sender, "làm hộ chiếu và cccd cần gì")
+    said = texts(reply)
+    assert "Có vài thủ tục gần giống nhau" not in said
+    assert "Hồ sơ – Cấp hộ chiếu phổ thông" in said
+    assert "Hồ sơ – Cấp thẻ căn cước cho người từ đủ 14 tuổi" in said
+    assert f"Mã thủ tục: {PASSPORT_PROVINCE}" in said
+    # The later one is the current procedure: "thế lệ phí" asks its fee.
+    assert cited(national.send(sender, "thế lệ phí")) == CCCD_FIRST
+
+
+@pytest.mark.parametrize(
+    ("opening", "stated", "code"),
+    [
+        ("xin cấp căn cước", "con tôi 12 tuổi", CCCD_UNDER_14),
+        ("tôi muốn đăng ký kết hôn", "vợ tôi là người Hàn Quốc", MARRIAGE_FOREIGN),
+    ],
+)
+def test_a_case_stated_alone_is_a_follow_up_not_small_talk(
+    national: Servers, sender: str, opening: str, stated: str, code: str
+) -> None:
+    """A message stating only a case ("con tôi 12 tuổi"), which NLU takes for small talk,
+    moves to that case of the current procedure; the next question stays on it."""
+    national.send(sender, opening)
+    case = national.send(sender, stated)
+    assert "chỉ hỗ trợ về thủ tục hành chính" not in texts(case)
+    assert cited(case) == code
+    where = national.send(sender, "nộp ở đâu")
+    assert cited(where) == code
+    assert texts(where).startswith("Nơi giải quyết – ")
+
+
+def test_a_correction_to_an_action_the_procedure_lacks_keeps_the_topic(
+    national: Servers, sender: str
+) -> None:
+    """ "lệ phí hộ chiếu" then "không, ý tôi là gia hạn": the passport has no extension in
+    the catalog; that is said, not the tax deadline's extension answered."""
+    assert cited(national.send(sender, "lệ phí hộ chiếu")) == PASSPORT_PROVINCE
+    extend = national.send(sender, "không, ý tôi là gia hạn")
+    assert cited(extend) == PASSPORT_PROVINCE
+    assert texts(extend).startswith("Lệ phí – ")
+    assert "không có trường hợp «gia hạn»" in texts(extend)
+
+
+def test_an_agents_code_and_terse_papers(national: Servers, sender: str) -> None:
+    """ "1.000894 le phi", then "1.001193 ho so", then "thoi gian": the fee of the first
+    code, the papers of the second, the time of the second."""
+    assert cited(national.send(sender, f"{MARRIAGE} le phi")) == MARRIAGE
+    papers = national.send(sender, f"{BIRTH} ho so")
+    assert cited(papers) == BIRTH
+    assert texts(papers).startswith("Hồ sơ – ")
+    time = national.send(sender, "thoi gian")
+    assert cited(time) == BIRTH
+    assert texts(time).startswith("Thời hạn giải quyết – ")
+
+
+def test_a_lookup_abandoned_then_a_question(national: Servers, sender: str) -> None:
+    """ "tra cứu hồ sơ" → "thôi" → "lệ phí đăng ký kết hôn bao nhiêu": cancelled, answered;
+    and a new question in the form's place cancels it too."""
+    assert "mã hồ sơ" in texts(national.send(sender, "tra cứu hồ sơ"))
+    assert "dừng tra cứu" in texts(national.send(sender, "thôi"))
+    fee = national.send(sender, "lệ phí đăng ký kết hôn bao nhiêu")
+    assert cited(fee) == MARRIAGE
+    assert texts(fee).startswith("Lệ phí – ")
+    assert "mã hồ sơ" in texts(national.send(sender, "tôi muốn tra cứu hồ sơ"))
+    passport = national.send(sender, "làm hộ chiếu cần giấy tờ gì")
+    assert cited(passport) == PASSPORT_PROVINCE
+    assert texts(passport).startswith("Hồ sơ – ")
+
+
+def test_accentless_follow_ups_and_small_replies_keep_the_topic(
+    national: Servers, sender: str
+) -> None:
+    """Death registration papers, "the con le phi", "nop online duoc ko", then "👍" and
+    "thế lệ phí": every answer about the same procedure, the emoji acknowledged."""
+    assert cited(national.send(sender, "đăng ký khai tử cần gì")) == DEATH
+    fee = national.send(sender, "the con le phi")
+    assert cited(fee) == DEATH
+    assert texts(fee).startswith("Lệ phí – ")
+    online = national.send(sender, "nop online duoc ko")
+    assert cited(online) == DEATH
+    assert texts(online).startswith("Cách nộp – ")
+    assert "Dạ" in texts(national.send(sender, "👍"))
+    assert cited(national.send(sender, "thế lệ phí")) == DEATH
+
+
+def test_a_request_for_a_human_mid_conversation(national: Servers, sender: str) -> None:
+    """ "cho tôi gặp cán bộ" after an answer: the hotline, naming the procedure discussed."""
+    assert cited(national.send(sender, "đăng ký thường trú cần gì")) == RESIDENCE
+    human = national.send(sender, "cho tôi gặp cán bộ")
+    assert get_settings().hotline in texts(human)
+    assert RESIDENCE in texts(human)
+    assert any(m.get("custom", {}).get("handoff") for m in human)
