@@ -65,6 +65,7 @@ from knowledge.search.follow_ups import (
 from knowledge.search.resolve import (
     CONFIRM_CANDIDATES,
     MAX_BUTTONS,
+    PROCEDURE_CODE_IN_TEXT,
     Alternative,
     Resolution,
     asks_for_a_procedure,
@@ -82,8 +83,6 @@ PENDING_ASPECT_SLOT = "pending_aspect"
 ANSWERED_ASPECT_SLOT = "answered_aspect"
 # A button's payload: /ask_fee{"procedure_code":"1.001193"} (knowledge.answers.button_payload)
 PAYLOAD = re.compile(r"^/(?P<intent>\w+)(?P<entities>\{.*\})$")
-# A procedure code typed in a message ("1.001193 ho so"): an agent's terse lookup.
-TYPED_CODE = re.compile(r"(?<![\w.])\d{1,2}\.\d{6}(?![\w.])")
 # Two procedures asked in one message ("làm hộ chiếu và cccd cần gì"): the joining words.
 TOPIC_JOINER = re.compile(r"\s+(?:và|va|với)\s+", re.IGNORECASE)
 # Below this NLU confidence, an aspect intent with no aspect word in the message ("đổi bằng
@@ -337,7 +336,7 @@ def _with_absent_case(session: Session, text: str, resolution: Resolution) -> Re
     """``resolution`` with a note when the follow-up ``text`` states a case (living abroad)
     the procedure answered does not carry: the answer is the usual case, said so."""
     try:
-        card = get_procedure(session, resolution.code or "")
+        card = read_card(session, resolution.code or "")
     except KnowledgeError:
         return resolution
     note = absent_case_note(text, card.name)
@@ -349,7 +348,7 @@ def _with_absent_case(session: Session, text: str, resolution: Resolution) -> Re
 
 def code_with_terse_papers(text: str) -> bool:
     """Whether ``text`` is a procedure code and a terse "hồ sơ" ("1.001193 ho so")."""
-    rest = TYPED_CODE.sub(" ", text).strip(" ,.?")
+    rest = PROCEDURE_CODE_IN_TEXT.sub(" ", text).strip(" ,.?")
     return rest != text.strip(" ,.?") and bool(rest) and asks_papers_tersely(rest)
 
 
