@@ -741,6 +741,9 @@ class VariantWord:
     must_match: bool = False
     # Said when a follow-up states this case and the procedure answered lacks it.
     absent: str = ""
+    # A qualifier's label for the variant WITHOUT it, under an answer that has it
+    # ("Không có yếu tố nước ngoài" under the foreign marriage): "" to name nothing.
+    without: str = ""
 
 
 @dataclass(frozen=True)
@@ -750,6 +753,8 @@ class VariantWords:
     actions: tuple[VariantWord, ...]
     qualifiers: tuple[VariantWord, ...]
     levels: tuple[str, ...]
+    # The words before an age's number that bound it ("dưới 14 tuổi"): kind → folded phrases.
+    age_bounds: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = ()
 
     def question_actions(self, text: str) -> set[str]:
         """The actions ``text`` names: "mất căn cước làm lại" → {"reissue", "report_loss"}.
@@ -770,7 +775,11 @@ class VariantWords:
         Example:
             >>> sorted(get_variant_words().question_qualifiers("làm căn cước cho con 10 tuổi"))
             ['under_14']
+            >>> sorted(get_variant_words().question_qualifiers("căn cước cho trẻ dưới 14 tuổi"))
+            ['under_14']
             >>> sorted(get_variant_words().question_qualifiers("lấy chồng người Hàn Quốc"))
+            ['foreign']
+            >>> sorted(get_variant_words().question_qualifiers("vo toi quoc tich my"))
             ['foreign']
         """
         return set(_question_qualifiers(self, text, _guide_of(text)))
@@ -889,16 +898,61 @@ def _question_qualifiers(
     words: VariantWords, text: str, guide: tuple[frozenset[str], ...] | None
 ) -> frozenset[str]:
     spans = [s.text for s in syllables(text)]
-    ages = [int(m.group(1)) for m in AGE.finditer(text)]
+    ages = stated_ages(text, words)
     found = set()
     for word in words.qualifiers:
         if word.ages and ages:
-            if any(word.ages[0] <= age <= word.ages[1] for age in ages):
+            # A stated age overrides the qualifier's phrases ("con dưới 14 tuổi" is no
+            # "trẻ em" over 14): the qualifier holds when all the bounded ages are its own.
+            if any(word.ages[0] <= low and high <= word.ages[1] for low, high in ages):
                 found.add(word.key)
             continue
         if _in_question(spans, word, guide):
             found.add(word.key)
     return frozenset(found)
+
+
+# The oldest age a bound reaches ("trên 60 tuổi": 61 to this).
+OLDEST = 200
+
+
+def stated_ages(text: str, words: VariantWords | None = None) -> list[tuple[int, int]]:
+    """The ages ``text`` states, each as the range its words bound it to.
+
+    Example:
+        >>> stated_ages("làm căn cước cho con dưới 14 tuổi")
+        [(0, 13)]
+        >>> stated_ages("con 15 tuoi"), stated_ages("người trên 60 tuổi")
+        ([(15, 15)], [(61, 200)])
+    """
+    words = words or get_variant_words()
+    found = []
+    for match in AGE.finditer(text):
+        age = int(match.group(1))
+        before = tuple(fold_accents(s.text) for s in syllables(text[: match.start()]))
+        # The longest phrase first: "chưa đủ 14" is below, "đủ 14" from.
+        bound = next(
+            (
+                kind
+                for kind, phrase in sorted(
+                    ((kind, phrase) for kind, phrases in words.age_bounds for phrase in phrases),
+                    key=lambda pair: -len(pair[1]),
+                )
+                if before[-len(phrase) :] == phrase
+            ),
+            None,
+        )
+        if bound == "below":
+            found.append((0, max(age - 1, 0)))
+        elif bound == "at_most":
+            found.append((0, age))
+        elif bound == "above":
+            found.append((age + 1, OLDEST))
+        elif bound == "from":
+            found.append((age, OLDEST))
+        else:
+            found.append((age, age))
+    return found
 
 
 @lru_cache(maxsize=20_000)  # a pure function of the name, asked for every candidate
@@ -1004,7 +1058,10 @@ def get_variant_words(path: Path = VARIANTS_FILE) -> VariantWords:
                         key=str(key),
                         label=str(row["label"]),
                         catalog=tuple(split_phrases(", ".join(row["catalog"]))),
-                        citizen=tuple(split_phrases(", ".join(row.get("citizen") or []))),
+                        citizen=(
+                            *split_phrases(", ".join(row.get("citizen") or [])),
+                            *_nationality_phrases(row.get("nationality")),
+                        ),
                         not_before=_not_before(row.get("not_before")),
                         phrase_not_before=_phrase_not_before(row.get("not_before")),
                         accented=frozenset(split_phrases(", ".join(row.get("accented") or []))),
@@ -1015,17 +1072,42 @@ def get_variant_words(path: Path = VARIANTS_FILE) -> VariantWords:
                         in_fit=bool(row.get("in_fit", False)),
                         must_match=bool(row.get("must_match", False)),
                         absent=" ".join(str(row.get("absent") or "").split()),
+                        without=str(row.get("without") or ""),
                     )
                 )
             except (KeyError, TypeError, ValueError, IndexError) as exc:
                 raise InvalidInputError(f"{path}: mục '{section}.{key}' sai dạng: {exc}") from exc
         return tuple(built)
 
+    bounds = table.get("age_bounds") or {}
+    if not isinstance(bounds, dict):
+        raise InvalidInputError(f"{path}: mục 'age_bounds' sai dạng")
     return VariantWords(
         actions=words("actions"),
         qualifiers=words("qualifiers"),
         levels=tuple(get_settings().deployment_levels),
+        age_bounds=tuple(
+            (
+                str(kind),
+                tuple(
+                    tuple(fold_accents(w) for w in phrase)
+                    for phrase in split_phrases(", ".join(map(str, phrases or [])))
+                ),
+            )
+            for kind, phrases in bounds.items()
+        ),
     )
+
+
+def _nationality_phrases(value: object) -> list[tuple[str, ...]]:
+    """A qualifier's phrases stating a nationality: each country after each cue ("người
+    Nhật", "quốc tịch Mỹ", "vợ Hàn"), from its ``nationality`` cell (``cues``, ``countries``).
+    """
+    if not isinstance(value, dict):
+        return []
+    cues = split_phrases(", ".join(map(str, value.get("cues") or [])))
+    countries = split_phrases(", ".join(map(str, value.get("countries") or [])))
+    return [(*cue, *country) for cue in cues for country in countries]
 
 
 def _hit_levels(hit: SearchHit) -> list[str]:
@@ -1037,6 +1119,25 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
 
     Higher is likelier; only differences between variants of one question matter.
     """
+    words = words or get_variant_words()
+    return case_preference(text, hit, words) + level_preference(hit, words)
+
+
+def level_preference(hit: SearchHit, words: VariantWords | None = None) -> float:
+    """The deployment's levels before another's: +0.5 for a variant at one of them, -0.5 for
+    one only at another level (a ministry's), 0 for a name with no level."""
+    words = words or get_variant_words()
+    levels = _hit_levels(hit)
+    if words.levels and levels:
+        # The deployment's levels alike (search order decides between them); a variant only
+        # at another level, a ministry's, after them.
+        return 0.5 if set(levels) & set(words.levels) else -0.5
+    return 0.0
+
+
+def case_preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> float:
+    """How likely ``hit`` is the case ``text`` means, from its action and qualifiers (its
+    level aside)."""
     words = words or get_variant_words()
     asked, stated = _question_hints(words, text)
     actions = words.name_actions(hit.name)
@@ -1071,11 +1172,6 @@ def preference(text: str, hit: SearchHit, words: VariantWords | None = None) -> 
         and qualifiers & {w.key for w in words.qualifiers if w.ages}
     ):
         score -= 3.0  # an age stated that the variant excludes
-    levels = _hit_levels(hit)
-    if words.levels and levels:
-        # The deployment's levels alike (search order decides between them); a variant only
-        # at another level, a ministry's, after them.
-        score += 0.5 if set(levels) & set(words.levels) else -0.5
     return score
 
 
@@ -1115,6 +1211,10 @@ def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None 
     qualifiers = words.name_qualifiers(hit.name) - words.name_qualifiers(chosen.name)
     level_keys = {"central", "province"}
     parts += [words.label(key) for key in sorted(qualifiers - level_keys)]
+    # The usual case under an answer for a special one ("Thủ tục đăng ký kết hôn" under the
+    # foreign marriage): named by what it lacks, not by its whole name.
+    lacking = words.name_qualifiers(chosen.name) - words.name_qualifiers(hit.name)
+    parts += [w.without for w in words.qualifiers if w.key in lacking and w.without]
     levels = [lvl for lvl in _hit_levels(hit) if lvl not in _hit_levels(chosen)]
     if qualifiers & level_keys and not levels:
         parts += [words.label(key) for key in sorted(qualifiers & level_keys)]
@@ -1457,7 +1557,8 @@ def _resolve(
         return _follow_up(context, strict) if context else Resolution("no_match")
     variant_free = get_variant_words().without_variant_words(words)
     unqualified = get_variant_words().without_variant_words(words, actions=False)
-    shares = [_share(words, variant_free, unqualified, hit) for hit in hits]
+    _, stated = _question_hints(get_variant_words(), spelt)
+    shares = [_share(words, variant_free, unqualified, hit, stated) for hit in hits]
     best = max(shares[:BEST_OF])
     if not best and not context and len(words) <= SHORT_FRAGMENT:
         return Resolution("need_procedure")  # "cần ảnh cỡ nào?": a fragment, not a name
@@ -1533,7 +1634,11 @@ def _sharing_topic(words: list[str], hits: list[SearchHit]) -> tuple[Alternative
 
 
 def _share(
-    words: list[str], variant_free: list[str], unqualified: list[str], hit: SearchHit
+    words: list[str],
+    variant_free: list[str],
+    unqualified: list[str],
+    hit: SearchHit,
+    stated: frozenset[str] = frozenset(),
 ) -> float:
     """How well ``hit``'s name fits a question: the better coverage of its words with and
     without the action and qualifier words; none when the name shares only its qualifiers.
@@ -1541,10 +1646,42 @@ def _share(
     A name that has the qualifier the question states but nothing of what it asks for
     ("người nước ngoài" of "Thủ tục đăng ký kết hôn có yếu tố nước ngoài" for "xin giấy phép
     lao động cho người nước ngoài") is another procedure for the same people.
+
+    A qualifier the question states (``stated``) in words of its own fits the name's wording
+    of it: "vợ tôi là người Nhật … kết hôn" fits "… kết hôn có yếu tố nước ngoài" as well as
+    "Thủ tục đăng ký kết hôn", and the variant choice decides. An age the question states
+    that the name's excludes gets no credit for the name's age words ("căn cước cho con 16
+    tuổi" is not the lexicon's "căn cước cho con", the card under 14).
     """
     if len(unqualified) >= 2 and len(unqualified) < len(words) and not coverage(unqualified, hit):
         return 0.0
-    return max(coverage(words, hit), coverage(variant_free, hit))
+    share = max(coverage(words, hit), coverage(variant_free, hit))
+    if not stated:
+        return share
+    variant_words = get_variant_words()
+    carried = variant_words.name_qualifiers(hit.name)
+    by_age = {w.key for w in variant_words.qualifiers if w.ages}
+    fitting = {w.key for w in variant_words.qualifiers if w.key in carried & stated and not w.level}
+    excluded = (carried & by_age) - stated if stated & by_age else set()
+    if not fitting | excluded:
+        return share
+    bare = hit.copy(update={"name": _without_qualifiers(hit.name, fitting | excluded)})
+    bare_share = max(coverage(unqualified, bare), coverage(variant_free, bare))
+    return min(share, bare_share) if excluded else max(share, bare_share)
+
+
+def _without_qualifiers(name: str, keys: Iterable[str]) -> str:
+    """``name`` (its syllables, lower case) without the catalog words of the qualifiers
+    ``keys``: "Thủ tục đăng ký kết hôn có yếu tố nước ngoài" → "thủ tục đăng ký kết hôn"."""
+    phrases = sorted(
+        (phrase for w in get_variant_words().qualifiers if w.key in keys for phrase in w.catalog),
+        key=len,
+        reverse=True,
+    )
+    folded = _folded_name(_plain_name(name))
+    for phrase in phrases:
+        folded = folded.replace(f" {' '.join(phrase)} ", " ")
+    return folded.strip()
 
 
 def _naming_asked_action(
@@ -1699,20 +1836,61 @@ def _keep_search_best(resolution: Resolution, best: SearchHit) -> Resolution:
 def rank_variants(
     text: str, variants: list[SearchHit], *, fit: dict[str, float] | None = None
 ) -> list[SearchHit]:
-    """``variants`` from likeliest to least likely for ``text``; between equally likely ones,
-    the name that fits the question better (``fit``: code → coverage, to a tenth), then the
-    search order."""
-    words = get_variant_words()
+    """``variants`` from likeliest to least likely for ``text`` (``likelihoods``); between
+    equally likely ones, the name that fits the question better (``fit``: code → coverage,
+    to a tenth), then the search order."""
     fit = fit or {}
+    likely = likelihoods(text, variants)
     ranked = sorted(
         enumerate(variants),
         key=lambda pair: (
-            -preference(text, pair[1], words),
+            tuple(-part for part in likely[pair[0]]),
             -round(fit.get(pair[1].code, 0.0), FIT_DIGITS),
             pair[0],
         ),
     )
     return [hit for _, hit in ranked]
+
+
+def likelihoods(text: str, variants: list[SearchHit]) -> list[tuple[float, float]]:
+    """How likely each of ``variants`` is what ``text`` means: the case it is (action,
+    qualifiers), then its level, the deployment's first.
+
+    A name that breaks more of the question's word pairs than another (``kept_pairs``, on
+    the words past actions and qualifiers) gains nothing over it by its level: "cấp giấy phép
+    lái xe" is "Cấp giấy phép lái xe" (a ministry's) rather than "Cấp Giấy phép đào tạo lái
+    xe …" (a province's), whose name breaks "giấy phép lái xe"; the two then go by their fit
+    and the search order. Variants of one name at two levels keep the same pairs, and the
+    deployment's level goes first.
+    """
+    words = get_variant_words()
+    thing = words.without_variant_words(procedure_words(text))
+    kept = [kept_pairs(thing, hit) for hit in variants]
+    levels = [level_preference(hit, words) for hit in variants]
+    most = max(kept, default=0)
+    keeping = min(
+        (lvl for lvl, pairs in zip(levels, kept, strict=True) if pairs == most), default=0.0
+    )
+    return [
+        (case_preference(text, hit, words), level if pairs == most else min(level, keeping))
+        for hit, level, pairs in zip(variants, levels, kept, strict=True)
+    ]
+
+
+def kept_pairs(words: list[str], hit: SearchHit) -> int:
+    """How many adjacent pairs of ``words`` (a question's) ``hit``'s name has side by side.
+
+    Example:
+        >>> hit = SearchHit(code="1.001777", name="Cấp Giấy phép đào tạo lái xe", score=1.0)
+        >>> kept_pairs(["cấp", "giấy", "phép", "lái", "xe"], hit)
+        3
+    """
+    name, _ = _name_words(hit.name, get_lexicon(), get_abbreviations(), _topic_pairs.get())
+    pairs = set(zip(name, name[1:], strict=False))
+    return sum(
+        any(same_word(a, x) and same_word(b, y) for x, y in pairs)
+        for a, b in zip(words, words[1:], strict=False)
+    )
 
 
 def choose_variant(
@@ -1738,7 +1916,7 @@ def choose_variant(
         return Resolution("confirm", top.code, hits=tuple([*order, *others][:CONFIRM_CANDIDATES]))
     if len(variants) == 1:
         return Resolution("answer", variants[0].code, hits=tuple(hits))
-    scores = [preference(text, hit, words) for hit in order]
+    scores = likelihoods(text, order)
     hinted = bool(words.question_actions(text) or words.question_qualifiers(text))
     # Two candidates equally likely, with different actions and no hint in the question:
     # "giấy phép lái xe" (cấp? đổi? cấp lại?) is asked back rather than guessed.
