@@ -596,8 +596,14 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     by how rare it is among the catalog's names (``WordWeights``): the generic words a name
     shares with the question ("giấy phép", "cấp") cover little of it.
     """
+    return max(coverage_parts(words, hit))
+
+
+def coverage_parts(words: list[str], hit: SearchHit) -> tuple[float, float]:
+    """The two shares ``coverage`` takes the larger of: of the question's words the name
+    accounts for, and of the name's own words the question has."""
     if not words:
-        return 0.0
+        return 0.0, 0.0
     name, folded_name = _name_words(
         hit.name, get_lexicon(), get_abbreviations(), _topic_pairs.get()
     )
@@ -633,12 +639,12 @@ def coverage(words: list[str], hit: SearchHit) -> float:
                                     covered.add(i)
                                     matched.add(k)
     if not covered:
-        return 0.0
+        return 0.0, 0.0
     weights = _word_weights.get()
     if weights is None:
         question_share = len(covered) / len(words)
         name_share = len(matched) / len(name) if name else 0.0
-        return max(question_share, name_share)
+        return question_share, name_share
     question = [weights.weight(w) for w in words]
     for i in _place_positions(folded_words):
         question[i] = weights.floor
@@ -646,7 +652,7 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     # a name sharing only those with the question does not fit it at all ("xin giấy phép bán
     # rượu" is no "Cấp lại giấy phép lái xe", not even for a confirmation).
     if max(weights.weight(words[i]) for i in covered) <= weights.generic:
-        return 0.0
+        return 0.0, 0.0
     question_share = sum(question[i] for i in covered) / sum(question)
     # The name's own action ("Thủ tục đăng ký …", "Cấp …") says which variant, as a
     # question's does: "bà mất rồi làm khai tử" quotes all of "Thủ tục đăng ký khai tử".
@@ -654,7 +660,7 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     # chuyên gia") are what it does not ask, however common they are.
     kept = _name_without_actions(hit.name) or tuple(range(len(name)))
     name_share = len(matched.intersection(kept)) / len(kept)
-    return max(question_share, name_share)
+    return question_share, name_share
 
 
 def _occurrences_of(words: list[str], part: list[str]) -> list[int]:
@@ -1573,7 +1579,7 @@ def _resolve(
         top_score = max(hit.score for hit, _ in fitting)
         variants = [hit for hit, _ in fitting if hit.score >= VARIANT_SCORE_RATIO * top_score]
         variants += _naming_asked_action(spelt, variants, hits, shares)
-        fit = {hit.code: share for hit, share in zip(hits, shares, strict=True)}
+        fit = _quoted_fit(words, variants, dict(zip((h.code for h in hits), shares, strict=True)))
         resolution = choose_variant(spelt, variants, hits, fit=fit)
         resolution = _keep_search_first(
             resolution, hits, shares, long_question=len(words) > LONG_QUESTION
@@ -1682,6 +1688,24 @@ def _without_qualifiers(name: str, keys: Iterable[str]) -> str:
     for phrase in phrases:
         folded = folded.replace(f" {' '.join(phrase)} ", " ")
     return folded.strip()
+
+
+def _quoted_fit(
+    words: list[str], variants: list[SearchHit], fit: dict[str, float]
+) -> dict[str, float]:
+    """``fit`` (code → share) with a name the question quotes in full but that accounts for
+    much less of the question than another variant fitted by its share of the question's
+    words: "làm khai sinh với thẻ bhyt cho bé" quotes "Thủ tục đăng ký khai sinh" and "Cấp
+    thẻ bảo hiểm y tế", and the joint procedure ("Liên thông … đăng ký khai sinh, … cấp thẻ
+    bảo hiểm y tế …") accounts for both: it wins where the variants are equally likely."""
+    own = {hit.code: coverage_parts(words, hit)[0] for hit in variants}
+    most = max(own.values(), default=0.0)
+    if most < STRONG_COVERAGE:
+        return fit
+    return {
+        code: own[code] if code in own and own[code] < most - VARIANT_COVERAGE_GAP else share
+        for code, share in fit.items()
+    }
 
 
 def _naming_asked_action(
