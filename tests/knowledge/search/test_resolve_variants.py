@@ -123,11 +123,21 @@ def test_a_nationality_states_a_foreign_element(question: str) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["người lao động nghỉ việc", "nguoi lao dong nghi viec", "đi Nhật làm hộ chiếu", "người Thái"],
+    [
+        "người lao động nghỉ việc",
+        "nguoi lao dong nghi viec",
+        "dan lao dong",
+        "đi Nhật làm hộ chiếu",
+        "người Thái",
+        "lấy ý kiến cộng đồng dân cư",
+        "nguoi bi mat giay to",
+        "lay my pham",
+    ],
 )
 def test_a_country_alone_or_a_look_alike_is_no_foreign_element(question: str) -> None:
     """Going to a country is no foreign element; "người lao động" is a worker, not a Lao
-    national; "người Thái" is a people of Việt Nam."""
+    national; "người Thái" is a people of Việt Nam; folded look-alikes ("lấy ý kiến", "người
+    bị", "mỹ phẩm") are no nationality."""
     assert "foreign" not in get_variant_words().question_qualifiers(question)
 
 
