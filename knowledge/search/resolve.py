@@ -1224,12 +1224,35 @@ def variant_label(hit: SearchHit, chosen: SearchHit, words: VariantWords | None 
     levels = [lvl for lvl in _hit_levels(hit) if lvl not in _hit_levels(chosen)]
     if qualifiers & level_keys and not levels:
         parts += [words.label(key) for key in sorted(qualifiers & level_keys)]
+    if not parts and levels and _one_of_several(hit.name, chosen.name):
+        # "Cấp thẻ bảo hiểm y tế" under a joint procedure that lists it with others ("Liên
+        # thông … đăng ký khai sinh, …, cấp thẻ bảo hiểm y tế …"): its level alone would read
+        # as the joint procedure at another level.
+        parts = [_difference_label(hit, chosen)]
     parts += levels
     if not parts and _level_note(hit.name) != _level_note(chosen.name):
         parts = [_level_note(hit.name)]  # "… (thực hiện tại cấp huyện)" against "… cấp xã)"
     if not parts:
         parts = [_difference_label(hit, chosen)]
     return _short_label(" · ".join(dict.fromkeys(p for p in parts if p)))
+
+
+def _one_of_several(name: str, other: str) -> bool:
+    """Whether one of two names holds the other among much more of its own (a joint
+    procedure listing the other with more): most of the longer one's syllables are not in
+    the shorter.
+
+    Example:
+        >>> _one_of_several("Cấp thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)",
+        ...     "Liên thông các thủ tục hành chính về đăng ký khai sinh, cấp Thẻ bảo hiểm y tế")
+        True
+        >>> _one_of_several("Cấp lại thẻ căn cước (thực hiện tại cấp tỉnh)", "Cấp lại thẻ căn cước")
+        False
+    """
+    mine = {fold_accents(s.text) for s in syllables(_plain_name(name))}
+    theirs = {fold_accents(s.text) for s in syllables(_plain_name(other))}
+    shorter, longer = sorted((mine, theirs), key=len)
+    return bool(longer) and len(shorter & longer) < FAMILY_SHARE * len(longer)
 
 
 LEVEL_NOTE = re.compile(r"\s*\((?:thực hiện )?tại cấp[^)]*\)\s*$", re.IGNORECASE)

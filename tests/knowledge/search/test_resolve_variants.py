@@ -21,6 +21,7 @@ from knowledge.search.resolve import (
     likelihoods,
     procedure_words,
     stated_ages,
+    variant_label,
     weighing_words,
 )
 from knowledge.text.abbreviations import get_abbreviations
@@ -247,3 +248,14 @@ def test_the_joint_procedure_beats_a_name_the_question_quotes_in_full(
         fit = _quoted_fit(words, hits, shares)
         assert fit[HEALTH_CARD] < fit[BIRTH_JOINT]
         assert choose_variant(question, hits, fit=fit).code in {BIRTH_JOINT, BIRTH_HEALTH_CARD}
+
+
+def test_a_procedure_a_joint_one_lists_is_labelled_by_its_name_not_its_level(
+    records: dict[str, SearchHit],
+) -> None:
+    """Under the joint birth procedure, the health card alone read "Cấp tỉnh", as if it were
+    the joint procedure at the province; it now says what it is, then its level. One name at
+    two levels is still labelled by its level alone."""
+    joint, card = records[BIRTH_JOINT], records[HEALTH_CARD]
+    assert variant_label(card, joint) == "Cấp thẻ bảo hiểm y tế · Cấp tỉnh"
+    assert variant_label(records[ID_UNDER_14_PROVINCE], records[ID_UNDER_14]) == "Cấp tỉnh"
