@@ -596,14 +596,16 @@ def coverage(words: list[str], hit: SearchHit) -> float:
     by how rare it is among the catalog's names (``WordWeights``): the generic words a name
     shares with the question ("giấy phép", "cấp") cover little of it.
     """
-    return max(coverage_parts(words, hit))
+    question_share, name_share, _ = coverage_parts(words, hit)
+    return max(question_share, name_share)
 
 
-def coverage_parts(words: list[str], hit: SearchHit) -> tuple[float, float]:
+def coverage_parts(words: list[str], hit: SearchHit) -> tuple[float, float, frozenset[int]]:
     """The two shares ``coverage`` takes the larger of: of the question's words the name
-    accounts for, and of the name's own words the question has."""
+    accounts for, and of the name's own words the question has; and the positions of the
+    question's words it accounts for."""
     if not words:
-        return 0.0, 0.0
+        return 0.0, 0.0, frozenset()
     name, folded_name = _name_words(
         hit.name, get_lexicon(), get_abbreviations(), _topic_pairs.get()
     )
@@ -639,12 +641,12 @@ def coverage_parts(words: list[str], hit: SearchHit) -> tuple[float, float]:
                                     covered.add(i)
                                     matched.add(k)
     if not covered:
-        return 0.0, 0.0
+        return 0.0, 0.0, frozenset()
     weights = _word_weights.get()
     if weights is None:
         question_share = len(covered) / len(words)
         name_share = len(matched) / len(name) if name else 0.0
-        return question_share, name_share
+        return question_share, name_share, frozenset(covered)
     question = [weights.weight(w) for w in words]
     for i in _place_positions(folded_words):
         question[i] = weights.floor
@@ -652,7 +654,7 @@ def coverage_parts(words: list[str], hit: SearchHit) -> tuple[float, float]:
     # a name sharing only those with the question does not fit it at all ("xin giấy phép bán
     # rượu" is no "Cấp lại giấy phép lái xe", not even for a confirmation).
     if max(weights.weight(words[i]) for i in covered) <= weights.generic:
-        return 0.0, 0.0
+        return 0.0, 0.0, frozenset()
     question_share = sum(question[i] for i in covered) / sum(question)
     # The name's own action ("Thủ tục đăng ký …", "Cấp …") says which variant, as a
     # question's does: "bà mất rồi làm khai tử" quotes all of "Thủ tục đăng ký khai tử".
@@ -660,7 +662,7 @@ def coverage_parts(words: list[str], hit: SearchHit) -> tuple[float, float]:
     # chuyên gia") are what it does not ask, however common they are.
     kept = _name_without_actions(hit.name) or tuple(range(len(name)))
     name_share = len(matched.intersection(kept)) / len(kept)
-    return question_share, name_share
+    return question_share, name_share, frozenset(covered)
 
 
 def _occurrences_of(words: list[str], part: list[str]) -> list[int]:
@@ -1716,17 +1718,25 @@ def _without_qualifiers(name: str, keys: Iterable[str]) -> str:
 def _quoted_fit(
     words: list[str], variants: list[SearchHit], fit: dict[str, float]
 ) -> dict[str, float]:
-    """``fit`` (code → share) with a name the question quotes in full but that accounts for
-    much less of the question than another variant fitted by its share of the question's
-    words: "làm khai sinh với thẻ bhyt cho bé" quotes "Thủ tục đăng ký khai sinh" and "Cấp
-    thẻ bảo hiểm y tế", and the joint procedure ("Liên thông … đăng ký khai sinh, … cấp thẻ
-    bảo hiểm y tế …") accounts for both: it wins where the variants are equally likely."""
-    own = {hit.code: coverage_parts(words, hit)[0] for hit in variants}
-    most = max(own.values(), default=0.0)
-    if most < STRONG_COVERAGE:
-        return fit
+    """``fit`` (code → share) with a name the question quotes in full fitted by its share of
+    the question's words when another variant accounts for every word it does and much more:
+    "làm khai sinh với thẻ bhyt cho bé" quotes "Thủ tục đăng ký khai sinh" and "Cấp thẻ bảo
+    hiểm y tế", and the joint procedure ("Liên thông … đăng ký khai sinh, … cấp thẻ bảo hiểm
+    y tế …") accounts for both: it wins where the variants are equally likely. A name that
+    accounts for a word no fuller one does ("… nhập khẩu" of a long question listing other
+    cases) keeps its fit."""
+    parts = {hit.code: coverage_parts(words, hit) for hit in variants}
+
+    def outdone(code: str) -> bool:
+        own, _, covered = parts[code]
+        return any(
+            other[0] >= max(own + VARIANT_COVERAGE_GAP, STRONG_COVERAGE) and other[2] >= covered
+            for key, other in parts.items()
+            if key != code
+        )
+
     return {
-        code: own[code] if code in own and own[code] < most - VARIANT_COVERAGE_GAP else share
+        code: parts[code][0] if code in parts and outdone(code) else share
         for code, share in fit.items()
     }
 
