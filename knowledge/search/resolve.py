@@ -854,8 +854,11 @@ class VariantWords:
             if words[start].isdigit() and AGE.fullmatch(f"{words[start]} {words[start + 1]}"):
                 drop.update((start, start + 1))
         guide = _guide_of(" ".join(words))
+        present = {_fold_word(w.lower()) for w in words}
         for word in (*(self.actions if actions else ()), *self.qualifiers):
             for phrase in word.citizen:
+                if _fold_word(phrase[0]) not in present:
+                    continue  # its first syllable is not in the question at all
                 size = len(phrase)
                 for start in range(len(words) - size + 1):
                     if _says(words[start : start + size], phrase, word, guide, start):
@@ -1016,7 +1019,12 @@ def _says(
 def _in_question(
     spans: list[str], word: VariantWord, guide: tuple[frozenset[str], ...] | None = None
 ) -> bool:
+    # The nationalities alone are some 450 phrases: only those whose first syllable the
+    # question has are looked for.
+    present = {_fold_word(span.lower()) for span in spans}
     for phrase in word.citizen:
+        if _fold_word(phrase[0]) not in present:
+            continue
         size = len(phrase)
         for start in range(len(spans) - size + 1):
             if _says(spans[start : start + size], phrase, word, guide, start):
