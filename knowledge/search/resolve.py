@@ -23,7 +23,7 @@ import math
 import re
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -88,6 +88,9 @@ BEST_OF = 3
 # or merely offered for confirmation.
 STRONG_COVERAGE = 0.6
 WEAK_COVERAGE = 0.3
+# A name covering this share of each of two procedures a message asks for does both (a
+# liên thông procedure): it is answered, not the two apart (``combined_procedure``).
+COMBINED_COVERAGE = 0.4
 # A message of at most this many unmatched syllables is a fragment, not an unknown name.
 SHORT_FRAGMENT = 2
 MAX_LABEL_CHARS = 40
@@ -1763,6 +1766,44 @@ def _label_with_level(hit: SearchHit, chosen: SearchHit, level: str) -> str:
         while len(named) > room and " " in named:
             named = named.rsplit(" ", 1)[0].rstrip(" ,;(")
     return f"{named} · {level}"
+
+
+def combined_procedure(
+    parts: Sequence[str],
+    hits: Iterable[SearchHit],
+    apart: Sequence[SearchHit],
+    weights: WordWeights | None,
+) -> SearchHit | None:
+    """The first of ``hits`` (the whole message's), none of ``apart`` (the parts' own
+    answers, in the order of ``parts``), whose name covers every part at least
+    COMBINED_COVERAGE and better than the other part's answer covers it: one procedure doing
+    both ("khai sinh và thường trú cho con" → "Liên thông … đăng ký khai sinh, đăng ký thường
+    trú, …"; "khai sinh và nhận cha" → "… khai sinh kết hợp đăng ký nhận cha, mẹ, con"), or
+    None. A name holding only what both parts share ("hộ kinh doanh" of "chấm dứt hộ kinh
+    doanh và đăng ký thành lập hộ kinh doanh") does not do both. ``weights``: the catalog's
+    (``catalog_word_weights``)."""
+    if len(parts) != 2 or len(apart) != 2:
+        return None
+    abbreviations, skip = get_abbreviations(), {hit.code for hit in apart}
+    with weighing_words(weights):
+        words = [procedure_words(abbreviations.spell_out(part)) for part in parts]
+        if not all(words):
+            return None
+        names = [[fold_accents(w) for w in procedure_words(hit.name)] for hit in apart]
+        # What each answer's name says that the other's does not ("chấm dứt hoạt động",
+        # "thành lập"; "khai sinh", "thường trú"): a name doing both says both.
+        own = [
+            [w for w in name if w not in other]
+            for name, other in zip(names, names[::-1], strict=True)
+        ]
+        if not all(own):
+            return None
+        for hit in hits:
+            if hit.code in skip:
+                continue
+            if all(coverage(part, hit) >= COMBINED_COVERAGE for part in [*words, *own]):
+                return hit
+    return None
 
 
 def _keep_search_best(resolution: Resolution, best: SearchHit) -> Resolution:

@@ -18,6 +18,7 @@ from knowledge.db import session_scope
 from knowledge.schemas import SearchHit
 from knowledge.search.resolve import (
     WordWeights,
+    combined_procedure,
     coverage,
     procedure_words,
     resolve,
@@ -101,3 +102,61 @@ def test_a_listed_topic_word_alone_is_not_found(session: Session, question: str)
 
 def test_a_fragment_still_asks_which_procedure(session: Session) -> None:
     assert resolve(session, "cần ảnh cỡ nào").outcome == "need_procedure"
+
+
+BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh
+RESIDENCE = "1.004222"  # Đăng ký thường trú
+HEALTH_CARD = "2.000639"  # Cấp thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)
+BIRTH_RESIDENCE_CARD = "2.000986"  # Liên thông … khai sinh, đăng ký thường trú, cấp thẻ BHYT …
+BIRTH_CARD = "2.001023"  # Liên thông … khai sinh, cấp Thẻ bảo hiểm y tế …
+FATHER = "1.001022"  # Thủ tục đăng ký nhận cha, mẹ, con
+BIRTH_FATHER = "1.000689"  # Thủ tục đăng ký khai sinh kết hợp đăng ký nhận cha, mẹ, con
+BUSINESS_END = "1.001266"  # Chấm dứt hoạt động hộ kinh doanh
+BUSINESS_START = "1.001612"  # Đăng ký thành lập hộ kinh doanh
+BUSINESS_STOP = "1.014035"  # Dừng thực hiện thủ tục đăng ký hộ kinh doanh
+
+
+@pytest.mark.parametrize(
+    ("parts", "apart", "hits", "expected"),
+    [
+        (
+            ["khai sinh", "thường trú cho con mới sinh cần giấy tờ gì"],
+            [BIRTH, RESIDENCE],
+            [RESIDENCE, BIRTH, BIRTH_RESIDENCE_CARD],
+            BIRTH_RESIDENCE_CARD,
+        ),
+        (
+            ["làm khai sinh", "thẻ bảo hiểm y tế cho bé luôn một lần cần gì"],
+            [BIRTH, HEALTH_CARD],
+            [HEALTH_CARD, BIRTH_CARD],
+            BIRTH_CARD,
+        ),
+        (
+            ["đăng ký khai sinh", "nhận cha cho con"],
+            [BIRTH, FATHER],
+            [BIRTH, BIRTH_FATHER],
+            BIRTH_FATHER,
+        ),
+        # A name holding only what both parts share ("hộ kinh doanh") does not do both.
+        (
+            ["chấm dứt hộ kinh doanh cũ", "đăng ký thành lập hộ kinh doanh mới"],
+            [BUSINESS_END, BUSINESS_START],
+            [BUSINESS_START, BUSINESS_STOP],
+            None,
+        ),
+        # Nothing does both: the two are answered apart.
+        (["đăng ký kết hôn", "thường trú cho vợ"], ["1.000894", RESIDENCE], [RESIDENCE], None),
+    ],
+)
+def test_one_procedure_doing_both_parts_is_found(
+    records: dict[str, SearchHit],
+    weights: WordWeights,
+    parts: list[str],
+    apart: list[str],
+    hits: list[str],
+    expected: str | None,
+) -> None:
+    found = combined_procedure(
+        parts, [records[c] for c in hits], [records[c] for c in apart], weights
+    )
+    assert (found.code if found else None) == expected
