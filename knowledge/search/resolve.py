@@ -1787,8 +1787,8 @@ def combined_procedure(
     abbreviations, skip = get_abbreviations(), {hit.code for hit in apart}
     with weighing_words(weights):
         words = [procedure_words(abbreviations.spell_out(part)) for part in parts]
-        if not all(words):
-            return None
+        if not all(words) or max(map(len, words)) > LONG_QUESTION:
+            return None  # a part that tells a story names no procedure: its words fit many
         names = [[fold_accents(w) for w in procedure_words(hit.name)] for hit in apart]
         # What each answer's name says that the other's does not ("chấm dứt hoạt động",
         # "thành lập"; "khai sinh", "thường trú"): a name doing both says both.

@@ -160,3 +160,19 @@ def test_one_procedure_doing_both_parts_is_found(
         parts, [records[c] for c in hits], [records[c] for c in apart], weights
     )
     assert (found.code if found else None) == expected
+
+
+def test_a_part_telling_a_story_is_not_combined(
+    records: dict[str, SearchHit], weights: WordWeights
+) -> None:
+    """A long FAQ question's parts fit a special case ("… thường trú ở khu vực biên giới …
+    nhận trẻ em … làm con nuôi") as well as the asked one: no combined procedure."""
+    parts = [
+        "Công dân Việt Nam ở trong nước nhận trẻ em nước ngoài làm con nuôi phải chuẩn bị"
+        " những giấy tờ gì",
+        "xin cấp giấy xác nhận đủ điều kiện nuôi con nuôi ở đâu?",
+    ]
+    whole = ("1.003198", "1.003976", "2.001263", "2.002349", "1.003160", "1.004878")
+    hits = [records[code] for code in whole]
+    apart = [records["1.003160"], records["1.003198"]]
+    assert combined_procedure(parts, hits, apart, weights) is None
