@@ -486,7 +486,7 @@ def _as_written(spans: list[str], i: int, plain: frozenset[tuple[str, str]]) -> 
 def _plain_syllable(syllable: str) -> bool:
     """Whether ``syllable`` has no diacritics and folds to a one-syllable question word that
     has them ("thi": "thì"; not "sao", itself a question word as written)."""
-    forms = question_phrases()[0].get((syllable,))
+    forms = question_phrases()[0].get((syllable,), [])
     return not has_diacritics(syllable) and bool(forms) and all(f != (syllable,) for f in forms)
 
 
