@@ -9,7 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.center import answer_center_question
+from actions.procedures import reply_to_question
+from knowledge.center import answer_center_question, names_more_than_center
 from knowledge.config import get_settings
 from knowledge.errors import KnowledgeError
 
@@ -28,6 +29,11 @@ class ActionAnswerCenter(Action):
     ) -> list[EventType]:
         """Answer from the Center's configuration; a polite message when it cannot be read."""
         text = tracker.latest_message.get("text") or ""
+        if names_more_than_center(text):
+            # "mở trung tâm đào tạo lái xe": NLU heard the Center, the words name a procedure.
+            procedure = reply_to_question(tracker, "procedure", strict=True)
+            if procedure.messages:
+                return procedure.send(dispatcher)
         try:
             dispatcher.utter_message(text=answer_center_question(text))
         except KnowledgeError:

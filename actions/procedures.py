@@ -69,6 +69,8 @@ from knowledge.search.resolve import (
     Alternative,
     Resolution,
     asks_for_a_procedure,
+    catalog_word_weights,
+    combined_procedure,
     get_variant_words,
     resolve,
     same_family,
@@ -387,7 +389,8 @@ def _two_topics(session: Session, text: str, aspect: str, resolution: Resolution
 
     Each part is resolved on its own (the aspect words of the end stand for both); the later
     one becomes the current procedure. A message the whole of which names one procedure
-    whose name holds the joining word ("… xây dựng và nhà ở riêng lẻ") is not split.
+    whose name holds the joining word ("… xây dựng và nhà ở riêng lẻ") is not split, and
+    one procedure doing both (``combined_procedure``: a liên thông one) is answered alone.
     """
     parts = TOPIC_JOINER.split(text)
     if len(parts) != 2:
@@ -401,6 +404,16 @@ def _two_topics(session: Session, text: str, aspect: str, resolution: Resolution
         return None
     if resolution.outcome == "answer" and resolution.code not in codes:
         return None  # the whole names a third procedure: trust it
+    apart = [
+        next((hit for hit in (*found.hits, *resolution.hits) if hit.code == found.code), None)
+        for found in answers
+    ]
+    known = [hit for hit in apart if hit is not None]
+    weights = catalog_word_weights(session)
+    combined = combined_procedure(parts, resolution.hits, known, weights)
+    if combined is not None:
+        # One procedure does both ("khai sinh và thường trú cho con": the liên thông one).
+        return answer_aspect(session, aspect, Resolution("answer", combined.code))
     both = Reply()
     for found in answers:
         part = answer_aspect(session, aspect, found)

@@ -133,6 +133,26 @@ def only_about_center(text: str) -> bool:
     return all(fold_accents(word.lower()) in center_words for word in procedure_words(text))
 
 
+def names_more_than_center(text: str) -> bool:
+    """Whether ``text`` has procedure words besides the Center's own words: "mở trung tâm
+    đào tạo lái xe" names a driving school's permit, not the Center; "trung tâm mấy giờ mở
+    cửa" names nothing else.
+
+    Example:
+        >>> names_more_than_center("mở trung tâm đào tạo lái xe")
+        True
+        >>> names_more_than_center("trung tâm mấy giờ mở cửa")
+        False
+    """
+    from knowledge.search.resolve import procedure_words  # the search loads lazily
+
+    spans = [s.text for s in syllables(normalize(text))]
+    center_words = {
+        fold_accents(spans[i]) for covered in _matched_topics(spans).values() for i in covered
+    }
+    return any(fold_accents(word.lower()) not in center_words for word in procedure_words(text))
+
+
 @lru_cache(maxsize=20_000)  # every turn compares each syllable with every topic word
 def _same(typed: str, word: str) -> bool:
     return typed == word if has_diacritics(typed) else typed == fold_accents(word)

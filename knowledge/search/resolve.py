@@ -23,7 +23,7 @@ import math
 import re
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -88,6 +88,9 @@ BEST_OF = 3
 # or merely offered for confirmation.
 STRONG_COVERAGE = 0.6
 WEAK_COVERAGE = 0.3
+# A name covering this share of each of two procedures a message asks for does both (a
+# liên thông procedure): it is answered, not the two apart (``combined_procedure``).
+COMBINED_COVERAGE = 0.4
 # A message of at most this many unmatched syllables is a fragment, not an unknown name.
 SHORT_FRAGMENT = 2
 MAX_LABEL_CHARS = 40
@@ -97,6 +100,11 @@ MAX_LABEL_CHARS = 40
 # hành án", "miễn thị thực", "cấp bằng Tổ quốc ghi công"). Common ones ("cho", "của", "tại",
 # "với", "có": 300 names or more) join every topic and stay filler.
 TOPIC_CUE_NAMES = 100
+# A question with at least this share of its syllables written with diacritics is written
+# with accents: a syllable of it written without them is read as written ("thi" of "phí thi
+# hành án" is no "thì", "chi" of "chi trả" no "chị") beside a neighbour the catalog's names
+# write it with. Below it (accents dropped: "làm ho chieu thi sao"), syllables fold.
+WRITTEN_SHARE = 0.4
 # A syllable in this many of the catalog's names or more ("giấy", "phép", "đăng ký", "cấp",
 # "đổi" in the national catalog of 2,642) says nothing of which procedure, and a name sharing
 # only such words with a question does not fit it. A small catalog has no such word.
@@ -253,6 +261,12 @@ def procedure_words(text: str) -> list[str]:
     citizen_longest = max((len(t) for t in citizen_terms), default=0)
     term_starts = catalog_term_starts(get_lexicon())
     cue_pairs = _topic_pairs.get()
+    plain = _plain_pairs.get()
+    # Syllables as written, or as the catalog's accents guess them (typed without accents):
+    # a plain one there is read as written. Nearly without accents and unguided, all fold.
+    reading = spans if _written_with_accents(spans) else guide
+    if reading is spans and guide is spans and not _written_with_accents(spans):
+        plain = frozenset()
     stop = stopwords()
     words = folded_words()
     kept: list[str] = []
@@ -271,7 +285,11 @@ def procedure_words(text: str) -> list[str]:
             i += term
             continue
         phrase = next(
-            (n for n in range(min(longest, len(spans) - i), 0, -1) if _is_phrase(spans[i : i + n])),
+            (
+                n
+                for n in range(min(longest, len(spans) - i), 0, -1)
+                if _is_phrase(spans[i : i + n]) and not (n == 1 and _as_written(reading, i, plain))
+            ),
             0,
         )
         if phrase and guide is not spans and _misread(folded, guide, i, phrase, words):
@@ -302,7 +320,8 @@ def procedure_words(text: str) -> list[str]:
             i += phrase
             continue
         after_kept = bool(kept) and kept[-1] is spans[i - 1]
-        if phrase == 1 and _names_topic(folded, i, cue_pairs, stop, after_kept):
+        ahead_plain = _as_written(reading, i + 1, plain)
+        if phrase == 1 and _names_topic(folded, i, cue_pairs, stop, after_kept, ahead_plain):
             kept.append(spans[i])  # "miễn thị thực", "phí thi hành án": a piece of the name
             i += 1
             continue
@@ -430,16 +449,63 @@ def _names_topic(
     pairs: frozenset[tuple[str, str]],
     stop: frozenset[str],
     after_kept: bool,
+    ahead_plain: bool = False,
 ) -> bool:
     """Whether the aspect or filler syllable at ``i`` is a topic word: the catalog's names
     carry it beside the next syllable, a procedure word ("miễn" of "miễn thị thực"), or
-    beside the previous one, kept ("Bằng" after "cấp" in "cấp bằng Tổ quốc ghi công")."""
+    beside the previous one, kept ("Bằng" after "cấp" in "cấp bằng Tổ quốc ghi công").
+    ``ahead_plain``: the next syllable, a question word folded, is read as written (``_as_written``:
+    "thi" of "phí thi hành án")."""
     if not pairs:
         return False
     ahead = i + 1 < len(folded) and (folded[i], folded[i + 1]) in pairs
-    if ahead and folded[i + 1] not in stop and not question_phrases()[0].get((folded[i + 1],)):
+    next_asks = bool(ahead) and bool(question_phrases()[0].get((folded[i + 1],)))
+    if ahead and folded[i + 1] not in stop and (not next_asks or ahead_plain):
         return True
     return after_kept and (folded[i - 1], folded[i]) in pairs
+
+
+def _written_with_accents(spans: list[str]) -> bool:
+    """Whether a question's syllables are written with diacritics (``WRITTEN_SHARE``)."""
+    return sum(map(has_diacritics, spans)) >= WRITTEN_SHARE * len(spans) > 0
+
+
+def _as_written(spans: list[str], i: int, plain: frozenset[tuple[str, str]]) -> bool:
+    """Whether syllable ``i``, written without diacritics, is read as written rather than as
+    the question word it folds to ("thi" of "phí thi hành án", not "thì"): it is so in one
+    of ``plain``, the pairs the catalog's names write it in with a neighbour (``_plain_pairs``
+    of the names), beside that neighbour. "cho con" stays filler: "cho" is no neighbour."""
+    if not 0 <= i < len(spans) or has_diacritics(spans[i]) or not _plain_syllable(spans[i]):
+        return False
+    word = spans[i]
+    before = i > 0 and (fold_accents(spans[i - 1]), word) in plain
+    return before or (i + 1 < len(spans) and (word, fold_accents(spans[i + 1])) in plain)
+
+
+@lru_cache(maxsize=4096)
+def _plain_syllable(syllable: str) -> bool:
+    """Whether ``syllable`` has no diacritics and folds to a one-syllable question word that
+    has them ("thi": "thì"; not "sao", itself a question word as written)."""
+    forms = question_phrases()[0].get((syllable,), [])
+    return not has_diacritics(syllable) and bool(forms) and all(f != (syllable,) for f in forms)
+
+
+def _plain_pairs_of(names: Iterable[list[str]]) -> frozenset[tuple[str, str]]:
+    """The adjacent pairs of ``names`` (syllables as written, lower case), folded, in which
+    one is a ``_plain_syllable`` and the other no question or stop word ("thi hành", "chi
+    trả"): where a question written with accents reads the plain syllable as written."""
+    phrases, stop = question_phrases()[0], stopwords()
+
+    def neighbour(syllable: str) -> bool:
+        folded = fold_accents(syllable)
+        return (folded,) not in phrases and folded not in stop
+
+    return frozenset(
+        (fold_accents(a), fold_accents(b))
+        for name in names
+        for a, b in zip(name, name[1:], strict=False)
+        if (_plain_syllable(a) and neighbour(b)) or (_plain_syllable(b) and neighbour(a))
+    )
 
 
 def _ends_word(folded: list[str], i: int, words: frozenset[str]) -> bool:
@@ -456,17 +522,21 @@ def _name_words(
     lexicon: Lexicon,
     abbreviations: Abbreviations,
     cue_pairs: frozenset[tuple[str, str]] | None = None,
+    plain_pairs: frozenset[tuple[str, str]] | None = None,
 ) -> tuple[tuple[str, ...], str]:
     """A procedure name's procedure words, and its spelt-out folded form in spaces.
 
     ``cue_pairs``: those of the catalog (``WordWeights.cue_pairs``), so a name keeps the cue
-    words a question keeps ("cấp bằng Tổ quốc ghi công"); None while they are computed."""
+    words a question keeps ("cấp bằng Tổ quốc ghi công"); None while they are computed.
+    ``plain_pairs``: the same for the plain syllables it reads as written (``_as_written``)."""
     spelt = abbreviations.spell_out(name)
     token = _topic_pairs.set(cue_pairs or frozenset())
+    plain = _plain_pairs.set(plain_pairs or frozenset())
     try:
         with guiding_accents(None):  # a name is written with its accents (and cached)
             words = tuple(procedure_words(spelt))
     finally:
+        _plain_pairs.reset(plain)
         _topic_pairs.reset(token)
     return words, f" {fold_accents(normalize(spelt))} "
 
@@ -489,6 +559,9 @@ class WordWeights:
     # Pairs of adjacent syllables of the names (folded) in which one is an aspect or filler
     # syllable rare enough to name a topic (TOPIC_CUE_NAMES) and the other is not one.
     cue_pairs: frozenset[tuple[str, str]] = frozenset()
+    # Pairs of adjacent syllables of the names (folded) in which one is written without the
+    # diacritics of the question word it folds to ("thi hành": "thì"), the other no such word.
+    plain_pairs: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def of_names(cls, names: Iterable[str]) -> WordWeights:
@@ -502,13 +575,14 @@ class WordWeights:
             total += 1
             words, folded_name = _name_words(name, lexicon, abbreviations)
             documents.update({fold_accents(w) for w in words})
-            spelt.append(re.findall(r"\w+", folded_name))
-            syllables_in.update(set(spelt[-1]))
+            spelt.append([s.text for s in syllables(abbreviations.spell_out(name))])
+            syllables_in.update({fold_accents(w) for w in spelt[-1]})
         return cls(
             idf={word: _idf(total, count) for word, count in documents.items()},
             unseen=_idf(total, 0),
             generic=_idf(total, GENERIC_NAMES) if total > GENERIC_NAMES else 0.0,
             cue_pairs=_cue_pairs(spelt, syllables_in),
+            plain_pairs=_plain_pairs_of(spelt),
         )
 
     def weight(self, word: str) -> float:
@@ -522,22 +596,24 @@ class WordWeights:
 
 
 def _cue_pairs(names: list[list[str]], syllables_in: Counter[str]) -> frozenset[tuple[str, str]]:
-    """The adjacent pairs of ``names`` (folded syllables) in which one syllable is an aspect
-    or filler syllable in fewer than TOPIC_CUE_NAMES names and the other is no such word."""
+    """The adjacent pairs of ``names`` (their syllables as written, lower case), folded, in
+    which one syllable is an aspect or filler syllable in fewer than TOPIC_CUE_NAMES names
+    and the other is no such word; a ``_plain_syllable`` is read as written ("thi" of "phí
+    thi hành án" is no "thì")."""
     phrases, stop = question_phrases()[0], stopwords()
 
     def cue(syllable: str) -> bool:
-        return (syllable,) in phrases
+        return (fold_accents(syllable),) in phrases and not _plain_syllable(syllable)
 
     def topical(syllable: str) -> bool:
-        return cue(syllable) and syllables_in[syllable] < TOPIC_CUE_NAMES
+        return cue(syllable) and syllables_in[fold_accents(syllable)] < TOPIC_CUE_NAMES
 
     return frozenset(
-        (a, b)
+        (fold_accents(a), fold_accents(b))
         for name in names
         for a, b in zip(name, name[1:], strict=False)
-        if (topical(a) and not cue(b) and b not in stop)
-        or (topical(b) and not cue(a) and a not in stop)
+        if (topical(a) and not cue(b) and fold_accents(b) not in stop)
+        or (topical(b) and not cue(a) and fold_accents(a) not in stop)
     )
 
 
@@ -554,6 +630,11 @@ _word_weights: ContextVar[WordWeights | None] = ContextVar("word_weights", defau
 # weights, and for a name by ``_name_words``. Unset, no cue word is kept as a topic word.
 _topic_pairs: ContextVar[frozenset[tuple[str, str]]] = ContextVar(
     "topic_pairs", default=frozenset()
+)
+# The catalog's plain pairs (``WordWeights.plain_pairs``) ``procedure_words`` reads as
+# written; set with the weights, and for a name by ``_name_words``. Unset, none is.
+_plain_pairs: ContextVar[frozenset[tuple[str, str]]] = ContextVar(
+    "plain_pairs", default=frozenset()
 )
 _weights_by_index: weakref.WeakKeyDictionary[ProcedureIndex, WordWeights] = (
     weakref.WeakKeyDictionary()
@@ -577,9 +658,11 @@ def weighing_words(weights: WordWeights | None) -> Iterator[None]:
     """Within the block, ``coverage`` weighs words by ``weights`` (None: all alike)."""
     token = _word_weights.set(weights)
     pairs = _topic_pairs.set(weights.cue_pairs if weights is not None else frozenset())
+    plain = _plain_pairs.set(weights.plain_pairs if weights is not None else frozenset())
     try:
         yield
     finally:
+        _plain_pairs.reset(plain)
         _topic_pairs.reset(pairs)
         _word_weights.reset(token)
 
@@ -607,7 +690,7 @@ def coverage_parts(words: list[str], hit: SearchHit) -> tuple[float, float, froz
     if not words:
         return 0.0, 0.0, frozenset()
     name, folded_name = _name_words(
-        hit.name, get_lexicon(), get_abbreviations(), _topic_pairs.get()
+        hit.name, get_lexicon(), get_abbreviations(), _topic_pairs.get(), _plain_pairs.get()
     )
     covered: set[int] = set()
     matched: set[int] = set()
@@ -704,7 +787,9 @@ def _place_positions(folded: list[str]) -> set[int]:
 def _name_without_actions(name: str) -> tuple[int, ...]:
     """The positions of a name's procedure words that are not its action's words, nor
     "thủ tục" ("Thủ tục đăng ký khai tử" → those of "khai tử")."""
-    words, _ = _name_words(name, get_lexicon(), get_abbreviations(), _topic_pairs.get())
+    words, _ = _name_words(
+        name, get_lexicon(), get_abbreviations(), _topic_pairs.get(), _plain_pairs.get()
+    )
     typed = list(words)
     drop: set[int] = set()
     for action in get_variant_words().actions:
@@ -1599,8 +1684,11 @@ def _resolve(
     _, stated = _question_hints(get_variant_words(), spelt)
     shares = [_share(words, variant_free, unqualified, hit, stated) for hit in hits]
     best = max(shares[:BEST_OF])
-    if not best and not context and len(words) <= SHORT_FRAGMENT:
-        return Resolution("need_procedure")  # "cần ảnh cỡ nào?": a fragment, not a name
+    named_topic = tuple(fold_accents(w) for w in words) in topic_words()
+    if not best and not context and len(words) <= SHORT_FRAGMENT and not named_topic:
+        # "cần ảnh cỡ nào?": a fragment, not a name. A listed topic word ("viện phí") names
+        # a topic: the catalog's lack of it is said, not "which procedure?" asked.
+        return Resolution("need_procedure")
     if best >= STRONG_COVERAGE:
         # Variants: hits that fit nearly as well as the best and score close to it (BM25
         # favours shorter names, so "… có yếu tố nước ngoài" scores lower though it fits).
@@ -1880,6 +1968,44 @@ def _label_with_level(hit: SearchHit, chosen: SearchHit, level: str) -> str:
         while len(named) > room and " " in named:
             named = named.rsplit(" ", 1)[0].rstrip(" ,;(")
     return f"{named} · {level}"
+
+
+def combined_procedure(
+    parts: Sequence[str],
+    hits: Iterable[SearchHit],
+    apart: Sequence[SearchHit],
+    weights: WordWeights | None,
+) -> SearchHit | None:
+    """The first of ``hits`` (the whole message's), none of ``apart`` (the parts' own
+    answers, in the order of ``parts``), whose name covers every part at least
+    COMBINED_COVERAGE and better than the other part's answer covers it: one procedure doing
+    both ("khai sinh và thường trú cho con" → "Liên thông … đăng ký khai sinh, đăng ký thường
+    trú, …"; "khai sinh và nhận cha" → "… khai sinh kết hợp đăng ký nhận cha, mẹ, con"), or
+    None. A name holding only what both parts share ("hộ kinh doanh" of "chấm dứt hộ kinh
+    doanh và đăng ký thành lập hộ kinh doanh") does not do both. ``weights``: the catalog's
+    (``catalog_word_weights``)."""
+    if len(parts) != 2 or len(apart) != 2:
+        return None
+    abbreviations, skip = get_abbreviations(), {hit.code for hit in apart}
+    with weighing_words(weights):
+        words = [procedure_words(abbreviations.spell_out(part)) for part in parts]
+        if not all(words) or max(map(len, words)) > LONG_QUESTION:
+            return None  # a part that tells a story names no procedure: its words fit many
+        names = [[fold_accents(w) for w in procedure_words(hit.name)] for hit in apart]
+        # What each answer's name says that the other's does not ("chấm dứt hoạt động",
+        # "thành lập"; "khai sinh", "thường trú"): a name doing both says both.
+        own = [
+            [w for w in name if w not in other]
+            for name, other in zip(names, names[::-1], strict=True)
+        ]
+        if not all(own):
+            return None
+        for hit in hits:
+            if hit.code in skip:
+                continue
+            if all(coverage(part, hit) >= COMBINED_COVERAGE for part in [*words, *own]):
+                return hit
+    return None
 
 
 def _keep_search_best(resolution: Resolution, best: SearchHit) -> Resolution:
