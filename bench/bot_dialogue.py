@@ -26,7 +26,7 @@ honest "not found" is ``declined`` (the right first reply). Its rows are counted
 
 Usage (from the project root):
     .venv/bin/python -m bench.bot_dialogue [--database-url URL] [--model PATH]
-        [--questions heldout|fresh] [--half report|tune|both] [--limit N] [--show-misses]
+        [--questions heldout|fresh|long] [--half report|tune|both] [--limit N] [--show-misses]
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ QUESTIONS = PROJECT_ROOT / "bench" / "data" / "heldout_questions.yml"
 QUESTION_SETS = {
     "heldout": QUESTIONS,
     "fresh": PROJECT_ROOT / "bench" / "data" / "fresh_questions.yml",
+    # Long, FAQ-style questions: a situation, then the question (issue 16, branch longq).
+    "long": PROJECT_ROOT / "bench" / "data" / "long_questions.yml",
 }
 CITED = re.compile(r"Mã thủ tục: (\d{1,2}\.\d{6})")
 BUTTON_CODE = re.compile(r'"procedure_code"\s*:\s*"([\d.]+)"')
