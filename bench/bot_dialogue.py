@@ -26,7 +26,8 @@ honest "not found" is ``declined`` (the right first reply). Its rows are counted
 
 Usage (from the project root):
     .venv/bin/python -m bench.bot_dialogue [--database-url URL] [--model PATH]
-        [--questions heldout|fresh|variants] [--half report|tune|both] [--limit N] [--show-misses]
+        [--questions heldout|fresh|variants|long] [--half report|tune|both] [--limit N]
+        [--show-misses]
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ QUESTION_SETS = {
     "heldout": QUESTIONS,
     "fresh": PROJECT_ROOT / "bench" / "data" / "fresh_questions.yml",
     "variants": PROJECT_ROOT / "bench" / "data" / "variants_probe.yml",
+    # Long, FAQ-style questions: a situation, then the question.
+    "long": PROJECT_ROOT / "bench" / "data" / "long_questions.yml",
 }
 CITED = re.compile(r"Mã thủ tục: (\d{1,2}\.\d{6})")
 BUTTON_CODE = re.compile(r'"procedure_code"\s*:\s*"([\d.]+)"')
