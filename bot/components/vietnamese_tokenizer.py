@@ -4,13 +4,13 @@ Search and NLU share ``knowledge.text``, so they agree on what a word is: "đăn
 "dang ky" and "ĐĂNG KÝ" all become one token whose lemma is the folded key ``dang_ky``.
 Token texts and offsets point into the message text exactly as the user typed it.
 
-With ``unit: syllable`` each syllable is a token ("đăng", "ký"; lemmas ``dang``, ``ky``) and
-the featurizer's n-grams of syllables stand for the words. A question then gives the same
-tokens typed with or without accents: words are found by underthesea in accented text and
-by longest match on the folded word list in accentless text, and the two disagree
-("có quan hệ" → có | quan_hệ, "co quan he" → co_quan | he; "mất bằng lái" → mất | bằng,
-"mat bang lai" → mat_bang). Of the 291 tuning questions, 7 distinct texts got another
-intent from the NLU without accents because of such splits; none do on syllables.
+``unit`` chooses the tokens. ``word`` (the default): underthesea's words in accented text,
+the folded word list's in accentless text. ``folded_word``: the folded word list's words
+in both, so a question gives the same tokens typed with or without accents; the two
+segmenters disagreed ("có quan hệ" → có | quan_hệ, "co quan he" → co_quan | he; "mất bằng
+lái" → mất | bằng, "mat bang lai" → mat_bang), and 7 distinct texts of the 291 tuning
+questions got another intent without accents. ``syllable``: a token per syllable (the
+same for both typings too; it scored lower in cross-validation, see bot/config.yml).
 """
 
 from __future__ import annotations
@@ -26,13 +26,12 @@ from rasa.shared.nlu.training_data.message import Message
 
 from knowledge.text import fold_accents, segment, syllables
 
-UNITS = ("word", "syllable")
+UNITS = ("word", "syllable", "folded_word")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class VietnameseTokenizer(Tokenizer):
-    """Vietnamese word tokens (underthesea, or the folded word list for accentless text),
-    or syllable tokens."""
+    """Vietnamese word tokens (underthesea, or the folded word list), or syllable tokens."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
@@ -42,7 +41,7 @@ class VietnameseTokenizer(Tokenizer):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """The base tokenizer keys, and ``unit``: a token per ``word`` or per ``syllable``."""
+        """The base tokenizer keys, and ``unit``: ``word``, ``folded_word`` or ``syllable``."""
         return {
             "intent_tokenization_flag": False,
             "intent_split_symbol": "_",
@@ -87,9 +86,10 @@ class VietnameseTokenizer(Tokenizer):
                 for span in syllables(text)
             ]
         else:
+            words = segment(text, folded=self.unit == "folded_word")
             tokens = [
                 Token(text[word.start : word.end], word.start, word.end, lemma=word.key)
-                for word in segment(text)
+                for word in words
             ]
         if not tokens and text.strip():
             stripped = text.strip()

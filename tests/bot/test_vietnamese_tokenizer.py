@@ -158,18 +158,22 @@ def syllable_tokenizer() -> VietnameseTokenizer:
         ("Thế nào là hồ sơ dự án đầu tư hợp lệ?", "The nao la ho so du an dau tu hop le?"),
     ],
 )
-def test_syllable_tokens_are_the_same_with_or_without_accents(
+def test_folded_words_and_syllables_are_the_same_with_or_without_accents(
     tokenizer: VietnameseTokenizer,
     syllable_tokenizer: VietnameseTokenizer,
     accented: str,
     accentless: str,
 ) -> None:
-    """On syllables the featurizers see one text whatever the typing; on words they did not."""
+    """On folded words or syllables the featurizers see one text whatever the typing; on
+    underthesea's words they did not."""
     words = [[t[1] for t in tokens_of(tokenizer, text)] for text in (accented, accentless)]
     assert words[0] != words[1]
-    assert [t[1:] for t in tokens_of(syllable_tokenizer, accented)] == [
-        t[1:] for t in tokens_of(syllable_tokenizer, accentless)
-    ]
+    folded = VietnameseTokenizer.create({"unit": "folded_word"}, None, None, None)  # type: ignore[arg-type]
+    for unit in (folded, syllable_tokenizer):
+        assert [t[1:] for t in tokens_of(unit, accented)] == [
+            t[1:] for t in tokens_of(unit, accentless)
+        ]
+    assert [t[1] for t in tokens_of(folded, accentless)] == words[1]
 
 
 def test_syllable_tokens_keep_offsets_into_the_text_as_typed(
