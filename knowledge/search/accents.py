@@ -44,7 +44,8 @@ MAX_N = 3
 # The version of the table's format and of how it is learnt; part of the cache file's name
 # (``EmbeddingCache.accents_path``), so a table written by an older version is rebuilt.
 # 2: every form with its count, and sentence ends as a pseudo-syllable.
-TABLE_VERSION = 2
+# 3: names (``NAME``, ``NAMES``).
+TABLE_VERSION = 3
 # How many catalog occurrences one everyday occurrence is worth. Tuned on the even FAQ rows
 # (syllables put back right): 0 → 85.6 %, 1 → 91.2 %, 10 → 93.3 %, 30 → 94.0 %, 100 → 94.2 %.
 EVERYDAY_WEIGHT = 30.0
@@ -56,6 +57,13 @@ _SYLLABLE_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 _SENTENCE_SPLIT = re.compile(r"[.?!;:\n]+")
 _ENDS_SENTENCE = re.compile(r"\s*(?:[.?!;:\n]|$)")
 END = "#"
+# A name: a syllable written with a capital inside a sentence ("anh Nguyễn Văn A", "quận
+# Hoàng Mai"). The words before a name see it as the pseudo-syllable ``NAME`` ("anh @" is
+# the form of address, never the photo "ảnh"), and a run of names is read with the forms
+# names were written in (``NAMES``-prefixed n-grams: "Nguyễn" 28, "Nguyên" 8 where the
+# common word is "nguyên" 1,060 to "nguyễn" 28).
+NAME = "@"
+NAMES = "^"
 # A reading with at least this share of the best reading's votes is likely (``likely_readings``):
 # below it the restorer is sure enough to overrule a word table's folded match. At 1.0 (only
 # the restorer's choice), "đổi" of "doi cccd" and "sai … doi lai" were overruled by "đối" and
@@ -92,6 +100,8 @@ class AccentRestorer:
         *,
         everyday: Iterable[str] = (),
         everyday_weight: float = EVERYDAY_WEIGHT,
+        names: Iterable[str] = (),
+        before_names: Iterable[str] = (),
     ) -> AccentRestorer:
         """Learn from accented ``texts``; forms seen fewer than ``min_count`` times are dropped.
 
@@ -101,16 +111,30 @@ class AccentRestorer:
             everyday: texts as citizens write them; those without any diacritic are skipped
                 (they would vote for the bare form).
             everyday_weight: what one everyday occurrence counts for.
+            names: names as citizens write them (places), each counted ``min_count`` times
+                as text and as a name: known, without outweighing the catalog ("Thái Nguyên"
+                once at the everyday weight made "Nguyen" of "Nguyen Van A" "Nguyên").
+            before_names: words that come before a person's name (forms of address: "anh",
+                "bà"), each counted as an everyday "<word> <name>".
 
         Example:
             >>> AccentRestorer.learn(["Đăng ký kết hôn", "đăng ký kết hôn"]).restore("dang ky")
             'đăng ký'
             >>> AccentRestorer.learn(["tối đa", "tối thiểu"], everyday=["tôi hỏi"]).restore("toi")
             'tôi'
+            >>> restorer = AccentRestorer.learn(["ảnh 4x6", "ảnh"], before_names=["anh"])
+            >>> restorer.restore("nop anh"), restorer.restore("voi anh Nam")
+            ('nop ảnh', 'voi anh Nam')
         """
         counts: Counts = defaultdict(lambda: defaultdict(float))
         _count(counts, texts, 1.0)
         _count(counts, (text for text in everyday if has_diacritics(text)), everyday_weight)
+        for name in names:  # known, but no more than the catalog's own names ("Nguyễn")
+            _count(counts, [name], min_count)
+            _count_names(counts, name.lower().split(), min_count)
+        for word in before_names:
+            word = unicodedata.normalize("NFC", word).lower()
+            counts[f"{_fold(word)} {NAME}"][f"{word} {NAME}"] += everyday_weight
         table = {}
         for key, forms in counts.items():
             kept = {form: count for form, count in forms.items() if count >= min_count}
@@ -209,6 +233,7 @@ class AccentRestorer:
         keys = [m.group().lower() for m in matches]
         accented = [_fold(key) != key for key in keys]
         ends = [bool(_ENDS_SENTENCE.match(text, m.end())) for m in matches]
+        names = [i > 0 and not ends[i - 1] and _is_name(m.group()) for i, m in enumerate(matches)]
         votes: list[dict[str, float]] = [{} for _ in keys]
         for i in range(len(keys)):
             for n in range(1, MAX_N + 1):
@@ -218,17 +243,26 @@ class AccentRestorer:
                     break
                 if j >= len(keys) or accented[j]:
                     break  # an n-gram never spans punctuation nor a word typed with accents
-                if j > i and text[matches[j - 1].end() : matches[j].start()] != " ":
+                if j > i and _SENTENCE_SPLIT.search(text, matches[j - 1].end(), matches[j].start()):
                     break
-                self._vote(votes, i, " ".join(keys[i : j + 1]), n)
+                if j > i and names[j] and not names[i]:  # a name follows, as one element
+                    self._vote(votes, i, " ".join([*keys[i:j], NAME]), n)
+                key = " ".join(keys[i : j + 1])
+                if all(names[i : j + 1]) and self.forms(NAMES + key):
+                    # Names in a row are read as names are written; a name alone (n = 1)
+                    # only as names, its context as any word ("thẻ Căn cước").
+                    self._vote(votes, i, NAMES + key, n)
+                    if n == 1:
+                        continue
+                self._vote(votes, i, key, n)
         return votes
 
     def _vote(self, votes: list[dict[str, float]], start: int, key: str, size: int) -> None:
         """Add the votes of n-gram ``key`` (``size`` elements) for the syllables from ``start``."""
         for form, count in self.forms(key).items():
             weight = size * math.log1p(count)
-            for k, word in enumerate(form.split(" ")):
-                if word != END:
+            for k, word in enumerate(form.removeprefix(NAMES).split(" ")):
+                if word not in (END, NAME):
                     votes[start + k][word] = votes[start + k].get(word, 0.0) + weight
 
 
@@ -257,10 +291,11 @@ def _count(counts: Counts, texts: Iterable[str], weight: float) -> None:
     for text in texts:
         if not text:
             continue
-        for sentence in _SENTENCE_SPLIT.split(unicodedata.normalize("NFC", text).lower()):
-            words = _SYLLABLE_RE.findall(sentence)
-            if not words:
+        for sentence in _SENTENCE_SPLIT.split(unicodedata.normalize("NFC", text)):
+            typed = _SYLLABLE_RE.findall(sentence)
+            if not typed:
                 continue
+            words = [word.lower() for word in typed]
             words.append(END)
             folded = list(map(_fold, words))
             for n in range(1, MAX_N + 1):
@@ -268,6 +303,32 @@ def _count(counts: Counts, texts: Iterable[str], weight: float) -> None:
                     if n == 1 and i == len(words) - 1:
                         continue  # the end alone
                     counts[" ".join(folded[i : i + n])][" ".join(words[i : i + n])] += weight
+            run: list[str] = []  # the names in a row
+            for i, word in enumerate([*typed, ""]):
+                if i > 0 and _is_name(word):
+                    if not run:  # the words before a name
+                        for n in range(2, MAX_N + 1):
+                            if i - n + 1 >= 0 and not _is_name(typed[i - n + 1]):
+                                before = words[i - n + 1 : i]
+                                key = " ".join([*folded[i - n + 1 : i], NAME])
+                                counts[key][" ".join([*before, NAME])] += weight
+                    run.append(words[i])
+                elif run:
+                    _count_names(counts, run, weight)
+                    run = []
+
+
+def _count_names(counts: Counts, run: list[str], weight: float) -> None:
+    """Count the n-grams of a run of names (lower case) under the ``NAMES`` prefix."""
+    folded = list(map(_fold, run))
+    for n in range(1, MAX_N + 1):
+        for i in range(len(run) - n + 1):
+            counts[NAMES + " ".join(folded[i : i + n])][NAMES + " ".join(run[i : i + n])] += weight
+
+
+def _is_name(word: str) -> bool:
+    """A syllable written as a name: a capital first, not all capitals ("Nam", not "UBND")."""
+    return word[:1].isupper() and not (len(word) > 1 and word.isupper())
 
 
 # The restorer of the catalog the current resolution reads (``guiding_accents`` sets it):

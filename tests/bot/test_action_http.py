@@ -101,3 +101,66 @@ def test_each_event_loop_gets_its_own_session(kept: None) -> None:
     other = asyncio.run(on_another_loop())
     assert one[0] is one[1]
     assert other[0] is other[1] and other[0] is not one[0]
+
+
+def test_kept_sessions_close_when_the_rasa_server_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sanic import Sanic
+    from sanic.response import text
+
+    name = f"rasa_test_{_free_port()}"
+    monkeypatch.setattr(action_http, "RASA_APPS", ("rasa_server", name))
+    monkeypatch.setattr(EndpointConfig, "session", action_http.RASA_SESSION)
+    app = Sanic(name)
+    action_port, port = _free_port(), _free_port()
+    seen: list[dict[str, Any]] = []
+    kept: list[Any] = []
+
+    @app.get("/status")
+    async def status(request: Any) -> Any:
+        return text("ok")
+
+    async def load_agent(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        # As Rasa's ``load_agent_on_start``: the tracker store installs the kept sessions.
+        action_http.install()
+        action_http.install()  # idempotent: one listener
+        app.ctx.actions = await _serve(action_port, seen)
+
+    async def take_turns(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        endpoint = EndpointConfig(f"http://127.0.0.1:{action_port}/webhook", token="secret")
+        for i in range(2):
+            await endpoint.request(json={"next_action": f"action_{i}"}, method="post")
+        kept.append(endpoint.__dict__[action_http._SESSIONS][id(loop)][1])
+        assert not kept[0].closed
+        app.stop()
+
+    async def stop_actions(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        await app.ctx.actions.cleanup()
+
+    app.register_listener(load_agent, "before_server_start")
+    app.register_listener(take_turns, "after_server_start")
+    app.register_listener(stop_actions, "before_server_stop")
+    app.run(host="127.0.0.1", port=port, access_log=False, register_sys_signals=False)
+
+    assert len(seen) == 2 and len({call["port"] for call in seen}) == 1
+    assert kept and kept[0].closed
+    assert app.ctx.tthc_closes_sessions
+
+
+def test_close_all_closes_only_the_running_loops_sessions(kept: None) -> None:
+    endpoint = EndpointConfig("http://127.0.0.1:9/webhook")
+
+    async def open_one() -> Any:
+        async with endpoint.session() as session:
+            return session
+
+    first = asyncio.run(open_one())  # its loop is finished: not this loop's to close
+
+    async def scenario() -> tuple[Any, int, int]:
+        async with endpoint.session() as session:
+            pass
+        return session, await action_http.close_all(), await action_http.close_all()
+
+    second, closed, again = asyncio.run(scenario())
+    assert second.closed and not first.closed
+    assert (closed, again) == (1, 0)
+    asyncio.run(first.close())  # never connected: it closes on any loop

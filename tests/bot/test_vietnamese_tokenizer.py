@@ -140,3 +140,52 @@ def test_training_data_is_tokenized(tokenizer: VietnameseTokenizer) -> None:
     tokenizer.process_training_data(TrainingData([example]))
     assert [t.lemma for t in example.get(TOKENS_NAMES[TEXT])][:1] == ["le_phi"]
     assert [t.text for t in example.get(TOKENS_NAMES["intent"])] == ["ask_fee"]
+
+
+@pytest.fixture(scope="module")
+def syllable_tokenizer() -> VietnameseTokenizer:
+    """The tokenizer as bot/config.yml configures it: a token per syllable."""
+    return VietnameseTokenizer.create({"unit": "syllable"}, None, None, None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("accented", "accentless"),
+    [
+        # Split otherwise into words with and without accents ("có | quan_hệ" / "co_quan | he").
+        ("Tôi có quan hệ tình cảm ngoài luồng", "Toi co quan he tinh cam ngoai luong"),
+        ("mất bằng lái xe làm lại cần gì", "mat bang lai xe lam lai can gi"),
+        ("chuyển nơi nhận lương hưu về tỉnh khác", "chuyen noi nhan luong huu ve tinh khac"),
+        ("Thế nào là hồ sơ dự án đầu tư hợp lệ?", "The nao la ho so du an dau tu hop le?"),
+    ],
+)
+def test_folded_words_and_syllables_are_the_same_with_or_without_accents(
+    tokenizer: VietnameseTokenizer,
+    syllable_tokenizer: VietnameseTokenizer,
+    accented: str,
+    accentless: str,
+) -> None:
+    """On folded words or syllables the featurizers see one text whatever the typing; on
+    underthesea's words they did not."""
+    words = [[t[1] for t in tokens_of(tokenizer, text)] for text in (accented, accentless)]
+    assert words[0] != words[1]
+    folded = VietnameseTokenizer.create({"unit": "folded_word"}, None, None, None)  # type: ignore[arg-type]
+    for unit in (folded, syllable_tokenizer):
+        assert [t[1:] for t in tokens_of(unit, accented)] == [
+            t[1:] for t in tokens_of(unit, accentless)
+        ]
+    assert [t[1] for t in tokens_of(folded, accentless)] == words[1]
+
+
+def test_syllable_tokens_keep_offsets_into_the_text_as_typed(
+    syllable_tokenizer: VietnameseTokenizer,
+) -> None:
+    text = unicodedata.normalize("NFD", "Lệ phí ĐỔI bằng, 2 lần?")
+    tokens = tokens_of(syllable_tokenizer, text)
+    assert [t[1] for t in tokens] == ["le", "phi", "doi", "bang", "2", "lan"]
+    assert [text[s:e] for _, _, s, e in tokens] == [t[0] for t in tokens]
+    assert tokens_of(syllable_tokenizer, "?!") == [("?!", "?!", 0, 2)]
+
+
+def test_an_unknown_unit_is_refused() -> None:
+    with pytest.raises(ValueError, match="unit"):
+        VietnameseTokenizer.create({"unit": "morpheme"}, None, None, None)  # type: ignore[arg-type]

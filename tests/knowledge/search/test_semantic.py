@@ -66,11 +66,14 @@ def test_restorer_puts_back_the_catalog_accents(typed: str, restored: str) -> No
     assert RESTORER.restore(typed) == restored
 
 
-def test_restorer_prefers_the_longer_context_within_punctuation() -> None:
+def test_restorer_prefers_the_longer_context_within_a_sentence() -> None:
     restorer = AccentRestorer.learn(["hơn một", "hơn hai", "hơn ba", "kết hôn rồi", "kết hôn rồi"])
     assert restorer.restore("hon") == "hơn"  # alone, the more frequent form
     assert restorer.restore("ket hon") == "kết hôn"  # the pair decides
-    assert restorer.restore("ket, hon") == "kết, hơn"  # no pair across the comma
+    # Pairs are learnt across commas within a sentence, and read so: "anh, chị, em".
+    assert restorer.restore("ket, hon") == "kết, hôn"
+    assert restorer.restore("ket. Hon") == "kết. Hơn"  # never across a sentence's end
+    assert restorer.restore("ket 1.2 hon") == "kết 1.2 hơn"  # nor a number's point
 
 
 def test_restorer_reads_the_end_of_a_sentence_as_context() -> None:
@@ -133,6 +136,29 @@ def test_the_accent_guide_lines_up_with_the_syllables_typed() -> None:
         assert accent_guide("Cong dan, o dau?") == ["công", "dân", "ở", "đâu"]
         assert accent_guide("thu tuc") == ["thu", "tuc"]  # unknown: left as typed
     assert accent_guide("cong dan") is None
+
+
+def test_restorer_reads_a_word_before_a_name_as_a_form_of_address() -> None:
+    catalog = ["02 ảnh 4x6", "ảnh chân dung", "nộp ảnh", "ảnh màu", "anh chị em ruột"] * 2
+    restorer = AccentRestorer.learn(catalog, before_names=["anh", "chị"])
+    assert restorer.restore("nop 2 anh") == "nộp 2 ảnh"  # the paper word
+    assert restorer.restore("Ket hon voi anh Nguyen Van A") == "Ket hon voi anh Nguyen Van A"
+    assert restorer.restore("anh C la cong chuc") == "anh C la cong chuc"
+    assert restorer.restore("Hiện anh C") == "Hiện anh C"  # typed with accents: as typed
+    assert restorer.restore("Anh chup anh") == "Ảnh chup ảnh"  # no name after either
+
+
+def test_restorer_reads_names_as_names_are_written() -> None:
+    catalog = ["nguyên tắc", "nguyên đơn", "nguyên bản", "ông Nguyễn Văn A", "bà Nguyễn Thị B"] * 2
+    catalog += ["thẻ Căn cước công dân"] * 2 + ["Cán bộ tiếp nhận"] * 3 + ["thẻ căn cước"] * 3
+    restorer = AccentRestorer.learn(catalog, names=["Quảng Nam", "Thái Nguyên"])
+    assert restorer.restore("nguyen tac") == "nguyên tắc"
+    assert restorer.restore("tre em Nguyen Van A") == "tre em Nguyễn Văn A"
+    assert restorer.restore("Nguyen tac") == "Nguyên tắc"  # a sentence's first word: no name
+    assert restorer.restore("o Quang Nam va Thai Nguyen") == "o Quảng Nam va Thái Nguyên"
+    # A name alone is read as names are written, with its context: "Căn" before "cước".
+    assert restorer.restore("cap the Can cuoc") == "cap thẻ Căn cước"
+    assert restorer.restore("Gap Can bo") == "Gap Cán bộ"
 
 
 def test_restorer_learns_how_citizens_write_from_everyday_texts() -> None:

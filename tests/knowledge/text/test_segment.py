@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from knowledge.text import segment
 from knowledge.text.segment import folded_words
 from knowledge.text.wordlist import build_word_list
@@ -47,3 +49,15 @@ def test_word_file_is_read_in_folded_form(tmp_path: Path) -> None:
         assert folded_words(path) == frozenset({"dang ky", "khai sinh"})
     finally:
         folded_words.cache_clear()
+
+
+def test_the_restorers_names_and_forms_of_address_are_read_from_the_data(tmp_path: Path) -> None:
+    from knowledge.errors import InvalidInputError
+    from knowledge.text.wordlist import place_names, words_before_names
+
+    assert {"Quảng Nam", "Hà Nội", "Thái Nguyên"} <= set(place_names())
+    assert "anh" in words_before_names() and "bà" in words_before_names()
+    broken = tmp_path / "accents.yml"
+    broken.write_text("before_names: anh\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="before_names"):
+        words_before_names(broken)
