@@ -172,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         questions = questions[: args.limit] if args.limit else questions
         with running_servers(args.model, database_url=database_url) as servers:
             # The first question builds the search index of the catalog.
-            servers.send("warm-up", "lệ phí khai sinh", timeout=300.0)
+            servers.warm_up()
             started = time.perf_counter()
             rows = [
                 evaluate(servers.webhook, questions, fold=fold, show_misses=args.misses)

@@ -227,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         database_url = catalog_database(args.database_url, Path(folder))
         with running_servers(args.model, database_url=database_url) as servers:
-            servers.send("warm-up", "lệ phí khai sinh", timeout=300.0)  # builds the index
+            servers.warm_up()
             for half in halves:
                 chosen = [q for q in questions if q.half == half][: args.limit]
                 for fold in (False, True):

@@ -43,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     conversations = read_conversations(args.conversations)
     with running_servers(args.model, database_url=args.database_url) as servers:
-        servers.send("warm-up", "lệ phí khai sinh", timeout=300)
+        servers.warm_up()
         for number, turns in enumerate(conversations, 1):
             sender = uuid.uuid4().hex
             print(f"== {number}")

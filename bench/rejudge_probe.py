@@ -105,10 +105,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         database_url = catalog_database(args.database_url, Path(folder))
         with running_servers(args.model, database_url=database_url) as servers:
-            # Warmed up both ways and on a second question: a cold first turn on a loaded
-            # machine may outlast Rasa's wait for the action server.
-            for warm_up in ("lệ phí khai sinh", "dang ky ket hon can giay to gi", "phí hộ chiếu"):
-                servers.send("warm-up", warm_up, timeout=300.0)
+            servers.warm_up()
             for fold in (False, True):
                 texts = [fold_accents(p.question.text) if fold else p.question.text for p in probes]
                 kinds = {}
