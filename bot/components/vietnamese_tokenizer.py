@@ -9,8 +9,7 @@ the folded word list's in accentless text. ``folded_word``: the folded word list
 in both, so a question gives the same tokens typed with or without accents; the two
 segmenters disagreed ("có quan hệ" → có | quan_hệ, "co quan he" → co_quan | he; "mất bằng
 lái" → mất | bằng, "mat bang lai" → mat_bang), and 7 distinct texts of the 291 tuning
-questions got another intent without accents. ``syllable``: a token per syllable (the
-same for both typings too; it scored lower in cross-validation, see bot/config.yml).
+questions got another intent without accents.
 """
 
 from __future__ import annotations
@@ -24,14 +23,14 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from knowledge.text import fold_accents, segment, syllables
+from knowledge.text import segment
 
-UNITS = ("word", "syllable", "folded_word")
+UNITS = ("word", "folded_word")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class VietnameseTokenizer(Tokenizer):
-    """Vietnamese word tokens (underthesea, or the folded word list), or syllable tokens."""
+    """Vietnamese word tokens (underthesea, or the folded word list)."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
@@ -41,7 +40,7 @@ class VietnameseTokenizer(Tokenizer):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """The base tokenizer keys, and ``unit``: ``word``, ``folded_word`` or ``syllable``."""
+        """The base tokenizer keys, and ``unit``: ``word`` or ``folded_word``."""
         return {
             "intent_tokenization_flag": False,
             "intent_split_symbol": "_",
@@ -78,19 +77,11 @@ class VietnameseTokenizer(Tokenizer):
         featurizers never see an empty message.
         """
         text = message.get(attribute) or ""
-        if self.unit == "syllable":
-            tokens = [
-                Token(
-                    text[span.start : span.end], span.start, span.end, lemma=fold_accents(span.text)
-                )
-                for span in syllables(text)
-            ]
-        else:
-            words = segment(text, folded=self.unit == "folded_word")
-            tokens = [
-                Token(text[word.start : word.end], word.start, word.end, lemma=word.key)
-                for word in words
-            ]
+        words = segment(text, folded=self.unit == "folded_word")
+        tokens = [
+            Token(text[word.start : word.end], word.start, word.end, lemma=word.key)
+            for word in words
+        ]
         if not tokens and text.strip():
             stripped = text.strip()
             tokens = [Token(stripped, text.index(stripped))]

@@ -143,9 +143,9 @@ def test_training_data_is_tokenized(tokenizer: VietnameseTokenizer) -> None:
 
 
 @pytest.fixture(scope="module")
-def syllable_tokenizer() -> VietnameseTokenizer:
-    """The tokenizer as bot/config.yml configures it: a token per syllable."""
-    return VietnameseTokenizer.create({"unit": "syllable"}, None, None, None)  # type: ignore[arg-type]
+def folded_tokenizer() -> VietnameseTokenizer:
+    """The tokenizer as bot/config.yml configures it: words of the folded word list."""
+    return VietnameseTokenizer.create({"unit": "folded_word"}, None, None, None)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -158,32 +158,30 @@ def syllable_tokenizer() -> VietnameseTokenizer:
         ("Thế nào là hồ sơ dự án đầu tư hợp lệ?", "The nao la ho so du an dau tu hop le?"),
     ],
 )
-def test_folded_words_and_syllables_are_the_same_with_or_without_accents(
+def test_folded_words_are_the_same_with_or_without_accents(
     tokenizer: VietnameseTokenizer,
-    syllable_tokenizer: VietnameseTokenizer,
+    folded_tokenizer: VietnameseTokenizer,
     accented: str,
     accentless: str,
 ) -> None:
-    """On folded words or syllables the featurizers see one text whatever the typing; on
-    underthesea's words they did not."""
+    """On folded words the featurizers see one text whatever the typing; on underthesea's
+    words they did not."""
     words = [[t[1] for t in tokens_of(tokenizer, text)] for text in (accented, accentless)]
     assert words[0] != words[1]
-    folded = VietnameseTokenizer.create({"unit": "folded_word"}, None, None, None)  # type: ignore[arg-type]
-    for unit in (folded, syllable_tokenizer):
-        assert [t[1:] for t in tokens_of(unit, accented)] == [
-            t[1:] for t in tokens_of(unit, accentless)
-        ]
-    assert [t[1] for t in tokens_of(folded, accentless)] == words[1]
+    assert [t[1:] for t in tokens_of(folded_tokenizer, accented)] == [
+        t[1:] for t in tokens_of(folded_tokenizer, accentless)
+    ]
+    assert [t[1] for t in tokens_of(folded_tokenizer, accentless)] == words[1]
 
 
-def test_syllable_tokens_keep_offsets_into_the_text_as_typed(
-    syllable_tokenizer: VietnameseTokenizer,
+def test_folded_word_tokens_keep_offsets_into_the_text_as_typed(
+    folded_tokenizer: VietnameseTokenizer,
 ) -> None:
     text = unicodedata.normalize("NFD", "Lệ phí ĐỔI bằng, 2 lần?")
-    tokens = tokens_of(syllable_tokenizer, text)
-    assert [t[1] for t in tokens] == ["le", "phi", "doi", "bang", "2", "lan"]
+    tokens = tokens_of(folded_tokenizer, text)
     assert [text[s:e] for _, _, s, e in tokens] == [t[0] for t in tokens]
-    assert tokens_of(syllable_tokenizer, "?!") == [("?!", "?!", 0, 2)]
+    assert [t[1] for t in tokens][:2] == ["le_phi", "doi"]
+    assert tokens_of(folded_tokenizer, "?!") == [("?!", "?!", 0, 2)]
 
 
 def test_an_unknown_unit_is_refused() -> None:
