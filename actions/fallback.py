@@ -26,7 +26,7 @@ from actions.turns import replied_last_turn_with
 from knowledge.answers import ASPECTS
 from knowledge.config import get_settings
 from knowledge.db import session_scope
-from knowledge.search.aspects import asked_aspect, reads_as_question
+from knowledge.search.aspects import OVERVIEW, asked_aspect, reads_as_question
 from knowledge.search.long_questions import named_in_long_question
 from knowledge.search.resolve import Resolution
 
@@ -43,24 +43,35 @@ def torn_aspect(tracker: Tracker) -> str | None:
     NLU falls back below its confidence threshold or when its two best intents are too close
     ("tàu treo cờ nước ngoài … tuổi tàu là như nào?": out_of_scope 0.41, ask_procedure 0.39).
     A question one of whose two best readings is about a procedure is answered as that
-    reading; the resolver still confirms a weak match or says it found none.
+    reading; the resolver still confirms a weak match or says it found none. Torn between
+    two aspects ("cấp lại giấy khai sinh bản sao": result 0.31, documents 0.31), it asked
+    for neither: the overview.
 
     Example:
         >>> from rasa_sdk import Tracker
-        >>> ranking = [{"name": "nlu_fallback"}, {"name": "out_of_scope"}, {"name": "ask_fee"}]
-        >>> torn_aspect(Tracker("c", {}, {"intent_ranking": ranking}, [], False, None, {}, ""))
+        >>> def torn(*names):
+        ...     message = {"intent_ranking": [{"name": n} for n in ("nlu_fallback", *names)]}
+        ...     return torn_aspect(Tracker("c", {}, message, [], False, None, {}, ""))
+        >>> torn("out_of_scope", "ask_fee")
         'fee'
+        >>> torn("ask_result", "ask_documents")
+        'procedure'
+        >>> torn("greet", "out_of_scope") is None
+        True
     """
     names = [
         str(guess.get("name"))
         for guess in tracker.latest_message.get("intent_ranking") or []
         if guess.get("name") != "nlu_fallback"
     ]
-    for name in names[:TORN_BETWEEN]:
-        aspect = name.removeprefix("ask_")
-        if name.startswith("ask_") and aspect in ASPECTS:
-            return aspect
-    return None
+    aspects = [
+        name.removeprefix("ask_")
+        for name in names[:TORN_BETWEEN]
+        if name.startswith("ask_") and name.removeprefix("ask_") in ASPECTS
+    ]
+    if len(set(aspects)) > 1:
+        return OVERVIEW
+    return aspects[0] if aspects else None
 
 
 def reply_to_unclear_message(
