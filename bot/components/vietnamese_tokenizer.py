@@ -3,13 +3,6 @@
 Search and NLU share ``knowledge.text``, so they agree on what a word is: "đăng ký",
 "dang ky" and "ĐĂNG KÝ" all become one token whose lemma is the folded key ``dang_ky``.
 Token texts and offsets point into the message text exactly as the user typed it.
-
-``unit`` chooses the tokens. ``word`` (the default): underthesea's words in accented text,
-the folded word list's in accentless text. ``folded_word``: the folded word list's words
-in both, so a question gives the same tokens typed with or without accents; the two
-segmenters disagreed ("có quan hệ" → có | quan_hệ, "co quan he" → co_quan | he; "mất bằng
-lái" → mất | bằng, "mat bang lai" → mat_bang), and 7 distinct texts of the 291 tuning
-questions got another intent without accents.
 """
 
 from __future__ import annotations
@@ -25,28 +18,19 @@ from rasa.shared.nlu.training_data.message import Message
 
 from knowledge.text import segment
 
-UNITS = ("word", "folded_word")
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class VietnameseTokenizer(Tokenizer):
-    """Vietnamese word tokens (underthesea, or the folded word list)."""
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        super().__init__(config)
-        if config.get("unit", "word") not in UNITS:
-            raise ValueError(f"VietnameseTokenizer: unit must be one of {UNITS}")
-        self.unit = config.get("unit", "word")
+    """Vietnamese word tokens (underthesea, or the folded word list for accentless text)."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """The base tokenizer keys, and ``unit``: ``word`` or ``folded_word``."""
+        """The base tokenizer keys; nothing of its own to configure."""
         return {
             "intent_tokenization_flag": False,
             "intent_split_symbol": "_",
             "token_pattern": None,
             "prefix_separator_symbol": None,
-            "unit": "word",
         }
 
     @staticmethod
@@ -77,10 +61,9 @@ class VietnameseTokenizer(Tokenizer):
         featurizers never see an empty message.
         """
         text = message.get(attribute) or ""
-        words = segment(text, folded=self.unit == "folded_word")
         tokens = [
             Token(text[word.start : word.end], word.start, word.end, lemma=word.key)
-            for word in words
+            for word in segment(text)
         ]
         if not tokens and text.strip():
             stripped = text.strip()

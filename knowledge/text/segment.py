@@ -41,9 +41,8 @@ def folded_words(path: Path = WORDS_FILE) -> frozenset[str]:
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def segment(text: str, *, folded: bool = False) -> list[Word]:
-    """Split ``text`` into words with offsets into the original text; with ``folded``, by
-    the folded word list even when it has accents (the same words for both typings).
+def segment(text: str) -> list[Word]:
+    """Split ``text`` into words with offsets into the original text.
 
     Example:
         >>> [w.key for w in segment("Thủ tục đăng ký khai sinh")]
@@ -54,7 +53,7 @@ def segment(text: str, *, folded: bool = False) -> list[Word]:
     spans = syllables(text)
     if not spans:
         return []
-    if has_diacritics(text) and not folded:
+    if has_diacritics(text):
         groups = underthesea_groups(spans)
     else:
         groups = _longest_match_groups(spans, folded_words())
