@@ -150,7 +150,7 @@ def family_words(name: str) -> list[str]:
 
     Example:
         >>> family_words("Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên")
-        ['cấp', 'thẻ', 'căn', 'cước', 'người']
+        ['cấp', 'thẻ', 'căn', 'cước']
         >>> family_words("Thủ tục đăng ký kết hôn có yếu tố nước ngoài")
         ['đăng', 'ký', 'kết', 'hôn']
     """
