@@ -21,7 +21,7 @@ from knowledge.search import (
     service,
 )
 from knowledge.search.index import Weights
-from knowledge.text import Lexicon, fold_accents
+from knowledge.text import Lexicon, fold_accents, get_lexicon
 from knowledge.text.lexicon import LexiconEntry
 
 PROVINCE_AND_COMMUNE = ("Cấp tỉnh", "Cấp xã")
@@ -280,6 +280,44 @@ def test_question_naming_no_action_prefers_the_base_procedure(question: str) -> 
     # Without the action weight, the longer name that repeats "đăng ký doanh nghiệp" wins.
     neutral = ProcedureIndex.build(ENTERPRISE_DOCUMENTS, weights=Weights(action=0), lexicon=LEXICON)
     assert codes(neutral, question)[0] == "9.100002"
+
+
+# Real names of the catalog's business registrations (2.001610 … 2.002041).
+FOUNDINGS = {
+    "2.001610": "Đăng ký thành lập doanh nghiệp tư nhân",
+    "2.001583": "Đăng ký thành lập công ty TNHH một thành viên",
+    "2.002043": "Đăng ký thành lập công ty cổ phần",
+}
+REGISTRATION_DOCUMENTS = [
+    *(document(code, name, field=ENTERPRISE) for code, name in FOUNDINGS.items()),
+    document("2.002016", "Hiệu đính thông tin đăng ký doanh nghiệp", field=ENTERPRISE),
+    document(
+        "2.002015", "Cập nhật bổ sung thông tin trong hồ sơ đăng ký doanh nghiệp", field=ENTERPRISE
+    ),
+    document(
+        "2.002041",
+        "Đăng ký thay đổi địa chỉ trụ sở chính, đăng ký đổi tên của doanh nghiệp",
+        field=ENTERPRISE,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # "Đăng ký doanh nghiệp" with no other action is founding one (the Law on Enterprises
+        # calls the founding registration so), not amending a registration's wording.
+        ("Hồ sơ đăng ký doanh nghiệp có bắt buộc phải đóng dấu không?", set(FOUNDINGS)),
+        ("Ho so dang ky doanh nghiep co bat buoc phai dong dau khong?", set(FOUNDINGS)),
+        ("hiệu đính thông tin đăng ký doanh nghiệp", {"2.002016"}),
+        ("đăng ký đổi tên doanh nghiệp", {"2.002041"}),
+    ],
+)
+def test_registering_a_business_is_founding_one_unless_another_action_is_named(
+    question: str, expected: set[str]
+) -> None:
+    index = ProcedureIndex.build(REGISTRATION_DOCUMENTS, lexicon=get_lexicon())
+    assert codes(index, question)[0] in expected
 
 
 @pytest.mark.parametrize(

@@ -632,18 +632,20 @@ def test_other_procedures_ranked_close_are_offered_as_related(
 ) -> None:
     """Under an answer, the search's next distinct procedures that score close to its best
     ("Thủ tục liên quan"); not its variants, not those already shown, not a far-scored hit,
-    not past the first three hits, at most two."""
+    not past the first three other procedures, at most two."""
     question = "đăng ký khai sinh cho con"
     answered = choose_variant(question, hits_of(records, BIRTH))
     hits = [
         scored(records[BIRTH], 10.0),
         scored(records[BIRTH_FOREIGN], 9.5),  # a variant of the answer
         scored(records[BIRTH_COPY], 9.0),
-        scored(records[RESIDENCE], 8.5),  # past the first three hits
+        scored(records[MARRIAGE], 7.0),  # scored far
+        scored(records[CIVIL_CORRECTION], 8.5),
+        scored(records[RESIDENCE], 8.5),  # past the first three other procedures
     ]
     related = resolve_module.with_related(answered, hits)
     assert related.code == BIRTH and related.alternatives == answered.alternatives
-    assert [alt.code for alt in related.related] == [BIRTH_COPY]
+    assert [alt.code for alt in related.related] == [BIRTH_COPY, CIVIL_CORRECTION]
     assert all(len(alt.label) <= MAX_LABEL_CHARS for alt in related.related)
     far = [scored(records[BIRTH], 10.0), scored(records[BIRTH_COPY], 7.0)]
     assert not resolve_module.with_related(answered, far).related
@@ -657,6 +659,28 @@ def test_other_procedures_ranked_close_are_offered_as_related(
     # An alternative already under the answer is not repeated.
     kept = _keep_search_best(answered, records[BIRTH_COPY])
     assert not resolve_module.with_related(kept, hits[:3]).related
+
+
+def test_the_answers_variants_do_not_push_other_procedures_out_of_the_related(
+    records: dict[str, SearchHit],
+) -> None:
+    """The health insurance card answered at the province: its other levels and its "Cấp
+    đổi" ranked next do not count among the first three hits a related procedure is looked
+    for in, so "Đăng ký đóng, cấp thẻ BHYT …", ranked fourth as close, is offered under it
+    (an even FAQ row, "Trách nhiệm của BHXH Việt Nam trong thực hiện BHYT?", missed it)."""
+    card, central, exchange_central = "2.000639", "1.003116", "1.001321"
+    enrol = "1.001939"  # Đăng ký đóng, cấp thẻ BHYT đối với người chỉ tham gia BHYT
+    hits = [
+        scored(records[card], 110.4),
+        scored(records[central], 103.7),
+        scored(records[exchange_central], 96.5),
+        scored(records[enrol], 95.6),
+        scored(records[HEALTH_CARD_EXCHANGE], 89.8),
+    ]
+    answered = choose_variant("bảo hiểm y tế", hits[:3] + hits[4:], hits)
+    assert answered.code == card
+    related = resolve_module.with_related(answered, hits)
+    assert [alt.code for alt in related.related] == [enrol]
 
 
 def test_a_confirmation_never_offers_one_procedure_twice(
