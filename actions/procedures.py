@@ -54,7 +54,7 @@ from knowledge.dossiers.cues import asks_papers_tersely
 from knowledge.errors import InvalidInputError, KnowledgeError, NotFoundError
 from knowledge.procedures import get_procedure
 from knowledge.schemas import ProcedureCard, SearchHit
-from knowledge.search.aspects import asked_aspect, cued_aspects
+from knowledge.search.aspects import asked_aspect, asking_sentences, cued_aspects
 from knowledge.search.follow_ups import (
     absent_case_note,
     follow_up_query,
@@ -391,8 +391,10 @@ def _two_topics(session: Session, text: str, aspect: str, resolution: Resolution
     one becomes the current procedure. A message the whole of which names one procedure
     whose name holds the joining word ("… xây dựng và nhà ở riêng lẻ") is not split, and
     one procedure doing both (``combined_procedure``: a liên thông one) is answered alone.
+    Only the sentences that ask are split: a story's "và" joins events ("đã đăng ký kết hôn
+    … và đang thường trú"), not the procedures asked.
     """
-    parts = TOPIC_JOINER.split(text)
+    parts = TOPIC_JOINER.split(" ".join(asking_sentences(text)))
     if len(parts) != 2:
         return None
     if resolution.outcome == "answer" and resolution.hits:
