@@ -54,7 +54,7 @@ from knowledge.dossiers.cues import asks_papers_tersely
 from knowledge.errors import InvalidInputError, KnowledgeError, NotFoundError
 from knowledge.procedures import get_procedure
 from knowledge.schemas import ProcedureCard, SearchHit
-from knowledge.search.aspects import asked_aspect, cued_aspects
+from knowledge.search.aspects import asked_aspect, asking_sentences, cued_aspects
 from knowledge.search.follow_ups import (
     absent_case_note,
     follow_up_query,
@@ -62,6 +62,7 @@ from knowledge.search.follow_ups import (
     same_label,
     typed_position,
 )
+from knowledge.search.long_questions import answered_where_asked
 from knowledge.search.resolve import (
     CONFIRM_CANDIDATES,
     MAX_BUTTONS,
@@ -303,6 +304,8 @@ def reply_to_question(
                 strict=strict,
                 confirm_weak=confirm_weak,
             )
+            if not strict:
+                resolution = answered_where_asked(session, query or text, resolution)
             logger.info(
                 "aspect=%s outcome=%s code=%s question=%r",
                 aspect,
@@ -391,8 +394,10 @@ def _two_topics(session: Session, text: str, aspect: str, resolution: Resolution
     one becomes the current procedure. A message the whole of which names one procedure
     whose name holds the joining word ("… xây dựng và nhà ở riêng lẻ") is not split, and
     one procedure doing both (``combined_procedure``: a liên thông one) is answered alone.
+    Only the sentences that ask are split: a story's "và" joins events ("đã đăng ký kết hôn
+    … và đang thường trú"), not the procedures asked.
     """
-    parts = TOPIC_JOINER.split(text)
+    parts = TOPIC_JOINER.split(" ".join(asking_sentences(text)))
     if len(parts) != 2:
         return None
     if resolution.outcome == "answer" and resolution.hits:

@@ -10,6 +10,7 @@ aspect answered directly is worse than an overview with a button to the right on
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from knowledge.text.yaml_tables import read_yaml_table
 
 ASPECT_CUES_FILE = PROJECT_ROOT / "data" / "dialogue" / "aspect_cues.yml"
 OVERVIEW = "procedure"
+# A sentence ends at a full stop, a question or exclamation mark, an ellipsis or a line break;
+# a full stop between digits ("1.001193", "8.5") ends nothing.
+SENTENCE_END = re.compile(r"(?<!\d)\.+|\.+(?!\d)|[?!…]+|\n+")
 
 
 @lru_cache(maxsize=4)
@@ -109,10 +113,14 @@ def asked_aspect(text: str, intent_aspect: str) -> str:
         'procedure'
         >>> asked_aspect("đăng ký khai sinh", "fee")
         'fee'
+        >>> asked_aspect("Tôi bán hàng online. Lập công ty thì hồ sơ cần gì?", "procedure")
+        'documents'
     """
     if not text or text.startswith("/"):
         return intent_aspect
-    cued = cued_aspects(text)
+    # A story told before the question names aspects it does not ask ("bán hàng online …
+    # Hồ sơ gồm những gì?"): the sentences that ask decide when they name one.
+    cued = cued_aspects(" ".join(asking_sentences(text))) or cued_aspects(text)
     if not cued:
         return intent_aspect
     if len(cued) == 1:
@@ -152,3 +160,41 @@ def reads_as_question(text: str) -> bool:
         len(spans) >= len(ending) and all(map(same_word, spans[-len(ending) :], ending))
         for ending in question_endings()
     )
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text``, each with its closing mark.
+
+    Example:
+        >>> sentences("Tôi mất ví. Làm lại căn cước thế nào? Mất bao lâu")
+        ['Tôi mất ví.', 'Làm lại căn cước thế nào?', 'Mất bao lâu']
+        >>> sentences("thủ tục 1.001193 cần gì")
+        ['thủ tục 1.001193 cần gì']
+        >>> sentences("Tôi mất bằng lái hạng A1. Làm lại thế nào?")
+        ['Tôi mất bằng lái hạng A1.', 'Làm lại thế nào?']
+    """
+    parts: list[str] = []
+    start = 0
+    for mark in SENTENCE_END.finditer(text):
+        parts.append(text[start : mark.end()].strip())
+        start = mark.end()
+    parts.append(text[start:].strip())
+    return [part for part in parts if part.strip(".?!… \n")]
+
+
+def asking_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that ask (``reads_as_question``); all of a message that
+    has one sentence only, or none that asks.
+
+    A long question tells a story, then asks: what the story says (an event, a paper, a
+    channel) is not what is asked.
+
+    Example:
+        >>> asking_sentences("Tôi bán hàng online. Lập công ty cần gì?")
+        ['Lập công ty cần gì?']
+        >>> asking_sentences("lệ phí hộ chiếu")
+        ['lệ phí hộ chiếu']
+    """
+    parts = sentences(text)
+    asking = [part for part in parts if reads_as_question(part)]
+    return asking if len(parts) > 1 and asking else parts

@@ -113,6 +113,17 @@ def test_two_procedures_in_one_message_are_both_answered() -> None:
     assert slot(events, "procedure_code") == TEMPORARY_RESIDENCE
 
 
+def test_a_story_joining_events_with_va_is_not_two_procedures() -> None:
+    """Only the sentence that asks is split: the story's "và" joins what happened."""
+    story = (
+        "Hai vợ chồng tôi đã đăng ký kết hôn từ năm 2019 và đang thường trú tại xã. "
+        "Xin hỏi làm giấy khai sinh cho cháu thì cần chuẩn bị những giấy tờ gì?"
+    )
+    messages, _ = run(ActionAnswerDocuments(), tracker(story, "ask_documents"))
+    assert cited(messages)[:1] == [BIRTH]
+    assert MARRIAGE not in cited(messages)
+
+
 def test_one_name_holding_va_is_not_split() -> None:
     """A message the whole of which resolves to one procedure is answered once."""
     messages, _ = run(ActionAnswerFee(), tracker("lệ phí đăng ký kết hôn", "ask_fee"))

@@ -8,6 +8,7 @@ from knowledge.answers.render import ASPECTS
 from knowledge.search.aspects import (
     ASPECT_CUES_FILE,
     asked_aspect,
+    asking_sentences,
     aspect_cues,
     cued_aspects,
     reads_as_question,
@@ -60,6 +61,16 @@ def test_the_aspects_a_question_names_outright(question: str, aspects: list[str]
         # No cue: the intent, as before (a follow-up, a name alone).
         ("đăng ký khai sinh", "fee", "fee"),
         ("còn cái kia", "documents", "documents"),
+        # A story before the question: the sentence that asks decides (its "online" is not asked).
+        (
+            "Tôi đang kinh doanh mỹ phẩm online được hai năm. Nay tôi muốn thành lập công ty"
+            " TNHH một thành viên. Hồ sơ đăng ký gồm những gì?",
+            "procedure",
+            "documents",
+        ),
+        ("Tôi mất ví hôm qua. Làm lại căn cước hết bao nhiêu tiền?", "documents", "fee"),
+        # The sentence that asks names no aspect: the story's cues count, as before.
+        ("Làm hộ chiếu mất bao lâu. Tôi phải làm thủ tục gì?", "procedure", "processing_time"),
         # A button's payload is the citizen's explicit choice.
         ('/ask_documents{"procedure_code":"1.001193"}', "documents", "documents"),
     ],
@@ -106,3 +117,18 @@ def test_every_aspect_has_cues() -> None:
 def test_a_message_reads_as_a_question_by_its_mark_or_last_words(text: str, asks: bool) -> None:
     """A question mark, or a question word at the end, with or without diacritics."""
     assert reads_as_question(text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "asking"),
+    [
+        ("Tôi mất ví. Làm lại căn cước thế nào?", ["Làm lại căn cước thế nào?"]),
+        ("Con 10 tuổi. Hộ chiếu ở đâu? Bao lâu?", ["Hộ chiếu ở đâu?", "Bao lâu?"]),
+        ("Tôi muốn làm hộ chiếu. Xin cảm ơn.", ["Tôi muốn làm hộ chiếu.", "Xin cảm ơn."]),
+        ("thủ tục 1.001193 lệ phí bao nhiêu", ["thủ tục 1.001193 lệ phí bao nhiêu"]),
+        ("", []),
+    ],
+)
+def test_the_sentences_that_ask(text: str, asking: list[str]) -> None:
+    """Those that read as a question; every sentence when none does; a code is no full stop."""
+    assert asking_sentences(text) == asking
