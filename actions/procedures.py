@@ -54,6 +54,7 @@ from knowledge.dossiers.cues import asks_papers_tersely
 from knowledge.errors import InvalidInputError, KnowledgeError, NotFoundError
 from knowledge.procedures import get_procedure
 from knowledge.schemas import ProcedureCard, SearchHit
+from knowledge.search import search_procedures
 from knowledge.search.aspects import asked_aspect, asking_sentences, cued_aspects
 from knowledge.search.follow_ups import (
     absent_case_note,
@@ -67,6 +68,7 @@ from knowledge.search.resolve import (
     CONFIRM_CANDIDATES,
     MAX_BUTTONS,
     PROCEDURE_CODE_IN_TEXT,
+    SEARCH_DEPTH,
     Alternative,
     Resolution,
     asks_for_a_procedure,
@@ -86,8 +88,12 @@ PENDING_ASPECT_SLOT = "pending_aspect"
 ANSWERED_ASPECT_SLOT = "answered_aspect"
 # A button's payload: /ask_fee{"procedure_code":"1.001193"} (knowledge.answers.button_payload)
 PAYLOAD = re.compile(r"^/(?P<intent>\w+)(?P<entities>\{.*\})$")
-# Two procedures asked in one message ("làm hộ chiếu và cccd cần gì"): the joining words.
-TOPIC_JOINER = re.compile(r"\s+(?:và|va|với)\s+", re.IGNORECASE)
+# Two procedures asked in one message ("làm hộ chiếu và cccd cần gì", "làm khai sinh kèm cả
+# thẻ BHYT"): the joining words, with "cả" after them ("và cả"). Not "kèm theo": what comes
+# with a procedure ("kèm theo giấy khám sức khỏe", "… định danh điện tử") is seldom another.
+TOPIC_JOINER = re.compile(
+    r"\s+(?:và|va|với|kèm|kem|cùng với)(?:\s+(?:cả|ca))?\s+(?!theo\b)", re.IGNORECASE
+)
 # Below this NLU confidence, an aspect intent with no aspect word in the message ("đổi bằng
 # lái xe ô tô hết hạn" taken for ask_result at 0.30) is a guess: the overview, which shows
 # the fees, time and papers in brief, is answered instead. Raised from 0.5: "cấp giấy chứng
@@ -415,7 +421,7 @@ def _two_topics(session: Session, text: str, aspect: str, resolution: Resolution
     ]
     known = [hit for hit in apart if hit is not None]
     weights = catalog_word_weights(session)
-    combined = combined_procedure(parts, resolution.hits, known, weights)
+    combined = combined_procedure(parts, _whole_hits(session, text, resolution), known, weights)
     if combined is not None:
         # One procedure does both ("khai sinh và thường trú cho con": the liên thông one).
         return answer_aspect(session, aspect, Resolution("answer", combined.code))
@@ -425,6 +431,19 @@ def _two_topics(session: Session, text: str, aspect: str, resolution: Resolution
         both.messages += part.messages
         both.events += part.events
     return both
+
+
+def _whole_hits(session: Session, text: str, resolution: Resolution) -> list[SearchHit]:
+    """The hits of ``resolution`` (the whole message's), then the search's others for the
+    whole message: a variant choice keeps only the best-fitting names ("Cấp thẻ bảo hiểm y
+    tế" for "khai sinh kem ca the bhyt"), and a procedure doing both parts may be among the
+    rest ("Liên thông … khai sinh, cấp thẻ bảo hiểm y tế …")."""
+    hits = list(resolution.hits)
+    try:
+        searched = search_procedures(session, text, limit=SEARCH_DEPTH)
+    except InvalidInputError:
+        return hits
+    return hits + [hit for hit in searched if hit not in hits]
 
 
 def _within_topic(session: Session, text: str, current: str | None) -> str | None:

@@ -1757,6 +1757,7 @@ def _sharing_topic(words: list[str], hits: list[SearchHit]) -> tuple[Alternative
         hit
         for hit in hits
         if any(fold_accents(w) == topic for w in _name_words(hit.name, lexicon, abbreviations)[0])
+        and not _leaves_topic_word(words, hit)  # "hỗ trợ" is not the topic of "hỗ trợ viện phí"
     ]
     return tuple(
         Alternative(hit.code, _short_label(_plain_name(hit.name))) for hit in sharing[:RELATED_MAX]
@@ -1785,6 +1786,8 @@ def _share(
     """
     if len(unqualified) >= 2 and len(unqualified) < len(words) and not coverage(unqualified, hit):
         return 0.0
+    if _leaves_topic_word(words, hit):
+        return 0.0
     share = max(coverage(words, hit), coverage(variant_free, hit))
     if not stated:
         return share
@@ -1798,6 +1801,24 @@ def _share(
     bare = hit.copy(update={"name": _without_qualifiers(hit.name, fitting | excluded)})
     bare_share = max(coverage(unqualified, bare), coverage(variant_free, bare))
     return min(share, bare_share) if excluded else max(share, bare_share)
+
+
+def _leaves_topic_word(words: list[str], hit: SearchHit) -> bool:
+    """Whether the question ``words`` hold a listed topic word (``topic_words``: "viện phí",
+    "học phí") that ``hit``'s name does not account for: the citizen named a topic and this
+    procedure is about another, however many of the other words it shares ("xin hỗ trợ viện
+    phí" is no "Hỗ trợ chi phí", the investment support whose name reads "hỗ trợ" once its
+    aspect word "chi phí" is set aside)."""
+    folded = [fold_accents(w) for w in words]
+    topics = topic_words()
+    at = {
+        i
+        for size in {len(topic) for topic in topics}
+        for start in range(len(folded) - size + 1)
+        if tuple(folded[start : start + size]) in topics
+        for i in range(start, start + size)
+    }
+    return bool(at) and not at <= coverage_parts(words, hit)[2]
 
 
 def _without_qualifiers(name: str, keys: Iterable[str]) -> str:

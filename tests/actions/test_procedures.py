@@ -786,3 +786,20 @@ def test_shorten_cuts_at_a_word_boundary() -> None:
     """Long catalog texts end with an ellipsis at a word boundary."""
     assert shorten("Bản sao   Giấy khai sinh của người được cấp", 20) == "Bản sao Giấy khai…"
     assert shorten("ngắn", 20) == "ngắn"
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("làm giấy khai sinh kèm cả thẻ BHYT", ["làm giấy khai sinh", "thẻ BHYT"]),
+        ("lam giay khai sinh kem ca the bhyt", ["lam giay khai sinh", "the bhyt"]),
+        ("nộp tờ khai kèm theo giấy tờ gì", ["nộp tờ khai kèm theo giấy tờ gì"]),
+        ("làm căn cước kèm theo định danh điện tử", ["làm căn cước kèm theo định danh điện tử"]),
+        ("làm hộ chiếu và cccd cần gì", ["làm hộ chiếu", "cccd cần gì"]),
+        ("đăng ký cung cấp dịch vụ", ["đăng ký cung cấp dịch vụ"]),
+    ],
+)
+def test_joining_words_split_two_procedures(text: str, parts: list[str]) -> None:
+    """ "kèm", "kèm cả" join two procedures as "và" does; "kèm theo" (what comes with one)
+    and "cung" (of "cung cấp") do not."""
+    assert procedures_module.TOPIC_JOINER.split(text) == parts

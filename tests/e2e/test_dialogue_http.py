@@ -380,3 +380,42 @@ def test_a_request_for_a_human_mid_conversation(national: Servers, sender: str) 
     assert get_settings().hotline in texts(human)
     assert RESIDENCE in texts(human)
     assert any(m.get("custom", {}).get("handoff") for m in human)
+
+
+def test_a_vehicles_registration_fee_is_the_other_assets_one(
+    national: Servers, sender: str
+) -> None:
+    """ "lệ phí trước bạ xe ô tô": a car is among the "tài sản khác", not the house and land."""
+    assert cited(national.send(sender, "lệ phí trước bạ xe ô tô")) == "1.007700"
+
+
+@pytest.mark.parametrize(
+    "question", ["làm giấy khai sinh kèm cả thẻ BHYT", "lam giay khai sinh kem ca the bhyt"]
+)
+def test_kem_joins_two_procedures_one_liên_thông_does(
+    national: Servers, sender: str, question: str
+) -> None:
+    """ "kèm cả" joins the birth registration and the health card: the liên thông procedure
+    doing both is answered, not the health card alone."""
+    assert cited(national.send(sender, question)) in {"2.001023", "2.000986"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["mien giam tien dich vu moi truong rung", "miễn giảm tiền dịch vụ môi trường rừng"],
+)
+def test_a_procedure_named_with_dich_vu_is_no_feedback(
+    national: Servers, sender: str, question: str
+) -> None:
+    """A bare procedure name holding "dịch vụ" is answered, not thanked for as feedback."""
+    reply = national.send(sender, question)
+    assert "góp ý" not in texts(reply)
+    assert cited(reply) in {"1.000058", "1.000095"}
+
+
+def test_a_topic_the_catalog_lacks_is_said_so(national: Servers, sender: str) -> None:
+    """ "xin hỗ trợ viện phí": no procedure of the catalog supports hospital fees; not the
+    investment support "Hỗ trợ chi phí"."""
+    reply = national.send(sender, "xin hỗ trợ viện phí")
+    assert "Mình chưa tìm thấy thủ tục nào khớp" in texts(reply)
+    assert cited(reply) == ""
