@@ -62,6 +62,7 @@ from knowledge.search.follow_ups import (
     same_label,
     typed_position,
 )
+from knowledge.search.long_questions import answered_where_asked
 from knowledge.search.resolve import (
     CONFIRM_CANDIDATES,
     MAX_BUTTONS,
@@ -303,6 +304,8 @@ def reply_to_question(
                 strict=strict,
                 confirm_weak=confirm_weak,
             )
+            if not strict:
+                resolution = answered_where_asked(session, query or text, resolution)
             logger.info(
                 "aspect=%s outcome=%s code=%s question=%r",
                 aspect,

@@ -24,7 +24,7 @@ ASPECT_CUES_FILE = PROJECT_ROOT / "data" / "dialogue" / "aspect_cues.yml"
 OVERVIEW = "procedure"
 # A sentence ends at a full stop, a question or exclamation mark, an ellipsis or a line break;
 # a full stop between digits ("1.001193", "8.5") ends nothing.
-SENTENCE_END = re.compile(r"(?<!\d)\.+(?!\d)|[?!…]+|\n+")
+SENTENCE_END = re.compile(r"(?<!\d)\.+|\.+(?!\d)|[?!…]+|\n+")
 
 
 @lru_cache(maxsize=4)
@@ -170,6 +170,8 @@ def sentences(text: str) -> list[str]:
         ['Tôi mất ví.', 'Làm lại căn cước thế nào?', 'Mất bao lâu']
         >>> sentences("thủ tục 1.001193 cần gì")
         ['thủ tục 1.001193 cần gì']
+        >>> sentences("Tôi mất bằng lái hạng A1. Làm lại thế nào?")
+        ['Tôi mất bằng lái hạng A1.', 'Làm lại thế nào?']
     """
     parts: list[str] = []
     start = 0

@@ -6,6 +6,12 @@ covers a fair share of them (``knowledge.search.resolve.coverage``), and NLU may
 small talk. Its topic still shows from the other side: the search's first hit is named by
 the question, in the catalog's words or in a citizen's ("nhận con" → "nhận cha, mẹ, con",
 ``data/lexicon.yml``). Such hits are offered for confirmation rather than declining.
+
+A story's words dilute how well any name fits it, so a long question NLU understood is often
+confirmed ("Ý bạn là …?") though its question names the procedure outright ("Tôi muốn làm
+lại bằng lái thì hết bao nhiêu tiền?"): when the sentences that ask name the first
+candidate strongly on their own, it is answered, the other candidates under it
+(``answered_where_asked``).
 """
 
 from __future__ import annotations
@@ -14,14 +20,22 @@ from sqlalchemy.orm import Session
 
 from knowledge.errors import InvalidInputError
 from knowledge.schemas import SearchHit
+from knowledge.search.accents import guiding_accents
+from knowledge.search.aspects import asking_sentences, sentences
 from knowledge.search.resolve import (
     CONFIRM_CANDIDATES,
     LONG_QUESTION,
+    RELATED_MAX,
     STRONG_COVERAGE,
+    Resolution,
+    catalog_word_weights,
+    coverage,
     procedure_words,
+    related_buttons,
+    weighing_words,
 )
-from knowledge.search.service import search_procedures
-from knowledge.text import fold_accents, get_lexicon, normalize
+from knowledge.search.service import get_index, search_procedures
+from knowledge.text import fold_accents, get_lexicon, has_diacritics, normalize
 from knowledge.text.abbreviations import get_abbreviations
 
 
@@ -75,3 +89,43 @@ def named_in_long_question(session: Session, text: str) -> list[SearchHit]:
         return []
     named = [hit for hit in hits if name_coverage(text, hit.name) >= STRONG_COVERAGE]
     return named if named and named[0] == hits[0] else []
+
+
+def asked_names(text: str, hit: SearchHit) -> bool:
+    """Whether ``text`` is a long question whose sentences that ask, read alone, fit ``hit``
+    strongly (``coverage`` at least ``STRONG_COVERAGE``; inside ``weighing_words``, as the
+    resolution weighs them).
+
+    Not for a short question, one that asks in every sentence, or one whose asking sentences
+    name nothing ("Cần những giấy tờ gì?": only the story names the procedure).
+    """
+    asking = asking_sentences(text)
+    spell_out = get_abbreviations().spell_out
+    if len(asking) == len(sentences(text)):
+        return False
+    if len(procedure_words(spell_out(text))) <= LONG_QUESTION:
+        return False
+    asked = procedure_words(spell_out(" ".join(asking)))
+    return bool(asked) and coverage(asked, hit) >= STRONG_COVERAGE
+
+
+def answered_where_asked(session: Session, text: str, resolution: Resolution) -> Resolution:
+    """``resolution`` answered instead of confirmed when the sentences of ``text`` that ask
+    name its first candidate (``asked_names``); its other candidates become related buttons
+    under the answer. Unchanged for any other outcome."""
+    if resolution.outcome != "confirm" or not resolution.hits:
+        return resolution
+    first, *others = resolution.hits
+    index = get_index(session)
+    restorer = index.semantic.restorer if index.semantic is not None else None
+    guide = None if has_diacritics(text) else restorer
+    with weighing_words(catalog_word_weights(session, index)), guiding_accents(guide):
+        if not asked_names(text, first):
+            return resolution
+    return Resolution(
+        "answer",
+        first.code,
+        hits=resolution.hits,
+        notice=resolution.notice,
+        related=related_buttons(others[:RELATED_MAX]),
+    )

@@ -1882,21 +1882,22 @@ def with_related(resolution: Resolution, hits: list[SearchHit]) -> Resolution:
             continue  # a variant of the answer, not another procedure
         shown.add(hit.code)
         related.append(hit)
-    related = related[:RELATED_MAX]
+    return replace(resolution, related=related_buttons(related[:RELATED_MAX]))
+
+
+def related_buttons(related: Sequence[SearchHit]) -> tuple[Alternative, ...]:
+    """``related`` as short buttons ("Thủ tục liên quan"): each its plain name, cut short;
+    two names that begin alike are told apart by how each goes on."""
     names = [hit.name for hit in related]
     labels = [_short_label(_plain_name(hit.name)) for hit in related]
-    return replace(
-        resolution,
-        related=tuple(
-            # Two names that begin alike are told apart by how each goes on.
-            Alternative(
-                hit.code,
-                _short_label(_name_after_common_start(hit.name, names))
-                if labels.count(label) > 1
-                else label,
-            )
-            for hit, label in zip(related, labels, strict=True)
-        ),
+    return tuple(
+        Alternative(
+            hit.code,
+            _short_label(_name_after_common_start(hit.name, names))
+            if labels.count(label) > 1
+            else label,
+        )
+        for hit, label in zip(related, labels, strict=True)
     )
 
 
