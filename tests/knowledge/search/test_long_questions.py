@@ -7,9 +7,16 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge.db import session_scope
 from knowledge.schemas import SearchHit
-from knowledge.search.long_questions import asked_names
-from knowledge.search.resolve import WordWeights, weighing_words
+from knowledge.search.long_questions import answered_where_asked, asked_names
+from knowledge.search.resolve import (
+    Resolution,
+    WordWeights,
+    catalog_word_weights,
+    weighing_words,
+)
+from knowledge.search.service import search_procedures
 
 DRIVING_LICENCE_REISSUE = "3.000348"  # Cấp lại giấy phép lái xe
 ADOPTION = "2.001263"  # Đăng ký việc nuôi con nuôi trong nước
@@ -54,3 +61,31 @@ def test_the_asking_sentences_name_the_candidate(
 ) -> None:
     with weighing_words(weights):
         assert asked_names(text, records[code]) is named
+
+
+MARRIAGE = "1.000894"  # Thủ tục đăng ký kết hôn (in the sample catalog, as the next)
+MARRIAGE_FOREIGN = "2.000806"  # Thủ tục đăng ký kết hôn có yếu tố nước ngoài
+LONG_MARRIAGE_QUESTION = (
+    "Tôi và bạn gái quen nhau đã ba năm, cả hai đều thường trú tại xã, năm nay tôi 28 tuổi. "
+    "Gia đình hai bên đã đồng ý, chúng tôi định tổ chức cưới vào tháng tới. "
+    "Đăng ký kết hôn thì cần những giấy tờ gì?"
+)
+
+
+@pytest.mark.usefixtures("sample_database")
+@pytest.mark.parametrize(("first", "answered"), [(MARRIAGE, True), (MARRIAGE_FOREIGN, False)])
+def test_a_confirmation_is_answered_when_question_and_story_agree(
+    first: str, answered: bool
+) -> None:
+    """Answered when the asking sentence names the first candidate and the search over the
+    whole text ranks it first; a first candidate the question names as well but the search
+    ranks lower (the case with a foreign partner the story does not tell) stays confirmed."""
+    with session_scope() as session:
+        hits = {h.code: h for h in search_procedures(session, "đăng ký kết hôn", 8)}
+        other = MARRIAGE_FOREIGN if first == MARRIAGE else MARRIAGE
+        confirm = Resolution("confirm", first, hits=(hits[first], hits[other]))
+        with weighing_words(catalog_word_weights(session)):
+            assert asked_names(LONG_MARRIAGE_QUESTION, hits[first])
+        resolution = answered_where_asked(session, LONG_MARRIAGE_QUESTION, confirm)
+    assert (resolution.outcome == "answer") is answered
+    assert resolution.code == first
