@@ -26,8 +26,12 @@ honest "not found" is ``declined`` (the right first reply). Its rows are counted
 
 Usage (from the project root):
     .venv/bin/python -m bench.bot_dialogue [--database-url URL] [--model PATH]
-        [--questions heldout|fresh|variants|long] [--half report|tune|both] [--limit N]
+        [--questions heldout|fresh|variants|long|long2] [--half report|tune|both] [--limit N]
         [--show-misses]
+
+The second long set (``--questions long2``) was written to judge changes prompted by the first:
+every question of it is for reporting, so ``--half report`` and ``--half both`` ask all of them,
+reported as two halves (odd and even ids), and ``--half tune`` asks none.
 """
 
 from __future__ import annotations
@@ -65,7 +69,10 @@ QUESTION_SETS = {
     "variants": PROJECT_ROOT / "bench" / "data" / "variants_probe.yml",
     # Long, FAQ-style questions: a situation, then the question.
     "long": PROJECT_ROOT / "bench" / "data" / "long_questions.yml",
+    "long2": PROJECT_ROOT / "bench" / "data" / "long_questions2.yml",
 }
+# Sets with no tuning half: every question is for reporting, odd and even ids reported apart.
+REPORT_ONLY_SETS = frozenset({"long2"})
 CITED = re.compile(r"Mã thủ tục: (\d{1,2}\.\d{6})")
 BUTTON_CODE = re.compile(r'"procedure_code"\s*:\s*"([\d.]+)"')
 CONFIRMATION = "Ý bạn là"
@@ -115,6 +122,25 @@ def load_heldout(path: Path = QUESTIONS) -> list[HeldOutQuestion]:
         )
         for row in rows
     ]
+
+
+def chosen_halves(
+    questions: Sequence[HeldOutQuestion], half: str, *, report_only: bool = False
+) -> list[tuple[str, list[HeldOutQuestion]]]:
+    """The halves to ask, each named, for ``--half`` (``report``, ``tune`` or ``both``).
+
+    A report-only set has no tuning half: ``report`` and ``both`` ask all its questions, as an
+    ``odd`` and an ``even`` half; ``tune`` asks none.
+    """
+    if report_only:
+        if half == "tune":
+            return []
+        return [
+            ("odd", [q for q in questions if q.id % 2]),
+            ("even", [q for q in questions if not q.id % 2]),
+        ]
+    halves = ("report", "tune") if half == "both" else (half,)
+    return [(name, [q for q in questions if q.half == name]) for name in halves]
 
 
 def _answer_aspect(message: str) -> str:
@@ -222,20 +248,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     questions = load_heldout(path)
     # The heldout set keeps its half names ("report", "tune"); another set prefixes its name.
     prefix = "" if args.questions == "heldout" else f"{args.questions}-"
-    halves = ("report", "tune") if args.half == "both" else (args.half,)
+    halves = chosen_halves(questions, args.half, report_only=args.questions in REPORT_ONLY_SETS)
+    split = (
+        "all ids report, odd and even apart"
+        if args.questions in REPORT_ONLY_SETS
+        else "odd ids report, even ids tune"
+    )
     results: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as folder:
         database_url = catalog_database(args.database_url, Path(folder))
         with running_servers(args.model, database_url=database_url) as servers:
             servers.warm_up()
-            for half in halves:
-                chosen = [q for q in questions if q.half == half][: args.limit]
+            for half, asked in halves:
+                chosen = asked[: args.limit]
                 for fold in (False, True):
                     row, misses = evaluate(servers.webhook, chosen, fold=fold)
                     results.append({"half": prefix + half, **row, "not_right": misses})
     figures = {
         "date": date.today().isoformat(),
-        "questions": f"{path.relative_to(PROJECT_ROOT)} (odd ids report, even ids tune)",
+        "questions": f"{path.relative_to(PROJECT_ROOT)} ({split})",
         "rule": "first reply: direct_right / direct_wrong / ask_back_offered / miss",
         "model": str(args.model),
         "machine_cpus": os.cpu_count(),

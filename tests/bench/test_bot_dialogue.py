@@ -10,7 +10,9 @@ import pytest
 from bench.bot_dialogue import (
     DECLINED,
     QUESTION_SETS,
+    REPORT_ONLY_SETS,
     HeldOutQuestion,
+    chosen_halves,
     classify,
     load_heldout,
     summarize,
@@ -78,4 +80,37 @@ def test_every_fresh_code_is_in_the_national_catalog(national_catalog_dir: Path)
         for path in national_catalog_dir.glob("*/*.json")
     }
     labelled = {code for q in load_heldout(QUESTION_SETS["fresh"]) for code in q.codes}
+    assert labelled <= codes
+
+
+def test_the_second_long_set_is_all_report_in_two_halves() -> None:
+    """``--half report`` and ``both`` ask every long2 question (odd, even); ``tune`` none."""
+    questions = load_heldout(QUESTION_SETS["long2"])
+    assert len(questions) >= 24
+    assert all(q.codes for q in questions)
+    assert "long2" in REPORT_ONLY_SETS
+    for half in ("report", "both"):
+        halves = chosen_halves(questions, half, report_only=True)
+        assert [name for name, _ in halves] == ["odd", "even"]
+        assert sorted(q.id for _, asked in halves for q in asked) == sorted(q.id for q in questions)
+    assert chosen_halves(questions, "tune", report_only=True) == []
+
+
+def test_a_set_with_a_tuning_half_is_split_by_id() -> None:
+    """Odd ids are the report half, even ids the tuning half; ``both`` asks the two."""
+    questions = [question(("1.000894",), id_=i) for i in (1, 2, 3)]
+    halves = chosen_halves(questions, "both")
+    assert [(name, [q.id for q in asked]) for name, asked in halves] == [
+        ("report", [1, 3]),
+        ("tune", [2]),
+    ]
+
+
+def test_every_long2_code_is_in_the_national_catalog(national_catalog_dir: Path) -> None:
+    """The long2 labels were read from the national export: each code is one of its records."""
+    codes = {
+        json.loads(path.read_text(encoding="utf-8"))["ma_thu_tuc"]
+        for path in national_catalog_dir.glob("*/*.json")
+    }
+    labelled = {code for q in load_heldout(QUESTION_SETS["long2"]) for code in q.codes}
     assert labelled <= codes
