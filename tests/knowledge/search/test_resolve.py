@@ -351,6 +351,22 @@ def test_catalog_wordings_of_the_lexicon_are_procedure_words(text: str, kept: li
     assert procedure_words(text) == kept
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("thi bằng lái ô tô hạng B", ["bằng", "lái", "ô", "tô"]),
+        ("đổi bằng lái hạng B2", ["đổi", "bằng", "lái"]),
+        ("thi bang lai hang b2 o dau", ["bang", "lai"]),
+        # Not a licence's class: "hạng" of a driving school's permit stays a name word.
+        ("điều chỉnh hạng xe đào tạo", ["điều", "chỉnh", "hạng", "xe", "đào", "tạo"]),
+    ],
+)
+def test_a_driving_licences_class_is_no_procedure_word(text: str, kept: list[str]) -> None:
+    """No procedure's name carries a licence's class: "hạng B" left among the words made
+    "thi bằng lái ô tô hạng B" fit no name well and the driving schools' permits win."""
+    assert procedure_words(text) == kept
+
+
 # The accents the catalog puts back, as the restorer of the search index would (a few n-grams).
 GUIDE = AccentRestorer(
     {

@@ -20,6 +20,8 @@ from knowledge.search.resolve import (
 LAND_REGISTRATION_FEE = "1.007277"  # Khai lệ phí trước bạ nhà, đất/ Miễn lệ phí trước bạ nhà, đất
 OTHER_ASSETS_FEE = "1.007700"  # Khai lệ phí trước bạ/ Miễn … đối với tài sản khác …
 INVESTMENT_COSTS = "1.014316"  # Hỗ trợ chi phí (the investment support of a province)
+DRIVING_LICENCE = "3.000346"  # Cấp giấy phép lái xe
+DRIVING_SCHOOL = "1.001777"  # Cấp Giấy phép đào tạo lái xe, cấp Giấy phép xe tập lái
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +85,16 @@ def test_a_question_without_a_topic_word_leaves_none(
     with weighing_words(weights):
         words = procedure_words("lệ phí trước bạ xe ô tô")
         assert not _leaves_topic_word(words, records[OTHER_ASSETS_FEE])
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["thi bằng lái ô tô hạng B", "thi bang lai o to hang b", "lệ phí thi bằng lái hạng A1"],
+)
+def test_a_licence_class_asked_is_the_licence_not_a_driving_school(
+    records: dict[str, SearchHit], weights: WordWeights, question: str
+) -> None:
+    """With its class ("hạng B") the licence still fits strongly, the school's permit not."""
+    with weighing_words(weights):
+        assert share_of(question, records[DRIVING_LICENCE]) >= STRONG_COVERAGE
+        assert share_of(question, records[DRIVING_SCHOOL]) < STRONG_COVERAGE
