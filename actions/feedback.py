@@ -27,9 +27,10 @@ from actions.fallback import reply_to_unclear_message
 from actions.procedures import PROCEDURE_CODE_SLOT
 from actions.turns import replied_last_turn_with
 from knowledge.config import PROJECT_ROOT, get_settings
+from knowledge.db import session_scope
 from knowledge.errors import InvalidInputError
 from knowledge.search.aspects import reads_as_question
-from knowledge.search.resolve import split_phrases
+from knowledge.search.resolve import named_outright, split_phrases
 from knowledge.text import fold_accents, normalize
 from knowledge.text.entities import mask_pii
 from knowledge.text.yaml_tables import read_yaml_table
@@ -115,6 +116,16 @@ def is_question_not_feedback(text: str) -> bool:
     return reads_as_question(text) or reports_a_problem(text)
 
 
+def only_names_a_procedure(text: str) -> bool:
+    """Whether ``text`` is a procedure's name and nothing more (``named_outright``), with no
+    word of feedback: NLU took a bare name for feedback ("mien giam tien dich vu moi truong
+    rung": "dịch vụ" is common in complaints about the portal)."""
+    if _says(fold_accents(normalize(text)).split(), feedback_words().feedback):
+        return False
+    with session_scope() as session:
+        return named_outright(session, text) is not None
+
+
 def has_substance(text: str) -> bool:
     """Whether ``text`` says something beyond announcing feedback.
 
@@ -172,16 +183,17 @@ class ActionStoreFeedback(Action):
     ) -> list[EventType]:
         """Log the feedback with phone and ID numbers masked, thank, and clear the slot.
 
-        A question that names a procedure (strongly, or weakly to confirm) is answered
-        instead: storing it as feedback would leave the citizen without an answer. A problem
-        met in a procedure ("hệ thống báo lỗi …") is answered and logged.
+        A question that names a procedure (strongly, or weakly to confirm), or a message that
+        is only a procedure's name, is answered instead: storing it as feedback would leave
+        the citizen without an answer. A problem met in a procedure ("hệ thống báo lỗi …") is
+        answered and logged.
         """
         text = tracker.get_slot(FEEDBACK_SLOT) or ""
         if (
             text
             and text == tracker.latest_message.get("text")
             and not replied_last_turn_with(tracker, ASK_FEEDBACK)
-            and is_question_not_feedback(text)
+            and (is_question_not_feedback(text) or only_names_a_procedure(text))
         ):
             reply = reply_to_unclear_message(tracker, confirm_weak=True)
             if reply.messages:

@@ -1646,6 +1646,27 @@ def resolve(
     return resolution
 
 
+def named_outright(session: Session, text: str) -> str | None:
+    """The code of the procedure ``text`` does nothing but name, else None.
+
+    A message that is a procedure's name and nothing more ("mien giam tien dich vu moi truong
+    rung", as an agent or a citizen types it) asks about it, whatever NLU took it for: every
+    one of its procedure words is a word of the name ``resolve`` answers (compared without
+    diacritics). A message that names a procedure and says more of it ("thủ tục khai sinh rườm
+    rà quá") is not.
+    """
+    words = [fold_accents(word) for word in procedure_words(get_abbreviations().spell_out(text))]
+    if not words:
+        return None
+    resolution = resolve(session, text, strict=True)
+    if resolution.outcome != "answer" or resolution.code is None:
+        return None
+    names = {document.code: document.name for document in get_index(session).documents}
+    name = names.get(resolution.code, "")
+    said = set(fold_accents(normalize(get_abbreviations().spell_out(name))).split())
+    return resolution.code if all(word in said for word in words) else None
+
+
 def _restorer(index: ProcedureIndex) -> AccentRestorer | None:
     """The accent restorer of the catalog ``index`` (None without semantic search)."""
     semantic = index.semantic

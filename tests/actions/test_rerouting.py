@@ -192,6 +192,20 @@ def test_a_portal_error_naming_a_procedure_is_answered_and_still_logged(
     assert [r for r in caplog.records if r.name == "actions.feedback"]
 
 
+@pytest.mark.parametrize("name", ["Thủ tục đăng ký kết hôn", "dang ky ket hon"])
+def test_a_bare_procedure_name_taken_for_feedback_is_answered(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A procedure's name and nothing more is asked about, not thanked for as feedback, and
+    nothing reaches the feedback log."""
+    with caplog.at_level(logging.INFO, logger="actions.feedback"):
+        messages, _ = run(
+            ActionStoreFeedback(), tracker(name, "give_feedback", slots={"feedback_text": name})
+        )
+    assert MARRIAGE in messages[0]["text"]
+    assert not [r for r in caplog.records if r.name == "actions.feedback"]
+
+
 @pytest.mark.parametrize(
     "feedback",
     [
@@ -202,6 +216,7 @@ def test_a_portal_error_naming_a_procedure_is_answered_and_still_logged(
         "cán bộ một cửa làm việc chậm, thái độ không tốt",
         "đăng ký kết hôn trực tuyến thanh toán lệ phí bị lỗi mãi",
         "Đề nghị cải tiến cổng dịch vụ công, đăng ký kết hôn trực tuyến hay bị lỗi.",
+        "thủ tục đăng ký kết hôn rườm rà quá",  # names it, and says more of it
     ],
 )
 def test_real_feedback_is_still_stored(feedback: str, caplog: pytest.LogCaptureFixture) -> None:

@@ -400,6 +400,20 @@ def test_kem_joins_two_procedures_one_liên_thông_does(
     assert cited(national.send(sender, question)) in {"2.001023", "2.000986"}
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["mien giam tien dich vu moi truong rung", "miễn giảm tiền dịch vụ môi trường rừng"],
+)
+def test_a_bare_procedure_name_is_no_feedback(
+    national: Servers, sender: str, question: str
+) -> None:
+    """A procedure's name and nothing more, with "dịch vụ" in it, is answered, not thanked
+    for as feedback."""
+    reply = national.send(sender, question)
+    assert "góp ý" not in texts(reply)
+    assert cited(reply) in {"1.000058", "1.000095"}
+
+
 def test_a_topic_the_catalog_lacks_is_said_so(national: Servers, sender: str) -> None:
     """ "xin hỗ trợ viện phí": no procedure of the catalog supports hospital fees; not the
     investment support "Hỗ trợ chi phí"."""
