@@ -2139,6 +2139,45 @@ def kept_pairs(words: list[str], hit: SearchHit) -> int:
     )
 
 
+def breaks_pairs(words: list[str], hit: SearchHit) -> bool:
+    """Whether ``hit``'s name holds apart two adjacent syllables of a catalog wording the
+    question ``words`` say (``catalog_terms``: "giấy phép lái xe"), action and qualifier words
+    of both set aside: another thing named with the same words ("Cấp lại Giấy phép đào tạo
+    lái xe ô tô …" holds "phép" and "lái" apart), not a case of what was asked ("Đăng ký lại
+    kết hôn" is one of "đăng ký kết hôn": "lại" is an action word). A citizen's own wording
+    counts for nothing here: its order is not the catalog's ("chứng thực bản sao" is "bản sao
+    có chứng thực" too).
+
+    Example:
+        >>> asked = ["giấy", "phép", "lái", "xe", "bị", "mất"]
+        >>> school = "Cấp lại Giấy phép đào tạo lái xe ô tô"
+        >>> breaks_pairs(asked, SearchHit(code="1.005210", name=school, score=1.0))
+        True
+        >>> licence = "Cấp lại giấy phép lái xe"
+        >>> breaks_pairs(asked, SearchHit(code="3.000348", name=licence, score=1.0))
+        False
+    """
+    variant_words = get_variant_words()
+    asked = [_fold_word(w) for w in variant_words.without_variant_words(words)]
+    terms = catalog_terms(get_lexicon())
+    sizes = {len(term) for term in terms}
+    pairs = {
+        pair
+        for size in sizes
+        for start in range(len(asked) - size + 1)
+        if tuple(asked[start : start + size]) in terms
+        for pair in zip(
+            asked[start : start + size - 1], asked[start + 1 : start + size], strict=True
+        )
+    }
+    if not pairs:
+        return False
+    name_words, _ = _name_words(hit.name, get_lexicon(), get_abbreviations(), _topic_pairs.get())
+    name = [_fold_word(w) for w in variant_words.without_variant_words(list(name_words))]
+    adjacent = set(zip(name, name[1:], strict=False))
+    return any(a in name and b in name and (a, b) not in adjacent for a, b in pairs if a != b)
+
+
 def choose_variant(
     text: str,
     variants: list[SearchHit],
@@ -2177,8 +2216,11 @@ def choose_variant(
     # the variants of the asked action, so which case the citizen is in is a guess.
     if _unstated_special_case(text, top, order[1:], words):
         return Resolution("choose", hits=tuple(order[:MAX_BUTTONS]))
+    # Another thing named with the same words is no other case of the answer.
+    asked = procedure_words(text)
+    cases = [hit for hit in order[1:] if breaks_pairs(asked, top) or not breaks_pairs(asked, hit)]
     alternatives = tuple(
-        Alternative(hit.code, variant_label(hit, top, words)) for hit in order[1:MAX_BUTTONS]
+        Alternative(hit.code, variant_label(hit, top, words)) for hit in cases[: MAX_BUTTONS - 1]
     )
     resolution = Resolution("answer", top.code, hits=tuple(order), alternatives=alternatives)
     return _with_distinct_labels(resolution, order)

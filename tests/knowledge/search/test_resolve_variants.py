@@ -15,6 +15,7 @@ from knowledge.search.resolve import (
     WordWeights,
     _quoted_fit,
     _share,
+    breaks_pairs,
     choose_variant,
     get_variant_words,
     kept_pairs,
@@ -41,6 +42,9 @@ ID_OVER_14_PROVINCE = "2.000200"  # … từ đủ 14 tuổi trở lên (thực 
 LICENCE = "3.000346"  # Cấp giấy phép lái xe (Cấp bộ)
 LICENCE_INTERNATIONAL = "3.000353"  # Cấp giấy phép lái xe quốc tế (Cấp bộ)
 DRIVING_SCHOOL = "1.001777"  # Cấp Giấy phép đào tạo lái xe, cấp Giấy phép xe tập lái
+LICENCE_REISSUE = "3.000348"  # Cấp lại giấy phép lái xe
+LICENCE_EXCHANGE = "3.000347"  # Đổi giấy phép lái xe
+DRIVING_SCHOOL_REISSUE = "1.005210"  # Cấp lại Giấy phép đào tạo lái xe ô tô khi bị mất, …
 HEALTH_CARD = "2.000639"  # Cấp thẻ bảo hiểm y tế (thực hiện tại cấp tỉnh)
 HEALTH_CARD_CENTRAL = "1.003116"  # Cấp thẻ bảo hiểm y tế (thực hiện tại cấp trung ương)
 BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh
@@ -231,6 +235,29 @@ def test_a_name_breaking_the_question_gains_nothing_by_its_level(
     assert choose_variant(question, hits).code == LICENCE
     cards = hits_of(records, HEALTH_CARD_CENTRAL, HEALTH_CARD)
     assert choose_variant("cấp thẻ bảo hiểm y tế", cards).code == HEALTH_CARD
+
+
+@pytest.mark.parametrize(
+    "question", ["giấy phép lái xe bị mất thì làm sao", "giay phep lai xe bi mat thi lam sao"]
+)
+def test_another_thing_named_with_the_same_words_is_no_other_case(
+    records: dict[str, SearchHit], question: str
+) -> None:
+    """The driving school's lost permit holds "giấy phép" and "lái xe" apart: it is not
+    offered under the lost licence as "Trường hợp khác"; the licence's own cases are."""
+    hits = hits_of(records, LICENCE_REISSUE, DRIVING_SCHOOL_REISSUE, LICENCE, LICENCE_EXCHANGE)
+    assert breaks_pairs(procedure_words(question), records[DRIVING_SCHOOL_REISSUE])
+    resolution = choose_variant(question, hits)
+    assert resolution.code == LICENCE_REISSUE
+    assert [alt.code for alt in resolution.alternatives] == [LICENCE, LICENCE_EXCHANGE]
+
+
+def test_an_action_word_inside_a_name_breaks_no_pair(records: dict[str, SearchHit]) -> None:
+    """ "Đăng ký lại kết hôn" is a case of "đăng ký kết hôn": "lại" is an action word."""
+    words = procedure_words("đăng ký kết hôn")
+    assert not breaks_pairs(words, records[MARRIAGE_AGAIN])
+    resolution = choose_variant("đăng ký kết hôn", hits_of(records, MARRIAGE, MARRIAGE_AGAIN))
+    assert [alt.code for alt in resolution.alternatives] == [MARRIAGE_AGAIN]
 
 
 def test_the_joint_procedure_beats_a_name_the_question_quotes_in_full(
